@@ -1,0 +1,127 @@
+"""Owners Club portal: the app factory."""
+
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from portal.config import Config
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the portal: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(__name__, instance_path=str(_instance_path(config)))
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def _instance_path(config) -> Path:
+    """Where the SQLite file and outbox live: the config's INSTANCE_PATH or `instance/`."""
+    from portal.config import INSTANCE_PATH
+
+    chosen = config.get("INSTANCE_PATH") if isinstance(config, dict) else None
+    chosen = chosen or getattr(config, "INSTANCE_PATH", None) or INSTANCE_PATH
+    path = Path(chosen)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_config(app: Flask, config) -> None:
+    """Defaults from `Config`, then `.env`/environment, then what the caller passed."""
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and tune the database engine."""
+    from portal.db import configure_engine
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.security import register_security
+
+    register_security(app)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per domain."""
+    from portal import accounts, admin, garage, home, notifications
+    from portal.dealership import models as dealership_models  # noqa: F401 - its table
+
+    for module in (home, accounts, garage, notifications, admin):
+        app.register_blueprint(module.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        """JSON health check: 200 when the database answers, 503 when it does not."""
+        from portal.extensions import db
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any database failure is "unavailable"
+            db.session.rollback()
+            return jsonify(status="unavailable", database=type(error).__name__), 503
+        return jsonify(status="ok", database="ok")
+
+
+def register_template_helpers(app: Flask) -> None:
+    """The dealership, unread count and date filters every template can use."""
+    from portal import templating
+
+    templating.register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the portal's look; JSON for clients that ask for it."""
+
+    def render_error(error: HTTPException):
+        from portal.extensions import db
+
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=error.name), error.code
+        template = f"errors/{error.code}.html"
+        return render_template([template, "errors/generic.html"], error=error), error.code
+
+    for code in (400, 403, 404, 405, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        from portal.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def register_commands(app: Flask) -> None:
+    """`flask create-user`, `flask seed-demo` and each domain's commands."""
+    from portal import demo
+    from portal.accounts import cli as accounts_cli
+
+    app.cli.add_command(accounts_cli.create_user)
+    app.cli.add_command(demo.seed_demo)

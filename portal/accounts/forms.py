@@ -1,0 +1,96 @@
+"""Forms for signing up, signing in, passwords and the profile."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from portal.accounts.models import CHANNEL_LABELS
+from portal.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+_password_length = Length(
+    min=MIN_PASSWORD_LENGTH,
+    max=MAX_PASSWORD_LENGTH,
+    message=f"Use at least {MIN_PASSWORD_LENGTH} characters; a short phrase is easiest.",
+)
+
+
+class RegisterForm(FlaskForm):
+    """A new owner's account."""
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(message="Enter a full email address.")]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), _password_length])
+    confirm = PasswordField(
+        "Password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    """Email and password, with an optional remembered browser."""
+
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me signed in on this device for 30 days")
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a reset link."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(message="Enter a full email address.")]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), _password_length])
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change the password while signed in."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField("New password", validators=[DataRequired(), _password_length])
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ProfileForm(FlaskForm):
+    """What the owner tells the dealership about themselves, and what they agree to."""
+
+    display_name = StringField("What should we call you?", validators=[Optional(), Length(max=60)])
+    phone = TelField("Phone", validators=[Optional(), Length(max=32)])
+    preferred_channel = RadioField(
+        "How would you like to hear from us?",
+        choices=[(value.value, label) for value, label in CHANNEL_LABELS.items()],
+        validators=[DataRequired()],
+    )
+    birthday = DateField("Birthday (optional)", validators=[Optional()])
+    birthday_messages = BooleanField("Send me a note on my birthday and my car's anniversary")
+    consent_service = BooleanField("Service reminders, warranty notices and recalls")
+    consent_event_invites = BooleanField("Invitations to clinics, launches and owners' events")
+    consent_recognition = BooleanField("Thank me publicly on the ambassadors' wall")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that post."""

@@ -1,0 +1,120 @@
+"""People who use the portal, and the login sessions that can be ended from the server."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models import TimestampMixin, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """What a person may do: owners use the club, staff run it."""
+
+    OWNER = "owner"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class ContactChannel(StrEnum):
+    """How an owner prefers to hear from the dealership."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+    INBOX = "inbox"
+
+
+#: The tier level from which an owner counts as an ambassador (early RSVP, waitlist priority).
+AMBASSADOR_LEVEL = 2
+
+CHANNEL_LABELS = {
+    ContactChannel.EMAIL: "Email",
+    ContactChannel.SMS: "Text message",
+    ContactChannel.PHONE: "Phone call",
+    ContactChannel.INBOX: "Portal inbox only",
+}
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """An owner or a member of staff."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased; the login name.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Full name as registered, e.g. for letters.
+    name: Mapped[str] = mapped_column(String(120))
+    #: What the portal calls them ("Sam"); falls back to the first name.
+    display_name: Mapped[str | None] = mapped_column(String(60))
+    #: E.164 form, validated with phonenumbers.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    preferred_channel: Mapped[str] = mapped_column(String(16), default=ContactChannel.EMAIL)
+    birthday: Mapped[date | None]
+    birthday_messages: Mapped[bool] = mapped_column(default=False)
+    consent_service: Mapped[bool] = mapped_column(default=True)
+    consent_event_invites: Mapped[bool] = mapped_column(default=True)
+    consent_recognition: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(16), default=Role.OWNER)
+    #: Ambassador tier level (0 Member .. 3 Elite Ambassador), kept by the referrals service.
+    tier_level: Mapped[int] = mapped_column(default=0)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by an admin to stop the account signing in; history stays.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    login_sessions: Mapped[list["LoginSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    #: The login-session token this object was loaded with (set at login and by the loader).
+    current_login_session_token = None  # str | None, never stored
+
+    @property
+    def first_name(self) -> str:
+        return self.display_name or self.name.split()[0]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.deactivated_at is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the user and the server-side login session it belongs to."""
+        return f"{self.id}:{self.current_login_session_token or ''}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One signed-in browser; deleting the row signs that browser out everywhere it is copied."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: SHA-256 of the random token kept in the signed session cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

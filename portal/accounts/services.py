@@ -1,0 +1,272 @@
+"""Account rules: registration, passwords, login sessions, verification, profile."""
+
+import functools
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import ContactChannel, LoginSession, Role, User
+from portal.errors import ServiceError
+from portal.security import hash_token, new_url_token
+
+MIN_PASSWORD_LENGTH = 12
+#: Generous, so passphrases fit, but bounded so hashing cannot be used to burn CPU.
+MAX_PASSWORD_LENGTH = 1024
+REMEMBERED_SESSION = timedelta(days=30)
+BROWSER_SESSION = timedelta(hours=12)
+
+
+def normalise_email(email: str) -> str:
+    """The form an email is stored and compared in."""
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or absurdly long; nothing is ever truncated."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            f"Use at least {MIN_PASSWORD_LENGTH} characters; a short phrase is easiest.",
+            "password",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ServiceError(f"Use at most {MAX_PASSWORD_LENGTH} characters.", "password")
+
+
+def hash_password(password: str, method: str) -> str:
+    """Hash a password with the configured scrypt parameters."""
+    return generate_password_hash(password, method=method)
+
+
+def normalise_phone(raw: str | None, region: str) -> str | None:
+    """A phone number in E.164 form, or None when blank; refuses numbers that cannot exist."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ServiceError("That does not look like a phone number.", "phone") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ServiceError("That phone number is not valid; check the digits.", "phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this email, if any."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    hash_method: str,
+    role: Role = Role.OWNER,
+    verified_at: datetime | None = None,
+) -> User:
+    """Create an account; refuses a taken email and a weak password."""
+    check_password_rules(password)
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise ServiceError(
+            "An account already uses this email. Sign in, or reset your password.", "email"
+        )
+    user = User(
+        name=name.strip(),
+        email=email,
+        password_hash=hash_password(password, hash_method),
+        role=role,
+        email_verified_at=verified_at,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_invited_owner(session: Session, *, name: str, email: str, hash_method: str) -> User:
+    """An owner account the dealership creates (a purchase, an import) for the person to claim.
+
+    Its password is random and unknown to anyone; the claim link sets the real one.
+    """
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise ServiceError("An account already uses this email.", "email")
+    user = User(
+        name=name.strip(),
+        email=email,
+        password_hash=hash_password(new_url_token(), hash_method),
+        role=Role.OWNER,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def claim_account(session: Session, user: User, new_password: str, hash_method: str, now) -> None:
+    """Set the first password of an invited account; the link proved the email address."""
+    reset_password(session, user, new_password, hash_method)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+
+
+def authenticate(
+    session: Session, email: str, password: str, hash_method: str, now: datetime
+) -> User | None:
+    """The active user these credentials belong to, rehashing a weaker stored hash."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        # Spend the same time as a real check so unknown emails are not revealed by timing.
+        check_password_hash(_dummy_hash(hash_method), password)
+        return None
+    if len(password) > MAX_PASSWORD_LENGTH or not check_password_hash(user.password_hash, password):
+        return None
+    if not user.is_active:
+        return None
+    if not user.password_hash.startswith(hash_method + "$"):
+        user.password_hash = hash_password(password, hash_method)
+    user.last_login_at = now
+    return user
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A throwaway hash per method, checked against when the email is unknown."""
+    return generate_password_hash(new_url_token(), method=method)
+
+
+def start_login_session(
+    session: Session, user: User, *, remember: bool, now: datetime, user_agent: str | None
+) -> str:
+    """Record a new signed-in browser and return the token its cookie carries."""
+    token = new_url_token()
+    session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + (REMEMBERED_SESSION if remember else BROWSER_SESSION),
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    session.flush()
+    user.current_login_session_token = token
+    return token
+
+
+def load_user_for_login(session: Session, cookie_id: str, now: datetime) -> User | None:
+    """The user behind a Flask-Login id, only while its login session is alive."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            LoginSession.token_hash == hash_token(token),
+            LoginSession.expires_at > now,
+        )
+    )
+    if user is not None:
+        user.current_login_session_token = token
+    return user
+
+
+def end_login_session(session: Session, token: str | None) -> None:
+    """Sign one browser out; copies of its cookie stop working too."""
+    if token:
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+
+
+def end_other_login_sessions(session: Session, user: User, keep_token: str | None) -> int:
+    """Sign the user out of every browser but this one; returns how many were ended."""
+    statement = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_token:
+        statement = statement.where(LoginSession.token_hash != hash_token(keep_token))
+    return session.execute(statement).rowcount
+
+
+def count_login_sessions(session: Session, user: User, now: datetime) -> int:
+    """How many browsers are signed in as this user."""
+    return session.scalar(
+        select(func.count())
+        .select_from(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.expires_at > now)
+    )
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    hash_method: str,
+    keep_token: str | None,
+) -> int:
+    """Change a password after checking the current one; ends every other login session."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise ServiceError("That is not your current password.", "current_password")
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password, hash_method)
+    return end_other_login_sessions(session, user, keep_token)
+
+
+def reset_password(session: Session, user: User, new_password: str, hash_method: str) -> None:
+    """Set a new password from a reset link; every login session ends."""
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password, hash_method)
+    end_other_login_sessions(session, user, keep_token=None)
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a reset link works only once."""
+    return hash_token(user.password_hash)[:16]
+
+
+def verification_payload(user: User) -> dict:
+    """What an email-verification link signs."""
+    return {"uid": user.id, "email": user.email}
+
+
+def verify_email(session: Session, payload: dict, now: datetime) -> tuple[User | None, bool]:
+    """Mark the email in a verification link verified; returns (user, newly_verified)."""
+    user = session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        return None, False
+    if user.email_verified_at is not None:
+        return user, False
+    user.email_verified_at = now
+    return user, True
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str | None,
+    phone: str | None,
+    phone_region: str,
+    preferred_channel: str,
+    birthday: date | None,
+    birthday_messages: bool,
+    consent_service: bool,
+    consent_event_invites: bool,
+    consent_recognition: bool,
+) -> None:
+    """Apply profile changes; a text-message preference needs a phone number."""
+    normalised_phone = normalise_phone(phone, phone_region)
+    channel = ContactChannel(preferred_channel)
+    if channel in (ContactChannel.SMS, ContactChannel.PHONE) and not normalised_phone:
+        raise ServiceError("Add a phone number so we can reach you that way.", "phone")
+    user.display_name = (display_name or "").strip() or None
+    user.phone = normalised_phone
+    user.preferred_channel = channel
+    user.birthday = birthday
+    user.birthday_messages = birthday_messages and birthday is not None
+    user.consent_service = consent_service
+    user.consent_event_invites = consent_event_invites
+    user.consent_recognition = consent_recognition

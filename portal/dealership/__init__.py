@@ -1,0 +1,1 @@
+"""Dealership settings: values an admin edits, with defaults each domain declares."""

@@ -1,0 +1,3 @@
+"""Garage pages."""
+
+from portal.garage import models  # noqa: F401

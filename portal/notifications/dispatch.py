@@ -1,0 +1,54 @@
+"""Glue between the delivery service and the running app: mailer, SMS backend, links."""
+
+from collections.abc import Sequence
+
+from flask import current_app, render_template, url_for
+
+from portal import clock
+from portal.extensions import db
+from portal.mail import mailer_from_config
+from portal.notifications.models import Notification
+from portal.notifications.services import DeliveryReport, deliver_pending
+from portal.security import sign
+from portal.sms import sms_from_config
+
+
+def consent_link(user_id: int) -> str:
+    """A signed link where the owner changes what we may send them, without signing in."""
+    token = sign("consent", {"uid": user_id})
+    return url_for("notifications.preferences", token=token, _external=True)
+
+
+def render_email(notification: Notification) -> tuple[str, str, dict[str, str]]:
+    """The text and HTML of a notification email, each with the consent link."""
+    link = consent_link(notification.user_id)
+    action_url = (
+        url_for("home.index", _external=True).rstrip("/") + notification.action_path
+        if notification.action_path
+        else None
+    )
+    context = {
+        "notification": notification,
+        "user": notification.user,
+        "consent_link": link,
+        "action_url": action_url,
+    }
+    text = render_template("email/notification.txt", **context)
+    html = render_template("email/notification.html", **context)
+    return text, html, {"List-Unsubscribe": f"<{link}>"}
+
+
+def dispatch(only_ids: Sequence[int] | None = None) -> DeliveryReport:
+    """Deliver pending notifications (all, or just these) with the app's backends."""
+    config = current_app.config
+    if only_ids is not None and not only_ids:
+        return DeliveryReport()
+    with current_app.test_request_context(base_url=config["PORTAL_BASE_URL"]):
+        return deliver_pending(
+            db.session,
+            mailer=mailer_from_config(config),
+            sms=sms_from_config(config),
+            now=clock.now(),
+            render_email=render_email,
+            only_ids=only_ids,
+        )

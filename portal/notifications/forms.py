@@ -1,0 +1,12 @@
+"""The consent form reached from an email link."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+
+class ConsentForm(FlaskForm):
+    """Which messages the owner agrees to receive."""
+
+    consent_service = BooleanField("Service reminders, warranty notices and recalls")
+    consent_event_invites = BooleanField("Invitations to clinics, launches and owners' events")
+    birthday_messages = BooleanField("A note on my birthday and my car's anniversary")

@@ -1,0 +1,55 @@
+"""One row per message to one person; its unique key is the claim that makes it sent once."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models import UTCDateTime, utcnow
+
+
+class DeliveryStatus(StrEnum):
+    """Where a message is on its way out."""
+
+    PENDING = "pending"  # claimed, not yet handed to a channel
+    SENDING = "sending"  # a dispatcher has it
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; retried on the next run
+    INBOX_ONLY = "inbox_only"  # the owner chose the inbox (or a phone call from staff)
+
+
+class Notification(db.Model):
+    """A message in an owner's inbox, and its delivery on their preferred channel."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index("ix_notifications_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: Unique per message, e.g. "reminder:service:vehicle-12:2026-05-01"; inserting it claims it.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    #: service, warranty, recall, birthday, anniversary, seasonal, event, referral, reward, ...
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))
+    #: Plain text; shown escaped in the inbox and turned into paragraphs in email.
+    body: Mapped[str] = mapped_column(Text)
+    #: A path in the portal that says what to do next ("/reminders"), optional.
+    action_path: Mapped[str | None] = mapped_column(String(300))
+    action_label: Mapped[str | None] = mapped_column(String(80))
+    #: email, sms, phone or inbox, copied from the owner's preference when created.
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,209 @@
+"""Create notifications under a unique key, deliver them once, read the inbox."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import ContactChannel, User
+from portal.mail import Mailer
+from portal.notifications.models import DeliveryStatus, Notification
+from portal.sms import SmsBackend
+
+#: After this many failed attempts a message waits for an admin to retry it.
+MAX_ATTEMPTS = 5
+#: A dispatcher that died mid-send releases its claim after this long.
+STALE_CLAIM = timedelta(minutes=15)
+
+
+class Consent(StrEnum):
+    """Which of the owner's consents a message needs; transactional ones need none."""
+
+    SERVICE = "service"
+    EVENT_INVITES = "event_invites"
+    CELEBRATIONS = "celebrations"
+    TRANSACTIONAL = "transactional"
+
+
+def has_consent(user: User, consent: Consent) -> bool:
+    """Whether the owner agreed to this kind of message."""
+    return {
+        Consent.SERVICE: user.consent_service,
+        Consent.EVENT_INVITES: user.consent_event_invites,
+        Consent.CELEBRATIONS: user.birthday_messages,
+        Consent.TRANSACTIONAL: True,
+    }[consent]
+
+
+def notify(
+    session: Session,
+    *,
+    user: User,
+    key: str,
+    kind: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    consent: Consent = Consent.TRANSACTIONAL,
+    action_path: str | None = None,
+    action_label: str | None = None,
+) -> int | None:
+    """Claim and queue one message; returns its id, or None when already claimed or not wanted.
+
+    The insert under the unique `key` is the claim: a second call with the same key, from
+    this process or another, inserts nothing.
+    """
+    if not user.is_active or not has_consent(user, consent):
+        return None
+    channel = user.preferred_channel
+    status = (
+        DeliveryStatus.PENDING
+        if channel in (ContactChannel.EMAIL, ContactChannel.SMS)
+        else DeliveryStatus.INBOX_ONLY
+    )
+    values = {
+        "user_id": user.id,
+        "key": key,
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "action_path": action_path,
+        "action_label": action_label,
+        "channel": channel,
+        "status": status,
+        "attempts": 0,
+        "created_at": now,
+        "sent_at": now if status == DeliveryStatus.INBOX_ONLY else None,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+@dataclass
+class DeliveryReport:
+    """What one dispatch pass did."""
+
+    sent: int = 0
+    failed: int = 0
+
+
+def _claim_batch(
+    session: Session, now: datetime, limit: int, only_ids: Sequence[int] | None
+) -> list[int]:
+    """Take up to `limit` deliverable messages for this dispatcher and commit the claim."""
+    deliverable = or_(
+        Notification.status == DeliveryStatus.PENDING,
+        (Notification.status == DeliveryStatus.FAILED) & (Notification.attempts < MAX_ATTEMPTS),
+        (Notification.status == DeliveryStatus.SENDING)
+        & (Notification.claimed_at < now - STALE_CLAIM),
+    )
+    query = select(Notification.id).where(deliverable).order_by(Notification.id).limit(limit)
+    if only_ids is not None:
+        query = query.where(Notification.id.in_(only_ids))
+    # PostgreSQL: rows another host is claiming are skipped. SQLite: BEGIN IMMEDIATE already
+    # serialises this whole transaction, so no lock clause is needed (nor allowed).
+    ids = list(session.scalars(query.with_for_update(skip_locked=True)))
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), deliverable)
+            .values(
+                status=DeliveryStatus.SENDING,
+                claimed_at=now,
+                attempts=Notification.attempts + 1,
+            )
+        )
+    session.commit()
+    return ids
+
+
+def deliver_pending(
+    session: Session,
+    *,
+    mailer: Mailer,
+    sms: SmsBackend,
+    now: datetime,
+    render_email: Callable[[Notification], tuple[str, str, dict[str, str]]],
+    only_ids: Sequence[int] | None = None,
+    batch_size: int = 200,
+) -> DeliveryReport:
+    """Send every deliverable message once; a failure is recorded and retried next time.
+
+    `render_email(notification)` returns (text, html, headers) with the consent link.
+    """
+    report = DeliveryReport()
+    while True:
+        ids = _claim_batch(session, now, batch_size, only_ids)
+        if not ids:
+            return report
+        notifications = session.scalars(
+            select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+        ).all()
+        for notification in notifications:
+            user = notification.user
+            try:
+                if notification.channel == ContactChannel.SMS:
+                    if not user.phone:
+                        raise RuntimeError("no phone number on file for a text message")
+                    sms.send(user.phone, f"{notification.subject}: {notification.body}"[:640])
+                else:
+                    text, html, headers = render_email(notification)
+                    mailer.send(user.email, notification.subject, text, html, headers)
+            except Exception as error:  # noqa: BLE001 - any failure is recorded, not lost
+                notification.status = DeliveryStatus.FAILED
+                notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+                report.failed += 1
+            else:
+                notification.status = DeliveryStatus.SENT
+                notification.sent_at = now
+                notification.last_error = None
+                report.sent += 1
+            session.commit()
+        if only_ids is not None:
+            return report
+
+
+def inbox_query(user: User) -> Select:
+    """The owner's messages, newest first (paginated by the view)."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_count(session: Session, user: User) -> int:
+    """How many of the owner's messages are unread."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def get_for_owner(session: Session, user: User, notification_id: int) -> Notification | None:
+    """One of the owner's own messages, or None (never another owner's)."""
+    return session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+
+
+def mark_all_read(session: Session, user: User, now: datetime) -> int:
+    """Mark every unread message read; returns how many."""
+    return session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    ).rowcount

@@ -1,0 +1,70 @@
+"""The owner's inbox and the signed link that changes message consent."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal import clock
+from portal.accounts.forms import EmptyForm
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.notifications import bp, services
+from portal.notifications.forms import ConsentForm
+from portal.security import unsign
+
+#: Consent links in emails stay valid for a year; each email carries a fresh one.
+CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    """Every message the dealership sent the owner, newest first."""
+    page = db.paginate(
+        services.inbox_query(current_user),
+        page=request.args.get("page", 1, type=int),
+        per_page=20,
+        error_out=False,
+    )
+    return render_template("notifications/inbox.html", page=page, form=EmptyForm())
+
+
+@bp.route("/inbox/<int:notification_id>")
+@login_required
+def message(notification_id: int):
+    """One message; opening it marks it read."""
+    notification = services.get_for_owner(db.session, current_user, notification_id)
+    if notification is None:
+        abort(404)
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        db.session.commit()
+    return render_template("notifications/message.html", notification=notification)
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def mark_all_read():
+    """Mark every message read."""
+    if EmptyForm().validate_on_submit():
+        services.mark_all_read(db.session, current_user, clock.now())
+        db.session.commit()
+        flash("All caught up.", "success")
+    return redirect(url_for("notifications.inbox"), code=303)
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+def preferences(token: str):
+    """Change which messages we send, straight from an email, without signing in."""
+    payload = unsign("consent", token, CONSENT_LINK_MAX_AGE)
+    user = db.session.get(User, payload["uid"]) if payload else None
+    if user is None:
+        abort(404)
+    form = ConsentForm(obj=user)
+    if form.validate_on_submit():
+        form.populate_obj(user)
+        if user.birthday is None:
+            user.birthday_messages = False
+        db.session.commit()
+        flash(f"Thank you, {user.first_name}: your message choices are saved.", "success")
+        return redirect(url_for("notifications.preferences", token=token), code=303)
+    return render_template("notifications/preferences.html", form=form, owner=user)

@@ -1,0 +1,308 @@
+"""Fixtures: an app on SQLite (and PostgreSQL when configured), clients, factories, mail."""
+
+import os
+import secrets
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event, make_url, text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.accounts.models import Role, User
+from portal.accounts.services import hash_password
+from portal.config import TestConfig, normalise_database_url
+from portal.extensions import db
+
+POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", "postgresql"]
+TEST_PASSWORD = "correct horse battery"
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every mutating request.
+
+    Pass `csrf=False` to send none (to check that the portal refuses it).
+    """
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = str(kwargs.get("method", "GET")).upper()
+        if csrf and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """A token Flask-WTF accepts for this client's session."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+
+def _postgres_worker_url(worker_id: str) -> str:
+    """A database of this xdist worker's own, created afresh for the session."""
+    import psycopg
+
+    base = make_url(normalise_database_url(POSTGRES_URL))
+    name = f"portal_test_{worker_id}"
+    admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id) -> str:
+    """The PostgreSQL URL for this worker, or a skip when none is configured."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need PORTAL_TEST_POSTGRES_URL (CI sets it)")
+    return _postgres_worker_url(worker_id)
+
+
+#: The PostgreSQL schema is built once per worker and emptied after each test.
+_POSTGRES_SCHEMA_READY: list[bool] = []
+
+
+@pytest.fixture(params=DATABASES)
+def database(request) -> str:
+    """Which database this test runs on: every app test runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def app_config(database, tmp_path, request) -> dict:
+    """Configuration for one test's app; tests may change it before `app` is built."""
+    if database == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "MAIL_BACKEND": "file",
+        "PORTAL_BASE_URL": "http://localhost",
+    }
+
+
+@pytest.fixture
+def app(app_config) -> Iterator:
+    """The portal on a fresh schema; PostgreSQL tables are emptied afterwards."""
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(app_config)
+    application = create_app(config)
+    application.test_client_class = PortalClient
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            if not _POSTGRES_SCHEMA_READY:
+                db.drop_all()
+                db.create_all()
+                _POSTGRES_SCHEMA_READY.append(True)
+        else:
+            db.create_all()
+        yield application
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> PortalClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly: `make_user(email=..., role=Role.ADMIN, ...)`."""
+    counter = iter(range(1, 1_000_000))
+
+    def factory(**overrides) -> User:
+        number = next(counter)
+        password = overrides.pop("password", TEST_PASSWORD)
+        values = {
+            "email": f"owner{number}@example.com",
+            "name": f"Owner Number{number}",
+            "role": Role.OWNER,
+            "password_hash": hash_password(password, app.config["PASSWORD_HASH_METHOD"]),
+        }
+        values.update(overrides)
+        user = User(**values)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_owner(make_user):
+    return lambda **overrides: make_user(role=Role.OWNER, **overrides)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form: `login(user)`."""
+
+    def do_login(user: User, password: str = TEST_PASSWORD, remember: bool = False):
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": password, "remember": "y" if remember else ""},
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run inside a `with count_queries() as counter:` block."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails the file backend wrote, oldest first, as parsed messages."""
+
+    def read() -> list[EmailMessage]:
+        folder = Path(app.config["MAIL_OUTBOX"])
+        if not folder.exists():
+            return []
+        return [
+            BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            for path in sorted(folder.glob("*.eml"))
+        ]
+
+    return read
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages: list[EmailMessage] = []
+            self.lock = threading.Lock()
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+            with self.lock:
+                self.messages.append(message)
+            return "250 OK"
+
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    collector.port = controller.port
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a threaded WSGI server on loopback; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page():
+    """A Playwright page in Debian's Chromium; skips with a reason when Chromium is missing."""
+    if CHROMIUM is None:
+        pytest.skip("browser tests need Chromium (`apt-get install chromium`; CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe on a page and fail on serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page) -> None:
+        results = axe.run(page)
+        bad = [
+            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            for violation in results.response["violations"]
+            if violation.get("impact") in ("serious", "critical")
+        ]
+        assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)
+
+    return check
