@@ -56,7 +56,8 @@ def _postgres_worker_url(worker_id: str) -> str:
     import psycopg
 
     base = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"portal_test_{worker_id}"
+    prefix = os.environ.get("PORTAL_TEST_DB_PREFIX", "portal_test")
+    name = f"{prefix}_{worker_id}"
     admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
