@@ -30,9 +30,12 @@ TEST_PASSWORD = "correct horse battery"
 
 
 class PortalClient(FlaskClient):
-    """A test client that sends a valid CSRF token with every mutating request.
+    """A test client that behaves like separate requests from a real browser.
 
-    Pass `csrf=False` to send none (to check that the portal refuses it).
+    Each request gets its own app context (fresh `g`, its own database session, torn down
+    afterwards), as in production; the test's own session is committed first so it holds
+    no SQLite write lock, and expired afterwards so it reads what the request wrote.
+    Mutating requests carry a valid CSRF token; pass `csrf=False` to send none.
     """
 
     def open(self, *args, csrf: bool = True, **kwargs):
@@ -41,7 +44,12 @@ class PortalClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.expire_all()
 
     def csrf_token(self) -> str:
         """A token Flask-WTF accepts for this client's session."""
@@ -247,7 +255,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(app):
-    """The app served by a threaded WSGI server on loopback; yields its base URL."""
+    """The app served by a threaded WSGI server on loopback; yields its base URL.
+
+    Call `db.session.commit()` (or `.rollback()`) before sending it requests: on SQLite an
+    open transaction in the test holds the write lock (BEGIN IMMEDIATE) and the server waits.
+    """
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     StringField,
     TelField,
 )
@@ -82,7 +83,7 @@ class ProfileForm(FlaskForm):
     phone = TelField("Phone", validators=[Optional(), Length(max=32)])
     preferred_channel = RadioField(
         "How would you like to hear from us?",
-        choices=[(value.value, label) for value, label in CHANNEL_LABELS.items()],
+        choices=[SelectChoice(value.value, label) for value, label in CHANNEL_LABELS.items()],
         validators=[DataRequired()],
     )
     birthday = DateField("Birthday (optional)", validators=[Optional()])

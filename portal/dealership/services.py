@@ -12,11 +12,8 @@ from portal.dealership.models import Setting
 
 def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The values of the keys in `defaults`, stored value first, in one query."""
-    stored = dict(
-        session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(defaults)))
-        .tuples()
-        .all()
-    )
+    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(defaults)))
+    stored = {key: value for key, value in rows}
     return {key: stored.get(key, default) for key, default in defaults.items()}
 
 
