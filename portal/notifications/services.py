@@ -98,16 +98,25 @@ class DeliveryReport:
 
 
 def _claim_batch(
-    session: Session, now: datetime, limit: int, only_ids: Sequence[int] | None
+    session: Session, now: datetime, limit: int, only_ids: Sequence[int] | None, after_id: int
 ) -> list[int]:
-    """Take up to `limit` deliverable messages for this dispatcher and commit the claim."""
+    """Take up to `limit` deliverable messages past `after_id` and commit the claim.
+
+    Walking forward by id means one run tries each message at most once; a failure waits
+    for the next run.
+    """
     deliverable = or_(
         Notification.status == DeliveryStatus.PENDING,
         (Notification.status == DeliveryStatus.FAILED) & (Notification.attempts < MAX_ATTEMPTS),
         (Notification.status == DeliveryStatus.SENDING)
         & (Notification.claimed_at < now - STALE_CLAIM),
     )
-    query = select(Notification.id).where(deliverable).order_by(Notification.id).limit(limit)
+    query = (
+        select(Notification.id)
+        .where(deliverable, Notification.id > after_id)
+        .order_by(Notification.id)
+        .limit(limit)
+    )
     if only_ids is not None:
         query = query.where(Notification.id.in_(only_ids))
     # PostgreSQL: rows another host is claiming are skipped. SQLite: BEGIN IMMEDIATE already
@@ -142,10 +151,12 @@ def deliver_pending(
     `render_email(notification)` returns (text, html, headers) with the consent link.
     """
     report = DeliveryReport()
+    last_id = 0
     while True:
-        ids = _claim_batch(session, now, batch_size, only_ids)
+        ids = _claim_batch(session, now, batch_size, only_ids, last_id)
         if not ids:
             return report
+        last_id = ids[-1]
         notifications = session.scalars(
             select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
         ).all()
@@ -169,8 +180,6 @@ def deliver_pending(
                 notification.last_error = None
                 report.sent += 1
             session.commit()
-        if only_ids is not None:
-            return report
 
 
 def inbox_query(user: User) -> Select:
