@@ -13,6 +13,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from flask import current_app, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, make_url, text
@@ -44,12 +45,15 @@ class PortalClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        db.session.commit()
+        outer_session = has_app_context() and current_app._get_current_object() is self.application
+        if outer_session:
+            db.session.commit()
         try:
             with self.application.app_context():
                 return super().open(*args, **kwargs)
         finally:
-            db.session.expire_all()
+            if outer_session:
+                db.session.expire_all()
 
     def csrf_token(self) -> str:
         """A token Flask-WTF accepts for this client's session."""
