@@ -1,0 +1,43 @@
+"""Every page that is not public asks a visitor to sign in; built from the URL map."""
+
+import pytest
+
+from portal import create_app
+from portal.config import TestConfig
+
+#: Endpoints a visitor may open without an account (prospects, links from emails, feeds).
+PUBLIC_ENDPOINTS = {
+    "static",
+    "healthz",
+    "home.index",
+    "accounts.register",
+    "accounts.login",
+    "accounts.logout",
+    "accounts.verify_email",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.claim_account",
+    "notifications.preferences",
+}
+
+
+def _rules():
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    app = create_app(config)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "1")
+            path = path.replace(f"<path:{argument}>", "1").replace(f"<string:{argument}>", "1")
+        yield pytest.param(method, path, id=f"{method} {rule.rule}")
+
+
+@pytest.mark.parametrize(("method", "path"), list(_rules()))
+def test_visitors_are_sent_to_sign_in(client, method, path):
+    response = client.open(path, method=method)
+    assert response.status_code == 302, f"{path} answered {response.status_code}"
+    assert response.headers["Location"].startswith("/login")
