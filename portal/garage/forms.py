@@ -5,6 +5,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
@@ -59,7 +60,10 @@ class ServiceRecordForm(FlaskForm):
     )
     where = RadioField(
         "Where",
-        choices=[("dealership", "Here with us"), ("elsewhere", "Another workshop")],
+        choices=[
+            SelectChoice("dealership", "Here with us"),
+            SelectChoice("elsewhere", "Another workshop"),
+        ],
         default="dealership",
     )
     recall_code = StringField("Recall code (optional)", validators=[Optional(), Length(max=40)])
@@ -80,8 +84,10 @@ class RetireForm(FlaskForm):
     reason = RadioField(
         "What happened to it?",
         choices=[
-            (RetiredReason.SOLD.value, "I sold it"),
-            (RetiredReason.TRANSFERRED.value, "I passed it on (family, trade-in, gift)"),
+            SelectChoice(RetiredReason.SOLD.value, "I sold it"),
+            SelectChoice(
+                RetiredReason.TRANSFERRED.value, "I passed it on (family, trade-in, gift)"
+            ),
         ],
         validators=[InputRequired(message="Choose what happened to the car.")],
     )
