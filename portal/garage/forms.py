@@ -33,7 +33,7 @@ class VehicleForm(FlaskForm):
     nickname = StringField("Nickname (optional)", validators=[Optional(), Length(max=40)])
     purchase_date = DateField("Date you bought it (optional)", validators=[Optional()])
     purchase_odometer = IntegerField(
-        "Miles on the clock when you bought it (optional)", validators=[Optional(), _MILES]
+        "Miles when you bought it (optional)", validators=[Optional(), _MILES]
     )
     warranty_end_date = DateField("Warranty ends on (optional)", validators=[Optional()])
     warranty_miles = IntegerField(
