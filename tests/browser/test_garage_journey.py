@@ -65,3 +65,12 @@ def test_new_owner_registers_verifies_adds_a_car_and_logs_mileage_in_place(
     assert "13,250" in page.locator("#car-head .stat-value").inner_text()
     assert page.evaluate("window.stillTheSamePage") is True  # swapped in place, no reload
     axe_check(page)
+
+    retire = page.locator("#retire")
+    retire.get_by_label("I sold it").check()
+    retire.get_by_role("button", name="Move to past cars").click()
+    page.locator("#retire").get_by_text("You sold Juniper on").wait_for()
+    assert page.locator("#odometer form").count() == 0  # the other sections follow suit
+    assert "Past car: sold" in page.locator("#car-head").inner_text()
+    assert page.evaluate("window.stillTheSamePage") is True
+    axe_check(page)
