@@ -122,6 +122,7 @@ def register_commands(app: Flask) -> None:
     """`flask create-user`, `flask seed-demo` and each domain's commands."""
     from portal import demo
     from portal.accounts import cli as accounts_cli
+    from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)
