@@ -71,6 +71,7 @@ def event_for_viewer(session: Session, user, event_id: int) -> EventPage | None:
     position = _position_subquery(owner_id)
     query = (
         select(Event, Rsvp, case((suits, 1), else_=0), position.c.position)
+        .select_from(Event)
         .where(Event.id == event_id, visible_condition(user))
         .outerjoin(
             Rsvp,
