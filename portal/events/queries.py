@@ -207,14 +207,14 @@ def feed_for(session: Session, user: User) -> CalendarFeed | None:
     return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
 
-def feed_events(session: Session, user: User, since: datetime) -> list[Event]:
+def feed_events(session: Session, user_id: int, since: datetime) -> list[Event]:
     """Events for the owner's feed: confirmed ones, and cancelled events they were going to."""
     return list(
         session.scalars(
             select(Event)
             .join(Rsvp, Rsvp.event_id == Event.id)
             .where(
-                Rsvp.user_id == user.id,
+                Rsvp.user_id == user_id,
                 Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.ATTENDED]),
                 Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
                 Event.ends_at >= since,

@@ -234,7 +234,7 @@ def feed(token: str):
     if found is None:
         abort(404)
     now = clock.now()
-    events = queries.feed_events(db.session, found.user, now - timedelta(days=FEED_HISTORY_DAYS))
+    events = queries.feed_events(db.session, found.user_id, now - timedelta(days=FEED_HISTORY_DAYS))
     body = calendars.calendar_bytes(
         [(event, url_for("events.show", event_id=event.id, _external=True)) for event in events],
         now,
