@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,7 +21,9 @@ class EventForm(FlaskForm):
     """An event as a coordinator enters it; times in the dealership's time zone."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
-    kind = SelectField("Kind", choices=[(kind.value, label) for kind, label in KIND_LABELS.items()])
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     location = StringField("Location", validators=[DataRequired(), Length(max=200)])
     starts_at = DateTimeLocalField("Starts", validators=[DataRequired()], **_when)
@@ -38,7 +41,9 @@ class EventForm(FlaskForm):
     rsvp_closes_at = DateTimeLocalField("RSVPs close", validators=[Optional()], **_when)
     audience = SelectField(
         "Who can see it",
-        choices=[(audience.value, label) for audience, label in AUDIENCE_LABELS.items()],
+        choices=[
+            SelectChoice(audience.value, label) for audience, label in AUDIENCE_LABELS.items()
+        ],
     )
     early_access_days = IntegerField(
         "Ambassador early access (days)",
