@@ -135,6 +135,7 @@ def events_show(event_id: int):
         "admin/events/show.html",
         event=event,
         rows=rows,
+        counts=services.seat_counts(db.session, [event.id])[event.id],
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
     )
@@ -249,9 +250,12 @@ def events_check_in(event_id: int, rsvp_id: int):
     db.session.commit()
     note = f"{found.user.name} is checked in." if first_time else _not_checked_in_reason(found)
     if request.htmx and not request.htmx.boosted:
-        row = queries.Attendee(found, found.user, None)
         return render_template(
-            "admin/events/_attendee_row.html", row=row, event=found.event, form=EmptyForm()
+            "admin/events/_check_in_response.html",
+            row=queries.Attendee(found, found.user, None),
+            event=found.event,
+            counts=services.seat_counts(db.session, [event_id])[event_id],
+            form=EmptyForm(),
         )
     flash(note, "success" if first_time else "warning")
     return redirect(url_for("admin.events_show", event_id=event_id), code=303)

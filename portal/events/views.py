@@ -193,7 +193,7 @@ def ticket(rsvp_id: int):
         code = derive_token(current_app.config["SECRET_KEY"], TICKET, own.ticket_nonce)
         link = url_for("admin.events_checkin", code=code, _external=True)
         qr_svg = segno.make(link, error="m").svg_inline(
-            scale=6, border=2, dark="#1d2430", light="#ffffff", svgclass="ticket-qr"
+            scale=6, border=4, dark="#1d2430", light="#ffffff", svgclass="ticket-qr", omitsize=True
         )
     return render_template("events/ticket.html", rsvp=own, event=own.event, qr_svg=qr_svg)
 
