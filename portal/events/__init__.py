@@ -1,0 +1,7 @@
+"""Events: clinics, launches and meets; RSVPs with waitlists, tickets and calendars."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+from portal.events import views  # noqa: E402, F401

@@ -1,0 +1,78 @@
+"""Forms for coordinators' events and owners' RSVPs."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.events.models import AUDIENCE_LABELS, KIND_LABELS
+
+_when = {"format": "%Y-%m-%dT%H:%M"}
+
+
+class EventForm(FlaskForm):
+    """An event as a coordinator enters it; times in the dealership's time zone."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    location = StringField("Location", validators=[DataRequired(), Length(max=200)])
+    starts_at = DateTimeLocalField("Starts", validators=[DataRequired()], **_when)
+    ends_at = DateTimeLocalField("Ends", validators=[DataRequired()], **_when)
+    capacity = IntegerField(
+        "Capacity (people, guests included)",
+        validators=[InputRequired(), NumberRange(min=1, max=100_000)],
+    )
+    guests_allowed = IntegerField(
+        "Guests each owner may bring",
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+    )
+    rsvp_opens_at = DateTimeLocalField("RSVPs open", validators=[Optional()], **_when)
+    rsvp_closes_at = DateTimeLocalField("RSVPs close", validators=[Optional()], **_when)
+    audience = SelectField(
+        "Who can see it",
+        choices=[
+            SelectChoice(audience.value, label) for audience, label in AUDIENCE_LABELS.items()
+        ],
+    )
+    early_access_days = IntegerField(
+        "Ambassador early access (days)",
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=60)],
+    )
+    ambassador_priority = BooleanField("Ambassadors go first on the waitlist")
+    target_make = StringField("Make", validators=[Optional(), Length(max=60)])
+    target_model = StringField("Model", validators=[Optional(), Length(max=60)])
+    target_year_from = IntegerField(
+        "From model year", validators=[Optional(), NumberRange(min=1900, max=2100)]
+    )
+    target_year_to = IntegerField(
+        "To model year", validators=[Optional(), NumberRange(min=1900, max=2100)]
+    )
+
+
+class GuestsForm(FlaskForm):
+    """How many guests the owner brings (an RSVP, or a change to one)."""
+
+    guests = IntegerField(
+        "Guests", default=0, validators=[InputRequired(), NumberRange(min=0, max=20)]
+    )
+
+
+class CancelEventForm(FlaskForm):
+    """Call an event off, with a word to everyone who RSVPed."""
+
+    message = TextAreaField(
+        "Message to everyone who RSVPed",
+        validators=[Optional(), Length(max=2000)],
+    )

@@ -1,0 +1,203 @@
+"""Events, the owners' RSVPs to them, and each owner's calendar feed."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models import TimestampMixin, UTCDateTime
+
+
+class EventKind(StrEnum):
+    """What sort of gathering an event is."""
+
+    CLINIC = "clinic"
+    LAUNCH = "launch"
+    MEET = "meet"
+    CHARITY = "charity"
+    VIP = "vip"
+
+
+KIND_LABELS = {
+    EventKind.CLINIC: "Car-care clinic",
+    EventKind.LAUNCH: "Launch event",
+    EventKind.MEET: "Owners' meet",
+    EventKind.CHARITY: "Charity event",
+    EventKind.VIP: "VIP experience",
+}
+
+
+class Audience(StrEnum):
+    """Who may see an event and RSVP to it."""
+
+    PUBLIC = "public"
+    OWNERS = "owners"
+    AMBASSADORS = "ambassadors"
+
+
+AUDIENCE_LABELS = {
+    Audience.PUBLIC: "Everyone (prospects can see it)",
+    Audience.OWNERS: "Owners only",
+    Audience.AMBASSADORS: "Ambassadors only",
+}
+
+
+class EventStatus(StrEnum):
+    """Where an event is in its life: drafted, open to owners, or called off."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(StrEnum):
+    """Where an owner stands for an event."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+
+
+#: RSVPs in these states hold seats (an attendee keeps the seat they came in).
+SEAT_HOLDING = (RsvpStatus.CONFIRMED, RsvpStatus.ATTENDED)
+
+
+class Event(TimestampMixin, db.Model):
+    """Something owners can come to, with a capacity that is never exceeded."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        # The last line of defence: the conditional UPDATEs in services keep to it first.
+        CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200))
+    #: Aware UTC; entered and shown in the dealership's time zone.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: People the event can take, guests included.
+    capacity: Mapped[int]
+    #: Sum of (1 + guests) over RSVPs holding a seat; changed only by conditional UPDATEs.
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    #: Plus-ones each RSVP may bring; they count toward capacity.
+    guests_allowed: Mapped[int] = mapped_column(default=0)
+    #: RSVPs open at this time (None: as soon as the event is published).
+    rsvp_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: RSVPs close at this time (None: when the event starts).
+    rsvp_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    audience: Mapped[str] = mapped_column(String(16), default=Audience.OWNERS)
+    #: Ambassadors may RSVP this many days before `rsvp_opens_at`.
+    early_access_days: Mapped[int] = mapped_column(default=0)
+    #: Ambassadors go ahead of others on the waitlist.
+    ambassador_priority: Mapped[bool] = mapped_column(default=False)
+    #: Optional target vehicles: the owners this event suits (case-insensitive match).
+    target_make: Mapped[str | None] = mapped_column(String(60))
+    target_model: Mapped[str | None] = mapped_column(String(60))
+    target_year_from: Mapped[int | None]
+    target_year_to: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the coordinator told everyone when calling the event off.
+    cancel_message: Mapped[str | None] = mapped_column(Text)
+    #: iCalendar SEQUENCE: bumped on every change calendars should pick up.
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @property
+    def has_target(self) -> bool:
+        return bool(self.target_make)
+
+    @property
+    def target_label(self) -> str:
+        """'2019–2024 Mazda MX-5', for the coordinator and the owner."""
+        if not self.target_make:
+            return ""
+        years = ""
+        if self.target_year_from and self.target_year_to:
+            years = f"{self.target_year_from}–{self.target_year_to} "
+        elif self.target_year_from:
+            years = f"{self.target_year_from}-on "
+        elif self.target_year_to:
+            years = f"up to {self.target_year_to} "
+        return f"{years}{self.target_make} {self.target_model or ''}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+class Rsvp(TimestampMixin, db.Model):
+    """One owner's answer to one event: a seat, a place in the queue, or a cancellation."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        # A double-submitted RSVP stays one row.
+        UniqueConstraint("event_id", "user_id"),
+        Index("ix_rsvps_event_status", "event_id", "status"),
+        Index("ix_rsvps_user_id", "user_id"),
+        CheckConstraint("guests >= 0", name="guests_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    guests: Mapped[int] = mapped_column(default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Queue time: the waitlist is ordered by (ambassador priority, this, id).
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Random per ticket; the ticket code is an HMAC of it under the app's secret key.
+    ticket_nonce: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the ticket code, to find the RSVP when a ticket is scanned.
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship()
+
+    @property
+    def seats(self) -> int:
+        """Seats this RSVP needs: the owner and their guests."""
+        return 1 + self.guests
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    def __repr__(self) -> str:
+        return f"<Rsvp {self.id} event={self.event_id} user={self.user_id} {self.status}>"
+
+
+class CalendarFeed(TimestampMixin, db.Model):
+    """An owner's personal calendar subscription; rotating the nonce retires the old URL."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: From `new_url_token()`; the URL token is an HMAC of it under the app's secret key.
+    nonce: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the URL token, to find the feed from its URL.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,224 @@
+"""What owners and coordinators read: each page's data in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, false, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from portal.accounts.models import User
+from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.rsvps import waitlist_order, waitlist_positions
+from portal.events.rules import suits_vehicle_condition, visible_condition
+
+#: The owners' list shows this many upcoming events (a dealership runs far fewer).
+LIST_LIMIT = 60
+
+
+@dataclass
+class EventRow:
+    """An event as an owner sees it in a list: their RSVP and whether it suits their car."""
+
+    event: Event
+    rsvp: Rsvp | None
+    for_my_car: bool
+
+
+def _signed_in_owner_id(user) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.id
+
+
+def upcoming_events(session: Session, user, now: datetime, kind: str | None) -> list[EventRow]:
+    """Upcoming published events this person may see; events for their car first."""
+    owner_id = _signed_in_owner_id(user)
+    suits = suits_vehicle_condition(owner_id) if owner_id else false()
+    for_my_car = case((suits, 1), else_=0).label("for_my_car")
+    query = (
+        select(Event, Rsvp, for_my_car)
+        .where(
+            visible_condition(user),
+            Event.status == EventStatus.PUBLISHED,
+            Event.ends_at > now,
+        )
+        .order_by(for_my_car.desc(), Event.starts_at, Event.id)
+        .limit(LIST_LIMIT)
+    )
+    if owner_id:
+        query = query.outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))
+    else:
+        query = query.outerjoin(Rsvp, false())
+    if kind:
+        query = query.where(Event.kind == kind)
+    return [EventRow(event, rsvp, bool(match)) for event, rsvp, match in session.execute(query)]
+
+
+@dataclass
+class EventPage:
+    """One event for one viewer: their RSVP, place in the queue, and whether it suits them."""
+
+    event: Event
+    rsvp: Rsvp | None
+    position: int | None
+    for_my_car: bool
+
+
+def event_for_viewer(session: Session, user, event_id: int) -> EventPage | None:
+    """The event if this person may see it, with their RSVP and queue place (2 queries)."""
+    owner_id = _signed_in_owner_id(user)
+    suits = suits_vehicle_condition(owner_id) if owner_id else false()
+    position = _position_subquery(owner_id)
+    query = (
+        select(Event, Rsvp, case((suits, 1), else_=0), position.c.position)
+        .select_from(Event)
+        .where(Event.id == event_id, visible_condition(user))
+        .outerjoin(
+            Rsvp,
+            and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id) if owner_id else false(),
+        )
+        .outerjoin(position, position.c.rsvp_id == Rsvp.id)
+    )
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    event, rsvp, match, place = row
+    return EventPage(event, rsvp, place, bool(match))
+
+
+def _position_subquery(owner_id: int | None):
+    """Waitlist places of every waitlisted RSVP on the events this owner is waiting for."""
+    mine = aliased(Rsvp)
+    waiting_on = select(mine.event_id).where(
+        mine.user_id == (owner_id or 0), mine.status == RsvpStatus.WAITLISTED
+    )
+    return (
+        select(
+            Rsvp.id.label("rsvp_id"),
+            func.row_number()
+            .over(partition_by=Rsvp.event_id, order_by=waitlist_order())
+            .label("position"),
+        )
+        .join(Event, Event.id == Rsvp.event_id)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(waiting_on))
+        .subquery()
+    )
+
+
+@dataclass
+class MyEvent:
+    """An owner's RSVP with its event and queue place."""
+
+    rsvp: Rsvp
+    event: Event
+    position: int | None
+
+
+def my_events(session: Session, user: User, now: datetime) -> tuple[list[MyEvent], list[MyEvent]]:
+    """The owner's active RSVPs: (upcoming soonest first, past latest first), one query."""
+    position = _position_subquery(user.id)
+    rows = session.execute(
+        select(Rsvp, Event, position.c.position)
+        .join(Event, Event.id == Rsvp.event_id)
+        .outerjoin(position, position.c.rsvp_id == Rsvp.id)
+        .where(Rsvp.user_id == user.id, Rsvp.status != RsvpStatus.CANCELLED)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    upcoming = [MyEvent(*row) for row in rows if row[1].ends_at > now]
+    past = [MyEvent(*row) for row in reversed(rows) if row[1].ends_at <= now]
+    return upcoming, past
+
+
+def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[MyEvent]:
+    """The owner's next few events with a seat or a waitlist place (home page), one query."""
+    rows = session.execute(
+        select(Rsvp, Event, literal(None))
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Rsvp.user_id == user.id,
+            Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]),
+            Event.ends_at > now,
+            Event.status == EventStatus.PUBLISHED,
+        )
+        .order_by(Event.starts_at)
+        .limit(limit)
+    ).all()
+    return [MyEvent(*row) for row in rows]
+
+
+def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:
+    """One of the owner's own RSVPs, or None (never another owner's)."""
+    return session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.user_id == user.id))
+
+
+@dataclass
+class Attendee:
+    """A row of the coordinator's attendee list."""
+
+    rsvp: Rsvp
+    user: User
+    position: int | None
+
+
+#: Attendee list order: who is coming first, then the queue, then cancellations.
+_STATUS_ORDER = case(
+    (Rsvp.status == RsvpStatus.ATTENDED, 0),
+    (Rsvp.status == RsvpStatus.CONFIRMED, 0),
+    (Rsvp.status == RsvpStatus.WAITLISTED, 1),
+    else_=2,
+)
+
+
+def attendees(session: Session, event: Event, include_cancelled: bool = True) -> list[Attendee]:
+    """Everyone who answered, with waitlist places, in two queries."""
+    query = (
+        select(Rsvp, User)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.event_id == event.id)
+        .order_by(_STATUS_ORDER, User.name, Rsvp.id)
+    )
+    if not include_cancelled:
+        query = query.where(Rsvp.status != RsvpStatus.CANCELLED)
+    rows = session.execute(query).all()
+    waiting = [rsvp.id for rsvp, _ in rows if rsvp.status == RsvpStatus.WAITLISTED]
+    positions = waitlist_positions(session, waiting)
+    attendee_rows = [Attendee(rsvp, user, positions.get(rsvp.id)) for rsvp, user in rows]
+    # The queue in waitlist order, not by name.
+    attendee_rows.sort(
+        key=lambda row: (
+            0 if row.rsvp.holds_seat else 1 if row.position else 2,
+            row.position or 0,
+        )
+    )
+    return attendee_rows
+
+
+def events_for_coordinators(session: Session, now: datetime, past: bool) -> list[Event]:
+    """Upcoming events soonest first, or past events latest first."""
+    if past:
+        query = select(Event).where(Event.ends_at <= now).order_by(Event.starts_at.desc())
+        return list(session.scalars(query.limit(100)))
+    return list(session.scalars(select(Event).where(Event.ends_at > now).order_by(Event.starts_at)))
+
+
+def feed_for(session: Session, user: User) -> CalendarFeed | None:
+    """The owner's calendar feed, if they made one."""
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def feed_events(session: Session, user_id: int, since: datetime) -> list[Event]:
+    """Events for the owner's feed: confirmed ones, and cancelled events they were going to."""
+    return list(
+        session.scalars(
+            select(Event)
+            .join(Rsvp, Rsvp.event_id == Event.id)
+            .where(
+                Rsvp.user_id == user_id,
+                Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.ATTENDED]),
+                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+                Event.ends_at >= since,
+            )
+            .order_by(Event.starts_at)
+        )
+    )

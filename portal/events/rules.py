@@ -1,0 +1,102 @@
+"""Who may see an event, and when an owner may RSVP to it."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
+
+from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.events.models import Audience, Event, EventStatus
+from portal.garage.models import Vehicle
+
+
+def is_ambassador(user: User | None) -> bool:
+    """Ambassadors get early access, ambassador-only events and waitlist priority."""
+    return user is not None and user.tier_level >= AMBASSADOR_LEVEL
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def audiences_for(user) -> list[str]:
+    """The audiences whose events this person may see."""
+    if not _signed_in(user):
+        return [Audience.PUBLIC]
+    if user.is_staff or is_ambassador(user):
+        return [Audience.PUBLIC, Audience.OWNERS, Audience.AMBASSADORS]
+    return [Audience.PUBLIC, Audience.OWNERS]
+
+
+def visible_condition(user) -> ColumnElement[bool]:
+    """SQL condition: events this person may open (staff also see drafts)."""
+    if _signed_in(user) and user.is_staff:
+        return true()
+    return and_(
+        Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+        Event.audience.in_(audiences_for(user)),
+    )
+
+
+def can_see(event: Event, user) -> bool:
+    """The same rule as `visible_condition`, for one loaded event."""
+    if _signed_in(user) and user.is_staff:
+        return True
+    return event.status != EventStatus.DRAFT and event.audience in audiences_for(user)
+
+
+def rsvp_opens_at(event: Event, user: User | None) -> datetime | None:
+    """When this owner may first RSVP: ambassadors early by the event's early-access days."""
+    if event.rsvp_opens_at is None:
+        return None
+    if event.early_access_days and is_ambassador(user):
+        return event.rsvp_opens_at - timedelta(days=event.early_access_days)
+    return event.rsvp_opens_at
+
+
+def rsvp_closes_at(event: Event) -> datetime:
+    """When RSVPs close: the coordinator's closing time, or the start of the event."""
+    return event.rsvp_closes_at or event.starts_at
+
+
+def rsvp_refusal(event: Event, user: User, now: datetime, tz: str) -> str | None:
+    """Why this owner cannot RSVP right now, in words for them; None when they can."""
+    local = ZoneInfo(tz)
+    if user.is_staff:
+        return "Team members run events rather than RSVP to them."
+    if not can_see(event, user):
+        return "This event is not open to you."
+    if event.status == EventStatus.CANCELLED:
+        return "This event has been cancelled, so it no longer takes RSVPs."
+    if event.status != EventStatus.PUBLISHED:
+        return "This event is not open for RSVPs yet."
+    if now >= rsvp_closes_at(event):
+        return "RSVPs for this event have closed."
+    opens = rsvp_opens_at(event, user)
+    if opens is not None and now < opens:
+        when = opens.astimezone(local).strftime("%a %-d %b at %-I:%M %p")
+        return f"RSVPs open on {when}."
+    return None
+
+
+def suits_vehicle_condition(user_id: int) -> ColumnElement[bool]:
+    """SQL condition: the event targets a car this owner has in their garage now."""
+    return and_(
+        Event.target_make.is_not(None),
+        exists().where(
+            Vehicle.owner_id == user_id,
+            Vehicle.retired_at.is_(None),
+            func.lower(Vehicle.make) == func.lower(Event.target_make),
+            or_(
+                Event.target_model.is_(None),
+                func.lower(Vehicle.model) == func.lower(Event.target_model),
+            ),
+            or_(Event.target_year_from.is_(None), Vehicle.year >= Event.target_year_from),
+            or_(Event.target_year_to.is_(None), Vehicle.year <= Event.target_year_to),
+        ),
+    )
+
+
+def no_condition() -> ColumnElement[bool]:
+    """A condition that holds for no row (anonymous visitors have no cars)."""
+    return false()

@@ -1,0 +1,190 @@
+"""Owners' pages: the list, the event page, htmx RSVP box, tickets, My events, access rules."""
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.events.models import Audience, EventKind, Rsvp, RsvpStatus
+from portal.extensions import db
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_prospects_see_public_events_only(client, make_event):
+    public = make_event(title="Open day clinic", audience=Audience.PUBLIC)
+    owners_only = make_event(title="Owners-only meet", audience=Audience.OWNERS)
+    page = client.get("/events").get_data(as_text=True)
+    assert "Open day clinic" in page and "Owners-only meet" not in page
+    assert client.get(f"/events/{public.id}").status_code == 200
+    assert client.get(f"/events/{owners_only.id}").status_code == 404
+    assert "Sign in to RSVP" in client.get(f"/events/{public.id}").get_data(as_text=True)
+
+
+def test_drafts_and_ambassador_events_are_hidden_from_members(
+    client, login, make_owner, make_event
+):
+    draft = make_event(title="Secret draft", status="draft")
+    vip = make_event(title="Track day", audience=Audience.AMBASSADORS)
+    login(make_owner())
+    page = client.get("/events").get_data(as_text=True)
+    assert "Secret draft" not in page and "Track day" not in page
+    assert client.get(f"/events/{draft.id}").status_code == 404
+    assert client.get(f"/events/{vip.id}").status_code == 404
+
+
+def test_events_for_my_car_come_first(client, login, make_owner, make_event, add_car):
+    make_event(title="Soonest general clinic", starts_at=clock.now() + timedelta(days=1))
+    make_event(
+        title="MX-5 owners' meet",
+        kind=EventKind.MEET,
+        target_make="Mazda",
+        target_model="MX-5",
+        starts_at=clock.now() + timedelta(days=20),
+    )
+    owner = make_owner()
+    add_car(owner)
+    login(owner)
+    page = client.get("/events").get_data(as_text=True)
+    assert page.index("MX-5 owners&#39; meet") < page.index("Soonest general clinic")
+    assert "For your car" in page
+
+
+def test_kind_filter_returns_the_list_fragment_to_htmx(client, make_event):
+    make_event(title="Wiper clinic", audience=Audience.PUBLIC)
+    make_event(title="Launch party", kind=EventKind.LAUNCH, audience=Audience.PUBLIC)
+    response = client.get("/events?kind=launch", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert "Launch party" in html and "Wiper clinic" not in html
+    assert "<html" not in html and 'id="event-list"' in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_rsvp_returns_box_and_out_of_band_seat_count(client, login, make_owner, make_event):
+    event = make_event(capacity=8, guests_allowed=2)
+    login(make_owner())
+    response = client.post(f"/events/{event.id}/rsvp", data={"guests": "2"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="rsvp-box"' in html and "You're going" in html
+    assert re.search(r'id="seats-left"[^>]*hx-swap-oob="true"', html)
+    assert 'data-seats-left="5"' in html
+
+
+def test_rsvp_without_javascript_redirects_back_with_a_message(
+    client, login, make_owner, make_event
+):
+    event = make_event()
+    login(make_owner())
+    response = client.post(f"/events/{event.id}/rsvp", data={"guests": "0"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your ticket is ready" in page and "Cancel my RSVP" in page
+
+
+def test_refused_change_is_shown_next_to_the_guests_field(client, login, make_owner, make_event):
+    event = make_event(capacity=2, guests_allowed=3)
+    owner = make_owner()
+    login(owner)
+    client.post(f"/events/{event.id}/rsvp", data={"guests": "0"})
+    rsvp_id = db.session.scalar(select(Rsvp.id).where(Rsvp.user_id == owner.id))
+    response = client.post(f"/rsvps/{rsvp_id}/guests", data={"guests": "3"}, headers=HTMX)
+    assert response.status_code == 422
+    assert "you can bring up to 1 guests" in response.get_data(as_text=True)
+
+
+def test_cancel_and_change_guests_update_in_place(client, login, make_owner, make_event):
+    event = make_event(capacity=4, guests_allowed=2)
+    owner = make_owner()
+    login(owner)
+    client.post(f"/events/{event.id}/rsvp", data={"guests": "0"}, headers=HTMX)
+    rsvp_id = db.session.scalar(select(Rsvp.id).where(Rsvp.user_id == owner.id))
+    changed = client.post(f"/rsvps/{rsvp_id}/guests", data={"guests": "2"}, headers=HTMX)
+    assert 'data-seats-left="1"' in changed.get_data(as_text=True)
+    cancelled = client.post(f"/rsvps/{rsvp_id}/cancel", headers=HTMX)
+    assert 'data-seats-left="4"' in cancelled.get_data(as_text=True)
+    assert db.session.get(Rsvp, rsvp_id).status == RsvpStatus.CANCELLED
+
+
+def test_rsvp_needs_a_csrf_token(client, login, make_owner, make_event):
+    event = make_event()
+    login(make_owner())
+    response = client.post(f"/events/{event.id}/rsvp", data={"guests": "0"}, csrf=False)
+    assert response.status_code in (400, 303)
+    assert db.session.scalar(select(Rsvp.id)) is None
+
+
+def test_another_owners_rsvp_and_ticket_are_404(client, login, make_owner, make_event, rsvp_as):
+    event = make_event()
+    theirs = rsvp_as(make_owner(), event)
+    login(make_owner())
+    assert client.get(f"/rsvps/{theirs.id}/ticket").status_code == 404
+    assert client.post(f"/rsvps/{theirs.id}/cancel").status_code == 404
+    assert client.post(f"/rsvps/{theirs.id}/guests", data={"guests": "0"}).status_code == 404
+    assert db.session.get(Rsvp, theirs.id).status == RsvpStatus.CONFIRMED
+
+
+def test_ticket_shows_a_qr_code_pointing_at_check_in(client, login, make_owner, make_event):
+    event = make_event()
+    owner = make_owner()
+    login(owner)
+    client.post(f"/events/{event.id}/rsvp", data={"guests": "0"})
+    rsvp_id = db.session.scalar(select(Rsvp.id).where(Rsvp.user_id == owner.id))
+    html = client.get(f"/rsvps/{rsvp_id}/ticket").get_data(as_text=True)
+    assert "<svg" in html and 'class="ticket-qr"' in html
+    assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_my_events_lists_upcoming_and_past(client, login, make_owner, make_event, rsvp_as):
+    owner = make_owner()
+    rsvp_as(owner, make_event(title="Coming clinic"))
+    with clock.frozen(clock.now() - timedelta(days=5)):
+        rsvp_as(owner, make_event(title="Old meet", starts_at=clock.now() + timedelta(days=1)))
+    login(owner)
+    html = client.get("/my-events").get_data(as_text=True)
+    upcoming, previous = html.split("Past events", 1)
+    assert "Coming clinic" in upcoming and "Old meet" in previous
+
+
+def test_home_page_shows_the_owners_next_events(client, login, make_owner, make_event, rsvp_as):
+    owner = make_owner()
+    rsvp_as(owner, make_event(title="Battery clinic"))
+    login(owner)
+    html = client.get("/").get_data(as_text=True)
+    assert "Your next events" in html and "Battery clinic" in html
+
+
+def test_list_event_page_and_my_events_run_the_same_queries_for_2_or_30_events(
+    client, login, make_owner, make_event, rsvp_as, add_car, count_queries
+):
+    owner = make_owner()
+    add_car(owner)
+    login(owner)
+    others = [make_owner() for _ in range(2)]
+
+    def add_events(how_many):
+        for number in range(how_many):
+            event = make_event(capacity=2, target_make="Mazda" if number % 2 else None)
+            for other in others:
+                rsvp_as(other, event)
+            rsvp_as(owner, event)  # waitlisted: the pages show a queue place
+
+    def measure():
+        db.session.commit()
+        with count_queries() as listed:
+            assert client.get("/events").status_code == 200
+        last = db.session.scalar(select(Rsvp.event_id).order_by(Rsvp.id.desc()).limit(1))
+        db.session.commit()
+        with count_queries() as shown:
+            assert client.get(f"/events/{last}").status_code == 200
+        with count_queries() as mine:
+            assert client.get("/my-events").status_code == 200
+        with count_queries() as home:
+            assert client.get("/").status_code == 200
+        return len(listed), len(shown), len(mine), len(home)
+
+    add_events(2)
+    with_two = measure()
+    add_events(28)
+    assert measure() == with_two
