@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
@@ -65,7 +66,7 @@ def rewards():
 def _reward_form(reward: Reward | None) -> RewardForm:
     form = RewardForm(obj=reward) if request.method == "GET" and reward else RewardForm()
     tiers = load_tiers(db.session)
-    form.min_tier.choices = [(level, name) for level, name in enumerate(tiers.names)]
+    form.min_tier.choices = [SelectChoice(level, name) for level, name in enumerate(tiers.names)]
     if request.method == "GET" and reward:
         form.available_from.data = _local_day(reward.available_from)
         form.available_until.data = _local_day(reward.available_until, last_day=True)

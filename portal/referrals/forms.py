@@ -7,6 +7,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TelField,
@@ -18,17 +19,25 @@ from portal.referrals.models import CONTACT_LABELS, STAGE_LABELS
 from portal.referrals.services import MANUAL_STAGES
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class LandingForm(FlaskForm):
     """A referred friend's details: no account, no JavaScript needed."""
 
-    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        "Your name", filters=[_strip], validators=[DataRequired(), Length(max=120)]
+    )
     email = EmailField(
-        "Email", validators=[DataRequired(), Email(message="Enter a full email address.")]
+        "Email",
+        filters=[_strip],
+        validators=[DataRequired(), Email(message="Enter a full email address.")],
     )
     phone = TelField("Phone (optional)", validators=[Optional(), Length(max=32)])
     preferred_contact = RadioField(
         "How should we get in touch?",
-        choices=[(value.value, label) for value, label in CONTACT_LABELS.items()],
+        choices=[SelectChoice(value.value, label) for value, label in CONTACT_LABELS.items()],
         default="email",
         validators=[DataRequired()],
     )
@@ -42,7 +51,7 @@ class StageForm(FlaskForm):
     """Move a referral along the pipeline (a purchase has its own form)."""
 
     stage = SelectField(
-        "Stage", choices=[(stage.value, STAGE_LABELS[stage]) for stage in MANUAL_STAGES]
+        "Stage", choices=[SelectChoice(stage.value, STAGE_LABELS[stage]) for stage in MANUAL_STAGES]
     )
     note = TextAreaField("Working note", validators=[Optional(), Length(max=2000)])
 

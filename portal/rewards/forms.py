@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -26,7 +27,8 @@ class RewardForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     description = TextAreaField("What the owner gets", validators=[Optional(), Length(max=2000)])
     category = SelectField(
-        "Category", choices=[(value.value, label) for value, label in CATEGORY_LABELS.items()]
+        "Category",
+        choices=[SelectChoice(value.value, label) for value, label in CATEGORY_LABELS.items()],
     )
     points_cost = IntegerField("Points", validators=[InputRequired(), NumberRange(1, 1_000_000)])
     min_tier = SelectField("Open from tier", coerce=int, choices=[])
