@@ -26,9 +26,7 @@ def _strip(value: str | None) -> str | None:
 class LandingForm(FlaskForm):
     """A referred friend's details: no account, no JavaScript needed."""
 
-    name = StringField(
-        "Your name", filters=[_strip], validators=[DataRequired(), Length(max=120)]
-    )
+    name = StringField("Your name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         "Email",
         filters=[_strip],

@@ -336,10 +336,10 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
         user=referrer,
         key=f"tier:{referrer.id}:{level}",
         kind="reward",
-        subject=f"You're now a {name} of the Owners Club",
+        subject=f"You're now {name} in the Owners Club",
         body=(
             f"Hello {referrer.first_name},\n\n"
-            f"The friends you've introduced have made you a {name}. {perks}\n\n"
+            f"Thanks to the friends you've introduced, you're now {name} in the club. {perks}\n\n"
             "Your badge is on your rewards page, along with what your points can open."
         ),
         now=now,
