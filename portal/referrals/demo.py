@@ -133,7 +133,7 @@ def seed_referrals(data: DemoData) -> None:
     )
     rewards_services.redeem(
         db.session,
-        user=referrers[1],
+        user=data.owners[9],
         reward_id=rewards[7].id,
         now=now - timedelta(days=2),
         cause="Harbourside Food Bank",
