@@ -16,7 +16,7 @@ THANKS_DEFAULTS: dict[str, Any] = {
         "We've added {points} points to your Owners Club balance as a small thank-you. "
         "You'll find them, and the experiences they can open, on your rewards page "
         "whenever you like.\n\n"
-        "With warm thanks,\n{manager_name}"
+        "With warm thanks,\n\n{manager_name}"
     ),
     "rewards.thank_you_manager_name": "Morgan Ellis, General Manager",
 }
