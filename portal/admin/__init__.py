@@ -58,8 +58,6 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
-from portal.admin import (  # noqa: E402, F401
-    referrals,
-    rewards,
-    views,  # noqa: E402, F401
-)
+from portal.admin import views  # noqa: E402, F401
+
+from portal.admin import referrals, rewards  # noqa: E402, F401  # isort: skip
