@@ -69,10 +69,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain."""
-    from portal import accounts, admin, events, garage, home, notifications
+    from portal import accounts, admin, events, garage, home, notifications, referrals, rewards
     from portal.dealership import models as dealership_models  # noqa: F401 - its table
 
-    for module in (home, accounts, garage, notifications, events, admin):
+    for module in (home, accounts, garage, notifications, events, referrals, rewards, admin):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -124,6 +124,7 @@ def register_commands(app: Flask) -> None:
     from portal.accounts import cli as accounts_cli
     from portal.events import demo as events_demo  # noqa: F401 - registers its seeder
     from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
+    from portal.referrals import demo as referrals_demo  # noqa: F401 - registers its seeder
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)

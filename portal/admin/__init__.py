@@ -58,4 +58,4 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
-from portal.admin import events, views  # noqa: E402, F401
+from portal.admin import events, referrals, rewards, views  # noqa: E402, F401

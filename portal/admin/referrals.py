@@ -1,0 +1,207 @@
+"""Coordinator pages for the referral pipeline and the referral settings."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.accounts.invitations import send_claim_invitation
+from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.admin import admin_nav, admin_required, bp
+from portal.dealership.services import read_settings, write_settings
+from portal.errors import ServiceError
+from portal.extensions import db
+from portal.notifications.dispatch import dispatch
+from portal.referrals import services
+from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
+from portal.referrals.models import STAGE_LABELS, Referral, Stage
+from portal.referrals.tiers import TIER_DEFAULTS, load_tiers
+from portal.rewards.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
+
+admin_nav(40, "Referrals", "admin.referrals")
+admin_nav(45, "Referral settings", "admin.referral_settings", admin_only=True)
+
+
+@bp.route("/referrals")
+def referrals():
+    """The pipeline: every referred friend, by stage, with who referred them."""
+    stage = request.args.get("stage")
+    query = select(Referral).options(joinedload(Referral.referrer))
+    if stage in {s.value for s in Stage}:
+        query = query.where(Referral.stage == stage)
+    else:
+        stage = None
+    page = db.paginate(
+        query.order_by(Referral.stage_changed_at.desc(), Referral.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    counts = dict(
+        db.session.execute(select(Referral.stage, func.count()).group_by(Referral.stage)).all()
+    )
+    return render_template(
+        "admin/referrals/pipeline.html",
+        page=page,
+        stage=stage,
+        counts=counts,
+        stage_labels=STAGE_LABELS,
+        tiers=load_tiers(db.session),
+        ambassador_level=AMBASSADOR_LEVEL,
+    )
+
+
+def _get_referral(referral_id: int) -> Referral:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def _detail(referral: Referral, stage_form=None, purchase_form=None, status: int = 200):
+    stage_form = stage_form or StageForm(
+        stage=referral.stage if referral.stage != Stage.PURCHASED else None, note=referral.note
+    )
+    purchase_form = purchase_form or PurchaseForm(
+        purchase_date=clock.local_today(current_app.config["PORTAL_TIMEZONE"])
+    )
+    return render_template(
+        "admin/referrals/detail.html",
+        referral=referral,
+        stage_form=stage_form,
+        purchase_form=purchase_form,
+        stage_labels=STAGE_LABELS,
+        tiers=load_tiers(db.session),
+        ambassador_level=AMBASSADOR_LEVEL,
+    ), status
+
+
+@bp.route("/referrals/<int:referral_id>")
+def referral(referral_id: int):
+    """One referral: move it along, or record the purchase."""
+    return _detail(_get_referral(referral_id))
+
+
+@bp.post("/referrals/<int:referral_id>/stage")
+def referral_stage(referral_id: int):
+    """Move a referral to another stage (points as configured, once per stage)."""
+    referral = _get_referral(referral_id)
+    form = StageForm()
+    if not form.validate_on_submit():
+        return _detail(referral, stage_form=form, status=422)
+    try:
+        outcome = services.move_stage(
+            db.session, referral=referral, stage=Stage(form.stage.data), now=clock.now()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        form.stage.errors.append(error.message)
+        return _detail(_get_referral(referral_id), stage_form=form, status=422)
+    referral.note = (form.note.data or "").strip() or None
+    db.session.commit()
+    message = f"{referral.name} is now at “{referral.stage_label}”."
+    if outcome.points:
+        message += f" {referral.referrer.first_name} earned {outcome.points} points."
+    flash(message, "success")
+    return redirect(url_for("admin.referral", referral_id=referral.id), code=303)
+
+
+@bp.post("/referrals/<int:referral_id>/purchase")
+def referral_purchase(referral_id: int):
+    """Record the purchase: the friend's account and car, the referrer's points and thanks."""
+    referral = _get_referral(referral_id)
+    form = PurchaseForm()
+    if not form.validate_on_submit():
+        return _detail(referral, purchase_form=form, status=422)
+    try:
+        outcome = services.record_purchase(
+            db.session,
+            referral=referral,
+            vin=form.vin.data,
+            make=form.make.data,
+            model=form.model.data,
+            year=form.year.data,
+            purchase_date=form.purchase_date.data,
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            now=clock.now(),
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        getattr(form, error.field or "vin").errors.append(error.message)
+        return _detail(_get_referral(referral_id), purchase_form=form, status=422)
+    db.session.commit()
+    dispatch(outcome.notification_ids)
+    if outcome.new_owner is not None:
+        send_claim_invitation(
+            outcome.new_owner,
+            cars=[outcome.vehicle.label],
+            reason=(
+                f"Congratulations on your {outcome.vehicle.label}. We've set up your Owners "
+                "Club account with the car already in your garage."
+            ),
+        )
+    message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
+    if outcome.new_owner is not None:
+        message += " We've emailed them a link to claim their account."
+    if outcome.points:
+        thanked = referral.referrer.first_name
+        message += f" {thanked} earned {outcome.points} points and a thank-you."
+    flash(message, "success")
+    return redirect(url_for("admin.referral", referral_id=referral.id), code=303)
+
+
+SETTING_FIELDS = {
+    "points_contacted": "referrals.points_contacted",
+    "points_test_drive": "referrals.points_test_drive",
+    "points_purchased": "referrals.points_purchased",
+    "thank_you_subject": "rewards.thank_you_subject",
+    "thank_you_template": "rewards.thank_you_template",
+    "thank_you_manager_name": "rewards.thank_you_manager_name",
+}
+
+
+@bp.route("/referrals/settings", methods=["GET", "POST"])
+@admin_required
+def referral_settings():
+    """Points per stage, the tier ladder and the thank-you letter."""
+    values = read_settings(db.session, services.POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS)
+    form = ReferralSettingsForm(
+        data={field: values[key] for field, key in SETTING_FIELDS.items()}
+        | {f"tier_{n}_name": name for n, name in enumerate(values["referrals.tier_names"])}
+        | {
+            f"tier_{n}_threshold": needed
+            for n, needed in enumerate(values["referrals.tier_thresholds"])
+        }
+    )
+    if form.validate_on_submit():
+        thresholds = [
+            0,
+            form.tier_1_threshold.data,
+            form.tier_2_threshold.data,
+            form.tier_3_threshold.data,
+        ]
+        try:
+            check_template(form.thank_you_subject.data)
+            check_template(form.thank_you_template.data)
+            if thresholds != sorted(set(thresholds)):
+                raise ServiceError("Each tier needs more purchases than the one before.")
+        except ServiceError as error:
+            target = form.thank_you_template if error.field == "template" else form.tier_3_threshold
+            target.errors.append(error.message)
+        else:
+            new_values = {key: getattr(form, field).data for field, key in SETTING_FIELDS.items()}
+            new_values["referrals.tier_names"] = [
+                getattr(form, f"tier_{n}_name").data.strip() for n in range(4)
+            ]
+            new_values["referrals.tier_thresholds"] = thresholds
+            write_settings(db.session, new_values)
+            db.session.commit()
+            flash("Referral settings saved.", "success")
+            return redirect(url_for("admin.referral_settings"), code=303)
+    return render_template(
+        "admin/referrals/settings.html",
+        form=form,
+        placeholders=PLACEHOLDERS,
+        editor=current_user,
+    ), 422 if form.errors else 200

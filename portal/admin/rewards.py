@@ -1,0 +1,235 @@
+"""Coordinator pages for the rewards catalogue and redemption fulfilment."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from portal import clock
+from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.admin import admin_nav, bp
+from portal.errors import ServiceError
+from portal.extensions import db
+from portal.notifications.dispatch import dispatch
+from portal.notifications.services import notify
+from portal.referrals.tiers import load_tiers
+from portal.rewards import services
+from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
+from portal.rewards.models import Redemption, RedemptionStatus, Reward
+from portal.templating import dealership
+
+admin_nav(50, "Rewards catalogue", "admin.rewards")
+admin_nav(55, "Redemptions", "admin.redemptions")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(dealership()["timezone"])
+
+
+def _start_of(day: date | None) -> datetime | None:
+    """Local midnight at the start of `day`, in UTC."""
+    return datetime.combine(day, time(), _zone()).astimezone(ZoneInfo("UTC")) if day else None
+
+
+def _local_day(moment: datetime | None, *, last_day: bool = False) -> date | None:
+    if moment is None:
+        return None
+    day = moment.astimezone(_zone()).date()
+    return day - timedelta(days=1) if last_day else day
+
+
+@bp.route("/rewards")
+def rewards():
+    """The catalogue, including retired rewards, with pending redemptions per reward."""
+    pending = dict(
+        db.session.execute(
+            select(Redemption.reward_id, func.count())
+            .where(Redemption.status == RedemptionStatus.PENDING)
+            .group_by(Redemption.reward_id)
+        ).all()
+    )
+    catalogue = db.session.scalars(
+        select(Reward).order_by(Reward.is_active.desc(), Reward.category, Reward.points_cost)
+    ).all()
+    return render_template(
+        "admin/rewards/catalogue.html",
+        catalogue=catalogue,
+        pending=pending,
+        tiers=load_tiers(db.session),
+    )
+
+
+def _reward_form(reward: Reward | None) -> RewardForm:
+    form = RewardForm(obj=reward) if request.method == "GET" and reward else RewardForm()
+    tiers = load_tiers(db.session)
+    form.min_tier.choices = [SelectChoice(level, name) for level, name in enumerate(tiers.names)]
+    if request.method == "GET" and reward:
+        form.available_from.data = _local_day(reward.available_from)
+        form.available_until.data = _local_day(reward.available_until, last_day=True)
+    return form
+
+
+@bp.route("/rewards/new", methods=["GET", "POST"], endpoint="reward_new")
+@bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"], endpoint="reward_edit")
+def reward_form(reward_id: int | None = None):
+    """Add a reward, or change one (stock, window, cost...)."""
+    reward = db.session.get(Reward, reward_id) if reward_id else None
+    if reward_id and reward is None:
+        abort(404)
+    form = _reward_form(reward)
+    if form.validate_on_submit():
+        starts = _start_of(form.available_from.data)
+        last_day = form.available_until.data
+        ends = _start_of(last_day + timedelta(days=1)) if last_day else None
+        if starts and ends and ends <= starts:
+            form.available_until.errors.append("The last day comes after the first.")
+        else:
+            reward = reward or Reward()
+            form.populate_obj(reward)
+            reward.available_from, reward.available_until = starts, ends
+            reward.description = reward.description or ""
+            db.session.add(reward)
+            db.session.commit()
+            flash(f"“{reward.name}” saved.", "success")
+            return redirect(url_for("admin.rewards"), code=303)
+    return render_template("admin/rewards/form.html", form=form, reward=reward), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/rewards/redemptions")
+def redemptions():
+    """Redemptions to fulfil (pending first), with the owner's tier and priority flag."""
+    status = request.args.get("status", RedemptionStatus.PENDING.value)
+    query = select(Redemption).options(joinedload(Redemption.user), joinedload(Redemption.reward))
+    if status in {s.value for s in RedemptionStatus}:
+        query = query.where(Redemption.status == status)
+    page = db.paginate(
+        query.order_by(Redemption.created_at, Redemption.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "admin/rewards/redemptions.html",
+        page=page,
+        status=status,
+        statuses=list(RedemptionStatus),
+        tiers=load_tiers(db.session),
+        ambassador_level=AMBASSADOR_LEVEL,
+    )
+
+
+def _get_redemption(redemption_id: int) -> Redemption:
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None:
+        abort(404)
+    return redemption
+
+
+def _redemption_page(redemption, fulfil_form=None, decline_form=None, status=200):
+    today = clock.local_today(dealership()["timezone"])
+    return render_template(
+        "admin/rewards/redemption.html",
+        redemption=redemption,
+        fulfil_form=fulfil_form or FulfilForm(fulfilled_on=today),
+        decline_form=decline_form or DeclineForm(),
+        tiers=load_tiers(db.session),
+        ambassador_level=AMBASSADOR_LEVEL,
+    ), status
+
+
+@bp.route("/rewards/redemptions/<int:redemption_id>")
+def redemption(redemption_id: int):
+    """One redemption: fulfil it (date, note) or decline it (points go back)."""
+    return _redemption_page(_get_redemption(redemption_id))
+
+
+def _tell_owner(redemption: Redemption, *, subject: str, body: str) -> list[int]:
+    notification_id = notify(
+        db.session,
+        user=redemption.user,
+        key=f"redemption:{redemption.id}:{redemption.status}",
+        kind="reward",
+        subject=subject,
+        body=body,
+        now=clock.now(),
+        action_path=url_for("rewards.redemption_detail", redemption_id=redemption.id),
+        action_label="See the details",
+    )
+    return [notification_id] if notification_id else []
+
+
+@bp.post("/rewards/redemptions/<int:redemption_id>/fulfil")
+def redemption_fulfil(redemption_id: int):
+    """Record that the reward was given; the owner hears about it."""
+    redemption = _get_redemption(redemption_id)
+    form = FulfilForm()
+    if not form.validate_on_submit():
+        return _redemption_page(redemption, fulfil_form=form, status=422)
+    try:
+        services.fulfil(
+            db.session,
+            redemption=redemption,
+            actor=current_user,
+            fulfilled_on=form.fulfilled_on.data,
+            note=form.note.data,
+            now=clock.now(),
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        form.fulfilled_on.errors.append(error.message)
+        return _redemption_page(_get_redemption(redemption_id), fulfil_form=form, status=422)
+    note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
+    ids = _tell_owner(
+        redemption,
+        subject=f"Your {redemption.reward.name} is ready",
+        body=(
+            f"Hello {redemption.user.first_name},\n\n"
+            f"Your {redemption.reward.name} has been arranged. Thank you for being part of "
+            f"the club.{note}"
+        ),
+    )
+    db.session.commit()
+    dispatch(ids)
+    flash(f"Marked as given to {redemption.user.name}.", "success")
+    return redirect(url_for("admin.redemptions"), code=303)
+
+
+@bp.post("/rewards/redemptions/<int:redemption_id>/decline")
+def redemption_decline(redemption_id: int):
+    """Decline a redemption: the points return by a reversing entry, stock goes back."""
+    redemption = _get_redemption(redemption_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _redemption_page(redemption, decline_form=form, status=422)
+    try:
+        services.decline(
+            db.session,
+            redemption=redemption,
+            actor=current_user,
+            note=form.note.data,
+            now=clock.now(),
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        form.note.errors.append(error.message)
+        return _redemption_page(_get_redemption(redemption_id), decline_form=form, status=422)
+    note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
+    ids = _tell_owner(
+        redemption,
+        subject=f"About your {redemption.reward.name}",
+        body=(
+            f"Hello {redemption.user.first_name},\n\n"
+            f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
+            f"your {redemption.points:,} points are back in your balance.{note}"
+        ),
+    )
+    db.session.commit()
+    dispatch(ids)
+    flash(f"Declined; {redemption.points:,} points returned to {redemption.user.name}.", "success")
+    return redirect(url_for("admin.redemptions"), code=303)

@@ -1,0 +1,101 @@
+"""Invite codes and the friends owners refer (prospects moving through the pipeline)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models import TimestampMixin, UTCDateTime, utcnow
+
+
+class Stage(StrEnum):
+    """Where a referred friend is on the way to becoming an owner."""
+
+    INVITED = "invited"
+    CONTACTED = "contacted"
+    TEST_DRIVE = "test_drive"
+    PURCHASED = "purchased"
+    LOST = "lost"
+
+
+STAGE_LABELS = {
+    Stage.INVITED: "Invited",
+    Stage.CONTACTED: "Contacted",
+    Stage.TEST_DRIVE: "Test drive",
+    Stage.PURCHASED: "Purchased",
+    Stage.LOST: "Lost",
+}
+
+
+class ProspectContact(StrEnum):
+    """How a prospect would like the dealership to get in touch."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+
+
+CONTACT_LABELS = {
+    ProspectContact.EMAIL: "Email",
+    ProspectContact.PHONE: "Phone call",
+    ProspectContact.SMS: "Text message",
+}
+
+
+class InviteCode(db.Model):
+    """An owner's personal invite link; regenerating it replaces the row's seed and hash."""
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: Random seed from `secrets`; the code shown to the owner is an HMAC of it (see services).
+    seed: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the code in the link: the only thing a landing page looks up.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Referral(TimestampMixin, db.Model):
+    """A friend an owner referred, from the landing-page form to a purchase (or not)."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_referrer_id", "referrer_id"),
+        Index("ix_referrals_stage", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The owner who referred them (the first referrer wins); None when the link was unknown.
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(120))
+    #: Lower-cased; unique, so a friend is referred once.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    preferred_contact: Mapped[str] = mapped_column(String(16), default=ProspectContact.EMAIL)
+    model_of_interest: Mapped[str | None] = mapped_column(String(120))
+    #: The prospect agreed to be contacted about the car (required to submit the form).
+    consent_contact: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.INVITED)
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set at purchase: the VIN sold, and the owner account and car created for the friend.
+    vin: Mapped[str | None] = mapped_column(String(17))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    #: The coordinator's working note (who called, what was said).
+    note: Mapped[str | None] = mapped_column(Text)
+
+    referrer: Mapped[User | None] = relationship(foreign_keys=[referrer_id])
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[Stage(self.stage)]

@@ -1,0 +1,376 @@
+"""Referral rules: invite codes, attribution, pipeline stages, purchases, points and tiers."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from vininfo import Vin
+
+from portal.accounts.models import User
+from portal.accounts.services import create_invited_owner, find_user_by_email, normalise_email
+from portal.dealership.services import dealership_profile, read_settings
+from portal.errors import ServiceError
+from portal.garage.models import Vehicle
+from portal.notifications.services import notify
+from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
+from portal.referrals.tiers import load_tiers, purchases_referred
+from portal.rewards.ledger import award_points
+from portal.rewards.models import PointsEntry
+from portal.rewards.services import lock_owner
+from portal.rewards.thanks import THANKS_DEFAULTS, render_thanks
+from portal.security import hash_token
+
+POINTS_DEFAULTS: dict[str, Any] = {
+    "referrals.points_contacted": 0,
+    "referrals.points_test_drive": 25,
+    "referrals.points_purchased": 500,
+}
+
+#: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see below).
+MANUAL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.LOST)
+
+_STAGE_POINT_SETTINGS = {
+    Stage.CONTACTED: "referrals.points_contacted",
+    Stage.TEST_DRIVE: "referrals.points_test_drive",
+    Stage.PURCHASED: "referrals.points_purchased",
+}
+
+
+# --- Invite codes -------------------------------------------------------------------------
+
+
+def _code_from_seed(seed: str, secret_key: str) -> str:
+    """The code in the link: an HMAC of the stored seed, so the database alone cannot rebuild it.
+
+    The seed carries 256 bits from `secrets`; the code keeps 192 bits of the HMAC.
+    """
+    digest = hmac.new(secret_key.encode(), f"invite:{seed}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def _new_seed() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def invite_code_for(session: Session, user: User, secret_key: str) -> str:
+    """The owner's current invite code, created on first use."""
+    invite = session.scalar(select(InviteCode).where(InviteCode.user_id == user.id))
+    if invite is None:
+        seed = _new_seed()
+        code = _code_from_seed(seed, secret_key)
+        session.add(InviteCode(user_id=user.id, seed=seed, code_hash=hash_token(code)))
+        session.flush()
+        return code
+    code = _code_from_seed(invite.seed, secret_key)
+    if invite.code_hash != hash_token(code):
+        # The app's secret key changed: the old link cannot be shown again, so issue a new one.
+        invite.code_hash = hash_token(code)
+    return code
+
+
+def regenerate_invite(session: Session, user: User, secret_key: str, now: datetime) -> str:
+    """A fresh code; the old link then shows the generic landing page."""
+    invite = session.scalar(select(InviteCode).where(InviteCode.user_id == user.id))
+    seed = _new_seed()
+    code = _code_from_seed(seed, secret_key)
+    if invite is None:
+        session.add(InviteCode(user_id=user.id, seed=seed, code_hash=hash_token(code)))
+    else:
+        invite.seed, invite.code_hash, invite.created_at = seed, hash_token(code), now
+    session.flush()
+    return code
+
+
+def find_referrer(session: Session, code: str) -> User | None:
+    """The active owner behind an invite code, or None; one query either way."""
+    return session.scalar(
+        select(User)
+        .join(InviteCode, InviteCode.user_id == User.id)
+        .where(InviteCode.code_hash == hash_token(code[:100]), User.deactivated_at.is_(None))
+    )
+
+
+# --- The landing-page form ----------------------------------------------------------------
+
+
+def submit_referral(
+    session: Session,
+    *,
+    referrer: User | None,
+    name: str,
+    email: str,
+    phone: str | None,
+    preferred_contact: str,
+    model_of_interest: str | None,
+    consent_contact: bool,
+    now: datetime,
+) -> Referral:
+    """Record a friend's details; refuses self-referral, existing owners and known prospects.
+
+    `referrer` is None for an unknown or replaced link: the enquiry is kept, unattributed.
+    """
+    email = normalise_email(email)
+    if not consent_contact:
+        raise ServiceError("Tick the box so the team may contact you.", "consent_contact")
+    if referrer is not None and email == referrer.email:
+        raise ServiceError(
+            "That's the email of the owner who shared this link. Your friend fills this in "
+            "with their own details.",
+            "email",
+        )
+    if find_user_by_email(session, email) is not None:
+        raise ServiceError(
+            "This email already belongs to an Owners Club member: sign in to see your garage "
+            "and events.",
+            "email",
+        )
+    already = (
+        "We already have your details, so there's nothing more to do: the team will be in touch."
+    )
+    if session.scalar(select(Referral.id).where(Referral.email == email)) is not None:
+        raise ServiceError(already, "email")
+    referral = Referral(
+        referrer_id=referrer.id if referrer else None,
+        name=name.strip(),
+        email=email,
+        phone=phone,
+        preferred_contact=ProspectContact(preferred_contact),
+        model_of_interest=(model_of_interest or "").strip() or None,
+        consent_contact=True,
+        stage=Stage.INVITED,
+        stage_changed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(referral)
+    except IntegrityError as error:
+        # Someone submitted the same email a moment earlier: the first one wins.
+        raise ServiceError(already, "email") from error
+    return referral
+
+
+# --- The pipeline -------------------------------------------------------------------------
+
+
+@dataclass
+class StageOutcome:
+    """What a stage change did: points awarded, notifications to dispatch, an owner to invite."""
+
+    points: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+    new_owner: User | None = None
+    vehicle: Vehicle | None = None
+
+
+def _award_stage_points(
+    session: Session, referral: Referral, stage: Stage, settings: dict, now: datetime
+) -> int:
+    """Credit the referrer for a stage, once per referral and stage."""
+    key = _STAGE_POINT_SETTINGS.get(stage)
+    points = int(settings[key]) if key else 0
+    if referral.referrer_id is None or points <= 0:
+        return 0
+    label = {
+        Stage.CONTACTED: "said hello to the team",
+        Stage.TEST_DRIVE: "took a test drive",
+        Stage.PURCHASED: "bought a car",
+    }[stage]
+    awarded = award_points(
+        session,
+        user_id=referral.referrer_id,
+        points=points,
+        idempotency_key=f"referral:{referral.id}:stage:{stage.value}",
+        reason=f"{referral.first_name} {label}",
+        now=now,
+        referral_id=referral.id,
+    )
+    return points if awarded else 0
+
+
+def move_stage(
+    session: Session, *, referral: Referral, stage: Stage, now: datetime
+) -> StageOutcome:
+    """Move a referral to invited, contacted, test drive or lost (purchase has its own step)."""
+    if stage not in MANUAL_STAGES:
+        raise ServiceError("Record a purchase with the VIN of the car sold.", "stage")
+    if referral.stage == Stage.PURCHASED:
+        raise ServiceError("This friend has bought a car; the referral is complete.", "stage")
+    if referral.stage == stage:
+        return StageOutcome()
+    referral.stage = stage
+    referral.stage_changed_at = now
+    settings = read_settings(session, POINTS_DEFAULTS)
+    return StageOutcome(points=_award_stage_points(session, referral, stage, settings, now))
+
+
+def normalise_vin(raw: str) -> str:
+    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
+    vin = "".join(raw.split()).upper()
+    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
+        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
+    if not Vin(vin).verify_checksum():
+        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
+    return vin
+
+
+def record_purchase(
+    session: Session,
+    *,
+    referral: Referral,
+    vin: str,
+    make: str,
+    model: str,
+    year: int,
+    purchase_date: date,
+    hash_method: str,
+    now: datetime,
+) -> StageOutcome:
+    """The friend bought a car: their account and garage, the referrer's points, tier and thanks.
+
+    The caller commits, dispatches `notification_ids`, and then sends the claim invitation
+    to `new_owner` (None when the friend already had an account).
+    """
+    if referral.stage == Stage.PURCHASED:
+        raise ServiceError("This purchase is already recorded.", "vin")
+    vin = normalise_vin(vin)
+    if session.scalar(select(Vehicle.id).where(Vehicle.vin == vin, Vehicle.retired_at.is_(None))):
+        raise ServiceError("A car with this VIN is already in an owner's garage.", "vin")
+    if referral.referrer_id is not None:
+        # One purchase credit at a time per referrer, so the tier count below is exact.
+        lock_owner(session, referral.referrer_id)
+    outcome = StageOutcome()
+    owner = find_user_by_email(session, referral.email)
+    if owner is None:
+        owner = create_invited_owner(
+            session, name=referral.name, email=referral.email, hash_method=hash_method
+        )
+        if referral.phone:
+            owner.phone = referral.phone
+        outcome.new_owner = owner
+    elif owner.is_staff:
+        raise ServiceError("This email belongs to a member of staff.", "vin")
+    vehicle = Vehicle(
+        owner_id=owner.id,
+        vin=vin,
+        make=make.strip(),
+        model=model.strip(),
+        year=year,
+        purchase_date=purchase_date,
+    )
+    session.add(vehicle)
+    session.flush()
+    outcome.vehicle = vehicle
+    referral.stage = Stage.PURCHASED
+    referral.stage_changed_at = now
+    referral.vin = vin
+    referral.owner_id = owner.id
+    referral.vehicle_id = vehicle.id
+    settings = read_settings(session, POINTS_DEFAULTS | THANKS_DEFAULTS)
+    outcome.points = _award_stage_points(session, referral, Stage.PURCHASED, settings, now)
+    if referral.referrer_id is not None:
+        referrer = session.get(User, referral.referrer_id)
+        outcome.notification_ids += _thank_referrer(
+            session, referrer, referral, vehicle, settings, now
+        )
+        outcome.notification_ids += _recompute_tier(session, referrer, now)
+    return outcome
+
+
+def _thank_referrer(
+    session: Session,
+    referrer: User,
+    referral: Referral,
+    vehicle: Vehicle,
+    settings: dict,
+    now: datetime,
+) -> list[int]:
+    """The personal thank-you from the dealership's template, signed by the named manager."""
+    values = {
+        "first_name": referrer.first_name,
+        "friend_first_name": referral.first_name,
+        "car": vehicle.label,
+        "points": f"{int(settings['referrals.points_purchased']):,}",
+        "dealership": dealership_profile(session)["name"],
+        "manager_name": settings["rewards.thank_you_manager_name"],
+    }
+    notification_id = notify(
+        session,
+        user=referrer,
+        key=f"referral:{referral.id}:thank-you",
+        kind="referral",
+        subject=render_thanks(settings["rewards.thank_you_subject"], values)[:200],
+        body=render_thanks(settings["rewards.thank_you_template"], values),
+        now=now,
+        action_path="/rewards",
+        action_label="See your rewards",
+    )
+    return [notification_id] if notification_id else []
+
+
+def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int]:
+    """Set the referrer's tier from their purchases referred; tell them when they go up."""
+    tiers = load_tiers(session)
+    session.flush()
+    level = tiers.level_for(purchases_referred(session, referrer.id))
+    if level <= referrer.tier_level:
+        return []
+    referrer.tier_level = level
+    name = tiers.name(level)
+    perks = (
+        "As an ambassador you'll get early access to event bookings, priority on waiting "
+        "lists, and priority when you book a service."
+        if level >= 2
+        else "Thank you for helping the club grow."
+    )
+    notification_id = notify(
+        session,
+        user=referrer,
+        key=f"tier:{referrer.id}:{level}",
+        kind="reward",
+        subject=f"You're now {name} in the Owners Club",
+        body=(
+            f"Hello {referrer.first_name},\n\n"
+            f"Thanks to the friends you've introduced, you're now {name} in the club. {perks}\n\n"
+            "Your badge is on your rewards page, along with what your points can open."
+        ),
+        now=now,
+        action_path="/rewards",
+        action_label="See your rewards",
+    )
+    return [notification_id] if notification_id else []
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:
+    """The owner's referrals with the points each earned them, newest first (one query)."""
+    earned = (
+        select(PointsEntry.referral_id, func.sum(PointsEntry.points).label("points"))
+        .where(PointsEntry.user_id == user_id, PointsEntry.referral_id.is_not(None))
+        .group_by(PointsEntry.referral_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Referral, func.coalesce(earned.c.points, 0))
+        .outerjoin(earned, earned.c.referral_id == Referral.id)
+        .where(Referral.referrer_id == user_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    ).all()
+    return [(referral, int(points)) for referral, points in rows]
+
+
+def get_owner_referral(session: Session, user_id: int, referral_id: int) -> Referral | None:
+    """One of the owner's own referrals, never another owner's."""
+    return session.scalar(
+        select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user_id)
+    )

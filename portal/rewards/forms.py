@@ -1,0 +1,51 @@
+"""Forms for redeeming, the catalogue and fulfilment."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.rewards.models import CATEGORY_LABELS
+
+
+class RedeemForm(FlaskForm):
+    """Redeem one reward; altruistic rewards ask for the cause."""
+
+    cause = StringField("Which charity or cause?", validators=[Optional(), Length(max=200)])
+
+
+class RewardForm(FlaskForm):
+    """A reward in the catalogue."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("What the owner gets", validators=[Optional(), Length(max=2000)])
+    category = SelectField(
+        "Category",
+        choices=[SelectChoice(value.value, label) for value, label in CATEGORY_LABELS.items()],
+    )
+    points_cost = IntegerField("Points", validators=[InputRequired(), NumberRange(1, 1_000_000)])
+    min_tier = SelectField("Open from tier", coerce=int, choices=[])
+    stock = IntegerField("How many are available", validators=[Optional(), NumberRange(0, 100_000)])
+    available_from = DateField("Offered from", validators=[Optional()])
+    available_until = DateField("Offered until (last day)", validators=[Optional()])
+    is_active = BooleanField("Show in the catalogue", default=True)
+
+
+class FulfilForm(FlaskForm):
+    """Record that a reward was given."""
+
+    fulfilled_on = DateField("Given on", validators=[InputRequired()])
+    note = TextAreaField("Note for the owner", validators=[Optional(), Length(max=2000)])
+
+
+class DeclineForm(FlaskForm):
+    """Decline a redemption; the points go back."""
+
+    note = TextAreaField("Why (the owner will see this)", validators=[Optional(), Length(max=2000)])

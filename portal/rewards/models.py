@@ -1,0 +1,125 @@
+"""The points ledger, the rewards catalogue and owners' redemptions."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models import TimestampMixin, UTCDateTime, utcnow
+
+
+class Category(StrEnum):
+    """The four kinds of thanks the catalogue offers."""
+
+    TRANSACTIONAL = "transactional"
+    EXPERIENTIAL = "experiential"
+    RECOGNITION = "recognition"
+    ALTRUISTIC = "altruistic"
+
+
+CATEGORY_LABELS = {
+    Category.TRANSACTIONAL: "Credit and coupons",
+    Category.EXPERIENTIAL: "Experiences",
+    Category.RECOGNITION: "Recognition",
+    Category.ALTRUISTIC: "Give it forward",
+}
+
+
+class RedemptionStatus(StrEnum):
+    """A redemption waits for a coordinator, who fulfils or declines it."""
+
+    PENDING = "pending"
+    FULFILLED = "fulfilled"
+    DECLINED = "declined"
+
+
+class PointsEntry(db.Model):
+    """One line of the append-only points ledger; a balance is the sum of a user's lines."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_user_id", "user_id"),
+        # A unique index (not a table constraint) so it has a name on both databases.
+        Index("uq_points_entries_idempotency_key", "idempotency_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: Positive for an award, negative for a redemption.
+    points: Mapped[int]
+    #: What the owner reads in their history ("Priya's test drive").
+    reason: Mapped[str] = mapped_column(String(200))
+    #: Unique per award, e.g. "referral:12:stage:purchased"; inserting it twice does nothing.
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redemptions.id", ondelete="SET NULL")
+    )
+
+
+class Reward(TimestampMixin, db.Model):
+    """Something an owner can redeem points for."""
+
+    __tablename__ = "rewards"
+    __table_args__ = (
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint("points_cost > 0", name="points_cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16))
+    points_cost: Mapped[int]
+    #: The tier level an owner needs (0 = every member).
+    min_tier: Mapped[int] = mapped_column(default=0)
+    #: How many are left; None means unlimited.
+    stock: Mapped[int | None]
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Coordinators retire a reward instead of deleting it (redemptions keep pointing at it).
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[Category(self.category)]
+
+    def is_available(self, now: datetime) -> bool:
+        """Active and inside its window (stock and tier are checked separately)."""
+        if not self.is_active:
+            return False
+        if self.available_from is not None and now < self.available_from:
+            return False
+        return self.available_until is None or now < self.available_until
+
+
+class Redemption(db.Model):
+    """An owner's request for a reward, pending until a coordinator fulfils or declines it."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        Index("ix_redemptions_user_id", "user_id"),
+        Index("ix_redemptions_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id", ondelete="RESTRICT"))
+    #: The cost when redeemed (the catalogue price may change later).
+    points: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=RedemptionStatus.PENDING)
+    #: For altruistic rewards: the charity or cause the owner chose (free text for now).
+    cause: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    fulfilled_on: Mapped[date | None]
+    #: The coordinator's note to the owner (what was arranged, or why it was declined).
+    staff_note: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    reward: Mapped[Reward] = relationship()

@@ -1,0 +1,204 @@
+"""Rewards rules: the catalogue, redeeming under concurrency, fulfilling and declining."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from portal.accounts.models import User
+from portal.errors import ServiceError
+from portal.rewards.ledger import award_points, points_balance
+from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
+
+
+def lock_owner(session: Session, user_id: int) -> None:
+    """Hold the owner's row until commit, so balance checks for one owner run one at a time.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the clause is dropped, and BEGIN IMMEDIATE
+    (portal/db.py) already serialises the whole transaction.
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def take_one_from_stock(session: Session, reward_id: int) -> bool:
+    """Decrement stock in one conditional statement; False when none was left."""
+    result = session.execute(
+        update(Reward)
+        .where(Reward.id == reward_id, or_(Reward.stock.is_(None), Reward.stock > 0))
+        .values(stock=Reward.stock - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def catalogue(session: Session, now: datetime) -> list[Reward]:
+    """Rewards owners can see now: active and inside their window, cheapest first."""
+    return list(
+        session.scalars(
+            select(Reward)
+            .where(
+                Reward.is_active.is_(True),
+                or_(Reward.available_from.is_(None), Reward.available_from <= now),
+                or_(Reward.available_until.is_(None), Reward.available_until > now),
+            )
+            .order_by(Reward.points_cost, Reward.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RedeemCheck:
+    """Whether an owner may redeem a reward now, and if not, why (shown on the card)."""
+
+    allowed: bool
+    reason: str | None = None
+
+
+def redeem_check(reward: Reward, *, balance: int, tier_level: int, tier_name: str) -> RedeemCheck:
+    """The reason the redeem button is unavailable, if there is one."""
+    if reward.stock is not None and reward.stock <= 0:
+        return RedeemCheck(False, "All taken for now.")
+    if tier_level < reward.min_tier:
+        return RedeemCheck(False, f"Opens at {tier_name}.")
+    if balance < reward.points_cost:
+        return RedeemCheck(False, f"{reward.points_cost - balance:,} more points to go.")
+    return RedeemCheck(True)
+
+
+def redeem(
+    session: Session,
+    *,
+    user: User,
+    reward_id: int,
+    now: datetime,
+    cause: str | None = None,
+) -> Redemption:
+    """Spend points on a reward: one transaction, never negative stock or balance.
+
+    Order: lock the owner, check the balance, take one from stock with a conditional
+    UPDATE, then append the negative ledger line and the pending redemption. The caller
+    commits (or rolls back on ServiceError).
+    """
+    lock_owner(session, user.id)
+    reward = session.get(Reward, reward_id, populate_existing=True)
+    if reward is None or not reward.is_available(now):
+        raise ServiceError("This reward is no longer offered.")
+    if user.tier_level < reward.min_tier:
+        raise ServiceError("This reward opens at a higher tier.")
+    cause = (cause or "").strip() or None
+    if reward.category == Category.ALTRUISTIC and not cause:
+        raise ServiceError("Tell us which charity or cause should receive it.", "cause")
+    balance = points_balance(session, user.id)
+    if balance < reward.points_cost:
+        raise ServiceError(
+            f"You have {balance:,} points; this reward needs {reward.points_cost:,}."
+        )
+    if not take_one_from_stock(session, reward.id):
+        raise ServiceError("Sorry, the last one has just gone.")
+    redemption = Redemption(
+        user_id=user.id,
+        reward_id=reward.id,
+        points=reward.points_cost,
+        status=RedemptionStatus.PENDING,
+        cause=cause,
+        created_at=now,
+    )
+    session.add(redemption)
+    session.flush()
+    award_points(
+        session,
+        user_id=user.id,
+        points=-reward.points_cost,
+        idempotency_key=f"redemption:{redemption.id}",
+        reason=f"Redeemed: {reward.name}",
+        now=now,
+        redemption_id=redemption.id,
+    )
+    return redemption
+
+
+def _decide(session: Session, redemption_id: int, status: RedemptionStatus, values: dict) -> bool:
+    """Move a pending redemption to `status`; False when someone decided it first."""
+    result = session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption_id, Redemption.status == RedemptionStatus.PENDING)
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def fulfil(
+    session: Session,
+    *,
+    redemption: Redemption,
+    actor: User,
+    fulfilled_on: date,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """Record that the reward was given (when, and a note for the owner)."""
+    decided = _decide(
+        session,
+        redemption.id,
+        RedemptionStatus.FULFILLED,
+        {
+            "decided_at": now,
+            "decided_by_id": actor.id,
+            "fulfilled_on": fulfilled_on,
+            "staff_note": (note or "").strip() or None,
+        },
+    )
+    if not decided:
+        raise ServiceError("This redemption was already fulfilled or declined.")
+    session.refresh(redemption)
+
+
+def decline(
+    session: Session, *, redemption: Redemption, actor: User, note: str | None, now: datetime
+) -> None:
+    """Decline a pending redemption: the points come back by a reversing line, stock returns."""
+    decided = _decide(
+        session,
+        redemption.id,
+        RedemptionStatus.DECLINED,
+        {"decided_at": now, "decided_by_id": actor.id, "staff_note": (note or "").strip() or None},
+    )
+    if not decided:
+        raise ServiceError("This redemption was already fulfilled or declined.")
+    session.execute(
+        update(Reward)
+        .where(Reward.id == redemption.reward_id, Reward.stock.is_not(None))
+        .values(stock=Reward.stock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    award_points(
+        session,
+        user_id=redemption.user_id,
+        points=redemption.points,
+        idempotency_key=f"redemption:{redemption.id}:reversal",
+        reason=f"Returned: {redemption.reward.name}",
+        now=now,
+        redemption_id=redemption.id,
+    )
+    session.refresh(redemption)
+
+
+def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
+    """The owner's redemptions with their rewards, newest first (one query)."""
+    return list(
+        session.scalars(
+            select(Redemption)
+            .options(joinedload(Redemption.reward))
+            .where(Redemption.user_id == user_id)
+            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        )
+    )
+
+
+def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
+    """One of the owner's own redemptions, never another owner's."""
+    return session.scalar(
+        select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
+    )

@@ -1,0 +1,142 @@
+"""Owner rewards pages (balance, tier, catalogue, redemptions) and the ambassadors' wall."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import clock
+from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.errors import ServiceError
+from portal.extensions import db
+from portal.referrals.tiers import load_tiers, purchases_referred, tier_progress
+from portal.rewards import bp, services
+from portal.rewards.forms import RedeemForm
+from portal.rewards.ledger import points_balance, points_history
+from portal.rewards.models import CATEGORY_LABELS
+from portal.sections import home_sections
+
+
+def _rewards_context(message: dict | None = None) -> dict:
+    """Everything the rewards page and its fragments show, in a fixed number of queries."""
+    now = clock.now()
+    tiers = load_tiers(db.session)
+    balance = points_balance(db.session, current_user.id)
+    progress = tier_progress(
+        tiers, current_user.tier_level, purchases_referred(db.session, current_user.id)
+    )
+    rewards = services.catalogue(db.session, now)
+    cards = [
+        (
+            reward,
+            services.redeem_check(
+                reward,
+                balance=balance,
+                tier_level=current_user.tier_level,
+                tier_name=tiers.name(reward.min_tier),
+            ),
+        )
+        for reward in rewards
+    ]
+    return {
+        "balance": balance,
+        "progress": progress,
+        "tiers": tiers,
+        "cards": cards,
+        "category_labels": CATEGORY_LABELS,
+        "redemptions": services.owner_redemptions(db.session, current_user.id),
+        "history": points_history(db.session, current_user.id),
+        "message": message,
+        "form": RedeemForm(),
+    }
+
+
+@bp.route("/rewards")
+@login_required
+def index():
+    """The owner's points, tier, what they can redeem, and what they redeemed."""
+    return render_template("rewards/index.html", **_rewards_context())
+
+
+@bp.post("/rewards/<int:reward_id>/redeem")
+@login_required
+def redeem(reward_id: int):
+    """Redeem one reward: htmx swaps the catalogue in place; without JS, post/redirect/get."""
+    form = RedeemForm()
+    status = 200
+    if not form.validate_on_submit():
+        message = {"reward_id": reward_id, "error": "Please try again."}
+        status = 422
+    else:
+        try:
+            redemption = services.redeem(
+                db.session,
+                user=current_user,
+                reward_id=reward_id,
+                now=clock.now(),
+                cause=form.cause.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            message = {"reward_id": reward_id, "error": error.message}
+            status = 422
+        else:
+            db.session.commit()
+            name = redemption.reward.name
+            text = f"{name} is yours. The team will be in touch to arrange it."
+            message = {"reward_id": reward_id, "success": text}
+    if request.htmx and not request.htmx.boosted:
+        return render_template("rewards/_redeem_response.html", **_rewards_context(message)), status
+    flash(message.get("success") or message["error"], "success" if status == 200 else "error")
+    return redirect(url_for("rewards.index"), code=303)
+
+
+@bp.route("/rewards/redemptions/<int:redemption_id>")
+@login_required
+def redemption_detail(redemption_id: int):
+    """One of the owner's redemptions and where it stands."""
+    redemption = services.get_owner_redemption(db.session, current_user.id, redemption_id)
+    if redemption is None:
+        abort(404)
+    return render_template("rewards/redemption.html", redemption=redemption)
+
+
+@bp.route("/ambassadors")
+def ambassadors():
+    """Public thanks to the owners who bring friends, only those who agreed to be named."""
+    tiers = load_tiers(db.session)
+    people = db.session.execute(
+        select(User.name, User.display_name, User.tier_level)
+        .where(
+            User.consent_recognition.is_(True),
+            User.tier_level >= 1,
+            User.deactivated_at.is_(None),
+        )
+        .order_by(User.tier_level.desc(), User.name)
+    ).all()
+    wall = [
+        {
+            "name": _public_name(name, display_name),
+            "tier": tiers.name(level),
+            "level": level,
+        }
+        for name, display_name, level in people
+    ]
+    return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
+
+
+def _public_name(name: str, display_name: str | None) -> str:
+    """First name and last initial: 'Priya P.'."""
+    parts = name.split()
+    first = display_name or (parts[0] if parts else name)
+    initial = f" {parts[-1][0]}." if len(parts) > 1 else ""
+    return first + initial
+
+
+@home_sections.register(50, "rewards/_home.html")
+def home_section(user) -> dict:
+    """Points and tier on the owner's home page (three queries)."""
+    tiers = load_tiers(db.session)
+    return {
+        "balance": points_balance(db.session, user.id),
+        "progress": tier_progress(tiers, user.tier_level, purchases_referred(db.session, user.id)),
+    }

@@ -1,0 +1,145 @@
+"""Redeeming: stock and balance never go negative, even under concurrent redemptions."""
+
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal import clock
+from portal.accounts.models import User
+from portal.errors import ServiceError
+from portal.extensions import db
+from portal.rewards import services
+from portal.rewards.ledger import points_balance
+from portal.rewards.models import Category, PointsEntry, Redemption, Reward
+from tests.rewards.concurrency import run_at_once, sqlite_without_begin_immediate
+
+
+def _redeem_as(user_id: int, reward_id: int, cause: str | None = None):
+    user = db.session.get(User, user_id)
+    return services.redeem(db.session, user=user, reward_id=reward_id, now=clock.now(), cause=cause)
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_redeeming_spends_points_takes_stock_and_waits_for_the_team(
+    make_owner, make_reward, give_points
+):
+    owner = make_owner()
+    give_points(owner, 250)
+    reward = make_reward(points_cost=100, stock=3)
+    redemption = _redeem_as(owner.id, reward.id)
+    db.session.commit()
+    assert redemption.status == "pending"
+    assert points_balance(db.session, owner.id) == 150
+    db.session.refresh(reward)
+    assert reward.stock == 2
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ({"points_cost": 500}, "You have 250 points; this reward needs 500."),
+        ({"min_tier": 2}, "opens at a higher tier"),
+        ({"stock": 0}, "the last one has just gone"),
+        ({"is_active": False}, "no longer offered"),
+        ({"category": Category.ALTRUISTIC}, "which charity or cause"),
+    ],
+)
+def test_a_redemption_that_breaks_a_rule_is_refused_and_changes_nothing(
+    make_owner, make_reward, give_points, setup, message
+):
+    owner = make_owner()
+    give_points(owner, 250)
+    reward = make_reward(**setup)
+    with pytest.raises(ServiceError, match=message):
+        _redeem_as(owner.id, reward.id)
+    db.session.rollback()
+    assert _count(Redemption) == 0
+    assert points_balance(db.session, owner.id) == 250
+
+
+def test_an_altruistic_reward_records_the_chosen_cause(make_owner, make_reward, give_points):
+    owner = make_owner()
+    give_points(owner, 100)
+    reward = make_reward(category=Category.ALTRUISTIC, points_cost=100)
+    redemption = _redeem_as(owner.id, reward.id, cause="  Harbourside Food Bank ")
+    assert redemption.cause == "Harbourside Food Bank"
+
+
+def test_twenty_concurrent_redemptions_take_exactly_the_five_in_stock(
+    app, make_owner, make_reward, give_points
+):
+    owners = [make_owner() for _ in range(20)]
+    for owner in owners:
+        give_points(owner, 100)
+    owner_ids = [owner.id for owner in owners]
+    reward_id = make_reward(points_cost=100, stock=5).id
+    results = run_at_once(app, 20, lambda i: _redeem_as(owner_ids[i], reward_id))
+    assert sum(isinstance(result, Redemption) for result in results) == 5
+    assert db.session.get(Reward, reward_id).stock == 0
+    assert _count(Redemption) == 5
+    balances = [points_balance(db.session, owner_id) for owner_id in owner_ids]
+    assert sorted(balances) == [0] * 5 + [100] * 15
+
+
+def test_twenty_concurrent_redemptions_never_overdraw_one_owner(
+    app, make_owner, make_reward, give_points
+):
+    owner = make_owner()
+    give_points(owner, 250)
+    owner_id = owner.id
+    reward_id = make_reward(points_cost=100, stock=None).id
+    results = run_at_once(app, 20, lambda _: _redeem_as(owner_id, reward_id))
+    assert sum(isinstance(result, Redemption) for result in results) == 2
+    assert points_balance(db.session, owner_id) == 50
+
+
+def _naive_take_one_from_stock(session, reward_id):
+    """Read, check, write back: two buyers both see the last one."""
+    stock = session.scalar(select(Reward.stock).where(Reward.id == reward_id))
+    if stock is not None and stock <= 0:
+        return False
+    time.sleep(0.02)
+    if stock is not None:
+        session.execute(update(Reward).where(Reward.id == reward_id).values(stock=stock - 1))
+    return True
+
+
+def _slow_balance(session, user_id):
+    """The real sum, then a pause: the window an unlocked check leaves open."""
+    balance = session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.user_id == user_id)
+    )
+    time.sleep(0.02)
+    return balance
+
+
+def test_control_without_the_conditional_update_stock_is_oversold(
+    app, make_owner, make_reward, give_points, monkeypatch
+):
+    owners = [make_owner() for _ in range(20)]
+    for owner in owners:
+        give_points(owner, 100)
+    owner_ids = [owner.id for owner in owners]
+    reward_id = make_reward(points_cost=100, stock=5).id
+    monkeypatch.setattr(services, "take_one_from_stock", _naive_take_one_from_stock)
+    with sqlite_without_begin_immediate():
+        results = run_at_once(app, 20, lambda i: _redeem_as(owner_ids[i], reward_id))
+    assert sum(isinstance(result, Redemption) for result in results) > 5
+
+
+def test_control_without_the_owner_lock_the_balance_goes_negative(
+    app, make_owner, make_reward, give_points, monkeypatch
+):
+    owner = make_owner()
+    give_points(owner, 250)
+    owner_id = owner.id
+    reward_id = make_reward(points_cost=100, stock=None).id
+    monkeypatch.setattr(services, "lock_owner", lambda session, user_id: None)
+    monkeypatch.setattr(services, "points_balance", _slow_balance)
+    with sqlite_without_begin_immediate():
+        run_at_once(app, 20, lambda _: _redeem_as(owner_id, reward_id))
+    assert points_balance(db.session, owner_id) < 0
