@@ -18,15 +18,22 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",
     "accounts.claim_account",
     "notifications.preferences",
+    "events.index",
+    "events.show",
+    "events.event_ics",
+    "events.feed",
+    "referrals.landing",
+    "referrals.landing_thanks",
+    "rewards.ambassadors",
 }
 
 
-def _rules():
+def _rules(public: bool = False):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
     app = create_app(config)
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if (rule.endpoint in PUBLIC_ENDPOINTS) != public or rule.endpoint == "static":
             continue
         method = "GET" if "GET" in rule.methods else "POST"
         path = rule.rule
@@ -41,3 +48,9 @@ def test_visitors_are_sent_to_sign_in(client, method, path):
     response = client.open(path, method=method)
     assert response.status_code == 302, f"{path} answered {response.status_code}"
     assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize(("method", "path"), list(_rules(public=True)))
+def test_public_pages_answer_visitors_without_error(client, method, path):
+    response = client.open(path, method=method)
+    assert response.status_code in (200, 302, 303, 404), f"{path} answered {response.status_code}"
