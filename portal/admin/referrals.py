@@ -155,6 +155,7 @@ SETTING_FIELDS = {
     "points_contacted": "referrals.points_contacted",
     "points_test_drive": "referrals.points_test_drive",
     "points_purchased": "referrals.points_purchased",
+    "points_event_attendance": "referrals.points_event_attendance",
     "thank_you_subject": "rewards.thank_you_subject",
     "thank_you_template": "rewards.thank_you_template",
     "thank_you_manager_name": "rewards.thank_you_manager_name",

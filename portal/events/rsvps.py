@@ -15,11 +15,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.dealership.services import read_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_refusal
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
+from portal.referrals.services import POINTS_DEFAULTS
+from portal.rewards.ledger import award_points
 
 
 @dataclass
@@ -365,4 +368,21 @@ def check_in(session: Session, *, rsvp_id: int, now: datetime) -> tuple[bool, Rs
     rsvp = session.scalars(
         select(Rsvp).where(Rsvp.id == rsvp_id).execution_options(populate_existing=True)
     ).one()
+    if checked_in:
+        _award_attendance_points(session, rsvp, now)
     return checked_in == 1, rsvp
+
+
+def _award_attendance_points(session: Session, rsvp: Rsvp, now: datetime) -> None:
+    """Thank the owner for coming with the points the dealership set (once per event)."""
+    key = "referrals.points_event_attendance"
+    points = int(read_settings(session, {key: POINTS_DEFAULTS[key]})[key])
+    if points > 0:
+        award_points(
+            session,
+            user_id=rsvp.user_id,
+            points=points,
+            idempotency_key=f"event:{rsvp.event_id}:attended:{rsvp.user_id}",
+            reason=f"Came to {rsvp.event.title}",
+            now=now,
+        )

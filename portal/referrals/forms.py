@@ -74,6 +74,9 @@ class ReferralSettingsForm(FlaskForm):
     points_contacted = IntegerField("Points when contacted", validators=[NumberRange(0, 100000)])
     points_test_drive = IntegerField("Points for a test drive", validators=[NumberRange(0, 100000)])
     points_purchased = IntegerField("Points for a purchase", validators=[NumberRange(0, 100000)])
+    points_event_attendance = IntegerField(
+        "Points for coming to an event", validators=[NumberRange(0, 100000)]
+    )
     tier_0_name = StringField("First tier", validators=[_tier_name])
     tier_1_name = StringField("Second tier", validators=[_tier_name])
     tier_2_name = StringField("Third tier (ambassador)", validators=[_tier_name])

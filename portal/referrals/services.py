@@ -31,6 +31,8 @@ POINTS_DEFAULTS: dict[str, Any] = {
     "referrals.points_contacted": 0,
     "referrals.points_test_drive": 25,
     "referrals.points_purchased": 500,
+    #: Points for coming to an event, awarded once at check-in.
+    "referrals.points_event_attendance": 50,
 }
 
 #: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see below).

@@ -10,6 +10,7 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.services import normalise_phone
 from portal.errors import ServiceError
+from portal.events.queries import upcoming_events
 from portal.extensions import db, limiter
 from portal.referrals import bp, services
 from portal.referrals.forms import LandingForm
@@ -18,6 +19,9 @@ from portal.rewards.ledger import referral_points
 from portal.templating import dealership
 
 SHARE_SUBJECT = "A car dealership I can recommend"
+
+#: How many public events the invite page lists.
+LANDING_EVENTS = 4
 
 
 def _invite_link(code: str) -> str:
@@ -101,6 +105,7 @@ def landing(code: str):
         "referrals/landing.html",
         form=form,
         referrer_first_name=referrer.first_name if referrer else None,
+        events=upcoming_events(db.session, None, clock.now(), None)[:LANDING_EVENTS],
     ), status
 
 

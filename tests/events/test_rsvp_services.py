@@ -11,6 +11,8 @@ from portal.events import rsvps, services
 from portal.events.models import Audience, Event, Rsvp, RsvpStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.rewards.ledger import points_balance
+from portal.rewards.models import PointsEntry
 from tests.events.conftest import TZ
 
 
@@ -186,6 +188,17 @@ def test_check_in_counts_once(make_event, make_owner, rsvp_as):
     db.session.commit()
     assert (first, again) == (True, False)
     assert checked.status == RsvpStatus.ATTENDED and checked.checked_in_at is not None
+
+
+def test_check_in_earns_attendance_points_once(make_event, make_owner, rsvp_as):
+    owner = make_owner()
+    rsvp = rsvp_as(owner, make_event(title="Winter tyre clinic"))
+    for _ in range(2):
+        rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
+    db.session.commit()
+    assert points_balance(db.session, owner.id) == 50
+    [entry] = db.session.scalars(select(PointsEntry)).all()
+    assert entry.reason == "Came to Winter tyre clinic"
 
 
 def test_cancelling_event_notifies_everyone_who_rsvped(make_event, make_owner, rsvp_as):

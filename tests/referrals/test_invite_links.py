@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.referrals.models import InviteCode, Referral
 from portal.security import hash_token
+from tests.events.conftest import make_event  # noqa: F401 - fixture
 
 
 def _code_from_invite_page(html: str) -> str:
@@ -126,3 +127,13 @@ def test_landing_form_is_rate_limited_per_address(client, make_owner, invite_cod
 def test_landing_page_is_rate_limited_per_address(client):
     statuses = [client.get("/i/some-code").status_code for _ in range(61)]
     assert statuses[-1] == 429 and set(statuses[:60]) == {200}
+
+
+def test_landing_lists_public_events_only(client, make_owner, invite_code, make_event):
+    from portal.events.models import Audience
+
+    make_event(title="Spring launch night", audience=Audience.PUBLIC)
+    make_event(title="Owners' breakfast", audience=Audience.OWNERS)
+    html = client.get(f"/i/{invite_code(make_owner())}").get_data(as_text=True)
+    assert "Spring launch night" in html
+    assert "Owners&#39; breakfast" not in html and "Owners' breakfast" not in html
