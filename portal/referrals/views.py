@@ -10,7 +10,7 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.services import normalise_phone
 from portal.errors import ServiceError
-from portal.events.queries import upcoming_events
+from portal.events import queries as event_queries
 from portal.extensions import db, limiter
 from portal.referrals import bp, services
 from portal.referrals.forms import LandingForm
@@ -105,7 +105,7 @@ def landing(code: str):
         "referrals/landing.html",
         form=form,
         referrer_first_name=referrer.first_name if referrer else None,
-        events=upcoming_events(db.session, None, clock.now(), None)[:LANDING_EVENTS],
+        events=event_queries.upcoming_events(db.session, None, clock.now(), None)[:LANDING_EVENTS],
     ), status
 
 

@@ -12,7 +12,8 @@ def test_demo_owners_get_believable_garages(runner):
     assert result.exit_code == 0, result.output
     vehicles = db.session.scalars(db.select(Vehicle)).all()
     per_owner = Counter(vehicle.owner_id for vehicle in vehicles)
-    assert len(per_owner) == 20 and set(per_owner.values()) <= {1, 2}
+    # Twenty demo owners, plus the friends whose referred purchases put a car in their garage.
+    assert len(per_owner) >= 20 and set(per_owner.values()) <= {1, 2}
     for vehicle in vehicles:
         decoded = decode_vin(vehicle.vin)  # a valid check digit, or this raises
         assert (decoded.make, decoded.year) == (vehicle.make, vehicle.year)

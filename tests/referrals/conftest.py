@@ -54,3 +54,6 @@ def make_referral():
         return referral
 
     return factory
+
+
+from tests.events.conftest import make_event  # noqa: E402, F401 - events for the invite page

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.referrals.models import InviteCode, Referral
 from portal.security import hash_token
-from tests.events.conftest import make_event  # noqa: F401 - fixture
 
 
 def _code_from_invite_page(html: str) -> str:
