@@ -65,7 +65,7 @@ def car_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
         .where(Vehicle.owner_id.in_(user_ids), Vehicle.retired_at.is_(None))
         .group_by(Vehicle.owner_id)
     )
-    return dict(rows.tuples().all())
+    return {owner_id: count for owner_id, count in rows}
 
 
 def add_note(session: Session, *, owner: User, author: User, body: str, ip=None) -> StaffNote:
