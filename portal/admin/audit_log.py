@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
@@ -68,16 +68,16 @@ def audit_log():
     if wants_fragment():
         return render_template("admin/audit/_entries.html", **context)
     actors = db.session.scalars(
-        select(User).where(User.id.in_(select(distinct(AuditEntry.actor_id)))).order_by(User.name)
+        select(User).where(User.id.in_(select(AuditEntry.actor_id).distinct())).order_by(User.name)
     ).all()
     return render_template(
         "admin/audit/list.html",
         actors=actors,
         entity_types=db.session.scalars(
-            select(distinct(AuditEntry.entity_type)).order_by(AuditEntry.entity_type)
+            select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
         ).all(),
         actions=db.session.scalars(
-            select(distinct(AuditEntry.action)).order_by(AuditEntry.action)
+            select(AuditEntry.action).distinct().order_by(AuditEntry.action)
         ).all(),
         **context,
     )

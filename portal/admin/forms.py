@@ -3,13 +3,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.accounts.models import Role
 from portal.admin.services import MAX_NOTE_LENGTH
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-STAFF_ROLES = [(Role.COORDINATOR.value, "Coordinator"), (Role.ADMIN.value, "Admin")]
+STAFF_ROLES = [
+    SelectChoice(Role.COORDINATOR.value, "Coordinator"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
 
 
 class NoteForm(FlaskForm):
@@ -47,7 +51,9 @@ class StaffForm(FlaskForm):
 class RoleForm(FlaskForm):
     """Change a member of staff's role; "owner" removes their staff access."""
 
-    role = SelectField("Role", choices=[*STAFF_ROLES, (Role.OWNER.value, "Not staff (owner)")])
+    role = SelectField(
+        "Role", choices=[*STAFF_ROLES, SelectChoice(Role.OWNER.value, "Not staff (owner)")]
+    )
 
 
 class DealershipForm(FlaskForm):
