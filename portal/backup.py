@@ -141,7 +141,10 @@ def verify_command(path: Path) -> None:
         return
     if not magic.startswith(b"SQLite format 3"):
         raise click.ClickException(f"{path} is neither a SQLite database nor a pg_dump archive.")
-    ok, problems, counts = verify_sqlite(path)
+    try:
+        ok, problems, counts = verify_sqlite(path)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{path} cannot be read as SQLite: {error}") from error
     for table, count in counts.items():
         click.echo(f"{table:32} {count:>10,}")
     if not ok:

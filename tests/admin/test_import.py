@@ -213,3 +213,22 @@ def test_windows_encoded_semicolon_file_is_read(client, as_admin):
     data = csv_bytes([dms_row(1, first_name="José")]).decode().replace(",", ";").encode("cp1252")
     batch = _preview(client, data)
     assert batch.plan[0]["name"] == "José Import1" and batch.plan[0]["outcome"] == "create"
+
+
+def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_apply(
+    client, as_admin, make_owner, make_vehicle, monkeypatch
+):
+    """A race the plan cannot see (a VIN registered between apply's load and its insert)."""
+    from portal.admin import importer
+
+    batch = _preview(client, csv_bytes([dms_row(1), dms_row(2), dms_row(3)]))
+    make_vehicle(make_owner(email="racer@example.com"), vin=vin_for(2))
+    monkeypatch.setattr(importer, "_active_vehicles_by_vin", lambda session, vins: {})
+    _apply(client, batch)
+    emails = set(db.session.scalars(select(User.email)))
+    assert {"dana1@example.com", "dana3@example.com"} <= emails
+    assert "dana2@example.com" not in emails  # its owner was not half-created
+    assert batch.result["skipped"] == [
+        {"row": 3, "reason": "the database refused it; upload again"}
+    ]
+    assert _count(Vehicle) == 3
