@@ -146,9 +146,11 @@ def test_control_a_plain_file_copy_of_the_live_database_misses_committed_rows(
         before = writers.committed
         shutil.copyfile(source, target)
         after = writers.committed
-    with create_engine(f"sqlite:///{target}").connect() as connection:
-        with pytest.raises(AssertionError):
-            assert_consistent(connection, before, after)
+    with (
+        create_engine(f"sqlite:///{target}").connect() as connection,
+        pytest.raises(AssertionError),
+    ):
+        assert_consistent(connection, before, after)
 
 
 def test_verify_rejects_a_damaged_file(app, runner, tmp_path, sqlite_only):
