@@ -63,5 +63,5 @@ from portal.admin import (  # noqa: E402, F401
     imports,
     owners,
     staff,
-    views,  # noqa: E402, F401
+    views,
 )
