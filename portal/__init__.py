@@ -120,7 +120,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """`flask create-user`, `flask seed-demo` and each domain's commands."""
-    from portal import demo
+    from portal import backup, demo
     from portal.accounts import cli as accounts_cli
     from portal.events import demo as events_demo  # noqa: F401 - registers its seeder
     from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
@@ -128,3 +128,4 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(backup.backup_cli)

@@ -39,3 +39,6 @@ class Sections:
 home_sections = Sections()
 #: The owner's profile page, below their details.
 profile_sections = Sections()
+#: A member of staff's view of one owner (admin/owners/<id>), below cars and messages;
+#: events, referrals, points and reminders add theirs. `load(owner)`, a fixed number of queries.
+admin_owner_sections = Sections()

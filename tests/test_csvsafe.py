@@ -16,6 +16,7 @@ def test_formula_like_text_is_neutralised(dangerous):
     ("value", "cell"),
     [
         ("Sam", "Sam"),
+        ("a=b", "a=b"),
         (None, ""),
         (-3, -3),
         (2.5, 2.5),

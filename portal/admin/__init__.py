@@ -58,4 +58,13 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
-from portal.admin import events, referrals, rewards, views  # noqa: E402, F401
+from portal.admin import (  # noqa: E402, F401
+    audit_log,
+    events,
+    imports,
+    owners,
+    referrals,
+    rewards,
+    staff,
+    views,
+)

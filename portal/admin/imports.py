@@ -1,0 +1,164 @@
+"""Import owners and vehicles from the dealer-management system: upload, preview, confirm."""
+
+import logging
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.accounts.forms import EmptyForm
+from portal.accounts.invitations import send_claim_invitation
+from portal.accounts.models import User
+from portal.admin import admin_nav, admin_required, bp
+from portal.admin.forms import ImportUploadForm
+from portal.admin.import_rows import COLUMN_HELP, COLUMNS, sample_csv
+from portal.admin.importer import OUTCOMES, apply_import, preview_import, previous_imports_of
+from portal.admin.listing import client_ip, page_number
+from portal.admin.models import ImportBatch, ImportStatus
+from portal.errors import ServiceError
+from portal.extensions import db
+
+admin_nav(40, "Import owners", "admin.imports", admin_only=True)
+
+log = logging.getLogger(__name__)
+ROWS_PER_PAGE = 50
+INVITATION_REASON = (
+    "You bought your car from us, so we've brought its details across from our records: "
+    "no forms to fill in."
+)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@admin_required
+def imports():
+    """Explain the file format, take an upload and show its preview; list earlier imports."""
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = preview_import(
+                db.session,
+                data=upload.read(),
+                filename=upload.filename,
+                actor=current_user,
+                phone_region=current_app.config["PORTAL_PHONE_REGION"],
+                today=clock.now().date(),
+            )
+        except ServiceError as error:
+            form.file.errors.append(error.message)
+        else:
+            db.session.commit()
+            return redirect(url_for("admin.import_batch", batch_id=batch.id), 303)
+    history = db.paginate(
+        select(ImportBatch)
+        .options(joinedload(ImportBatch.uploaded_by))
+        .order_by(ImportBatch.id.desc()),
+        page=page_number(),
+        per_page=20,
+        error_out=False,
+    )
+    return render_template(
+        "admin/imports/upload.html",
+        form=form,
+        history=history,
+        columns=COLUMNS,
+        column_help=COLUMN_HELP,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/imports/sample.csv")
+@admin_required
+def import_sample():
+    """An example export with the expected header."""
+    return Response(
+        sample_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="owners-import-sample.csv"'},
+    )
+
+
+@bp.route("/imports/<int:batch_id>")
+@admin_required
+def import_batch(batch_id: int):
+    """The preview of an uploaded file (or, once applied, what the import did)."""
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    show = request.args.get("show", "changes")
+    if show not in (*OUTCOMES, "changes", "all"):
+        show = "changes"
+    if show == "changes":
+        rows = [entry for entry in batch.plan if entry["outcome"] != "unchanged"]
+    elif show == "all":
+        rows = batch.plan
+    else:
+        rows = [entry for entry in batch.plan if entry["outcome"] == show]
+    page = max(page_number(), 1)
+    pages = max((len(rows) + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
+    page = min(page, pages)
+    return render_template(
+        "admin/imports/preview.html",
+        batch=batch,
+        rows=rows[(page - 1) * ROWS_PER_PAGE : page * ROWS_PER_PAGE],
+        row_total=len(rows),
+        show=show,
+        page_no=page,
+        pages=pages,
+        earlier=previous_imports_of(db.session, batch),
+        form=EmptyForm(),
+        applied=batch.status == ImportStatus.APPLIED,
+        skipped={item["row"]: item["reason"] for item in (batch.result or {}).get("skipped", [])},
+    )
+
+
+@bp.post("/imports/<int:batch_id>/apply")
+@admin_required
+def apply_batch(batch_id: int):
+    """Apply exactly the previewed plan, then invite each new owner to claim their account."""
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = apply_import(
+            db.session, batch, actor=current_user, now=clock.now(), ip=client_ip()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.import_batch", batch_id=batch_id), 303)
+    db.session.commit()
+    sent, failed = send_invitations(result["invitations"])
+    message = (
+        f"Import applied: {result['owners_created']} owners and "
+        f"{result['vehicles_created']} cars added, "
+        f"{result['owners_updated'] + result['vehicles_updated']} records updated."
+    )
+    if sent:
+        message += f" {sent} invitation{'s' if sent != 1 else ''} sent."
+    flash(message, "success")
+    if failed:
+        flash(f"{failed} invitations could not be sent; see the server log.", "warning")
+    if result["skipped"]:
+        flash(
+            f"{len(result['skipped'])} rows changed since the preview and were skipped.", "warning"
+        )
+    return redirect(url_for("admin.import_batch", batch_id=batch_id, show="all"), 303)
+
+
+def send_invitations(invitations: list[tuple[int, list[str]]]) -> tuple[int, int]:
+    """Email each new owner their claim link (after commit); returns (sent, failed)."""
+    people = {}
+    ids = [user_id for user_id, _cars in invitations]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(chunk))))
+    sent = failed = 0
+    for user_id, cars in invitations:
+        try:
+            send_claim_invitation(people[user_id], cars=cars, reason=INVITATION_REASON)
+        except Exception:  # noqa: BLE001 - one bad address must not stop the others
+            log.exception("claim invitation to user %s failed", user_id)
+            failed += 1
+        else:
+            sent += 1
+    return sent, failed

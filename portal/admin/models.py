@@ -1,0 +1,65 @@
+"""Tables of the admin area: staff notes on owners and owner-import batches."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.models import UTCDateTime, utcnow
+
+
+class StaffNote(db.Model):
+    """Something the team wants to remember about an owner ("asked about winter tyres")."""
+
+    __tablename__ = "staff_notes"
+    __table_args__ = (Index("ix_staff_notes_owner_created", "owner_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The member of staff who wrote it; kept as None if their account is ever removed.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Plain text, shown escaped.
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+class ImportStatus(StrEnum):
+    """Where an uploaded file is: previewed, being applied, applied, or abandoned."""
+
+    PREVIEWED = "previewed"
+    APPLYING = "applying"
+    APPLIED = "applied"
+
+
+class ImportBatch(db.Model):
+    """One uploaded dealer-system file and the plan its preview showed; apply runs that plan."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (Index("ix_import_batches_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: Hex SHA-256 of the uploaded bytes: the same file is recognised when it comes again.
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.PREVIEWED)
+    row_count: Mapped[int] = mapped_column(default=0)
+    #: Every row as parsed, with its planned action or the reasons it is rejected.
+    plan: Mapped[Any] = mapped_column(JSON)
+    #: Counts by outcome, as shown on the preview.
+    summary: Mapped[Any] = mapped_column(JSON)
+    #: Counts by outcome after applying, and rows skipped because the data changed meanwhile.
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])
