@@ -184,7 +184,7 @@ def test_owner_export_neutralises_spreadsheet_formulas(
     response = client.get("/admin/owners/export.csv")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(True))))
+    rows = list(csv.reader(io.StringIO(response.get_data(True).removeprefix("\ufeff"))))
     assert rows[0][:3] == ["id", "name", "email"]
     row = next(r for r in rows if r[0] == str(owner.id))
     assert row[1].startswith("'=HYPERLINK")
