@@ -69,10 +69,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain."""
-    from portal import accounts, admin, garage, home, notifications
+    from portal import accounts, admin, charity, community, garage, home, notifications
     from portal.dealership import models as dealership_models  # noqa: F401 - its table
 
-    for module in (home, accounts, garage, notifications, admin):
+    for module in (home, accounts, garage, notifications, admin, charity, community):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -107,7 +107,7 @@ def register_errorhandlers(app: Flask) -> None:
         template = f"errors/{error.code}.html"
         return render_template([template, "errors/generic.html"], error=error), error.code
 
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(500)
@@ -122,6 +122,8 @@ def register_commands(app: Flask) -> None:
     """`flask create-user`, `flask seed-demo` and each domain's commands."""
     from portal import demo
     from portal.accounts import cli as accounts_cli
+    from portal.charity import demo as charity_demo  # noqa: F401 - registers its seeder
+    from portal.community import demo as community_demo  # noqa: F401 - registers its seeder
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)

@@ -39,3 +39,6 @@ class Sections:
 home_sections = Sections()
 #: The owner's profile page, below their details.
 profile_sections = Sections()
+#: The community page (/community), below the announcements. Orders in use:
+#: 10 upcoming events (events domain), 20 open drives (charity), 30 ambassadors' wall (rewards).
+community_sections = Sections()

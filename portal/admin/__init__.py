@@ -58,4 +58,8 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
-from portal.admin import views  # noqa: E402, F401
+from portal.admin import (  # noqa: E402, F401
+    charity,
+    community,
+    views,  # noqa: E402, F401
+)
