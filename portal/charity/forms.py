@@ -86,7 +86,7 @@ class DriveForm(FlaskForm):
     goal_amount = IntegerField(
         "Goal", validators=[InputRequired(), NumberRange(min=1, max=100_000_000)]
     )
-    unit_label = StringField("Items are called", validators=[Optional(), Length(max=40)])
+    unit_label = StringField("Items are called", validators=[Length(max=40)])
     starts_on = DateField("Starts on", validators=[DataRequired()])
     ends_on = DateField("Ends on", validators=[DataRequired()])
     match_ratio = DecimalField(
