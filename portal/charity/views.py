@@ -29,8 +29,9 @@ def _visible_drive(drive_id: int) -> Drive:
     return drive
 
 
-def _pledge_form(drive: Drive) -> PledgeForm:
-    form = PledgeForm()
+def _pledge_form(drive: Drive, blank: bool = False) -> PledgeForm:
+    """The pledge form, bound to the request unless `blank` (a fresh one after a pledge)."""
+    form = PledgeForm(formdata=None) if blank else PledgeForm()
     if not form.recognition.data:
         named = current_user.is_authenticated and current_user.consent_recognition
         form.recognition.data = "name" if named else "anonymous"
@@ -112,9 +113,9 @@ def pledge(drive_id: int):
                 return redirect(
                     url_for("charity.drive", drive_id=drive.id, _anchor="pledge-box"), 303
                 )
-            form = _pledge_form(drive)
-            form.amount.data = None
-            form.message.data = ""
+            recognition = form.recognition.data
+            form = _pledge_form(drive, blank=True)
+            form.recognition.data = recognition
     context = _drive_context(drive, form, thanks)
     status = 200 if thanks else 422
     if request.htmx and not request.htmx.boosted:
