@@ -30,7 +30,7 @@ def _pledges(data: DemoData, drive: Drive, owners, amounts, received_share: floa
                 message=data.rng.choice(MESSAGES),
                 show_name=owner.consent_recognition or index % 2 == 0,
                 created_at=made,
-                received_at=made + timedelta(days=2) if received else None,
+                received_at=min(made + timedelta(days=2), now) if received else None,
                 received_by_id=data.staff[1].id if received else None,
             )
         )
