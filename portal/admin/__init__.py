@@ -58,8 +58,4 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
-from portal.admin import (  # noqa: E402, F401
-    charity,
-    community,
-    views,  # noqa: E402, F401
-)
+from portal.admin import charity, community, views  # noqa: E402, F401
