@@ -9,7 +9,7 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.admin import admin_nav, bp
-from portal.charity import covers, services
+from portal.charity import closing, covers, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
 from portal.dealership.services import write_settings
@@ -170,7 +170,7 @@ def charity_close(drive_id: int):
     """Close the drive and thank everyone who took part (once each)."""
     drive = _drive_or_404(drive_id)
     if EmptyForm().validate_on_submit():
-        created = services.close_drive(db.session, drive, clock.now(), dealership()["name"])
+        created = closing.close_drive(db.session, drive, clock.now(), dealership()["name"])
         db.session.commit()
         if drive.status != DriveStatus.CLOSED:
             flash("Only an open drive can be closed.", "error")
