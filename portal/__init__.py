@@ -69,10 +69,32 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain."""
-    from portal import accounts, admin, events, garage, home, notifications, referrals, rewards
+    from portal import (
+        accounts,
+        admin,
+        charity,
+        community,
+        events,
+        garage,
+        home,
+        notifications,
+        referrals,
+        rewards,
+    )
     from portal.dealership import models as dealership_models  # noqa: F401 - its table
 
-    for module in (home, accounts, garage, notifications, events, referrals, rewards, admin):
+    domains = (
+        home,
+        accounts,
+        garage,
+        notifications,
+        events,
+        referrals,
+        rewards,
+        charity,
+        community,
+    )
+    for module in (*domains, admin):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -107,7 +129,7 @@ def register_errorhandlers(app: Flask) -> None:
         template = f"errors/{error.code}.html"
         return render_template([template, "errors/generic.html"], error=error), error.code
 
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(500)
@@ -122,6 +144,8 @@ def register_commands(app: Flask) -> None:
     """`flask create-user`, `flask seed-demo` and each domain's commands."""
     from portal import backup, demo
     from portal.accounts import cli as accounts_cli
+    from portal.charity import demo as charity_demo  # noqa: F401 - registers its seeder
+    from portal.community import demo as community_demo  # noqa: F401 - registers its seeder
     from portal.events import demo as events_demo  # noqa: F401 - registers its seeder
     from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
     from portal.referrals import demo as referrals_demo  # noqa: F401 - registers its seeder

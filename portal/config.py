@@ -68,6 +68,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
+    # Uploads (drive covers) are at most 2 MB; a request carrying one fits in 3 MB.
+    # Anything larger is refused with a 413 before the body is read.
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+
     EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
 

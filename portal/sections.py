@@ -42,3 +42,6 @@ profile_sections = Sections()
 #: A member of staff's view of one owner (admin/owners/<id>), below cars and messages;
 #: events, referrals, points and reminders add theirs. `load(owner)`, a fixed number of queries.
 admin_owner_sections = Sections()
+#: The community page (/community), below the announcements. Orders in use:
+#: 10 upcoming events (events domain), 20 open drives (charity), 30 ambassadors' wall (rewards).
+community_sections = Sections()

@@ -60,6 +60,8 @@ def admin_required(view: Callable) -> Callable:
 
 from portal.admin import (  # noqa: E402, F401
     audit_log,
+    charity,
+    community,
     events,
     imports,
     owners,

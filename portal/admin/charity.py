@@ -1,0 +1,253 @@
+"""Coordinators' pages for charity drives: create, edit, open, close, record and receive."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import clock
+from portal.accounts.forms import EmptyForm
+from portal.accounts.models import User
+from portal.admin import admin_nav, bp
+from portal.charity import closing, covers, services
+from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
+from portal.charity.models import Contribution, Drive, DriveStatus
+from portal.dealership.services import write_settings
+from portal.errors import ServiceError
+from portal.extensions import db
+from portal.notifications.dispatch import dispatch
+from portal.templating import dealership
+
+admin_nav(60, "Charity drives", "admin.charity_drives")
+
+CONTRIBUTIONS_PER_PAGE = 50
+
+
+def _drive_or_404(drive_id: int) -> Drive:
+    drive = db.session.get(Drive, drive_id)
+    if drive is None:
+        abort(404)
+    return drive
+
+
+def _today():
+    return clock.local_today(dealership()["timezone"])
+
+
+@bp.route("/charity")
+def charity_drives():
+    """Every drive with its progress, and the points conversion rate."""
+    drives = list(
+        db.session.scalars(select(Drive).order_by(Drive.status.desc(), Drive.ends_on.desc()))
+    )
+    settings_form = CharitySettingsForm(
+        points_per_dollar=services.read_charity_settings(db.session)["charity.points_per_dollar"]
+    )
+    return render_template(
+        "admin/charity/index.html",
+        drives=drives,
+        totals=services.totals_for(db.session, drives),
+        settings_form=settings_form,
+        today=_today(),
+    )
+
+
+@bp.post("/charity/settings")
+def charity_settings():
+    """Change how many reward points make a dollar."""
+    form = CharitySettingsForm()
+    if form.validate_on_submit():
+        write_settings(db.session, {"charity.points_per_dollar": form.points_per_dollar.data})
+        db.session.commit()
+        flash("Points rate saved.", "success")
+    else:
+        flash("Enter a whole number of points, at least 1.", "error")
+    return redirect(url_for("admin.charity_drives"), code=303)
+
+
+def _checked_cover(form: DriveForm) -> tuple[bytes, str] | None:
+    """The new cover's bytes and type, checked; kept in memory until the drive is valid."""
+    upload = form.cover.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return covers.read_checked_cover(upload.stream)
+
+
+def _save_drive_form(form: DriveForm, drive: Drive | None):
+    """Validate, store the cover and the drive; returns the drive or None with errors shown."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        cover = _checked_cover(form)
+        saved = services.save_drive(db.session, drive, form.values())
+    except ServiceError as error:
+        db.session.rollback()
+        getattr(form, error.field or "name").errors.append(error.message)
+        return None
+    old_cover = saved.cover_filename
+    if cover is not None:
+        data, content_type = cover
+        saved.cover_filename = covers.save_cover(current_app.instance_path, data, content_type)
+        saved.cover_content_type = content_type
+    elif form.remove_cover.data:
+        saved.cover_filename = saved.cover_content_type = None
+    db.session.commit()
+    if old_cover and old_cover != saved.cover_filename:
+        covers.delete_cover(current_app.instance_path, old_cover)
+    return saved
+
+
+@bp.route("/charity/new", methods=["GET", "POST"])
+def charity_new():
+    """Prepare a new drive (it starts as a draft)."""
+    form = DriveForm()
+    drive = _save_drive_form(form, None)
+    if drive is not None:
+        flash(f"{drive.name} is saved as a draft. Open it when you're ready.", "success")
+        return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+    return render_template("admin/charity/form.html", form=form, drive=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/charity/<int:drive_id>/edit", methods=["GET", "POST"])
+def charity_edit(drive_id: int):
+    """Change a drive's details, goal, dates, matching or cover."""
+    drive = _drive_or_404(drive_id)
+    form = DriveForm()
+    if request.method == "GET":
+        form.fill_from(drive)
+    saved = _save_drive_form(form, drive)
+    if saved is not None:
+        flash("Drive updated.", "success")
+        return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+    return render_template("admin/charity/form.html", form=form, drive=drive), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/charity/<int:drive_id>")
+def charity_drive(drive_id: int):
+    """A drive's totals, its contributions (newest first) and its actions."""
+    drive = _drive_or_404(drive_id)
+    page = db.paginate(
+        select(Contribution)
+        .where(Contribution.drive_id == drive.id)
+        .options(selectinload(Contribution.user))
+        .order_by(Contribution.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=CONTRIBUTIONS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/charity/drive.html",
+        drive=drive,
+        totals=services.drive_totals(db.session, drive),
+        page=page,
+        action_form=EmptyForm(),
+        record_form=RecordPledgeForm(recognition="anonymous"),
+        today=_today(),
+    )
+
+
+@bp.post("/charity/<int:drive_id>/open")
+def charity_open(drive_id: int):
+    """Start taking pledges."""
+    drive = _drive_or_404(drive_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.open_drive(db.session, drive, clock.now())
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{drive.name} is open: owners can pledge now.", "success")
+    return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+
+
+@bp.post("/charity/<int:drive_id>/close")
+def charity_close(drive_id: int):
+    """Close the drive and thank everyone who took part (once each)."""
+    drive = _drive_or_404(drive_id)
+    if EmptyForm().validate_on_submit():
+        created = closing.close_drive(db.session, drive, clock.now(), dealership()["name"])
+        db.session.commit()
+        if drive.status != DriveStatus.CLOSED:
+            flash("Only an open drive can be closed.", "error")
+        elif created:
+            dispatch(created)
+            flash(f"{drive.name} is closed. We thanked {plural_people(len(created))}.", "success")
+        else:
+            flash(f"{drive.name} is closed.", "info")
+    return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+
+
+def plural_people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+@bp.post("/charity/<int:drive_id>/contributions/<int:contribution_id>/received")
+def charity_mark_received(drive_id: int, contribution_id: int):
+    """Mark a pledge received: htmx swaps the row, otherwise back to the drive."""
+    contribution = db.session.scalar(
+        select(Contribution).where(
+            Contribution.id == contribution_id, Contribution.drive_id == drive_id
+        )
+    )
+    if contribution is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        services.mark_received(
+            db.session, contribution=contribution, by=current_user, now=clock.now()
+        )
+        db.session.commit()
+    if request.htmx and not request.htmx.boosted:
+        return render_template(
+            "admin/charity/_contribution_row.html",
+            item=contribution,
+            drive=contribution.drive,
+            action_form=EmptyForm(),
+        )
+    flash("Marked as received.", "success")
+    return redirect(url_for("admin.charity_drive", drive_id=drive_id), code=303)
+
+
+@bp.post("/charity/<int:drive_id>/pledges")
+def charity_record_pledge(drive_id: int):
+    """Record a pledge an owner made in person (optionally already received)."""
+    drive = _drive_or_404(drive_id)
+    form = RecordPledgeForm()
+    if form.validate_on_submit():
+        owner = db.session.scalar(
+            select(User).where(func.lower(User.email) == form.email.data.strip().lower())
+        )
+        try:
+            if owner is None:
+                raise ServiceError("No owner has that email address.", field="email")
+            services.record_pledge(
+                db.session,
+                drive=drive,
+                user=owner,
+                amount=form.amount.data * (100 if drive.is_money else 1),
+                message=form.message.data,
+                show_name=form.recognition.data == "name",
+                now=clock.now(),
+                today=_today(),
+                received_by=current_user if form.received.data else None,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Pledge recorded for {owner.name}.", "success")
+    else:
+        flash(
+            "Please check the pledge: "
+            + "; ".join(
+                f"{getattr(form, name).label.text}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
+            "error",
+        )
+    return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)

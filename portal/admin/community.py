@@ -1,0 +1,88 @@
+"""Coordinators' pages for announcements on the community page."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import clock
+from portal.accounts.forms import EmptyForm
+from portal.admin import admin_nav, bp
+from portal.community import services
+from portal.community.forms import AnnouncementForm
+from portal.community.models import Announcement
+from portal.errors import ServiceError
+from portal.extensions import db
+
+admin_nav(65, "Announcements", "admin.announcements")
+
+
+def _announcement_or_404(announcement_id: int) -> Announcement:
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None:
+        abort(404)
+    return announcement
+
+
+@bp.route("/announcements")
+def announcements():
+    """Every announcement, pinned first, with who sees it."""
+    page = db.paginate(
+        select(Announcement).order_by(
+            Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
+        ),
+        page=request.args.get("page", 1, type=int),
+        per_page=30,
+        error_out=False,
+    )
+    return render_template("admin/community/index.html", page=page, action_form=EmptyForm())
+
+
+def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announcement | None:
+    if not form.validate_on_submit():
+        return None
+    try:
+        saved = services.save_announcement(
+            db.session, announcement, form.values(), author=current_user, now=clock.now()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        getattr(form, error.field or "title").errors.append(error.message)
+        return None
+    db.session.commit()
+    return saved
+
+
+@bp.route("/announcements/new", methods=["GET", "POST"])
+def announcement_new():
+    """Post an announcement (it appears at once for its audience)."""
+    form = AnnouncementForm()
+    if _save(form, None) is not None:
+        flash("Announcement posted.", "success")
+        return redirect(url_for("admin.announcements"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/community/form.html", form=form, announcement=None), status
+
+
+@bp.route("/announcements/<int:announcement_id>/edit", methods=["GET", "POST"])
+def announcement_edit(announcement_id: int):
+    """Change an announcement."""
+    announcement = _announcement_or_404(announcement_id)
+    form = AnnouncementForm(obj=announcement if request.method == "GET" else None)
+    if _save(form, announcement) is not None:
+        flash("Announcement updated.", "success")
+        return redirect(url_for("admin.announcements"), code=303)
+    status = 422 if form.errors else 200
+    return render_template(
+        "admin/community/form.html", form=form, announcement=announcement
+    ), status
+
+
+@bp.post("/announcements/<int:announcement_id>/delete")
+def announcement_delete(announcement_id: int):
+    """Take an announcement down."""
+    announcement = _announcement_or_404(announcement_id)
+    if EmptyForm().validate_on_submit():
+        db.session.delete(announcement)
+        db.session.commit()
+        flash(f"“{announcement.title}” was taken down.", "success")
+    return redirect(url_for("admin.announcements"), code=303)

@@ -1,0 +1,30 @@
+"""The community page: announcements, then each domain's section (open drives, events...)."""
+
+from flask import render_template
+from flask_login import current_user
+
+from portal.community import bp, rendering, services
+from portal.extensions import db
+from portal.sections import community_sections
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs_filter(text: str | None):
+    """Plain user text as escaped paragraphs."""
+    return rendering.paragraphs(text)
+
+
+@bp.app_template_filter("announcement_html")
+def announcement_html_filter(announcement):
+    """An announcement's body as safe HTML."""
+    return rendering.announcement_html(announcement.body, announcement.body_format)
+
+
+@bp.route("/community")
+def index():
+    """What's happening in the club, for whoever is looking (visitors see public items)."""
+    return render_template(
+        "community/index.html",
+        announcements=services.announcements_for(db.session, current_user),
+        sections=community_sections.render_list(current_user),
+    )
