@@ -25,6 +25,10 @@ PUBLIC_ENDPOINTS = {
     "referrals.landing",
     "referrals.landing_thanks",
     "rewards.ambassadors",
+    "charity.index",
+    "charity.drive",
+    "charity.cover",
+    "community.index",
 }
 
 

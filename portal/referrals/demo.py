@@ -7,6 +7,7 @@ from flask import current_app
 from portal import clock
 from portal.demo import DemoData, demo_seeder
 from portal.extensions import db
+from portal.garage.vin import decode_vin, with_check_digit
 from portal.referrals import services
 from portal.referrals.models import Stage
 from portal.rewards import services as rewards_services
@@ -49,18 +50,6 @@ CATALOGUE = [
 ]  # fmt: skip
 
 
-def _vin_with_check_digit(body: str) -> str:
-    """Complete a 17-character VIN draft by computing its ninth (check) character."""
-    values = dict(zip("0123456789", range(10), strict=True))
-    values.update(dict(zip("ABCDEFGH", range(1, 9), strict=True)))
-    values.update(dict(zip("JKLMNPR", [1, 2, 3, 4, 5, 7, 9], strict=True)))
-    values.update(dict(zip("STUVWXYZ", range(2, 10), strict=True)))
-    weights = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
-    total = sum(values[ch] * weight for ch, weight in zip(body, weights, strict=True))
-    check = "X" if total % 11 == 10 else str(total % 11)
-    return body[:8] + check + body[9:]
-
-
 @demo_seeder(50)
 def seed_referrals(data: DemoData) -> None:
     """Invite links for every owner; twelve friends across the stages; rewards and redemptions."""
@@ -95,13 +84,14 @@ def seed_referrals(data: DemoData) -> None:
             services.move_stage(db.session, referral=referral, stage=stage, now=moment)
         if stage == Stage.PURCHASED:
             services.move_stage(db.session, referral=referral, stage=Stage.TEST_DRIVE, now=moment)
+            sold = decode_vin(with_check_digit(f"5YJ3E1EA0P{index:07d}"))
             services.record_purchase(
                 db.session,
                 referral=referral,
-                vin=_vin_with_check_digit(f"5YJ3E1EA0P{index:07d}"),
-                make="Harbourside",
-                model=model,
-                year=now.year,
+                vin=sold.vin,
+                make=sold.make,
+                model="Model 3",  # what a 5YJ3 VIN is
+                year=sold.year,
                 purchase_date=(moment + timedelta(days=3)).date(),
                 hash_method=hash_method,
                 now=moment + timedelta(days=3),
