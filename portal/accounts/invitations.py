@@ -1,29 +1,58 @@
-"""Invitations to claim an account the dealership created (after a purchase or an import)."""
+"""Invitations to claim an account the dealership created (a purchase, an import, new staff).
 
-from flask import render_template, url_for
+They travel as notifications: claimed under a unique key, delivered by the dispatcher,
+retried when a send fails, and visible to admins in the notification log.
+"""
+
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.accounts.services import password_fingerprint
-from portal.mail import current_mailer
+from portal.notifications.services import notify
 from portal.security import sign
 
 #: Claim links last longer than reset links: people open them when the new car is home.
 CLAIM_LINK_MAX_AGE = 30 * 24 * 3600
 
 
-def claim_link(user: User) -> str:
-    """A signed, single-use link that lets the person set their first password."""
+def claim_path(user: User) -> str:
+    """A signed, single-use path that lets the person set their first password."""
     token = sign("claim-account", {"uid": user.id, "fp": password_fingerprint(user)})
-    return url_for("accounts.claim_account", token=token, _external=True)
+    return url_for("accounts.claim_account", token=token)
 
 
-def send_claim_invitation(user: User, cars: list[str], reason: str) -> None:
-    """Email the invitation; `cars` are labels already in their garage, `reason` says why now."""
-    link = claim_link(user)
-    context = {"user": user, "link": link, "cars": cars, "reason": reason}
-    current_mailer().send(
-        user.email,
-        "Your Owners Club account is ready",
-        render_template("email/claim_account.txt", **context),
-        render_template("email/claim_account.html", **context),
+def queue_claim_invitation(
+    session: Session,
+    user: User,
+    *,
+    cars: list[str],
+    reason: str,
+    dealership_name: str,
+    now: datetime,
+) -> int | None:
+    """Queue the invitation; `cars` are labels already in their garage, `reason` says why now.
+
+    Returns the notification id to dispatch after commit (None when already queued).
+    """
+    garage = f" with {', '.join(cars)} already in your garage" if cars else ""
+    body = (
+        f"Hello {user.first_name},\n\n{reason}\n\n"
+        f"We've set up your {dealership_name} Owners Club account{garage}. Choose a password "
+        "to start using it: the link works once, for 30 days.\n\n"
+        "In the club you'll see when service is due, and get first word on car-care clinics "
+        "and owners' events."
+    )
+    return notify(
+        session,
+        user=user,
+        key=f"claim:{user.id}:{password_fingerprint(user)}",
+        kind="account",
+        subject="Your Owners Club account is ready",
+        body=body,
+        now=now,
+        action_path=claim_path(user),
+        action_label="Set up my account",
     )

@@ -1,7 +1,5 @@
 """Import owners and vehicles from the dealer-management system: upload, preview, confirm."""
 
-import logging
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.accounts.invitations import send_claim_invitation
+from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import User
 from portal.admin import admin_nav, admin_required, bp
 from portal.admin.forms import ImportUploadForm
@@ -17,12 +15,15 @@ from portal.admin.import_rows import COLUMN_HELP, COLUMNS, sample_csv
 from portal.admin.importer import OUTCOMES, apply_import, preview_import, previous_imports_of
 from portal.admin.listing import client_ip, page_number
 from portal.admin.models import ImportBatch, ImportStatus
+from portal.dealership.services import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.notifications.dispatch import dispatch
 
 admin_nav(40, "Import owners", "admin.imports", admin_only=True)
 
-log = logging.getLogger(__name__)
+#: Invitations for an import this small go out before the page answers; more are queued.
+SEND_NOW_LIMIT = 100
 ROWS_PER_PAGE = 50
 INVITATION_REASON = (
     "You bought your car from us, so we've brought its details across from our records: "
@@ -126,18 +127,27 @@ def apply_batch(batch_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.import_batch", batch_id=batch_id), 303)
+    invitation_ids = queue_invitations(result["invitations"])
     db.session.commit()
-    sent, failed = send_invitations(result["invitations"])
     message = (
         f"Import applied: {result['owners_created']} owners and "
         f"{result['vehicles_created']} cars added, "
         f"{result['owners_updated'] + result['vehicles_updated']} records updated."
     )
-    if sent:
-        message += f" {sent} invitation{'s' if sent != 1 else ''} sent."
+    if invitation_ids and len(invitation_ids) <= SEND_NOW_LIMIT:
+        report = dispatch(invitation_ids)
+        message += f" {report.sent} invitation{'s' if report.sent != 1 else ''} sent."
+        if report.failed:
+            message += (
+                f" {report.failed} could not be sent yet; they are retried with the next "
+                "`flask notify run`."
+            )
+    elif invitation_ids:
+        message += (
+            f" {len(invitation_ids)} invitations are queued and go out with the next "
+            "`flask notify run`."
+        )
     flash(message, "success")
-    if failed:
-        flash(f"{failed} invitations could not be sent; see the server log.", "warning")
     if result["skipped"]:
         flash(
             f"{len(result['skipped'])} rows changed since the preview and were skipped.", "warning"
@@ -145,20 +155,24 @@ def apply_batch(batch_id: int):
     return redirect(url_for("admin.import_batch", batch_id=batch_id, show="all"), 303)
 
 
-def send_invitations(invitations: list[tuple[int, list[str]]]) -> tuple[int, int]:
-    """Email each new owner their claim link (after commit); returns (sent, failed)."""
+def queue_invitations(invitations: list[tuple[int, list[str]]]) -> list[int]:
+    """Queue a claim invitation for each new owner; returns the notification ids."""
     people = {}
     ids = [user_id for user_id, _cars in invitations]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(chunk))))
-    sent = failed = 0
-    for user_id, cars in invitations:
-        try:
-            send_claim_invitation(people[user_id], cars=cars, reason=INVITATION_REASON)
-        except Exception:  # noqa: BLE001 - one bad address must not stop the others
-            log.exception("claim invitation to user %s failed", user_id)
-            failed += 1
-        else:
-            sent += 1
-    return sent, failed
+    dealership_name = dealership_profile(db.session)["name"]
+    now = clock.now()
+    queued = (
+        queue_claim_invitation(
+            db.session,
+            people[user_id],
+            cars=cars,
+            reason=INVITATION_REASON,
+            dealership_name=dealership_name,
+            now=now,
+        )
+        for user_id, cars in invitations
+    )
+    return [notification_id for notification_id in queued if notification_id]

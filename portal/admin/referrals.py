@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts.invitations import send_claim_invitation
+from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.admin import admin_nav, admin_required, bp
-from portal.dealership.services import read_settings, write_settings
+from portal.dealership.services import dealership_profile, read_settings, write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
@@ -130,17 +130,20 @@ def referral_purchase(referral_id: int):
         db.session.rollback()
         getattr(form, error.field or "vin").errors.append(error.message)
         return _detail(_get_referral(referral_id), purchase_form=form, status=422)
-    db.session.commit()
-    dispatch(outcome.notification_ids)
+    notification_ids = list(outcome.notification_ids)
     if outcome.new_owner is not None:
-        send_claim_invitation(
-            outcome.new_owner,
-            cars=[outcome.vehicle.label],
-            reason=(
-                f"Congratulations on your {outcome.vehicle.label}. We've set up your Owners "
-                "Club account with the car already in your garage."
-            ),
+        notification_ids.append(
+            queue_claim_invitation(
+                db.session,
+                outcome.new_owner,
+                cars=[outcome.vehicle.label],
+                reason=f"Congratulations on your {outcome.vehicle.label}.",
+                dealership_name=dealership_profile(db.session)["name"],
+                now=clock.now(),
+            )
         )
+    db.session.commit()
+    dispatch([notification_id for notification_id in notification_ids if notification_id])
     message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
     if outcome.new_owner is not None:
         message += " We've emailed them a link to claim their account."

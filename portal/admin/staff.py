@@ -7,14 +7,16 @@ from flask_login import current_user
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.accounts.invitations import send_claim_invitation
+from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import User
 from portal.accounts.services import normalise_phone
 from portal.admin import admin_nav, admin_required, bp, services
 from portal.admin.forms import DealershipForm, RoleForm, StaffForm
 from portal.admin.listing import PER_PAGE, client_ip, page_number, sort_params
+from portal.dealership.services import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.notifications.dispatch import dispatch
 
 admin_nav(80, "Staff", "admin.staff", admin_only=True)
 admin_nav(85, "Dealership settings", "admin.settings", admin_only=True)
@@ -69,8 +71,16 @@ def new_staff():
         except ServiceError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
+            invitation_id = queue_claim_invitation(
+                db.session,
+                user,
+                cars=[],
+                reason=STAFF_INVITATION_REASON,
+                dealership_name=dealership_profile(db.session)["name"],
+                now=clock.now(),
+            )
             db.session.commit()
-            send_claim_invitation(user, cars=[], reason=STAFF_INVITATION_REASON)
+            dispatch([invitation_id])
             flash(f"{user.name} is added; we've emailed them a link to set a password.", "success")
             return redirect(url_for("admin.staff"), 303)
     return render_template("admin/staff/new.html", form=form), (422 if form.errors else 200)

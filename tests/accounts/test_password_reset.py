@@ -36,16 +36,26 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(client, outbox):
 
 
 def test_claim_link_sets_first_password_and_signs_in(app, client, outbox):
-    from portal.accounts.invitations import send_claim_invitation
+    from portal import clock
+    from portal.accounts.invitations import queue_claim_invitation
     from portal.accounts.services import create_invited_owner
     from portal.extensions import db
+    from portal.notifications.dispatch import dispatch
 
     with app.test_request_context(base_url="http://localhost"):
         owner = create_invited_owner(
             db.session, name="Mei Chen", email="mei@example.com", hash_method="scrypt:1024:8:1"
         )
+        invitation_id = queue_claim_invitation(
+            db.session,
+            owner,
+            cars=["2024 Mazda CX-5"],
+            reason="Thank you for buying.",
+            dealership_name="Harbourside Motors",
+            now=clock.now(),
+        )
         db.session.commit()
-        send_claim_invitation(owner, cars=["2024 Mazda CX-5"], reason="Thank you for buying.")
+        assert dispatch([invitation_id]).sent == 1
     body = outbox()[-1].get_body(preferencelist=("plain",)).get_content()
     assert "2024 Mazda CX-5" in body
     path = re.search(r"http://localhost(/welcome/\S+)", body).group(1)
