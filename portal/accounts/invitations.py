@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.accounts.services import password_fingerprint
-from portal.notifications.services import notify
+from portal.notifications.services import Message, notify_many
 from portal.security import sign
 
 #: Claim links last longer than reset links: people open them when the new car is home.
@@ -24,6 +24,27 @@ def claim_path(user: User) -> str:
     return url_for("accounts.claim_account", token=token)
 
 
+def claim_invitation(user: User, *, cars: list[str], reason: str, dealership_name: str) -> Message:
+    """The invitation; `cars` are labels already in their garage, `reason` says why now."""
+    garage = f" with {', '.join(cars)} already in your garage" if cars else ""
+    body = (
+        f"Hello {user.first_name},\n\n{reason}\n\n"
+        f"We've set up your {dealership_name} Owners Club account{garage}. Choose a password "
+        "to start using it: the link works once, for 30 days.\n\n"
+        "In the club you'll see when service is due, and get first word on car-care clinics "
+        "and owners' events."
+    )
+    return Message(
+        user=user,
+        key=f"claim:{user.id}:{password_fingerprint(user)}",
+        kind="account",
+        subject="Your Owners Club account is ready",
+        body=body,
+        action_path=claim_path(user),
+        action_label="Set up my account",
+    )
+
+
 def queue_claim_invitation(
     session: Session,
     user: User,
@@ -33,26 +54,7 @@ def queue_claim_invitation(
     dealership_name: str,
     now: datetime,
 ) -> int | None:
-    """Queue the invitation; `cars` are labels already in their garage, `reason` says why now.
-
-    Returns the notification id to dispatch after commit (None when already queued).
-    """
-    garage = f" with {', '.join(cars)} already in your garage" if cars else ""
-    body = (
-        f"Hello {user.first_name},\n\n{reason}\n\n"
-        f"We've set up your {dealership_name} Owners Club account{garage}. Choose a password "
-        "to start using it: the link works once, for 30 days.\n\n"
-        "In the club you'll see when service is due, and get first word on car-care clinics "
-        "and owners' events."
-    )
-    return notify(
-        session,
-        user=user,
-        key=f"claim:{user.id}:{password_fingerprint(user)}",
-        kind="account",
-        subject="Your Owners Club account is ready",
-        body=body,
-        now=now,
-        action_path=claim_path(user),
-        action_label="Set up my account",
-    )
+    """Queue one invitation; returns the notification id to dispatch after commit."""
+    message = claim_invitation(user, cars=cars, reason=reason, dealership_name=dealership_name)
+    ids = notify_many(session, [message], now)
+    return ids[0] if ids else None

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.accounts.invitations import queue_claim_invitation
+from portal.accounts.invitations import claim_invitation
 from portal.accounts.models import User
 from portal.admin import admin_nav, admin_required, bp
 from portal.admin.forms import ImportUploadForm
@@ -19,6 +19,7 @@ from portal.dealership.services import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.notifications.services import notify_many
 
 admin_nav(40, "Import owners", "admin.imports", admin_only=True)
 
@@ -163,16 +164,10 @@ def queue_invitations(invitations: list[tuple[int, list[str]]]) -> list[int]:
         chunk = ids[start : start + 500]
         people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(chunk))))
     dealership_name = dealership_profile(db.session)["name"]
-    now = clock.now()
-    queued = (
-        queue_claim_invitation(
-            db.session,
-            people[user_id],
-            cars=cars,
-            reason=INVITATION_REASON,
-            dealership_name=dealership_name,
-            now=now,
+    messages = [
+        claim_invitation(
+            people[user_id], cars=cars, reason=INVITATION_REASON, dealership_name=dealership_name
         )
         for user_id, cars in invitations
-    )
-    return [notification_id for notification_id in queued if notification_id]
+    ]
+    return notify_many(db.session, messages, clock.now())

@@ -39,6 +39,21 @@ def has_consent(user: User, consent: Consent) -> bool:
     }[consent]
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message to one person, before it is claimed."""
+
+    user: User
+    #: Unique per message, e.g. "reminder:service:vehicle-12:2026-05-01".
+    key: str
+    kind: str
+    subject: str
+    body: str
+    consent: Consent = Consent.TRANSACTIONAL
+    action_path: str | None = None
+    action_label: str | None = None
+
+
 def notify(
     session: Session,
     *,
@@ -57,36 +72,50 @@ def notify(
     The insert under the unique `key` is the claim: a second call with the same key, from
     this process or another, inserts nothing.
     """
-    if not user.is_active or not has_consent(user, consent):
-        return None
-    channel = user.preferred_channel
+    message = Message(user, key, kind, subject, body, consent, action_path, action_label)
+    ids = notify_many(session, [message], now)
+    return ids[0] if ids else None
+
+
+def notify_many(session: Session, messages: Sequence[Message], now: datetime) -> list[int]:
+    """Claim and queue many messages in one statement; returns the ids of those newly claimed."""
+    rows = [_row(message, now) for message in messages if _wanted(message)]
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Notification)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
+    )
+    return list(session.scalars(statement, rows))
+
+
+def _wanted(message: Message) -> bool:
+    return message.user.is_active and has_consent(message.user, message.consent)
+
+
+def _row(message: Message, now: datetime) -> dict:
+    channel = message.user.preferred_channel
     status = (
         DeliveryStatus.PENDING
         if channel in (ContactChannel.EMAIL, ContactChannel.SMS)
         else DeliveryStatus.INBOX_ONLY
     )
-    values = {
-        "user_id": user.id,
-        "key": key,
-        "kind": kind,
-        "subject": subject,
-        "body": body,
-        "action_path": action_path,
-        "action_label": action_label,
+    return {
+        "user_id": message.user.id,
+        "key": message.key,
+        "kind": message.kind,
+        "subject": message.subject,
+        "body": message.body,
+        "action_path": message.action_path,
+        "action_label": message.action_label,
         "channel": channel,
         "status": status,
         "attempts": 0,
         "created_at": now,
         "sent_at": now if status == DeliveryStatus.INBOX_ONLY else None,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Notification.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
 
 
 @dataclass
