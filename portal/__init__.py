@@ -69,10 +69,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per domain."""
-    from portal import accounts, admin, garage, home, notifications
+    from portal import accounts, admin, garage, home, notifications, reminders
     from portal.dealership import models as dealership_models  # noqa: F401 - its table
 
-    for module in (home, accounts, garage, notifications, admin):
+    for module in (home, accounts, garage, notifications, admin, reminders):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -125,3 +125,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)
+    from portal.notifications.cli import notify_cli
+    from portal.reminders import demo as reminders_demo  # noqa: F401 - registers its seeder
+    from portal.reminders.cli import reminders_cli
+
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(reminders_cli)

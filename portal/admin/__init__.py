@@ -58,4 +58,5 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
+import portal.admin.reminders  # noqa: E402, F401
 from portal.admin import views  # noqa: E402, F401
