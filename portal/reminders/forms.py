@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.reminders.models import TIME_WINDOW_LABELS
@@ -27,7 +28,7 @@ class VisitForm(FlaskForm):
     preferred_day = DateField("Preferred day", validators=[InputRequired("Choose a day.")])
     time_window = RadioField(
         "Time of day",
-        choices=[(value.value, label) for value, label in TIME_WINDOW_LABELS.items()],
+        choices=[SelectChoice(value.value, label) for value, label in TIME_WINDOW_LABELS.items()],
         default="morning",
         validators=[InputRequired("Choose a time of day.")],
     )
