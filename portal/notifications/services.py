@@ -245,5 +245,5 @@ def status_counts(session: Session) -> dict[str, int]:
     return dict(
         session.execute(
             select(Notification.status, func.count()).group_by(Notification.status)
-        ).tuples()
+        ).all()
     )
