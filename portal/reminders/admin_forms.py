@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,7 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-MONTHS = [(number, date(2000, number, 1).strftime("%B")) for number in range(1, 13)]
+MONTHS = [SelectChoice(number, date(2000, number, 1).strftime("%B")) for number in range(1, 13)]
 
 
 class ReminderSettingsForm(FlaskForm):
