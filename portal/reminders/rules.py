@@ -4,14 +4,14 @@ Every date here is a calendar date in the dealership's time zone; nothing counts
 a daylight-saving switch cannot move a due date or a status.
 """
 
+import calendar
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
-
-from dateutil.relativedelta import relativedelta
 
 #: The settings an admin can edit, with the issue's defaults.
 DEFAULTS: dict[str, Any] = {
@@ -80,7 +80,7 @@ class Product:
     ends_at_miles: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class VehicleFacts:
     """What the rules need to know about one car."""
 
@@ -144,9 +144,9 @@ class RecallRule:
     issued_on: date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reminder:
-    """One thing an owner should know about, with the words to say it."""
+    """One thing an owner should know about; its words are composed only when shown or sent."""
 
     key: str
     kind: Kind
@@ -154,12 +154,23 @@ class Reminder:
     vehicle_id: int | None
     due_on: date
     status: Status
-    #: A short headline: "Service due".
-    what: str
-    #: Why we mention it now.
-    why_now: str
-    #: What the owner can do next.
-    what_to_do: str
+    #: Returns (what, why now, what to do); deferred so a fleet-wide listing stays fast.
+    words: Callable[[], tuple[str, str, str]] = field(compare=False, repr=False)
+
+    @property
+    def what(self) -> str:
+        """A short headline: "Service due"."""
+        return self.words()[0]
+
+    @property
+    def why_now(self) -> str:
+        """Why we mention it now."""
+        return self.words()[1]
+
+    @property
+    def what_to_do(self) -> str:
+        """What the owner can do next."""
+        return self.words()[2]
 
     @property
     def urgency(self) -> tuple[int, date]:
@@ -177,12 +188,15 @@ def status_for(due_on: date, today: date, window_days: int) -> Status:
 
 def driving_rate(car: VehicleFacts, default: float) -> float:
     """Miles a day from the known readings, or the default when they say too little."""
-    points = [p for p in (car.first_reading, car.last_reading) if p is not None]
+    earliest, latest = car.first_reading, car.last_reading
     if car.purchase_date is not None and car.purchase_odometer is not None:
-        points.append((car.purchase_date, car.purchase_odometer))
-    if len(points) < 2:
+        bought = (car.purchase_date, car.purchase_odometer)
+        if earliest is None:
+            earliest = latest = bought
+        else:
+            earliest, latest = min(earliest, bought), max(latest, bought)
+    if earliest is None:
         return default
-    earliest, latest = min(points), max(points)
     days = (latest[0] - earliest[0]).days
     miles = latest[1] - earliest[1]
     if days >= MIN_RATE_SPAN_DAYS and miles > 0:
@@ -192,29 +206,38 @@ def driving_rate(car: VehicleFacts, default: float) -> float:
 
 def latest_known_miles(car: VehicleFacts) -> tuple[date, int] | None:
     """The most recent (date, miles) we know, purchase included."""
-    points = [p for p in (car.last_reading,) if p is not None]
+    latest = car.last_reading
     if car.purchase_date is not None and car.purchase_odometer is not None:
-        points.append((car.purchase_date, car.purchase_odometer))
-    return max(points) if points else None
+        bought = (car.purchase_date, car.purchase_odometer)
+        if latest is None or bought > latest:
+            return bought
+    return latest
 
 
-def estimated_miles(car: VehicleFacts, on: date, rate: float) -> int | None:
-    """The odometer on a date, projected from the latest reading at the driving rate."""
-    known = latest_known_miles(car)
+def estimated_miles(known: tuple[date, int] | None, on: date, rate: float) -> int | None:
+    """The odometer on a date, projected from the latest known reading at the driving rate."""
     if known is None:
         return None
     return round(known[1] + rate * (on - known[0]).days)
 
 
-def day_reaching(car: VehicleFacts, target_miles: int, rate: float) -> date | None:
+def day_reaching(known: tuple[date, int] | None, target_miles: int, rate: float) -> date | None:
     """The day the projected odometer reaches `target_miles` (in the past if already passed)."""
-    known = latest_known_miles(car)
     if known is None:
         return None
     on, miles = known
     if target_miles >= miles:
         return on + timedelta(days=math.ceil((target_miles - miles) / rate))
     return on - timedelta(days=math.floor((miles - target_miles) / rate))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day some months later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    if day.day <= 28:
+        return date(year, month, day.day)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def same_day_in_year(day: date, year: int) -> date:
@@ -252,13 +275,13 @@ def _date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
-def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float):
+def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
     """The next routine service, by time or by miles, whichever comes first."""
     if car.last_service is not None:
         base_on, base_miles = car.last_service
         since = "your last service"
         if base_miles is None:
-            base_miles = estimated_miles(car, base_on, rate)
+            base_miles = estimated_miles(known, base_on, rate)
     elif car.purchase_date is not None:
         base_on, base_miles = car.purchase_date, car.purchase_odometer
         since = "you bought it"
@@ -267,28 +290,31 @@ def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: f
         since = "your first odometer reading"
     else:
         return None
-    by_time = base_on + relativedelta(months=settings.service_interval_months)
+    by_time = add_months(base_on, settings.service_interval_months)
     by_miles = None
     if base_miles is not None:
-        by_miles = day_reaching(car, base_miles + settings.service_interval_miles, rate)
+        by_miles = day_reaching(known, base_miles + settings.service_interval_miles, rate)
         by_miles = max(by_miles, base_on) if by_miles else None
     due_on = min(d for d in (by_time, by_miles) if d is not None)
     status = status_for(due_on, today, settings.due_soon_days)
-    if by_miles is not None and due_on == by_miles and by_miles < by_time:
-        reason = (
-            f"At about {rate:.0f} miles a day it will have covered "
-            f"{settings.service_interval_miles:,} miles since {since} around {_date(due_on)}"
+    by_miles_first = by_miles is not None and due_on == by_miles and by_miles < by_time
+
+    def words() -> tuple[str, str, str]:
+        if by_miles_first:
+            reason = (
+                f"At about {rate:.0f} miles a day it will have covered "
+                f"{settings.service_interval_miles:,} miles since {since} around {_date(due_on)}"
+            )
+        else:
+            months = settings.service_interval_months
+            reason = f"It will be {months} months since {since} on {_date(due_on)}"
+        return (
+            "Service overdue" if status == Status.OVERDUE else "Service due",
+            f"{reason} ({_when(due_on, today)}).",
+            "Book a visit with our service team, or tell us if it has already been serviced "
+            "elsewhere so we can keep your history complete.",
         )
-    else:
-        reason = (
-            f"It will be {settings.service_interval_months} months since {since} on {_date(due_on)}"
-        )
-    what = "Service overdue" if status == Status.OVERDUE else "Service due"
-    why = f"{reason} ({_when(due_on, today)})."
-    todo = (
-        "Book a visit with our service team, or tell us if it has already been serviced "
-        "elsewhere so we can keep your history complete."
-    )
+
     return Reminder(
         key=f"service:vehicle-{car.id}:{base_on.isoformat()}",
         kind=Kind.SERVICE,
@@ -296,25 +322,23 @@ def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: f
         vehicle_id=car.id,
         due_on=due_on,
         status=status,
-        what=what,
-        why_now=why,
-        what_to_do=todo,
+        words=words,
     )
 
 
-def _cover_end(car, ends_on, ends_at_miles, rate) -> tuple[date | None, bool]:
+def _cover_end(known, ends_on, ends_at_miles, rate) -> tuple[date | None, bool]:
     """When cover ends: the earlier of its date and the day the odometer reaches its miles."""
-    by_miles = day_reaching(car, ends_at_miles, rate) if ends_at_miles else None
-    candidates = [d for d in (ends_on, by_miles) if d is not None]
-    if not candidates:
-        return None, False
-    end = min(candidates)
-    return end, by_miles is not None and end == by_miles and (ends_on is None or by_miles < ends_on)
+    by_miles = day_reaching(known, ends_at_miles, rate) if ends_at_miles else None
+    if by_miles is None:
+        return ends_on, False
+    if ends_on is None or by_miles < ends_on:
+        return by_miles, True
+    return ends_on, False
 
 
-def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float):
+def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
     """The factory warranty ending, while it has not yet ended."""
-    end, by_miles = _cover_end(car, car.warranty_end_date, car.warranty_miles, rate)
+    end, by_miles = _cover_end(known, car.warranty_end_date, car.warranty_miles, rate)
     if end is None or today > end:
         return None
     status = status_for(end, today, settings.warranty_notice_days)
@@ -331,19 +355,19 @@ def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: 
         vehicle_id=car.id,
         due_on=end,
         status=status,
-        what="Warranty ending",
-        why_now=f"Around {_date(end)} ({_when(end, today)}) {limit}.",
-        what_to_do=(
+        words=lambda: (
+            "Warranty ending",
+            f"Around {_date(end)} ({_when(end, today)}) {limit}.",
             "A check-up before then lets us fix anything still covered at no cost to you; "
-            "ask us about extending your cover if you'd like to."
+            "ask us about extending your cover if you'd like to.",
         ),
     )
 
 
-def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rate: float):
+def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
     """Each protection product ending, while it has not yet ended."""
     for product in car.products:
-        end, by_miles = _cover_end(car, product.ends_on, product.ends_at_miles, rate)
+        end, by_miles = _cover_end(known, product.ends_on, product.ends_at_miles, rate)
         if end is None or today > end:
             continue
         limit = f"reaches its {product.ends_at_miles:,}-mile limit" if by_miles else "ends"
@@ -354,9 +378,11 @@ def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rat
             vehicle_id=car.id,
             due_on=end,
             status=status_for(end, today, settings.warranty_notice_days),
-            what=f"{product.name} ending",
-            why_now=f"Your {product.name} {limit} around {_date(end)} ({_when(end, today)}).",
-            what_to_do="If you'd like to keep the cover, we can talk you through renewing it.",
+            words=lambda name=product.name, limit=limit, end=end: (
+                f"{name} ending",
+                f"Your {name} {limit} around {_date(end)} ({_when(end, today)}).",
+                "If you'd like to keep the cover, we can talk you through renewing it.",
+            ),
         )
 
 
@@ -374,10 +400,12 @@ def anniversary_reminder(car: VehicleFacts, today: date, settings: Settings):
         vehicle_id=car.id,
         due_on=due_on,
         status=status,
-        what=f"{years} year{'s' if years != 1 else ''} together",
-        why_now=f"On {_date(due_on)} ({_when(due_on, today)}) it will be "
-        f"{years} year{'s' if years != 1 else ''} since you drove it home.",
-        what_to_do="Nothing to do: we just wanted to mark the day with you.",
+        words=lambda: (
+            f"{years} year{'s' if years != 1 else ''} together",
+            f"On {_date(due_on)} ({_when(due_on, today)}) it will be "
+            f"{years} year{'s' if years != 1 else ''} since you drove it home.",
+            "Nothing to do: we just wanted to mark the day with you.",
+        ),
     )
 
 
@@ -393,12 +421,15 @@ def birthday_reminder(owner: OwnerFacts, today: date, settings: Settings):
         vehicle_id=None,
         due_on=due_on,
         status=status_for(due_on, today, settings.birthday_notice_days),
-        what="Your birthday",
-        why_now=f"Your birthday is {_when(due_on, today)}, on {_date(due_on)}.",
-        what_to_do="Nothing to do but enjoy it. Coffee's on us if you pass by.",
+        words=lambda: (
+            "Your birthday",
+            f"Your birthday is {_when(due_on, today)}, on {_date(due_on)}.",
+            "Nothing to do but enjoy it. Coffee's on us if you pass by.",
+        ),
     )
 
 
+@lru_cache(maxsize=1024)
 def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
     """The (first, last) day of the campaign window containing today, if today is inside one."""
     for start_year in (today.year - 1, today.year):
@@ -410,15 +441,35 @@ def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
     return None
 
 
-def seasonal_reminders(car: VehicleFacts, today: date, rules: Iterable[SeasonalRule]):
+@dataclass(frozen=True)
+class Campaigns:
+    """The campaigns that apply on one day, arranged so each car is checked in constant time."""
+
+    #: (rule, first day, last day) for each seasonal window open today.
+    seasons: list[tuple[SeasonalRule, date, date]]
+    #: Recalls issued by today, by (make, model) case-folded.
+    recalls: dict[tuple[str, str], list[RecallRule]]
+
+    @classmethod
+    def on(cls, today: date, seasonal: Iterable[SeasonalRule], recalls: Iterable[RecallRule]):
+        """Resolve the campaigns for `today`."""
+        seasons = []
+        for rule in seasonal:
+            window = season_window(rule, today)
+            if window is not None:
+                seasons.append((rule, *window))
+        by_model: dict[tuple[str, str], list[RecallRule]] = {}
+        for rule in recalls:
+            if rule.issued_on <= today:
+                by_model.setdefault((rule.make.casefold(), rule.model.casefold()), []).append(rule)
+        return cls(seasons, by_model)
+
+
+def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
     """A due_soon reminder for every campaign whose window contains today and fits the car."""
-    for rule in rules:
+    for rule, first, last in campaigns.seasons:
         if rule.make and rule.make.casefold() != car.make.casefold():
             continue
-        window = season_window(rule, today)
-        if window is None:
-            continue
-        first, last = window
         yield Reminder(
             key=f"seasonal:campaign-{rule.id}:vehicle-{car.id}:{first.year}",
             kind=Kind.SEASONAL,
@@ -426,9 +477,11 @@ def seasonal_reminders(car: VehicleFacts, today: date, rules: Iterable[SeasonalR
             vehicle_id=car.id,
             due_on=last,
             status=Status.DUE_SOON,
-            what=rule.name,
-            why_now=f"It's the season: our {rule.name.lower()} offer runs until {_date(last)}.",
-            what_to_do=rule.advice or "Request a visit and we'll take care of it.",
+            words=lambda rule=rule, last=last: (
+                rule.name,
+                f"It's the season: our {rule.name.lower()} offer runs until {_date(last)}.",
+                rule.advice or "Request a visit and we'll take care of it.",
+            ),
         )
 
 
@@ -441,10 +494,10 @@ def recall_matches(rule: RecallRule, make: str, model: str, year: int) -> bool:
     )
 
 
-def recall_reminders(car: VehicleFacts, today: date, rules: Iterable[RecallRule]):
+def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
     """An overdue reminder for every open recall covering the car."""
-    for rule in rules:
-        if rule.issued_on > today or rule.code.upper() in car.closed_recalls:
+    for rule in campaigns.recalls.get((car.make.casefold(), car.model.casefold()), ()):
+        if rule.code.upper() in car.closed_recalls:
             continue
         if not recall_matches(rule, car.make, car.model, car.year):
             continue
@@ -455,13 +508,13 @@ def recall_reminders(car: VehicleFacts, today: date, rules: Iterable[RecallRule]
             vehicle_id=car.id,
             due_on=rule.issued_on,
             status=Status.OVERDUE,
-            what=f"Recall {rule.code.upper()}: {rule.title}",
-            why_now=(
+            words=lambda rule=rule: (
+                f"Recall {rule.code.upper()}: {rule.title}",
                 f"The manufacturer issued this recall on {_date(rule.issued_on)} for "
-                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one."
+                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one.",
+                (rule.remedy or "The work is free of charge.")
+                + " Request a visit and we'll arrange a time that suits you.",
             ),
-            what_to_do=(rule.remedy or "The work is free of charge.")
-            + " Request a visit and we'll arrange a time that suits you.",
         )
 
 
@@ -471,17 +524,27 @@ def vehicle_reminders(
     settings: Settings,
     seasonal: Iterable[SeasonalRule] = (),
     recalls: Iterable[RecallRule] = (),
+    campaigns: Campaigns | None = None,
 ) -> list[Reminder]:
-    """Every reminder for one car on `today`; none once it has been sold or transferred."""
+    """Every reminder for one car on `today`; none once it has been sold or transferred.
+
+    Pass `campaigns` (resolved once with `Campaigns.on`) when computing a whole fleet.
+    """
     if car.retired_on is not None and car.retired_on <= today:
         return []
+    if campaigns is None:
+        campaigns = Campaigns.on(today, seasonal, recalls)
     rate = driving_rate(car, settings.default_miles_per_day)
+    known = latest_known_miles(car)
     found = [
-        service_reminder(car, today, settings, rate),
-        warranty_reminder(car, today, settings, rate),
+        service_reminder(car, today, settings, rate, known),
+        warranty_reminder(car, today, settings, rate, known),
         anniversary_reminder(car, today, settings),
-        *protection_reminders(car, today, settings, rate),
-        *seasonal_reminders(car, today, seasonal),
-        *recall_reminders(car, today, recalls),
     ]
+    if car.products:
+        found.extend(protection_reminders(car, today, settings, rate, known))
+    if campaigns.seasons:
+        found.extend(seasonal_reminders(car, campaigns))
+    if campaigns.recalls:
+        found.extend(recall_reminders(car, campaigns))
     return [reminder for reminder in found if reminder is not None]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, func, literal_column, or_, select, union_all
+from sqlalchemy import Connection, Date, Integer, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -26,6 +26,7 @@ from portal.reminders.models import (
 )
 from portal.reminders.rules import (
     DEFAULTS,
+    Campaigns,
     Kind,
     OwnerFacts,
     Product,
@@ -38,6 +39,7 @@ from portal.reminders.rules import (
     birthday_reminder,
     driving_rate,
     estimated_miles,
+    latest_known_miles,
     vehicle_reminders,
 )
 
@@ -85,10 +87,9 @@ class Fleet:
     def reminders(self, include_done: bool = False) -> list[Reminder]:
         """Every reminder on `today`, minus those the owner marked done."""
         found: list[Reminder] = []
+        campaigns = Campaigns.on(self.today, self.seasonal, self.recalls)
         for car in self.cars:
-            found.extend(
-                vehicle_reminders(car, self.today, self.settings, self.seasonal, self.recalls)
-            )
+            found.extend(vehicle_reminders(car, self.today, self.settings, campaigns=campaigns))
         for owner in self.birthdays:
             reminder = birthday_reminder(owner, self.today, self.settings)
             if reminder is not None:
@@ -156,36 +157,51 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         states_query = states_query.where(ReminderState.user_id == owner_id)
         scope = scope.where(Vehicle.owner_id == owner_id)
 
+    # Core rows on the session's connection: no ORM bookkeeping for 100,000 cars.
+    connection = session.connection()
     cars: dict[int, VehicleFacts] = {}
-    for row in session.execute(cars_query):
-        retired_on = local_date(row.retired_at, zone) if row.retired_at else None
+    for (
+        vehicle_id,
+        owner,
+        vin,
+        nickname,
+        make,
+        model,
+        year,
+        purchase_date,
+        purchase_odometer,
+        warranty_end_date,
+        warranty_miles,
+        retired_at,
+    ) in connection.execute(cars_query):
+        retired_on = local_date(retired_at, zone) if retired_at else None
         if retired_on is not None and retired_on <= today:
             continue
-        cars[row.id] = VehicleFacts(
-            id=row.id,
-            owner_id=row.owner_id,
-            vin=row.vin,
-            label=row.nickname or f"{row.year} {row.make} {row.model}",
-            make=row.make,
-            model=row.model,
-            year=row.year,
-            purchase_date=row.purchase_date,
-            purchase_odometer=row.purchase_odometer,
-            warranty_end_date=row.warranty_end_date,
-            warranty_miles=row.warranty_miles,
-            retired_on=retired_on,
+        cars[vehicle_id] = VehicleFacts(
+            vehicle_id,
+            owner,
+            vin,
+            nickname or f"{year} {make} {model}",
+            make,
+            model,
+            year,
+            purchase_date,
+            purchase_odometer,
+            warranty_end_date,
+            warranty_miles,
+            retired_on,
         )
 
-    _attach_readings(session, cars, scope)
-    _attach_last_services(session, cars, scope)
-    for vehicle_id, code in session.execute(
+    _attach_readings(connection, cars, scope)
+    _attach_last_services(connection, cars, scope)
+    for vehicle_id, code in connection.execute(
         select(ServiceRecord.vehicle_id, func.upper(ServiceRecord.recall_code))
         .where(ServiceRecord.recall_code.is_not(None), ServiceRecord.vehicle_id.in_(scope))
         .distinct()
     ):
         if vehicle_id in cars:
             cars[vehicle_id].closed_recalls |= {code}
-    for product in session.execute(
+    for product in connection.execute(
         select(
             ProtectionProduct.id,
             ProtectionProduct.vehicle_id,
@@ -201,7 +217,7 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
 
     owners: dict[int, OwnerInfo] = {}
     birthdays: list[OwnerFacts] = []
-    for row in session.execute(owners_query):
+    for row in connection.execute(owners_query):
         first_name = row.display_name or row.name.split()[0]
         owners[row.id] = OwnerInfo(row.id, row.email, first_name)
         if row.birthday is not None and row.birthday_messages:
@@ -215,11 +231,11 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         birthdays=birthdays,
         seasonal=active_seasonal_rules(session),
         recalls=active_recall_rules(session),
-        states={row.key: (row.snoozed_until, row.done_on) for row in session.execute(states_query)},
+        states={key: (until, done) for key, until, done in connection.execute(states_query)},
     )
 
 
-def _attach_readings(session: Session, cars: dict[int, VehicleFacts], scope) -> None:
+def _attach_readings(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
     """Earliest and latest (date, miles) per car, from odometer readings and service records.
 
     Odometers only go up, so the earliest reading has the fewest miles and the latest the most.
@@ -243,14 +259,14 @@ def _attach_readings(session: Session, cars: dict[int, VehicleFacts], scope) -> 
         func.max(readings.c.day, type_=Date),
         func.max(readings.c.miles, type_=Integer),
     ).group_by(readings.c.vehicle_id)
-    for vehicle_id, first_day, first_miles, last_day, last_miles in session.execute(query):
+    for vehicle_id, first_day, first_miles, last_day, last_miles in connection.execute(query):
         car = cars.get(vehicle_id)
         if car is not None:
             car.first_reading = (first_day, first_miles)
             car.last_reading = (last_day, last_miles)
 
 
-def _attach_last_services(session: Session, cars: dict[int, VehicleFacts], scope) -> None:
+def _attach_last_services(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
     """The latest service visit per car (date and miles), with one window query."""
     ranked = (
         select(
@@ -270,7 +286,7 @@ def _attach_last_services(session: Session, cars: dict[int, VehicleFacts], scope
     query = select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
         ranked.c.position == literal_column("1")
     )
-    for vehicle_id, performed_on, miles in session.execute(query):
+    for vehicle_id, performed_on, miles in connection.execute(query):
         car = cars.get(vehicle_id)
         if car is not None:
             car.last_service = (performed_on, miles)
@@ -407,7 +423,9 @@ def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders
     for car in fleet.cars:
         rate = driving_rate(car, fleet.settings.default_miles_per_day)
         reminders = sorted(by_car.get(car.id, []), key=order)
-        groups.append(CarReminders(car, reminders, estimated_miles(car, today, rate)))
+        groups.append(
+            CarReminders(car, reminders, estimated_miles(latest_known_miles(car), today, rate))
+        )
     groups.sort(key=lambda group: group.urgency)
     if by_car.get(None):
         groups.append(CarReminders(None, sorted(by_car[None], key=order)))
