@@ -536,15 +536,18 @@ def vehicle_reminders(
         campaigns = Campaigns.on(today, seasonal, recalls)
     rate = driving_rate(car, settings.default_miles_per_day)
     known = latest_known_miles(car)
-    found = [
+    found = []
+    for reminder in (
         service_reminder(car, today, settings, rate, known),
         warranty_reminder(car, today, settings, rate, known),
         anniversary_reminder(car, today, settings),
-    ]
+    ):
+        if reminder is not None:
+            found.append(reminder)
     if car.products:
         found.extend(protection_reminders(car, today, settings, rate, known))
     if campaigns.seasons:
         found.extend(seasonal_reminders(car, campaigns))
     if campaigns.recalls:
         found.extend(recall_reminders(car, campaigns))
-    return [reminder for reminder in found if reminder is not None]
+    return found
