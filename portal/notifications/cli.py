@@ -23,7 +23,8 @@ def run(as_of) -> None:
     Safe to run on several hosts at once and to re-run: each message is claimed under a
     unique key before it is sent, and a failed send is retried on the next run.
     """
-    from portal.reminders.services import queue_due_notifications, today_at_dealership
+    from portal.reminders.sending import queue_due_notifications
+    from portal.reminders.services import today_at_dealership
 
     today = as_of.date() if as_of else today_at_dealership(db.session)
     queued = queue_due_notifications(db.session, today, clock.now())

@@ -1,8 +1,7 @@
-"""Load the fleet in a fixed number of bulk queries, compute reminders, act on them, send them."""
+"""Load the fleet (or one owner's cars) in a fixed number of bulk queries and compute reminders."""
 
 import gc
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,22 +13,15 @@ from sqlalchemy.orm import Session
 from portal import clock
 from portal.accounts.models import User
 from portal.dealership.services import dealership_profile, read_settings
-from portal.errors import ServiceError
 from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
-from portal.notifications.models import Notification
-from portal.notifications.services import Consent, notify
 from portal.reminders.models import (
     RecallCampaign,
     ReminderState,
     SeasonalCampaign,
-    ServiceVisitRequest,
-    TimeWindow,
-    VisitStatus,
 )
 from portal.reminders.rules import (
     DEFAULTS,
     Campaigns,
-    Kind,
     OwnerFacts,
     Product,
     RecallRule,
@@ -39,28 +31,8 @@ from portal.reminders.rules import (
     Status,
     VehicleFacts,
     birthday_reminder,
-    driving_rate,
-    estimated_miles,
-    latest_known_miles,
     vehicle_reminders,
 )
-
-#: Which consent a reminder message needs.
-CONSENT_FOR_KIND = {
-    Kind.SERVICE: Consent.SERVICE,
-    Kind.WARRANTY: Consent.SERVICE,
-    Kind.PROTECTION: Consent.SERVICE,
-    Kind.RECALL: Consent.SERVICE,
-    Kind.SEASONAL: Consent.SERVICE,
-    Kind.BIRTHDAY: Consent.CELEBRATIONS,
-    Kind.ANNIVERSARY: Consent.CELEBRATIONS,
-}
-#: Kinds whose "done" is a visit to the workshop, so it goes into the service history.
-RECORDED_AS_SERVICE = {Kind.SERVICE, Kind.RECALL}
-SNOOZE_DAYS = (7, 30)
-#: How far ahead an owner may ask for a visit.
-VISIT_HORIZON_DAYS = 120
-_KEY_CHUNK = 500
 
 
 @dataclass
@@ -389,284 +361,6 @@ def _listing(fleet: Fleet, include_upcoming: bool) -> list[dict]:
         )
     listing.sort(key=lambda item: (item["due_on"], item["key"]))
     return listing
-
-
-@dataclass
-class CarReminders:
-    """One car and its reminders, most pressing first, for the owner's page."""
-
-    car: VehicleFacts | None
-    reminders: list[Reminder]
-    estimated_miles: int | None = None
-
-    @property
-    def urgency(self) -> tuple:
-        return min((r.urgency for r in self.reminders), default=(9, date.max))
-
-
-@dataclass
-class OwnerReminders:
-    """The owner's page: their cars with reminders, snoozes and open visit requests."""
-
-    today: date
-    groups: list[CarReminders]
-    fleet: Fleet
-    visits: dict[str, ServiceVisitRequest]
-
-    def all(self) -> list[Reminder]:
-        return [r for group in self.groups for r in group.reminders]
-
-    def pressing(self, limit: int) -> list[tuple[Reminder, CarReminders]]:
-        """The most urgent overdue or due-soon reminders that are not snoozed."""
-        found = [
-            (r, group)
-            for group in self.groups
-            for r in group.reminders
-            if r.status != Status.UPCOMING and not self.fleet.snoozed_until(r.key)
-        ]
-        return sorted(found, key=lambda pair: pair[0].urgency)[:limit]
-
-    def find(self, key: str) -> tuple[Reminder, CarReminders] | None:
-        for group in self.groups:
-            for reminder in group.reminders:
-                if reminder.key == key:
-                    return reminder, group
-        return None
-
-
-def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders:
-    """The owner's reminders grouped by car, by urgency (snoozed ones after the rest)."""
-    fleet = load_fleet(session, today, dealership_zone(session), owner_id=user.id)
-    by_car: dict[int | None, list[Reminder]] = defaultdict(list)
-    for reminder in fleet.reminders():
-        by_car[reminder.vehicle_id].append(reminder)
-
-    def order(reminder: Reminder):
-        return (fleet.snoozed_until(reminder.key) is not None, reminder.urgency)
-
-    groups = []
-    for car in fleet.cars:
-        rate = driving_rate(car, fleet.settings.default_miles_per_day)
-        reminders = sorted(by_car.get(car.id, []), key=order)
-        groups.append(
-            CarReminders(car, reminders, estimated_miles(latest_known_miles(car), today, rate))
-        )
-    groups.sort(key=lambda group: group.urgency)
-    if by_car.get(None):
-        groups.append(CarReminders(None, sorted(by_car[None], key=order)))
-    visits = {
-        visit.reminder_key: visit
-        for visit in session.scalars(
-            select(ServiceVisitRequest)
-            .where(
-                ServiceVisitRequest.user_id == user.id,
-                ServiceVisitRequest.status == VisitStatus.OPEN,
-            )
-            .order_by(ServiceVisitRequest.created_at)
-        )
-        if visit.reminder_key
-    }
-    return OwnerReminders(today, groups, fleet, visits)
-
-
-# --- Owner actions -----------------------------------------------------------------------
-
-
-def _owned_reminder(session: Session, user: User, key: str, today: date):
-    """The owner's reminder under this key; LookupError (a 404 for views) when it is not theirs."""
-    page = owner_reminders(session, user, today)
-    found = page.find(key)
-    if found is None:
-        raise LookupError(key)
-    return found
-
-
-def _state(session: Session, user: User, key: str) -> ReminderState:
-    state = session.scalar(select(ReminderState).where(ReminderState.key == key).with_for_update())
-    if state is None:
-        state = ReminderState(user_id=user.id, key=key)
-        session.add(state)
-    return state
-
-
-def snooze(session: Session, user: User, key: str, days: int, today: date) -> date:
-    """Hide a reminder from messages (and move it down the page) for 7 or 30 days."""
-    if days not in SNOOZE_DAYS:
-        raise ServiceError("Choose 7 or 30 days.", "days")
-    _owned_reminder(session, user, key, today)
-    state = _state(session, user, key)
-    state.snoozed_until = today + timedelta(days=days)
-    session.flush()
-    return state.snoozed_until
-
-
-def unsnooze(session: Session, user: User, key: str, today: date) -> None:
-    """Bring a snoozed reminder back now."""
-    _owned_reminder(session, user, key, today)
-    _state(session, user, key).snoozed_until = None
-    session.flush()
-
-
-def mark_done(session: Session, user: User, key: str, today: date, miles: int | None = None):
-    """Mark a reminder done; a service or recall goes into the car's service history."""
-    reminder, group = _owned_reminder(session, user, key, today)
-    if miles is not None and miles < 0:
-        raise ServiceError("Miles cannot be negative.", "miles")
-    if reminder.kind in RECORDED_AS_SERVICE:
-        code = key.split(":")[1] if reminder.kind == Kind.RECALL else None
-        work = f"Recall {code} carried out" if code else "Routine service"
-        session.add(
-            ServiceRecord(
-                vehicle_id=reminder.vehicle_id,
-                performed_on=today,
-                miles=miles,
-                work_done=f"{work} (marked done by the owner in the portal)",
-                at_dealership=False,
-                recall_code=code,
-            )
-        )
-    state = _state(session, user, key)
-    state.done_on = today
-    state.snoozed_until = None
-    session.flush()
-    return reminder, group
-
-
-def request_visit(
-    session: Session,
-    user: User,
-    key: str,
-    *,
-    preferred_day: date | None,
-    time_window: str,
-    note: str,
-    today: date,
-) -> ServiceVisitRequest:
-    """Ask the service team for a visit about a reminder; staff see it in the admin area."""
-    reminder, group = _owned_reminder(session, user, key, today)
-    if group.car is None:
-        raise ServiceError("Visits are for a car; this reminder is not about one.")
-    if preferred_day is None:
-        raise ServiceError("Choose a day that suits you.", "preferred_day")
-    if preferred_day <= today:
-        raise ServiceError("Choose a day from tomorrow on.", "preferred_day")
-    if preferred_day > today + timedelta(days=VISIT_HORIZON_DAYS):
-        raise ServiceError("Choose a day within the next four months.", "preferred_day")
-    if time_window not in set(TimeWindow):
-        raise ServiceError("Choose a time of day.", "time_window")
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise ServiceError("Keep the note under 1,000 characters.", "note")
-    visit = ServiceVisitRequest(
-        user_id=user.id,
-        vehicle_id=group.car.id,
-        reminder_key=key,
-        topic=f"{reminder.what} ({group.car.label})"[:200],
-        preferred_day=preferred_day,
-        time_window=time_window,
-        note=note,
-    )
-    session.add(visit)
-    session.flush()
-    return visit
-
-
-# --- Sending -----------------------------------------------------------------------------
-
-
-def notification_key(reminder: Reminder) -> str:
-    """One message per reminder and status: once when due soon, once when overdue."""
-    return f"reminder:{reminder.key}:{reminder.status}"
-
-
-def compose(reminder: Reminder, owner: OwnerInfo, car: VehicleFacts | None) -> tuple[str, str]:
-    """Subject and plain-text body: names the person and the car, says why now and what next."""
-    name = owner.first_name
-    label = car.label if car else ""
-    subjects = {
-        Kind.SERVICE: f"{name}, your {label} is due for a service"
-        if reminder.status == Status.DUE_SOON
-        else f"{name}, your {label} is ready for its service",
-        Kind.WARRANTY: f"{name}, the warranty on your {label} ends soon",
-        Kind.PROTECTION: f"{name}, {reminder.what.lower()} for your {label}",
-        Kind.RECALL: f"{name}, a recall applies to your {label}",
-        Kind.SEASONAL: f"{name}, {reminder.what.lower()} for your {label}",
-        Kind.ANNIVERSARY: f"{name}, {reminder.what.lower()} with your {label}",
-        Kind.BIRTHDAY: f"Happy birthday soon, {name}",
-    }
-    intro = f"Hello {name},"
-    about = f"This is about your {label} (VIN ending {car.vin[-6:]})." if car else ""
-    paragraphs = [
-        intro,
-        " ".join(p for p in (about, reminder.why_now) if p),
-        reminder.what_to_do,
-        "Your reminders page shows everything coming up for your cars; from there you can "
-        "snooze a reminder, mark it done or ask us for a visit.",
-    ]
-    return subjects[reminder.kind][:200], "\n\n".join(paragraphs)
-
-
-def queue_due_notifications(session: Session, today: date, now: datetime) -> list[int]:
-    """Claim one notification per reminder that newly became due soon or overdue.
-
-    The claim is the notification's unique key (`notify` inserts with ON CONFLICT DO
-    NOTHING), so overlapping runs and re-runs claim nothing twice. Snoozed and done
-    reminders wait; consent is checked by `notify`.
-    """
-    with collector_paused():
-        fleet = load_fleet(session, today, dealership_zone(session))
-        candidates = {
-            notification_key(r): r
-            for r in fleet.reminders()
-            if r.status != Status.UPCOMING and fleet.snoozed_until(r.key) is None
-        }
-    claimed = _existing_keys(session, candidates)
-    fresh = [(key, r) for key, r in candidates.items() if key not in claimed]
-    users = _users_by_id(session, {r.owner_id for _, r in fresh})
-    cars = {car.id: car for car in fleet.cars}
-    ids = []
-    for key, reminder in sorted(fresh, key=lambda pair: pair[0]):
-        user, owner = users.get(reminder.owner_id), fleet.owners.get(reminder.owner_id)
-        if user is None or owner is None:
-            continue
-        subject, body = compose(reminder, owner, cars.get(reminder.vehicle_id))
-        created = notify(
-            session,
-            user=user,
-            key=key,
-            kind=str(reminder.kind),
-            subject=subject,
-            body=body,
-            now=now,
-            consent=CONSENT_FOR_KIND[reminder.kind],
-            action_path="/reminders",
-            action_label="See my reminders",
-        )
-        if created is not None:
-            ids.append(created)
-    return ids
-
-
-def _chunks(items: Sequence, size: int = _KEY_CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    """Which of these notification keys are already claimed (a shortcut; the insert decides)."""
-    existing: set[str] = set()
-    for chunk in _chunks(sorted(keys)):
-        existing.update(
-            session.scalars(select(Notification.key).where(Notification.key.in_(chunk)))
-        )
-    return existing
-
-
-def _users_by_id(session: Session, ids: Iterable[int]) -> dict[int, User]:
-    users: dict[int, User] = {}
-    for chunk in _chunks(sorted(ids)):
-        users.update((u.id, u) for u in session.scalars(select(User).where(User.id.in_(chunk))))
-    return users
 
 
 def recall_preview_count(session: Session, campaign: RecallCampaign) -> int:

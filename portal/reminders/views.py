@@ -10,7 +10,7 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.notifications.services import notify
-from portal.reminders import bp, services
+from portal.reminders import bp, owner, services
 from portal.reminders.forms import DoneForm, SnoozeForm, VisitForm
 from portal.sections import home_sections
 
@@ -65,7 +65,7 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
 def index():
     """The owner's reminders, grouped by car, most pressing first."""
     today = services.today_at_dealership(db.session)
-    page = services.owner_reminders(db.session, current_user, today)
+    page = owner.owner_reminders(db.session, current_user, today)
     return render_template("reminders/index.html", page=page, forms_for=_forms)
 
 
@@ -74,7 +74,7 @@ def _after_action(key: str, message: str):
     db.session.commit()
     if _is_fragment_request():
         today = services.today_at_dealership(db.session)
-        page = services.owner_reminders(db.session, current_user, today)
+        page = owner.owner_reminders(db.session, current_user, today)
         return _render_reminder(page, key)
     flash(message, "success")
     return redirect(url_for("reminders.index") + "#" + dom_id(key), code=303)
@@ -89,7 +89,7 @@ def snooze(key: str):
         abort(400)
     today = services.today_at_dealership(db.session)
     try:
-        until = services.snooze(db.session, current_user, key, form.days.data, today)
+        until = owner.snooze(db.session, current_user, key, form.days.data, today)
     except LookupError:
         abort(404)
     except ServiceError:
@@ -103,7 +103,7 @@ def unsnooze(key: str):
     """Bring a snoozed reminder back now."""
     today = services.today_at_dealership(db.session)
     try:
-        services.unsnooze(db.session, current_user, key, today)
+        owner.unsnooze(db.session, current_user, key, today)
     except LookupError:
         abort(404)
     return _after_action(key, "The reminder is back.")
@@ -118,14 +118,14 @@ def done(key: str):
         abort(400)
     today = services.today_at_dealership(db.session)
     try:
-        reminder, group = services.mark_done(
+        reminder, group = owner.mark_done(
             db.session, current_user, key, today, miles=form.miles.data
         )
     except LookupError:
         abort(404)
     except ServiceError:
         abort(400)
-    if reminder.kind in services.RECORDED_AS_SERVICE:
+    if reminder.kind in owner.RECORDED_AS_SERVICE:
         message = f"Thank you: we've added it to the {group.car.label}'s service history."
     else:
         message = "Marked done. Thank you."
@@ -141,7 +141,7 @@ def request_visit(key: str):
     error = None
     if form.validate_on_submit():
         try:
-            visit = services.request_visit(
+            visit = owner.request_visit(
                 db.session,
                 current_user,
                 key,
@@ -160,14 +160,14 @@ def request_visit(key: str):
             db.session.commit()
             dispatch(ids)
             if _is_fragment_request():
-                page = services.owner_reminders(db.session, current_user, today)
+                page = owner.owner_reminders(db.session, current_user, today)
                 return _render_reminder(page, key, just_requested=True)
             flash("Thank you: the service team will be in touch to confirm a time.", "success")
             return redirect(url_for("reminders.index") + "#" + dom_id(key), code=303)
     if error is not None:
         field = getattr(form, error.field or "", None)
         (field.errors if field is not None else form.form_errors).append(error.message)
-    page = services.owner_reminders(db.session, current_user, today)
+    page = owner.owner_reminders(db.session, current_user, today)
     if page.find(key) is None:
         abort(404)
     if _is_fragment_request():
@@ -210,5 +210,5 @@ def _confirm_visit(visit) -> list[int]:
 def home_section(user) -> dict:
     """The owner's most pressing reminders, for the home page (a fixed number of queries)."""
     today = services.today_at_dealership(db.session)
-    page = services.owner_reminders(db.session, user, today)
+    page = owner.owner_reminders(db.session, user, today)
     return {"pressing": page.pressing(HOME_LIMIT), "total": len(page.pressing(1000))}
