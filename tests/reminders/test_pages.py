@@ -222,3 +222,38 @@ def test_home_shows_the_most_pressing_reminders(client, owner_with_car):
 def test_anonymous_visitors_are_sent_to_sign_in(app):
     response = app.test_client().get("/reminders")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_home_page_runs_the_same_number_of_queries_for_one_car_or_ten(
+    client, owner_with_car, make_vehicle, count_queries
+):
+    owner, _ = owner_with_car
+    client.get("/")
+    with count_queries() as one_car:
+        client.get("/")
+    for number in range(9):
+        make_vehicle(owner, purchase_date=date(2024, 2, 1) + timedelta(days=number))
+    with count_queries() as ten_cars:
+        client.get("/")
+    assert len(ten_cars) == len(one_car)
+
+
+def test_marking_a_seasonal_reminder_done_hides_it_for_the_season(client, owner_with_car):
+    from portal.reminders.models import SeasonalCampaign
+
+    owner, car = owner_with_car
+    db.session.add(
+        SeasonalCampaign(
+            name="Winter tyres", start_month=10, start_day=15, end_month=11, end_day=30
+        )
+    )
+    db.session.commit()
+    campaign_id = db.session.scalar(select(SeasonalCampaign.id))
+    key = f"seasonal:campaign-{campaign_id}:vehicle-{car.id}:2025"
+    assert "Winter tyres" in client.get("/reminders").get_data(as_text=True)
+    assert client.post(f"/reminders/{key}/done").status_code == 303
+    assert "Winter tyres" not in client.get("/reminders").get_data(as_text=True)
+    assert (
+        db.session.scalar(select(ServiceRecord).where(ServiceRecord.work_done.like("%tyres%")))
+        is None
+    )
