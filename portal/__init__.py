@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         notifications,
         referrals,
+        reminders,
         rewards,
     )
     from portal.dealership import models as dealership_models  # noqa: F401 - its table
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         accounts,
         garage,
+        reminders,
         notifications,
         events,
         referrals,
@@ -148,8 +150,13 @@ def register_commands(app: Flask) -> None:
     from portal.community import demo as community_demo  # noqa: F401 - registers its seeder
     from portal.events import demo as events_demo  # noqa: F401 - registers its seeder
     from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
+    from portal.notifications.cli import notify_cli
     from portal.referrals import demo as referrals_demo  # noqa: F401 - registers its seeder
+    from portal.reminders import demo as reminders_demo  # noqa: F401 - registers its seeder
+    from portal.reminders.cli import reminders_cli
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_cli)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(reminders_cli)

@@ -66,6 +66,7 @@ from portal.admin import (  # noqa: E402, F401
     imports,
     owners,
     referrals,
+    reminders,
     rewards,
     staff,
     views,

@@ -245,3 +245,34 @@ def mark_all_read(session: Session, user: User, now: datetime) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=now)
     ).rowcount
+
+
+def retry_failed(session: Session, notification_id: int) -> bool:
+    """Queue a failed message again with a fresh set of attempts; False if it is not failed."""
+    return (
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.status == DeliveryStatus.FAILED)
+            .values(status=DeliveryStatus.PENDING, attempts=0)
+        ).rowcount
+        == 1
+    )
+
+
+def delivery_log_query(status: str | None = None, kind: str | None = None) -> Select:
+    """Every message for the admin log, newest first, optionally by status and kind."""
+    query = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
+    if status:
+        query = query.where(Notification.status == status)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return query
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many messages are in each delivery status."""
+    return dict(
+        session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    )

@@ -1,0 +1,38 @@
+"""`flask notify run`: claim the messages that became due and deliver everything queued."""
+
+import click
+from flask.cli import AppGroup
+
+from portal import clock
+from portal.extensions import db
+from portal.notifications.dispatch import dispatch
+
+notify_cli = AppGroup("notify", help="Owner notifications.")
+
+
+@notify_cli.command("run")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date reminders are computed for (default: today at the dealership).",
+)
+def run(as_of) -> None:
+    """Queue one message per newly due reminder, then send every pending or failed message.
+
+    Safe to run on several hosts at once and to re-run: each message is claimed under a
+    unique key before it is sent, and a failed send is retried on the next run.
+    """
+    from portal.reminders.sending import queue_due_notifications
+    from portal.reminders.services import today_at_dealership
+
+    today = as_of.date() if as_of else today_at_dealership(db.session)
+    queued = queue_due_notifications(db.session, today, clock.now())
+    db.session.commit()
+    report = dispatch()
+    click.echo(
+        f"{len(queued)} new messages as of {today.isoformat()}; "
+        f"sent {report.sent}, failed {report.failed}."
+    )
+    if report.failed:
+        click.echo("Failed messages stay queued and are retried on the next run.", err=True)

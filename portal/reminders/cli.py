@@ -1,0 +1,36 @@
+"""`flask reminders due`: what is due across the whole fleet on a date."""
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.reminders import services
+
+reminders_cli = AppGroup("reminders", help="Service reminders and personal dates.")
+
+
+@reminders_cli.command("due")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date to compute for (default: today at the dealership).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--all", "include_upcoming", is_flag=True, help="Include upcoming reminders.")
+def due(as_of, as_json: bool, include_upcoming: bool) -> None:
+    """Print every overdue and due-soon reminder (and upcoming ones with --all)."""
+    today = as_of.date() if as_of else services.today_at_dealership(db.session)
+    listing = services.due_listing(db.session, today, include_upcoming=include_upcoming)
+    db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(listing))
+        return
+    for item in listing:
+        click.echo(
+            f"{item['due_on']}  {item['status']:<9} {item['kind']:<12} "
+            f"{item['owner_email']:<32} {item['vin'] or '-':<17} {item['key']}"
+        )
+    click.echo(f"{len(listing)} reminders as of {today.isoformat()}.")

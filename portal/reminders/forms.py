@@ -1,0 +1,38 @@
+"""Forms behind the actions on a reminder."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.reminders.models import TIME_WINDOW_LABELS
+
+
+class SnoozeForm(FlaskForm):
+    """Snooze for 7 or 30 days (the two buttons carry the value)."""
+
+    days = IntegerField("Days", validators=[InputRequired(), NumberRange(min=1, max=30)])
+
+
+class DoneForm(FlaskForm):
+    """Mark done, optionally with the odometer reading at the time."""
+
+    miles = IntegerField(
+        "Miles on the clock (optional)", validators=[Optional(), NumberRange(min=0, max=2_000_000)]
+    )
+
+
+class VisitForm(FlaskForm):
+    """Ask the service team for a visit."""
+
+    preferred_day = DateField("Preferred day", validators=[InputRequired("Choose a day.")])
+    time_window = RadioField(
+        "Time of day",
+        choices=[SelectChoice(value.value, label) for value, label in TIME_WINDOW_LABELS.items()],
+        default="morning",
+        validators=[InputRequired("Choose a time of day.")],
+    )
+    note = TextAreaField(
+        "Anything we should know? (optional)",
+        validators=[Optional(), Length(max=1000)],
+    )

@@ -1,0 +1,553 @@
+"""The reminder rules: pure functions from one car's (or owner's) facts and a date to reminders.
+
+Every date here is a calendar date in the dealership's time zone; nothing counts hours, so
+a daylight-saving switch cannot move a due date or a status.
+"""
+
+import calendar
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+#: The settings an admin can edit, with the issue's defaults.
+DEFAULTS: dict[str, Any] = {
+    "reminders.service_interval_months": 6,
+    "reminders.service_interval_miles": 5000,
+    "reminders.due_soon_days": 30,
+    "reminders.warranty_notice_days": 60,
+    "reminders.anniversary_notice_days": 14,
+    "reminders.birthday_notice_days": 7,
+    "reminders.default_miles_per_day": 33,
+}
+
+#: Readings must span at least this many days before they say how fast a car is driven.
+MIN_RATE_SPAN_DAYS = 30
+
+
+class Status(StrEnum):
+    """How pressing a reminder is."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    UPCOMING = "upcoming"
+
+
+#: Sort order: overdue first, then due soon, then upcoming.
+URGENCY = {Status.OVERDUE: 0, Status.DUE_SOON: 1, Status.UPCOMING: 2}
+
+
+class Kind(StrEnum):
+    """What a reminder is about."""
+
+    SERVICE = "service"
+    WARRANTY = "warranty"
+    PROTECTION = "protection"
+    ANNIVERSARY = "anniversary"
+    BIRTHDAY = "birthday"
+    SEASONAL = "seasonal"
+    RECALL = "recall"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The reminder settings in force."""
+
+    service_interval_months: int = 6
+    service_interval_miles: int = 5000
+    due_soon_days: int = 30
+    warranty_notice_days: int = 60
+    anniversary_notice_days: int = 14
+    birthday_notice_days: int = 7
+    default_miles_per_day: float = 33
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> "Settings":
+        """Build from `reminders.*` keys as `read_settings` returns them."""
+        return cls(**{key.removeprefix("reminders."): value for key, value in values.items()})
+
+
+@dataclass(frozen=True)
+class Product:
+    """A protection product's end, by date and/or mileage."""
+
+    id: int
+    name: str
+    ends_on: date | None
+    ends_at_miles: int | None
+
+
+@dataclass(slots=True)
+class VehicleFacts:
+    """What the rules need to know about one car."""
+
+    id: int
+    owner_id: int
+    vin: str
+    label: str
+    make: str
+    model: str
+    year: int
+    purchase_date: date | None = None
+    purchase_odometer: int | None = None
+    warranty_end_date: date | None = None
+    warranty_miles: int | None = None
+    #: The local date the car left the garage (sold or transferred), if it did.
+    retired_on: date | None = None
+    #: Earliest and latest known (date, miles) among odometer readings and service records.
+    first_reading: tuple[date, int] | None = None
+    last_reading: tuple[date, int] | None = None
+    #: The latest service visit: (date, miles or None).
+    last_service: tuple[date, int | None] | None = None
+    #: Upper-cased recall codes that a service record has closed.
+    closed_recalls: frozenset[str] = frozenset()
+    products: list[Product] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OwnerFacts:
+    """What the birthday rule needs about one owner."""
+
+    id: int
+    first_name: str
+    birthday: date | None
+    birthday_messages: bool
+
+
+@dataclass(frozen=True)
+class SeasonalRule:
+    """An admin's seasonal campaign: a yearly window (month, day) to (month, day)."""
+
+    id: int
+    name: str
+    advice: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    make: str | None = None
+
+
+@dataclass(frozen=True)
+class RecallRule:
+    """An admin's recall campaign and which cars it covers."""
+
+    id: int
+    code: str
+    title: str
+    remedy: str
+    make: str
+    model: str
+    year_from: int
+    year_to: int
+    issued_on: date
+
+
+@dataclass(slots=True)
+class Reminder:
+    """One thing an owner should know about; its words are composed only when shown or sent."""
+
+    key: str
+    kind: Kind
+    owner_id: int
+    vehicle_id: int | None
+    due_on: date
+    status: Status
+    #: Returns (what, why now, what to do); deferred so a fleet-wide listing stays fast.
+    words: Callable[[], tuple[str, str, str]] = field(compare=False, repr=False)
+
+    @property
+    def what(self) -> str:
+        """A short headline: "Service due"."""
+        return self.words()[0]
+
+    @property
+    def why_now(self) -> str:
+        """Why we mention it now."""
+        return self.words()[1]
+
+    @property
+    def what_to_do(self) -> str:
+        """What the owner can do next."""
+        return self.words()[2]
+
+    @property
+    def urgency(self) -> tuple[int, date]:
+        return (URGENCY[self.status], self.due_on)
+
+
+def status_for(due_on: date, today: date, window_days: int) -> Status:
+    """overdue after the due date, due_soon within the window before it, upcoming otherwise."""
+    if today > due_on:
+        return Status.OVERDUE
+    if (due_on - today).days <= window_days:
+        return Status.DUE_SOON
+    return Status.UPCOMING
+
+
+def driving_rate(car: VehicleFacts, default: float) -> float:
+    """Miles a day from the known readings, or the default when they say too little."""
+    earliest, latest = car.first_reading, car.last_reading
+    if car.purchase_date is not None and car.purchase_odometer is not None:
+        bought = (car.purchase_date, car.purchase_odometer)
+        if earliest is None:
+            earliest = latest = bought
+        else:
+            earliest, latest = min(earliest, bought), max(latest, bought)
+    if earliest is None:
+        return default
+    days = (latest[0] - earliest[0]).days
+    miles = latest[1] - earliest[1]
+    if days >= MIN_RATE_SPAN_DAYS and miles > 0:
+        return miles / days
+    return default
+
+
+def latest_known_miles(car: VehicleFacts) -> tuple[date, int] | None:
+    """The most recent (date, miles) we know, purchase included."""
+    latest = car.last_reading
+    if car.purchase_date is not None and car.purchase_odometer is not None:
+        bought = (car.purchase_date, car.purchase_odometer)
+        if latest is None or bought > latest:
+            return bought
+    return latest
+
+
+def estimated_miles(known: tuple[date, int] | None, on: date, rate: float) -> int | None:
+    """The odometer on a date, projected from the latest known reading at the driving rate."""
+    if known is None:
+        return None
+    return round(known[1] + rate * (on - known[0]).days)
+
+
+def day_reaching(known: tuple[date, int] | None, target_miles: int, rate: float) -> date | None:
+    """The day the projected odometer reaches `target_miles` (in the past if already passed)."""
+    if known is None:
+        return None
+    on, miles = known
+    if target_miles >= miles:
+        return on + timedelta(days=math.ceil((target_miles - miles) / rate))
+    return on - timedelta(days=math.floor((miles - target_miles) / rate))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day some months later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    if day.day <= 28:
+        return date(year, month, day.day)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def same_day_in_year(day: date, year: int) -> date:
+    """The date's month and day in another year; 29 February falls on the 28th otherwise."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def next_yearly(day: date, today: date, first_year: int) -> date:
+    """The next occurrence of `day`'s month and day on or after today, from `first_year` on."""
+    year = max(today.year, first_year)
+    candidate = same_day_in_year(day, year)
+    if candidate < today:
+        candidate = same_day_in_year(day, year + 1)
+    return candidate
+
+
+def _when(due_on: date, today: date) -> str:
+    """'today', 'in 12 days', '5 days ago', in plain words."""
+    days = (due_on - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    if days > 0:
+        return f"in {days} days"
+    return f"{-days} days ago"
+
+
+def _date(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
+    """The next routine service, by time or by miles, whichever comes first."""
+    if car.last_service is not None:
+        base_on, base_miles = car.last_service
+        since = "your last service"
+        if base_miles is None:
+            base_miles = estimated_miles(known, base_on, rate)
+    elif car.purchase_date is not None:
+        base_on, base_miles = car.purchase_date, car.purchase_odometer
+        since = "you bought it"
+    elif car.first_reading is not None:
+        base_on, base_miles = car.first_reading
+        since = "your first odometer reading"
+    else:
+        return None
+    by_time = add_months(base_on, settings.service_interval_months)
+    by_miles = None
+    if base_miles is not None:
+        by_miles = day_reaching(known, base_miles + settings.service_interval_miles, rate)
+        by_miles = max(by_miles, base_on) if by_miles else None
+    due_on = min(d for d in (by_time, by_miles) if d is not None)
+    status = status_for(due_on, today, settings.due_soon_days)
+    by_miles_first = by_miles is not None and due_on == by_miles and by_miles < by_time
+
+    def words() -> tuple[str, str, str]:
+        if by_miles_first:
+            reason = (
+                f"At about {rate:.0f} miles a day it will have covered "
+                f"{settings.service_interval_miles:,} miles since {since} around {_date(due_on)}"
+            )
+        else:
+            months = settings.service_interval_months
+            reason = f"It will be {months} months since {since} on {_date(due_on)}"
+        return (
+            "Service overdue" if status == Status.OVERDUE else "Service due",
+            f"{reason} ({_when(due_on, today)}).",
+            "Book a visit with our service team, or tell us if it has already been serviced "
+            "elsewhere so we can keep your history complete.",
+        )
+
+    return Reminder(
+        key=f"service:vehicle-{car.id}:{base_on.isoformat()}",
+        kind=Kind.SERVICE,
+        owner_id=car.owner_id,
+        vehicle_id=car.id,
+        due_on=due_on,
+        status=status,
+        words=words,
+    )
+
+
+def _cover_end(known, ends_on, ends_at_miles, rate) -> tuple[date | None, bool]:
+    """When cover ends: the earlier of its date and the day the odometer reaches its miles."""
+    by_miles = day_reaching(known, ends_at_miles, rate) if ends_at_miles else None
+    if by_miles is None:
+        return ends_on, False
+    if ends_on is None or by_miles < ends_on:
+        return by_miles, True
+    return ends_on, False
+
+
+def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
+    """The factory warranty ending, while it has not yet ended."""
+    end, by_miles = _cover_end(known, car.warranty_end_date, car.warranty_miles, rate)
+    if end is None or today > end:
+        return None
+    status = status_for(end, today, settings.warranty_notice_days)
+    limit = (
+        f"the car should reach its {car.warranty_miles:,}-mile limit"
+        if by_miles
+        else "the warranty ends"
+    )
+    cycle = f"{car.warranty_end_date or 'none'}~{car.warranty_miles or 'none'}"
+    return Reminder(
+        key=f"warranty:vehicle-{car.id}:{cycle}",
+        kind=Kind.WARRANTY,
+        owner_id=car.owner_id,
+        vehicle_id=car.id,
+        due_on=end,
+        status=status,
+        words=lambda: (
+            "Warranty ending",
+            f"Around {_date(end)} ({_when(end, today)}) {limit}.",
+            "A check-up before then lets us fix anything still covered at no cost to you; "
+            "ask us about extending your cover if you'd like to.",
+        ),
+    )
+
+
+def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
+    """Each protection product ending, while it has not yet ended."""
+    for product in car.products:
+        end, by_miles = _cover_end(known, product.ends_on, product.ends_at_miles, rate)
+        if end is None or today > end:
+            continue
+        limit = f"reaches its {product.ends_at_miles:,}-mile limit" if by_miles else "ends"
+        yield Reminder(
+            key=f"protection:vehicle-{car.id}:product-{product.id}",
+            kind=Kind.PROTECTION,
+            owner_id=car.owner_id,
+            vehicle_id=car.id,
+            due_on=end,
+            status=status_for(end, today, settings.warranty_notice_days),
+            words=lambda name=product.name, limit=limit, end=end: (
+                f"{name} ending",
+                f"Your {name} {limit} around {_date(end)} ({_when(end, today)}).",
+                "If you'd like to keep the cover, we can talk you through renewing it.",
+            ),
+        )
+
+
+def anniversary_reminder(car: VehicleFacts, today: date, settings: Settings):
+    """The car's next purchase anniversary (one year or more)."""
+    if car.purchase_date is None or car.purchase_date > today:
+        return None
+    due_on = next_yearly(car.purchase_date, today, car.purchase_date.year + 1)
+    years = due_on.year - car.purchase_date.year
+    status = status_for(due_on, today, settings.anniversary_notice_days)
+    return Reminder(
+        key=f"anniversary:vehicle-{car.id}:{due_on.year}",
+        kind=Kind.ANNIVERSARY,
+        owner_id=car.owner_id,
+        vehicle_id=car.id,
+        due_on=due_on,
+        status=status,
+        words=lambda: (
+            f"{years} year{'s' if years != 1 else ''} together",
+            f"On {_date(due_on)} ({_when(due_on, today)}) it will be "
+            f"{years} year{'s' if years != 1 else ''} since you drove it home.",
+            "Nothing to do: we just wanted to mark the day with you.",
+        ),
+    )
+
+
+def birthday_reminder(owner: OwnerFacts, today: date, settings: Settings):
+    """The owner's next birthday, only when they asked for birthday messages."""
+    if owner.birthday is None or not owner.birthday_messages:
+        return None
+    due_on = next_yearly(owner.birthday, today, today.year)
+    return Reminder(
+        key=f"birthday:owner-{owner.id}:{due_on.year}",
+        kind=Kind.BIRTHDAY,
+        owner_id=owner.id,
+        vehicle_id=None,
+        due_on=due_on,
+        status=status_for(due_on, today, settings.birthday_notice_days),
+        words=lambda: (
+            "Your birthday",
+            f"Your birthday is {_when(due_on, today)}, on {_date(due_on)}.",
+            "Nothing to do but enjoy it. Coffee's on us if you pass by.",
+        ),
+    )
+
+
+@lru_cache(maxsize=1024)
+def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
+    """The (first, last) day of the campaign window containing today, if today is inside one."""
+    for start_year in (today.year - 1, today.year):
+        first = same_day_in_year(date(2000, *rule.start), start_year)
+        end_year = start_year if rule.end >= rule.start else start_year + 1
+        last = same_day_in_year(date(2000, *rule.end), end_year)
+        if first <= today <= last:
+            return first, last
+    return None
+
+
+@dataclass(frozen=True)
+class Campaigns:
+    """The campaigns that apply on one day, arranged so each car is checked in constant time."""
+
+    #: (rule, first day, last day) for each seasonal window open today.
+    seasons: list[tuple[SeasonalRule, date, date]]
+    #: Recalls issued by today, by (make, model) case-folded.
+    recalls: dict[tuple[str, str], list[RecallRule]]
+
+    @classmethod
+    def on(cls, today: date, seasonal: Iterable[SeasonalRule], recalls: Iterable[RecallRule]):
+        """Resolve the campaigns for `today`."""
+        seasons = []
+        for rule in seasonal:
+            window = season_window(rule, today)
+            if window is not None:
+                seasons.append((rule, *window))
+        by_model: dict[tuple[str, str], list[RecallRule]] = {}
+        for rule in recalls:
+            if rule.issued_on <= today:
+                by_model.setdefault((rule.make.casefold(), rule.model.casefold()), []).append(rule)
+        return cls(seasons, by_model)
+
+
+def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
+    """A due_soon reminder for every campaign whose window contains today and fits the car."""
+    for rule, first, last in campaigns.seasons:
+        if rule.make and rule.make.casefold() != car.make.casefold():
+            continue
+        yield Reminder(
+            key=f"seasonal:campaign-{rule.id}:vehicle-{car.id}:{first.year}",
+            kind=Kind.SEASONAL,
+            owner_id=car.owner_id,
+            vehicle_id=car.id,
+            due_on=last,
+            status=Status.DUE_SOON,
+            words=lambda rule=rule, last=last: (
+                rule.name,
+                f"It's the season: our {rule.name.lower()} offer runs until {_date(last)}.",
+                rule.advice or "Request a visit and we'll take care of it.",
+            ),
+        )
+
+
+def recall_matches(rule: RecallRule, make: str, model: str, year: int) -> bool:
+    """Whether a recall covers a car: same make and model (any case), year in range."""
+    return (
+        rule.make.casefold() == make.casefold()
+        and rule.model.casefold() == model.casefold()
+        and rule.year_from <= year <= rule.year_to
+    )
+
+
+def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
+    """An overdue reminder for every open recall covering the car."""
+    for rule in campaigns.recalls.get((car.make.casefold(), car.model.casefold()), ()):
+        if rule.code.upper() in car.closed_recalls:
+            continue
+        if not recall_matches(rule, car.make, car.model, car.year):
+            continue
+        yield Reminder(
+            key=f"recall:{rule.code.upper()}:vehicle-{car.id}",
+            kind=Kind.RECALL,
+            owner_id=car.owner_id,
+            vehicle_id=car.id,
+            due_on=rule.issued_on,
+            status=Status.OVERDUE,
+            words=lambda rule=rule: (
+                f"Recall {rule.code.upper()}: {rule.title}",
+                f"The manufacturer issued this recall on {_date(rule.issued_on)} for "
+                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one.",
+                (rule.remedy or "The work is free of charge.")
+                + " Request a visit and we'll arrange a time that suits you.",
+            ),
+        )
+
+
+def vehicle_reminders(
+    car: VehicleFacts,
+    today: date,
+    settings: Settings,
+    seasonal: Iterable[SeasonalRule] = (),
+    recalls: Iterable[RecallRule] = (),
+    campaigns: Campaigns | None = None,
+) -> list[Reminder]:
+    """Every reminder for one car on `today`; none once it has been sold or transferred.
+
+    Pass `campaigns` (resolved once with `Campaigns.on`) when computing a whole fleet.
+    """
+    if car.retired_on is not None and car.retired_on <= today:
+        return []
+    if campaigns is None:
+        campaigns = Campaigns.on(today, seasonal, recalls)
+    rate = driving_rate(car, settings.default_miles_per_day)
+    known = latest_known_miles(car)
+    found = []
+    for reminder in (
+        service_reminder(car, today, settings, rate, known),
+        warranty_reminder(car, today, settings, rate, known),
+        anniversary_reminder(car, today, settings),
+    ):
+        if reminder is not None:
+            found.append(reminder)
+    if car.products:
+        found.extend(protection_reminders(car, today, settings, rate, known))
+    if campaigns.seasons:
+        found.extend(seasonal_reminders(car, campaigns))
+    if campaigns.recalls:
+        found.extend(recall_reminders(car, campaigns))
+    return found

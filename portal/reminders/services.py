@@ -1,0 +1,385 @@
+"""Load the fleet (or one owner's cars) in a fixed number of bulk queries and compute reminders."""
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Date, Integer, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from portal import clock
+from portal.accounts.models import User
+from portal.dealership.services import dealership_profile, read_settings
+from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
+from portal.reminders.models import (
+    RecallCampaign,
+    ReminderState,
+    SeasonalCampaign,
+)
+from portal.reminders.rules import (
+    DEFAULTS,
+    Campaigns,
+    OwnerFacts,
+    Product,
+    RecallRule,
+    Reminder,
+    SeasonalRule,
+    Settings,
+    Status,
+    VehicleFacts,
+    birthday_reminder,
+    vehicle_reminders,
+)
+
+
+@dataclass
+class OwnerInfo:
+    """The few owner details messages and listings need."""
+
+    id: int
+    email: str
+    first_name: str
+
+
+@dataclass
+class Fleet:
+    """Everything the rules need for a set of cars and owners, loaded in bulk."""
+
+    today: date
+    settings: Settings
+    cars: list[VehicleFacts]
+    owners: dict[int, OwnerInfo]
+    birthdays: list[OwnerFacts]
+    seasonal: list[SeasonalRule]
+    recalls: list[RecallRule]
+    #: key -> (snoozed_until, done_on)
+    states: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
+
+    def reminders(self) -> list[Reminder]:
+        """Every reminder on `today`, minus those the owner marked done."""
+        found: list[Reminder] = []
+        campaigns = Campaigns.on(self.today, self.seasonal, self.recalls)
+        for car in self.cars:
+            found.extend(vehicle_reminders(car, self.today, self.settings, campaigns=campaigns))
+        for owner in self.birthdays:
+            reminder = birthday_reminder(owner, self.today, self.settings)
+            if reminder is not None:
+                found.append(reminder)
+        done = {key for key, (_, done_on) in self.states.items() if done_on is not None}
+        if not done:
+            return found
+        return [reminder for reminder in found if reminder.key not in done]
+
+    def snoozed_until(self, key: str) -> date | None:
+        """The date a reminder is snoozed until, if it is snoozed on `today`."""
+        until = (self.states.get(key) or (None, None))[0]
+        return until if until is not None and until > self.today else None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a whole fleet's reminders are built.
+
+    Hundreds of thousands of small acyclic objects otherwise trigger repeated full
+    collections (measured on 100,000 cars: 4.6 s of CPU down to 1.4 s); reference counting
+    still frees everything.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def reminder_settings(session: Session) -> Settings:
+    """The reminder settings in force (an admin's values over the defaults)."""
+    return Settings.from_values(read_settings(session, DEFAULTS))
+
+
+def dealership_zone(session: Session) -> ZoneInfo:
+    """The dealership's time zone, in which every reminder date is a date."""
+    return ZoneInfo(dealership_profile(session)["timezone"])
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    """The calendar date of an instant at the dealership."""
+    return moment.astimezone(zone).date()
+
+
+def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | None = None) -> Fleet:
+    """Load every active owner's cars (or one owner's) and their history in nine queries."""
+    settings = reminder_settings(session)
+    # A car retired late on the day before `today` in UTC may still be active locally.
+    retired_cutoff = datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)
+    cars_query = (
+        select(
+            Vehicle.id,
+            Vehicle.owner_id,
+            Vehicle.vin,
+            Vehicle.nickname,
+            Vehicle.make,
+            Vehicle.model,
+            Vehicle.year,
+            Vehicle.purchase_date,
+            Vehicle.purchase_odometer,
+            Vehicle.warranty_end_date,
+            Vehicle.warranty_miles,
+            Vehicle.retired_at,
+        )
+        .join(User, User.id == Vehicle.owner_id)
+        .where(
+            User.deactivated_at.is_(None),
+            or_(Vehicle.retired_at.is_(None), Vehicle.retired_at >= retired_cutoff),
+        )
+        .order_by(Vehicle.id)
+    )
+    owners_query = select(
+        User.id, User.email, User.name, User.display_name, User.birthday, User.birthday_messages
+    ).where(User.deactivated_at.is_(None))
+    states_query = select(ReminderState.key, ReminderState.snoozed_until, ReminderState.done_on)
+    scope = select(Vehicle.id)
+    if owner_id is not None:
+        cars_query = cars_query.where(Vehicle.owner_id == owner_id)
+        owners_query = owners_query.where(User.id == owner_id)
+        states_query = states_query.where(ReminderState.user_id == owner_id)
+        scope = scope.where(Vehicle.owner_id == owner_id)
+
+    # Core rows on the session's connection: no ORM bookkeeping for 100,000 cars.
+    connection = session.connection()
+    cars: dict[int, VehicleFacts] = {}
+    for (
+        vehicle_id,
+        owner,
+        vin,
+        nickname,
+        make,
+        model,
+        year,
+        purchase_date,
+        purchase_odometer,
+        warranty_end_date,
+        warranty_miles,
+        retired_at,
+    ) in connection.execute(cars_query):
+        retired_on = local_date(retired_at, zone) if retired_at else None
+        if retired_on is not None and retired_on <= today:
+            continue
+        cars[vehicle_id] = VehicleFacts(
+            vehicle_id,
+            owner,
+            vin,
+            nickname or f"{year} {make} {model}",
+            make,
+            model,
+            year,
+            purchase_date,
+            purchase_odometer,
+            warranty_end_date,
+            warranty_miles,
+            retired_on,
+        )
+
+    _attach_readings(connection, cars, scope)
+    _attach_last_services(connection, cars, scope)
+    for vehicle_id, code in connection.execute(
+        select(ServiceRecord.vehicle_id, func.upper(ServiceRecord.recall_code))
+        .where(ServiceRecord.recall_code.is_not(None), ServiceRecord.vehicle_id.in_(scope))
+        .distinct()
+    ):
+        if vehicle_id in cars:
+            cars[vehicle_id].closed_recalls |= {code}
+    for product in connection.execute(
+        select(
+            ProtectionProduct.id,
+            ProtectionProduct.vehicle_id,
+            ProtectionProduct.name,
+            ProtectionProduct.ends_on,
+            ProtectionProduct.ends_at_miles,
+        ).where(ProtectionProduct.vehicle_id.in_(scope))
+    ):
+        if product.vehicle_id in cars:
+            cars[product.vehicle_id].products.append(
+                Product(product.id, product.name, product.ends_on, product.ends_at_miles)
+            )
+
+    owners: dict[int, OwnerInfo] = {}
+    birthdays: list[OwnerFacts] = []
+    for row in connection.execute(owners_query):
+        first_name = row.display_name or row.name.split()[0]
+        owners[row.id] = OwnerInfo(row.id, row.email, first_name)
+        if row.birthday is not None and row.birthday_messages:
+            birthdays.append(OwnerFacts(row.id, first_name, row.birthday, True))
+
+    return Fleet(
+        today=today,
+        settings=settings,
+        cars=list(cars.values()),
+        owners=owners,
+        birthdays=birthdays,
+        seasonal=active_seasonal_rules(session),
+        recalls=active_recall_rules(session),
+        states={key: (until, done) for key, until, done in connection.execute(states_query)},
+    )
+
+
+def _attach_readings(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
+    """Earliest and latest (date, miles) per car, from odometer readings and service records.
+
+    Odometers only go up, so the earliest reading has the fewest miles and the latest the most.
+    """
+    readings = union_all(
+        select(
+            OdometerReading.vehicle_id.label("vehicle_id"),
+            OdometerReading.read_on.label("day"),
+            OdometerReading.miles.label("miles"),
+        ).where(OdometerReading.vehicle_id.in_(scope)),
+        select(
+            ServiceRecord.vehicle_id.label("vehicle_id"),
+            ServiceRecord.performed_on.label("day"),
+            ServiceRecord.miles.label("miles"),
+        ).where(ServiceRecord.miles.is_not(None), ServiceRecord.vehicle_id.in_(scope)),
+    ).subquery()
+    query = select(
+        readings.c.vehicle_id,
+        func.min(readings.c.day, type_=Date),
+        func.min(readings.c.miles, type_=Integer),
+        func.max(readings.c.day, type_=Date),
+        func.max(readings.c.miles, type_=Integer),
+    ).group_by(readings.c.vehicle_id)
+    for vehicle_id, first_day, first_miles, last_day, last_miles in connection.execute(query):
+        car = cars.get(vehicle_id)
+        if car is not None:
+            car.first_reading = (first_day, first_miles)
+            car.last_reading = (last_day, last_miles)
+
+
+def _attach_last_services(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
+    """The latest service visit per car (date and miles), with one window query."""
+    ranked = (
+        select(
+            ServiceRecord.vehicle_id,
+            ServiceRecord.performed_on,
+            ServiceRecord.miles,
+            func.row_number()
+            .over(
+                partition_by=ServiceRecord.vehicle_id,
+                order_by=(ServiceRecord.performed_on.desc(), ServiceRecord.id.desc()),
+            )
+            .label("position"),
+        )
+        .where(ServiceRecord.vehicle_id.in_(scope))
+        .subquery()
+    )
+    query = select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
+        ranked.c.position == literal_column("1")
+    )
+    for vehicle_id, performed_on, miles in connection.execute(query):
+        car = cars.get(vehicle_id)
+        if car is not None:
+            car.last_service = (performed_on, miles)
+
+
+def active_seasonal_rules(session: Session) -> list[SeasonalRule]:
+    """The seasonal campaigns in force, as rules."""
+    return [
+        SeasonalRule(
+            c.id, c.name, c.advice, (c.start_month, c.start_day), (c.end_month, c.end_day), c.make
+        )
+        for c in session.scalars(
+            select(SeasonalCampaign)
+            .where(SeasonalCampaign.active.is_(True))
+            .order_by(SeasonalCampaign.id)
+        )
+    ]
+
+
+def active_recall_rules(session: Session) -> list[RecallRule]:
+    """The recall campaigns in force, as rules."""
+    return [
+        recall_rule(c)
+        for c in session.scalars(
+            select(RecallCampaign)
+            .where(RecallCampaign.active.is_(True))
+            .order_by(RecallCampaign.id)
+        )
+    ]
+
+
+def recall_rule(campaign: RecallCampaign) -> RecallRule:
+    """A recall campaign row as the rule that matches cars."""
+    return RecallRule(
+        campaign.id,
+        campaign.code,
+        campaign.title,
+        campaign.remedy,
+        campaign.make,
+        campaign.model,
+        campaign.year_from,
+        campaign.year_to,
+        campaign.issued_on,
+    )
+
+
+def today_at_dealership(session: Session) -> date:
+    """Today's date in the dealership's time zone."""
+    return clock.now().astimezone(dealership_zone(session)).date()
+
+
+# --- Listing -----------------------------------------------------------------------------
+
+
+def due_listing(session: Session, today: date, include_upcoming: bool = False) -> list[dict]:
+    """Every overdue and due-soon reminder (and upcoming ones if asked) as plain records."""
+    with collector_paused():
+        return _listing(load_fleet(session, today, dealership_zone(session)), include_upcoming)
+
+
+def _listing(fleet: Fleet, include_upcoming: bool) -> list[dict]:
+    """The fleet's reminders as the records `flask reminders due` prints, by date then key."""
+    vins = {car.id: car.vin for car in fleet.cars}
+    listing = []
+    for reminder in fleet.reminders():
+        if reminder.status == Status.UPCOMING and not include_upcoming:
+            continue
+        owner = fleet.owners.get(reminder.owner_id)
+        if owner is None:
+            continue
+        listing.append(
+            {
+                "owner_email": owner.email,
+                "vin": vins[reminder.vehicle_id] if reminder.vehicle_id else None,
+                "kind": str(reminder.kind),
+                "due_on": reminder.due_on.isoformat(),
+                "status": str(reminder.status),
+                "key": reminder.key,
+            }
+        )
+    listing.sort(key=lambda item: (item["due_on"], item["key"]))
+    return listing
+
+
+def recall_preview_count(session: Session, campaign: RecallCampaign) -> int:
+    """How many active cars a recall (saved or being edited) covers, any case."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Vehicle)
+        .where(
+            Vehicle.retired_at.is_(None),
+            func.lower(Vehicle.make) == campaign.make.strip().lower(),
+            func.lower(Vehicle.model) == campaign.model.strip().lower(),
+            Vehicle.year.between(campaign.year_from, campaign.year_to),
+        )
+    )
+
+
+def seasonal_preview_count(session: Session, make: str | None) -> int:
+    """How many active cars a seasonal campaign covers."""
+    query = select(func.count()).select_from(Vehicle).where(Vehicle.retired_at.is_(None))
+    if make:
+        query = query.where(func.lower(Vehicle.make) == make.strip().lower())
+    return session.scalar(query)
