@@ -31,7 +31,7 @@ STAGES = [
 ]  # fmt: skip
 
 CATALOGUE = [
-    ("£50 parts and accessories credit", Category.TRANSACTIONAL, 300, 0, None,
+    ("$50 parts and accessories credit", Category.TRANSACTIONAL, 300, 0, None,
      "Put it towards floor mats, a roof box or anything from the parts counter."),
     ("Complimentary valet with your next service", Category.TRANSACTIONAL, 150, 0, None,
      "Inside and out, while you wait or while we have the car."),
