@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, false, func, literal, select
+from sqlalchemy import and_, case, false, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rsvps import waitlist_order, waitlist_positions
+from portal.events.rsvps import ranked_waitlist, waitlist_positions
 from portal.events.rules import suits_vehicle_condition, visible_condition
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
@@ -92,18 +92,7 @@ def _position_subquery(owner_id: int | None):
     waiting_on = select(mine.event_id).where(
         mine.user_id == (owner_id or 0), mine.status == RsvpStatus.WAITLISTED
     )
-    return (
-        select(
-            Rsvp.id.label("rsvp_id"),
-            func.row_number()
-            .over(partition_by=Rsvp.event_id, order_by=waitlist_order())
-            .label("position"),
-        )
-        .join(Event, Event.id == Rsvp.event_id)
-        .join(User, User.id == Rsvp.user_id)
-        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(waiting_on))
-        .subquery()
-    )
+    return ranked_waitlist(waiting_on)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
 from portal.dealership.services import read_settings
@@ -68,13 +69,9 @@ def waitlist_order() -> list:
     return [priority, Rsvp.waitlisted_at, Rsvp.id]
 
 
-def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
-    """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
-    if not rsvp_ids:
-        return {}
-    given = aliased(Rsvp)
-    events = select(given.event_id).where(given.id.in_(rsvp_ids))
-    ranked = (
+def ranked_waitlist(event_ids) -> Subquery:
+    """Each waitlisted RSVP of these events (a select of ids) with its place in the queue."""
+    return (
         select(
             Rsvp.id.label("rsvp_id"),
             func.row_number()
@@ -83,9 +80,18 @@ def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
         )
         .join(Event, Event.id == Rsvp.event_id)
         .join(User, User.id == Rsvp.user_id)
-        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(events))
+        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(event_ids))
         .subquery()
     )
+
+
+def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
+    """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
+    if not rsvp_ids:
+        return {}
+    given = aliased(Rsvp)
+    events = select(given.event_id).where(given.id.in_(rsvp_ids))
+    ranked = ranked_waitlist(events)
     rows = session.execute(
         select(ranked.c.rsvp_id, ranked.c.position).where(ranked.c.rsvp_id.in_(rsvp_ids))
     )
