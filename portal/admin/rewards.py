@@ -220,13 +220,18 @@ def redemption_decline(redemption_id: int):
         form.note.errors.append(error.message)
         return _redemption_page(_get_redemption(redemption_id), decline_form=form, status=422)
     note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
+    withdrawn = (
+        f" The gift to {redemption.cause} has been taken off the drive's total."
+        if redemption.drive_id
+        else ""
+    )
     ids = _tell_owner(
         redemption,
         subject=f"About your {redemption.reward.name}",
         body=(
             f"Hello {redemption.user.first_name},\n\n"
             f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
-            f"your {redemption.points:,} points are back in your balance.{note}"
+            f"your {redemption.points:,} points are back in your balance.{withdrawn}{note}"
         ),
     )
     db.session.commit()

@@ -8,7 +8,6 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.events.models import Event
 from portal.extensions import db
 from portal.models import TimestampMixin, UTCDateTime, utcnow
 
@@ -146,8 +145,6 @@ class DriveEvent(db.Model):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-
-    event: Mapped[Event] = relationship()
 
 
 def is_web_url(url: str | None) -> bool:
