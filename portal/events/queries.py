@@ -30,7 +30,9 @@ def _signed_in_owner_id(user) -> int | None:
     return user.id
 
 
-def upcoming_events(session: Session, user, now: datetime, kind: str | None) -> list[EventRow]:
+def upcoming_events(
+    session: Session, user, now: datetime, kind: str | None, limit: int = LIST_LIMIT
+) -> list[EventRow]:
     """Upcoming published events this person may see; events for their car first."""
     owner_id = _signed_in_owner_id(user)
     suits = suits_vehicle_condition(owner_id) if owner_id else false()
@@ -43,7 +45,7 @@ def upcoming_events(session: Session, user, now: datetime, kind: str | None) -> 
             Event.ends_at > now,
         )
         .order_by(for_my_car.desc(), Event.starts_at, Event.id)
-        .limit(LIST_LIMIT)
+        .limit(limit)
     )
     if owner_id:
         query = query.outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))

@@ -4,10 +4,9 @@ import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal import clock
-from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.charity import services as charity
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -16,8 +15,12 @@ from portal.rewards import bp, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.ledger import points_balance, points_history
 from portal.rewards.models import CATEGORY_LABELS, Category
-from portal.sections import home_sections
+from portal.rewards.wall import ambassador_wall
+from portal.sections import community_sections, home_sections
 from portal.templating import dealership
+
+#: The community page shows this many names from the ambassadors' wall.
+COMMUNITY_WALL = 12
 
 
 def _gift_options(rewards) -> dict[int, list[tuple]]:
@@ -136,33 +139,16 @@ def redemption_detail(redemption_id: int):
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
-    tiers = load_tiers(db.session)
-    people = db.session.execute(
-        select(User.name, User.display_name, User.tier_level)
-        .where(
-            User.consent_recognition.is_(True),
-            User.tier_level >= 1,
-            User.deactivated_at.is_(None),
-        )
-        .order_by(User.tier_level.desc(), User.name)
-    ).all()
-    wall = [
-        {
-            "name": _public_name(name, display_name),
-            "tier": tiers.name(level),
-            "level": level,
-        }
-        for name, display_name, level in people
-    ]
+    wall = ambassador_wall(db.session, load_tiers(db.session))
     return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
 
 
-def _public_name(name: str, display_name: str | None) -> str:
-    """First name and last initial: 'Priya P.'."""
-    parts = name.split()
-    first = display_name or (parts[0] if parts else name)
-    initial = f" {parts[-1][0]}." if len(parts) > 1 else ""
-    return first + initial
+@community_sections.register(30, "rewards/_community_wall.html")
+def community_wall(user) -> dict:
+    """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
+    tiers = load_tiers(db.session)
+    wall = ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
+    return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
 
 
 @home_sections.register(50, "rewards/_home.html")
