@@ -19,8 +19,13 @@ from portal.notifications.services import notify
 from portal.referrals.tiers import load_tiers
 from portal.rewards import services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
+from portal.rewards.ledger import points_balance, points_history
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
+from portal.sections import admin_owner_sections
 from portal.templating import dealership
+
+#: An owner's page shows this many of their latest ledger lines.
+OWNER_LEDGER_LINES = 10
 
 admin_nav(50, "Rewards catalogue", "admin.rewards")
 admin_nav(55, "Redemptions", "admin.redemptions")
@@ -238,3 +243,13 @@ def redemption_decline(redemption_id: int):
     dispatch(ids)
     flash(f"Declined; {redemption.points:,} points returned to {redemption.user.name}.", "success")
     return redirect(url_for("admin.redemptions"), code=303)
+
+
+@admin_owner_sections.register(30, "admin/rewards/_owner_section.html")
+def owner_points(owner) -> dict:
+    """An owner's balance, latest ledger lines and redemptions (three queries)."""
+    return {
+        "balance": points_balance(db.session, owner.id),
+        "history": points_history(db.session, owner.id, limit=OWNER_LEDGER_LINES),
+        "redemptions": services.owner_redemptions(db.session, owner.id),
+    }
