@@ -271,3 +271,19 @@ def test_control_without_the_form_token_a_double_submit_gives_twice(
     assert statuses == [303, 303]
     assert _count(Redemption) == 2
     assert drive_totals(db.session, drive).points_value == 5_00
+
+
+def test_the_owner_and_the_team_see_a_returned_gift_for_what_it_is(
+    client, login, make_owner, make_user, make_drive, giving, give_points
+):
+    drive = make_drive()
+    owner = make_owner()
+    give_points(owner, 250)
+    coordinator = make_user(role=Role.COORDINATOR)
+    _decline(_redeem(owner, giving, drive), coordinator)
+    login(owner)
+    mine = client.get(f"/drives/{drive.id}").get_data(as_text=True)
+    assert "−$2.50: your 250 points came back to you" in mine
+    client.post("/logout")
+    login(coordinator)
+    assert "Points returned" in client.get(f"/admin/charity/{drive.id}").get_data(as_text=True)
