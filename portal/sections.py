@@ -41,6 +41,7 @@ home_sections = Sections()
 profile_sections = Sections()
 #: A member of staff's view of one owner (admin/owners/<id>), below cars and messages;
 #: events, referrals, points and reminders add theirs. `load(owner)`, a fixed number of queries.
+#: Orders in use: 10 events (RSVPs), 20 referrals and tier, 30 points and redemptions.
 admin_owner_sections = Sections()
 #: The community page (/community), below the announcements. Orders in use:
 #: 10 upcoming events (events domain), 20 open drives (charity), 30 ambassadors' wall (rewards).

@@ -1,15 +1,18 @@
 """Coordinators' pages for charity drives: create, edit, open, close, record and receive."""
 
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.admin import admin_nav, bp
-from portal.charity import closing, covers, services
+from portal.charity import closing, covers, links, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
 from portal.dealership.services import write_settings
@@ -73,13 +76,28 @@ def _checked_cover(form: DriveForm) -> tuple[bytes, str] | None:
     return covers.read_checked_cover(upload.stream)
 
 
+def _offer_events(form: DriveForm, drive: Drive | None) -> None:
+    """The upcoming and recent events the coordinator can link, dated in local time."""
+    zone = ZoneInfo(dealership()["timezone"])
+    form.events.choices = [
+        SelectChoice(
+            event.id,
+            f"{event.title} · {event.starts_at.astimezone(zone):%a %-d %b %Y}"
+            + (" (draft)" if event.status == "draft" else ""),
+        )
+        for event in links.linkable_events(db.session, clock.now(), drive)
+    ]
+
+
 def _save_drive_form(form: DriveForm, drive: Drive | None):
     """Validate, store the cover and the drive; returns the drive or None with errors shown."""
+    _offer_events(form, drive)
     if not form.validate_on_submit():
         return None
     try:
         cover = _checked_cover(form)
         saved = services.save_drive(db.session, drive, form.values())
+        links.set_linked_events(db.session, saved, form.events.data or [])
     except ServiceError as error:
         db.session.rollback()
         getattr(form, error.field or "name").errors.append(error.message)
@@ -117,6 +135,7 @@ def charity_edit(drive_id: int):
     form = DriveForm()
     if request.method == "GET":
         form.fill_from(drive)
+        form.events.data = links.linked_event_ids(db.session, drive)
     saved = _save_drive_form(form, drive)
     if saved is not None:
         flash("Drive updated.", "success")
@@ -143,6 +162,8 @@ def charity_drive(drive_id: int):
         "admin/charity/drive.html",
         drive=drive,
         totals=services.drive_totals(db.session, drive),
+        linked_events=links.events_of_drive(db.session, drive, current_user),
+        now=clock.now(),
         page=page,
         action_form=EmptyForm(),
         record_form=RecordPledgeForm(recognition="anonymous"),

@@ -13,8 +13,12 @@ from portal.events.forms import CancelEventForm, EventForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.sections import admin_owner_sections
 from portal.security import hash_token
 from portal.templating import dealership, local_datetime
+
+#: An owner's page lists this many of their past events.
+OWNER_PAST_EVENTS = 10
 
 admin_nav(20, "Events", "admin.events_index")
 
@@ -285,3 +289,10 @@ def events_checkin(code: str):
         cancelled_event=found.event.status == EventStatus.CANCELLED,
         reason=None if first_time else _not_checked_in_reason(found),
     )
+
+
+@admin_owner_sections.register(10, "admin/events/_owner_section.html")
+def owner_events(owner) -> dict:
+    """An owner's RSVPs, cancelled ones included, upcoming and past (one query)."""
+    upcoming, past = queries.my_events(db.session, owner, clock.now(), include_cancelled=True)
+    return {"upcoming": upcoming, "past": past[:OWNER_PAST_EVENTS], "past_total": len(past)}

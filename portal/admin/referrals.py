@@ -18,6 +18,7 @@ from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.referrals.tiers import TIER_DEFAULTS, load_tiers
 from portal.rewards.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
+from portal.sections import admin_owner_sections
 
 admin_nav(40, "Referrals", "admin.referrals")
 admin_nav(45, "Referral settings", "admin.referral_settings", admin_only=True)
@@ -209,3 +210,16 @@ def referral_settings():
         placeholders=PLACEHOLDERS,
         editor=current_user,
     ), 422 if form.errors else 200
+
+
+@admin_owner_sections.register(20, "admin/referrals/_owner_section.html")
+def owner_referrals(owner) -> dict:
+    """The friends an owner referred, by stage, with their tier (two queries)."""
+    friends = services.owner_referrals(db.session, owner.id)
+    return {
+        "friends": friends,
+        "purchases": sum(1 for referral, _ in friends if referral.stage == Stage.PURCHASED),
+        "tiers": load_tiers(db.session),
+        "ambassador_level": AMBASSADOR_LEVEL,
+        "stage_labels": STAGE_LABELS,
+    }

@@ -19,8 +19,13 @@ from portal.notifications.services import notify
 from portal.referrals.tiers import load_tiers
 from portal.rewards import services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
+from portal.rewards.ledger import points_balance, points_history
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
+from portal.sections import admin_owner_sections
 from portal.templating import dealership
+
+#: An owner's page shows this many of their latest ledger lines.
+OWNER_LEDGER_LINES = 10
 
 admin_nav(50, "Rewards catalogue", "admin.rewards")
 admin_nav(55, "Redemptions", "admin.redemptions")
@@ -220,16 +225,31 @@ def redemption_decline(redemption_id: int):
         form.note.errors.append(error.message)
         return _redemption_page(_get_redemption(redemption_id), decline_form=form, status=422)
     note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
+    withdrawn = (
+        f" The gift to {redemption.cause} has been taken off the drive's total."
+        if redemption.drive_id
+        else ""
+    )
     ids = _tell_owner(
         redemption,
         subject=f"About your {redemption.reward.name}",
         body=(
             f"Hello {redemption.user.first_name},\n\n"
             f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
-            f"your {redemption.points:,} points are back in your balance.{note}"
+            f"your {redemption.points:,} points are back in your balance.{withdrawn}{note}"
         ),
     )
     db.session.commit()
     dispatch(ids)
     flash(f"Declined; {redemption.points:,} points returned to {redemption.user.name}.", "success")
     return redirect(url_for("admin.redemptions"), code=303)
+
+
+@admin_owner_sections.register(30, "admin/rewards/_owner_section.html")
+def owner_points(owner) -> dict:
+    """An owner's balance, latest ledger lines and redemptions (three queries)."""
+    return {
+        "balance": points_balance(db.session, owner.id),
+        "history": points_history(db.session, owner.id, limit=OWNER_LEDGER_LINES),
+        "redemptions": services.owner_redemptions(db.session, owner.id),
+    }

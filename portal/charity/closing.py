@@ -31,6 +31,8 @@ def close_drive(session: Session, drive: Drive, now: datetime, dealership_name: 
             select(Contribution.user_id, func.sum(Contribution.amount))
             .where(Contribution.drive_id == drive.id, Contribution.user_id.is_not(None))
             .group_by(Contribution.user_id)
+            # A gift that was taken back (a declined points redemption) nets to nothing.
+            .having(func.sum(Contribution.amount) > 0)
         ).all()
     )
     people = session.scalars(select(User).where(User.id.in_(given)).order_by(User.id))

@@ -12,12 +12,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.charity.models import GoalKind, is_web_url
 from portal.charity.services import MAX_MESSAGE_LENGTH
@@ -60,6 +62,13 @@ class RecordPledgeForm(PledgeForm):
     received = BooleanField("Already received")
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (no multi-select box to ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 def _web_url(form, field) -> None:
     if field.data and not is_web_url(field.data):
         raise ValidationError("Enter a full web address starting with https:// or http://.")
@@ -100,6 +109,8 @@ class DriveForm(FlaskForm):
     points_per_item = IntegerField(
         "Reward points per item", validators=[Optional(), NumberRange(min=1, max=1_000_000)]
     )
+    #: Choices are the upcoming and recent events, set by the view.
+    events = CheckboxesField("Linked events", coerce=int, choices=[])
     cover = FileField("Cover image (optional)")
     remove_cover = BooleanField("Remove the current cover image")
 

@@ -84,6 +84,8 @@ class Drive(TimestampMixin, db.Model):
 
     def format_amount(self, value: int) -> str:
         """A value in the drive's unit as people read it: '$1,250', '$12.50', '340 toys'."""
+        if value < 0:
+            return "−" + self.format_amount(-value)
         if self.is_money:
             dollars, cents = divmod(value, 100)
             return f"${dollars:,}" if not cents else f"${dollars:,}.{cents:02d}"
@@ -128,6 +130,21 @@ class Contribution(db.Model):
     @property
     def is_received(self) -> bool:
         return self.received_at is not None
+
+
+class DriveEvent(db.Model):
+    """An event that is part of a drive (a charity car wash, a toy drop-off day)."""
+
+    __tablename__ = "drive_events"
+    __table_args__ = (Index("ix_drive_events_event_id", "event_id"),)
+
+    #: The pair is the primary key: an event is linked to a drive once.
+    drive_id: Mapped[int] = mapped_column(
+        ForeignKey("charity_drives.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 def is_web_url(url: str | None) -> bool:

@@ -101,23 +101,39 @@ def honour_name(user: User) -> str:
 
 
 def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTotals]:
-    """Totals for several drives in one grouped query."""
+    """Totals for several drives in one grouped query.
+
+    Sums per (drive, giver) first, so a giver whose only gift was reversed (a declined
+    points redemption) no longer counts as taking part.
+    """
     drives = list(drives)
     if not drives:
         return {}
     is_pledge = Contribution.kind == ContributionKind.PLEDGE
     received = Contribution.received_at.is_not(None)
-    rows = session.execute(
+    per_giver = (
         select(
             Contribution.drive_id,
-            func.coalesce(func.sum(case((is_pledge, Contribution.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((is_pledge & received, Contribution.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((is_pledge, 0), else_=Contribution.amount)), 0),
-            func.count(func.distinct(Contribution.user_id)),
-            func.count(),
+            Contribution.user_id,
+            func.sum(case((is_pledge, Contribution.amount), else_=0)).label("pledged"),
+            func.sum(case((is_pledge & received, Contribution.amount), else_=0)).label("received"),
+            func.sum(case((is_pledge, 0), else_=Contribution.amount)).label("points_value"),
+            func.count().label("contributions"),
         )
         .where(Contribution.drive_id.in_([drive.id for drive in drives]))
-        .group_by(Contribution.drive_id)
+        .group_by(Contribution.drive_id, Contribution.user_id)
+        .subquery()
+    )
+    gave = (per_giver.c.pledged + per_giver.c.points_value > 0) & per_giver.c.user_id.is_not(None)
+    rows = session.execute(
+        select(
+            per_giver.c.drive_id,
+            func.coalesce(func.sum(per_giver.c.pledged), 0),
+            func.coalesce(func.sum(per_giver.c.received), 0),
+            func.coalesce(func.sum(per_giver.c.points_value), 0),
+            func.count(case((gave, per_giver.c.user_id))),
+            func.coalesce(func.sum(per_giver.c.contributions), 0),
+        ).group_by(per_giver.c.drive_id)
     ).all()
     sums = {row[0]: row[1:] for row in rows}
     result = {}
@@ -132,8 +148,8 @@ def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTota
             points_value=int(points_value),
             match_percent=drive.match_percent,
             match_cap=drive.match_cap,
-            participants=participants,
-            contributions=count,
+            participants=int(participants),
+            contributions=int(count),
         )
     return result
 
@@ -221,12 +237,17 @@ def record_pledge(
     return contribution
 
 
+def convert_points(drive: Drive, points: int, points_per_dollar: int) -> int:
+    """What `points` are worth in the drive's unit at this rate, rounded down."""
+    if drive.goal_kind == GoalKind.MONEY:
+        return points * 100 // points_per_dollar if points_per_dollar > 0 else 0
+    return points // drive.points_per_item if drive.points_per_item else 0
+
+
 def points_value(session: Session, drive: Drive, points: int) -> int:
     """What `points` are worth in the drive's unit, rounded down (cents or whole items)."""
-    if drive.goal_kind == GoalKind.MONEY:
-        rate = int(read_settings(session, DEFAULTS)["charity.points_per_dollar"])
-        return points * 100 // rate if rate > 0 else 0
-    return points // drive.points_per_item if drive.points_per_item else 0
+    rate = int(read_settings(session, DEFAULTS)["charity.points_per_dollar"])
+    return convert_points(drive, points, rate)
 
 
 def record_points_donation(
@@ -269,6 +290,39 @@ def record_points_donation(
             created_at=now,
             received_at=now,
             idempotency_key=idempotency_key,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Contribution.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def reverse_points_donation(session: Session, *, idempotency_key: str, now: datetime) -> int | None:
+    """Take back a points donation with a negative row: the drive's sum drops by its amount.
+
+    The donation row stays (the record is append-only, like the points ledger); the
+    reversal is keyed `<key>:reversed`, so reversing twice takes it back once. Works
+    whatever the drive's status: the owner's points come back, so the gift cannot stand.
+    Returns the new row's id, or None when there was nothing (more) to reverse.
+    """
+    original = session.scalar(
+        select(Contribution).where(Contribution.idempotency_key == idempotency_key)
+    )
+    if original is None:
+        return None
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Contribution)
+        .values(
+            drive_id=original.drive_id,
+            user_id=original.user_id,
+            kind=ContributionKind.POINTS,
+            amount=-original.amount,
+            points=-(original.points or 0),
+            show_name=False,
+            created_at=now,
+            received_at=now,
+            idempotency_key=f"{idempotency_key}:reversed",
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Contribution.id)

@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.charity import bp, covers, services
+from portal.charity import bp, covers, links, services
 from portal.charity.forms import PledgeForm
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
@@ -55,6 +55,8 @@ def _drive_context(drive: Drive, form: PledgeForm, thanks: str | None = None) ->
         "honour_roll": services.honour_roll(db.session, drive, totals.participants),
         "messages": services.recent_messages(db.session, drive),
         "my_pledges": services.pledges_by(db.session, drive, owner) if owner else [],
+        "linked_events": links.events_of_drive(db.session, drive, current_user),
+        "now": clock.now(),
         "form": form,
         "thanks": thanks,
     }

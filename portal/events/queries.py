@@ -30,7 +30,9 @@ def _signed_in_owner_id(user) -> int | None:
     return user.id
 
 
-def upcoming_events(session: Session, user, now: datetime, kind: str | None) -> list[EventRow]:
+def upcoming_events(
+    session: Session, user, now: datetime, kind: str | None, limit: int = LIST_LIMIT
+) -> list[EventRow]:
     """Upcoming published events this person may see; events for their car first."""
     owner_id = _signed_in_owner_id(user)
     suits = suits_vehicle_condition(owner_id) if owner_id else false()
@@ -43,7 +45,7 @@ def upcoming_events(session: Session, user, now: datetime, kind: str | None) -> 
             Event.ends_at > now,
         )
         .order_by(for_my_car.desc(), Event.starts_at, Event.id)
-        .limit(LIST_LIMIT)
+        .limit(limit)
     )
     if owner_id:
         query = query.outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))
@@ -104,16 +106,24 @@ class MyEvent:
     position: int | None
 
 
-def my_events(session: Session, user: User, now: datetime) -> tuple[list[MyEvent], list[MyEvent]]:
-    """The owner's active RSVPs: (upcoming soonest first, past latest first), one query."""
+def my_events(
+    session: Session, user: User, now: datetime, include_cancelled: bool = False
+) -> tuple[list[MyEvent], list[MyEvent]]:
+    """The owner's RSVPs: (upcoming soonest first, past latest first), one query.
+
+    Cancelled RSVPs only when asked (the team's view of an owner).
+    """
     position = _position_subquery(user.id)
-    rows = session.execute(
+    query = (
         select(Rsvp, Event, position.c.position)
         .join(Event, Event.id == Rsvp.event_id)
         .outerjoin(position, position.c.rsvp_id == Rsvp.id)
-        .where(Rsvp.user_id == user.id, Rsvp.status != RsvpStatus.CANCELLED)
+        .where(Rsvp.user_id == user.id)
         .order_by(Event.starts_at, Event.id)
-    ).all()
+    )
+    if not include_cancelled:
+        query = query.where(Rsvp.status != RsvpStatus.CANCELLED)
+    rows = session.execute(query).all()
     upcoming = [MyEvent(*row) for row in rows if row[1].ends_at > now]
     past = [MyEvent(*row) for row in reversed(rows) if row[1].ends_at <= now]
     return upcoming, past

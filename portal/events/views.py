@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
+from portal.charity import links as drive_links
 from portal.errors import ServiceError
 from portal.events import bp, calendars, queries, rsvps
 from portal.events import sections as _sections  # noqa: F401 - registers home/profile sections
@@ -79,7 +80,8 @@ def _box_context(page: queries.EventPage, form: GuestsForm | None = None, note: 
 def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
     page = _event_page_or_404(event_id)
-    return render_template("events/show.html", **_box_context(page))
+    drives = drive_links.open_drives_of_event(db.session, event_id)
+    return render_template("events/show.html", **_box_context(page), drives=drives)
 
 
 def _after_action(event_id: int, note: str, form: GuestsForm | None = None, status: int = 200):

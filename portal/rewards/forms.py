@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -16,9 +17,11 @@ from portal.rewards.models import CATEGORY_LABELS
 
 
 class RedeemForm(FlaskForm):
-    """Redeem one reward; altruistic rewards ask for the cause."""
+    """Redeem one reward; altruistic rewards ask which open charity drive gets the points."""
 
-    cause = StringField("Which charity or cause?", validators=[Optional(), Length(max=200)])
+    drive = IntegerField("Which charity drive?", validators=[Optional()])
+    #: One per rendered card: submitting the same form twice redeems once.
+    token = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class RewardForm(FlaskForm):

@@ -104,6 +104,8 @@ class Redemption(db.Model):
     __table_args__ = (
         Index("ix_redemptions_user_id", "user_id"),
         Index("ix_redemptions_status", "status"),
+        Index("ix_redemptions_drive_id", "drive_id"),
+        Index("uq_redemptions_request_token", "request_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,8 +114,16 @@ class Redemption(db.Model):
     #: The cost when redeemed (the catalogue price may change later).
     points: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=RedemptionStatus.PENDING)
-    #: For altruistic rewards: the charity or cause the owner chose (free text for now).
+    #: For altruistic rewards: the name of the drive the owner gave to, kept for history
+    #: (earlier redemptions hold the free-text cause owners typed).
     cause: Mapped[str | None] = mapped_column(String(200))
+    #: For altruistic rewards: the charity drive the points were donated to.
+    drive_id: Mapped[int | None] = mapped_column(
+        ForeignKey("charity_drives.id", ondelete="SET NULL")
+    )
+    #: The redeem form's one-time token: a double-submitted form finds this redemption
+    #: instead of making a second one.
+    request_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

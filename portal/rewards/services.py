@@ -7,6 +7,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
+from portal.charity import services as charity
+from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
 from portal.rewards.ledger import award_points, points_balance
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
@@ -55,8 +57,17 @@ class RedeemCheck:
     reason: str | None = None
 
 
-def redeem_check(reward: Reward, *, balance: int, tier_level: int, tier_name: str) -> RedeemCheck:
-    """The reason the redeem button is unavailable, if there is one."""
+def redeem_check(
+    reward: Reward, *, balance: int, tier_level: int, tier_name: str, drive_open: bool = True
+) -> RedeemCheck:
+    """The reason the redeem button is unavailable, if there is one.
+
+    `drive_open`: some charity drive can take this reward's points now (altruistic rewards).
+    """
+    if reward.category == Category.ALTRUISTIC and not drive_open:
+        return RedeemCheck(
+            False, "No charity drive is taking gifts right now. Your points will keep."
+        )
     if reward.stock is not None and reward.stock <= 0:
         return RedeemCheck(False, "All taken for now.")
     if tier_level < reward.min_tier:
@@ -66,29 +77,52 @@ def redeem_check(reward: Reward, *, balance: int, tier_level: int, tier_name: st
     return RedeemCheck(True)
 
 
+def _chosen_drive(session: Session, drive_id: int | None) -> Drive:
+    """The open drive an owner chose for an altruistic reward."""
+    if drive_id is None:
+        raise ServiceError("Choose the charity drive your points should go to.", "drive")
+    drive = session.get(Drive, drive_id)
+    if drive is None or drive.status != DriveStatus.OPEN:
+        raise ServiceError(
+            "That drive isn't taking gifts any more. Please choose another one.", "drive"
+        )
+    return drive
+
+
 def redeem(
     session: Session,
     *,
     user: User,
     reward_id: int,
     now: datetime,
-    cause: str | None = None,
+    drive_id: int | None = None,
+    request_token: str | None = None,
 ) -> Redemption:
     """Spend points on a reward: one transaction, never negative stock or balance.
 
-    Order: lock the owner, check the balance, take one from stock with a conditional
-    UPDATE, then append the negative ledger line and the pending redemption. The caller
-    commits (or rolls back on ServiceError).
+    Order: lock the owner, return the redemption this form already made (a double
+    submit), check the balance, take one from stock with a conditional UPDATE, then
+    append the negative ledger line and the pending redemption. An altruistic reward
+    gives the points to the open drive the owner chose, in the same transaction. The
+    caller commits (or rolls back on ServiceError).
     """
     lock_owner(session, user.id)
+    if request_token:
+        # Under the owner's lock: a second submit of the same form waits for the first,
+        # then finds what it made.
+        earlier = session.scalar(
+            select(Redemption).where(
+                Redemption.user_id == user.id, Redemption.request_token == request_token
+            )
+        )
+        if earlier is not None:
+            return earlier
     reward = session.get(Reward, reward_id, populate_existing=True)
     if reward is None or not reward.is_available(now):
         raise ServiceError("This reward is no longer offered.")
     if user.tier_level < reward.min_tier:
         raise ServiceError("This reward opens at a higher tier.")
-    cause = (cause or "").strip() or None
-    if reward.category == Category.ALTRUISTIC and not cause:
-        raise ServiceError("Tell us which charity or cause should receive it.", "cause")
+    drive = _chosen_drive(session, drive_id) if reward.category == Category.ALTRUISTIC else None
     balance = points_balance(session, user.id)
     if balance < reward.points_cost:
         raise ServiceError(
@@ -101,7 +135,9 @@ def redeem(
         reward_id=reward.id,
         points=reward.points_cost,
         status=RedemptionStatus.PENDING,
-        cause=cause,
+        cause=drive.name if drive else None,
+        drive_id=drive.id if drive else None,
+        request_token=request_token or None,
         created_at=now,
     )
     session.add(redemption)
@@ -111,10 +147,19 @@ def redeem(
         user_id=user.id,
         points=-reward.points_cost,
         idempotency_key=f"redemption:{redemption.id}",
-        reason=f"Redeemed: {reward.name}",
+        reason=f"Redeemed: {reward.name}" + (f" for {drive.name}" if drive else ""),
         now=now,
         redemption_id=redemption.id,
     )
+    if drive is not None:
+        charity.record_points_donation(
+            session,
+            drive=drive,
+            user=user,
+            points=reward.points_cost,
+            idempotency_key=f"redemption:{redemption.id}",
+            now=now,
+        )
     return redemption
 
 
@@ -158,7 +203,11 @@ def fulfil(
 def decline(
     session: Session, *, redemption: Redemption, actor: User, note: str | None, now: datetime
 ) -> None:
-    """Decline a pending redemption: the points come back by a reversing line, stock returns."""
+    """Decline a pending redemption: the points come back by a reversing line, stock returns.
+
+    Points given to a drive are taken back from it by a reversing contribution, so the
+    drive's total drops back by what they were worth.
+    """
     decided = _decide(
         session,
         redemption.id,
@@ -182,6 +231,10 @@ def decline(
         now=now,
         redemption_id=redemption.id,
     )
+    if redemption.drive_id is not None:
+        charity.reverse_points_donation(
+            session, idempotency_key=f"redemption:{redemption.id}", now=now
+        )
     session.refresh(redemption)
 
 

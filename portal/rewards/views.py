@@ -1,19 +1,41 @@
 """Owner rewards pages (balance, tier, catalogue, redemptions) and the ambassadors' wall."""
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal import clock
-from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.charity import services as charity
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.referrals.tiers import load_tiers, purchases_referred, tier_progress
 from portal.rewards import bp, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.ledger import points_balance, points_history
-from portal.rewards.models import CATEGORY_LABELS
-from portal.sections import home_sections
+from portal.rewards.models import CATEGORY_LABELS, Category
+from portal.rewards.wall import ambassador_wall
+from portal.sections import community_sections, home_sections
+from portal.templating import dealership
+
+#: The community page shows this many names from the ambassadors' wall.
+COMMUNITY_WALL = 12
+
+
+def _gift_options(rewards) -> dict[int, list[tuple]]:
+    """For each altruistic reward: the drives taking gifts now, with what the points give."""
+    altruistic = [reward for reward in rewards if reward.category == Category.ALTRUISTIC]
+    if not altruistic:
+        return {}
+    today = clock.local_today(dealership()["timezone"])
+    drives = [d for d in charity.open_drives(db.session) if charity.accepts_pledges(d, today)]
+    rate = int(charity.read_charity_settings(db.session)["charity.points_per_dollar"])
+    options = {}
+    for reward in altruistic:
+        gifts = [(d, charity.convert_points(d, reward.points_cost, rate)) for d in drives]
+        options[reward.id] = [(drive, drive.format_amount(gift)) for drive, gift in gifts if gift]
+    return options
 
 
 def _rewards_context(message: dict | None = None) -> dict:
@@ -25,6 +47,7 @@ def _rewards_context(message: dict | None = None) -> dict:
         tiers, current_user.tier_level, purchases_referred(db.session, current_user.id)
     )
     rewards = services.catalogue(db.session, now)
+    gift_options = _gift_options(rewards)
     cards = [
         (
             reward,
@@ -33,6 +56,7 @@ def _rewards_context(message: dict | None = None) -> dict:
                 balance=balance,
                 tier_level=current_user.tier_level,
                 tier_name=tiers.name(reward.min_tier),
+                drive_open=bool(gift_options.get(reward.id)),
             ),
         )
         for reward in rewards
@@ -42,6 +66,9 @@ def _rewards_context(message: dict | None = None) -> dict:
         "progress": progress,
         "tiers": tiers,
         "cards": cards,
+        "gift_options": gift_options,
+        # A fresh token per card: a form submitted twice (a double click) redeems once.
+        "tokens": {reward.id: secrets.token_urlsafe(24) for reward in rewards},
         "category_labels": CATEGORY_LABELS,
         "redemptions": services.owner_redemptions(db.session, current_user.id),
         "history": points_history(db.session, current_user.id),
@@ -73,7 +100,8 @@ def redeem(reward_id: int):
                 user=current_user,
                 reward_id=reward_id,
                 now=clock.now(),
-                cause=form.cause.data,
+                drive_id=form.drive.data,
+                request_token=form.token.data,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -81,13 +109,21 @@ def redeem(reward_id: int):
             status = 422
         else:
             db.session.commit()
-            name = redemption.reward.name
-            text = f"{name} is yours. The team will be in touch to arrange it."
-            message = {"reward_id": reward_id, "success": text}
+            message = {"reward_id": reward_id, "success": _redeemed_text(redemption)}
     if request.htmx and not request.htmx.boosted:
         return render_template("rewards/_redeem_response.html", **_rewards_context(message)), status
     flash(message.get("success") or message["error"], "success" if status == 200 else "error")
     return redirect(url_for("rewards.index"), code=303)
+
+
+def _redeemed_text(redemption) -> str:
+    """What the owner reads after redeeming."""
+    if redemption.drive_id is not None:
+        return (
+            f"Thank you, {current_user.first_name}: your {redemption.points:,} points are now "
+            f"part of {redemption.cause}."
+        )
+    return f"{redemption.reward.name} is yours. The team will be in touch to arrange it."
 
 
 @bp.route("/rewards/redemptions/<int:redemption_id>")
@@ -103,33 +139,16 @@ def redemption_detail(redemption_id: int):
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
-    tiers = load_tiers(db.session)
-    people = db.session.execute(
-        select(User.name, User.display_name, User.tier_level)
-        .where(
-            User.consent_recognition.is_(True),
-            User.tier_level >= 1,
-            User.deactivated_at.is_(None),
-        )
-        .order_by(User.tier_level.desc(), User.name)
-    ).all()
-    wall = [
-        {
-            "name": _public_name(name, display_name),
-            "tier": tiers.name(level),
-            "level": level,
-        }
-        for name, display_name, level in people
-    ]
+    wall = ambassador_wall(db.session, load_tiers(db.session))
     return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
 
 
-def _public_name(name: str, display_name: str | None) -> str:
-    """First name and last initial: 'Priya P.'."""
-    parts = name.split()
-    first = display_name or (parts[0] if parts else name)
-    initial = f" {parts[-1][0]}." if len(parts) > 1 else ""
-    return first + initial
+@community_sections.register(30, "rewards/_community_wall.html")
+def community_wall(user) -> dict:
+    """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
+    tiers = load_tiers(db.session)
+    wall = ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
+    return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
 
 
 @home_sections.register(50, "rewards/_home.html")

@@ -114,3 +114,9 @@ def make_vehicle(app):
         return vehicle
 
     return factory
+
+
+# Other domains' factories, for the sections they add to an owner's page.
+from tests.events.conftest import make_event, rsvp_as  # noqa: E402, F401
+from tests.referrals.conftest import make_referral  # noqa: E402, F401
+from tests.rewards.conftest import give_points, make_reward  # noqa: E402, F401

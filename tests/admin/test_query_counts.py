@@ -71,3 +71,44 @@ def test_staff_list_statement_count_does_not_grow_with_rows(
         make_user(role=Role.COORDINATOR)
     many = _statements(client, count_queries, "/admin/staff")
     assert few == many
+
+
+def test_owner_page_statement_count_does_not_grow_with_rsvps_referrals_or_points(
+    client,
+    as_coordinator,
+    make_owner,
+    make_vehicle,
+    make_event,
+    rsvp_as,
+    make_referral,
+    give_points,
+    make_reward,
+    count_queries,
+):
+    from portal import clock
+    from portal.referrals.models import Stage
+    from portal.rewards import services as rewards_services
+
+    owner = make_owner(tier_level=2)
+    make_vehicle(owner)
+    reward = make_reward(points_cost=10)
+
+    def add(how_many: int) -> None:
+        for number in range(how_many):
+            event = make_event(capacity=1 if number % 2 else 10)
+            if number % 2:
+                rsvp_as(make_owner(), event)  # the owner joins the waitlist
+            rsvp_as(owner, event)
+            make_referral(owner, stage=Stage.TEST_DRIVE if number % 2 else Stage.INVITED)
+            give_points(owner, 100)
+            rewards_services.redeem(db.session, user=owner, reward_id=reward.id, now=clock.now())
+            db.session.commit()
+
+    url = f"/admin/owners/{owner.id}"
+    add(1)
+    one = _statements(client, count_queries, url)
+    add(14)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("Waitlist #1") == 7
+    many = _statements(client, count_queries, url)
+    assert one == many

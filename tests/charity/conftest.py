@@ -9,6 +9,7 @@ from portal import clock
 from portal.charity import services
 from portal.charity.models import Drive, DriveStatus, GoalKind
 from portal.extensions import db
+from tests.events.conftest import make_event  # noqa: F401 - the events domain's factory
 
 
 def today():
@@ -92,3 +93,17 @@ def assert_no_live_user_markup(html: str) -> None:
         assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
         assert not (attrs.get("href") or "").lower().startswith("javascript:"), (tag, attrs)
         assert tag not in ("img", "iframe", "div") or "onerror" not in attrs
+
+
+@pytest.fixture
+def link_events(app):
+    """Link events to a drive: `link_events(drive, event, ...)`."""
+    from portal.charity.links import linked_event_ids, set_linked_events
+
+    def link(drive, *events):
+        set_linked_events(
+            db.session, drive, linked_event_ids(db.session, drive) + [e.id for e in events]
+        )
+        db.session.commit()
+
+    return link

@@ -133,11 +133,11 @@ def test_community_page_shows_open_drives_and_section_hooks(client, make_drive):
     page = client.get("/community").get_data(as_text=True)
     assert "Coats for Kids" in page
     assert "Finished drive" not in page
-    assert [entry.order for entry in community_sections.entries] == [20]
+    assert [entry.order for entry in community_sections.entries] == [10, 20, 30]
 
 
 def test_community_page_runs_the_same_queries_for_2_and_30_items(
-    client, login, make_owner, make_drive, pledge, announce, count_queries
+    client, login, make_owner, make_drive, pledge, announce, count_queries, make_event
 ):
     owner = make_owner()
     _vehicle(owner, "Mazda", "CX-5", n=3)
@@ -146,6 +146,8 @@ def test_community_page_runs_the_same_queries_for_2_and_30_items(
     for n in range(2):
         announce(f"Note {n}", Audience.MAKE if n % 2 else Audience.EVERYONE, make="Mazda")
         pledge(drives[n], giver, 10_00)
+        make_event(title=f"Event {n}", target_make="Mazda" if n % 2 else None)
+        make_owner(name=f"Ambassador {n}", tier_level=2, consent_recognition=True)
     for drive in drives[2:]:
         drive.status = "draft"
     db.session.commit()
@@ -154,6 +156,8 @@ def test_community_page_runs_the_same_queries_for_2_and_30_items(
         assert client.get("/community").status_code == 200
     for n in range(2, 30):
         announce(f"Note {n}", Audience.MAKE if n % 2 else Audience.OWNERS, make="Mazda")
+        make_event(title=f"Event {n}", target_make="Mazda" if n % 2 else None)
+        make_owner(name=f"Ambassador {n}", tier_level=1 + n % 3, consent_recognition=True)
     for drive in drives:
         drive.status = "open"
         pledge(drive, giver, 10_00)
@@ -161,6 +165,8 @@ def test_community_page_runs_the_same_queries_for_2_and_30_items(
         page = client.get("/community").get_data(as_text=True)
     assert page.count('class="card drive-card"') == 30
     assert page.count('class="prose"') == 20  # the page shows the latest 20
+    assert page.count("community-event-") == 2 * 4  # the next 4 events (id and aria label)
+    assert page.count('class="ambassador-name"') == 12
     assert len(few) == len(many), (few, many)
 
 

@@ -133,7 +133,7 @@ def test_pledge_message_with_script_or_htmx_attributes_does_nothing(
 
 
 def test_drive_page_runs_the_same_queries_for_2_and_30_contributions(
-    client, login, make_drive, make_owner, pledge, count_queries
+    client, login, make_drive, make_owner, pledge, count_queries, make_event, link_events
 ):
     drive = make_drive()
     viewer = make_owner()
@@ -141,14 +141,17 @@ def test_drive_page_runs_the_same_queries_for_2_and_30_contributions(
     for index, owner in enumerate(owners[:2]):
         pledge(drive, owner, 10_00, show_name=index % 2 == 0, message=f"note {index}")
     pledge(drive, viewer, 5_00)
+    link_events(drive, make_event(title="Linked event 0"))
     login(viewer)
     with count_queries() as few:
         assert client.get(f"/drives/{drive.id}").status_code == 200
     for index, owner in enumerate(owners[2:], start=2):
         pledge(drive, owner, 10_00, show_name=index % 2 == 0, message=f"note {index}")
+    link_events(drive, *(make_event(title=f"Linked event {n}") for n in range(1, 12)))
     with count_queries() as many:
         page = client.get(f"/drives/{drive.id}").get_data(as_text=True)
     assert "$305" in page
+    assert page.count("Linked event ") == 12
     assert len(few) == len(many), (few, many)
 
 

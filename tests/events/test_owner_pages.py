@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal import clock
+from portal.charity.models import Drive, DriveEvent, DriveStatus
 from portal.events.models import Audience, EventKind, Rsvp, RsvpStatus
 from portal.extensions import db
 
@@ -169,6 +170,14 @@ def test_list_event_page_and_my_events_run_the_same_queries_for_2_or_30_events(
             for other in others:
                 rsvp_as(other, event)
             rsvp_as(owner, event)  # waitlisted: the pages show a queue place
+            # Each new event is part of an open drive, and so is every earlier drive's:
+            # the event page shown last says "Part of" 1 drive, then 30.
+            drives.append(_open_drive(f"Drive {len(drives)}"))
+            for drive in drives:
+                db.session.add(DriveEvent(drive_id=drive.id, event_id=event.id))
+            db.session.commit()
+
+    drives = []
 
     def measure():
         db.session.commit()
@@ -188,3 +197,19 @@ def test_list_event_page_and_my_events_run_the_same_queries_for_2_or_30_events(
     with_two = measure()
     add_events(28)
     assert measure() == with_two
+    last = db.session.scalar(select(Rsvp.event_id).order_by(Rsvp.id.desc()).limit(1))
+    assert client.get(f"/events/{last}").get_data(as_text=True).count("Part of <a") == 30
+
+
+def _open_drive(name: str) -> Drive:
+    drive = Drive(
+        name=name,
+        beneficiary_name="Harbour Family Shelter",
+        goal_amount=1_000_00,
+        starts_on=clock.now().date(),
+        ends_on=clock.now().date() + timedelta(days=30),
+        status=DriveStatus.OPEN,
+    )
+    db.session.add(drive)
+    db.session.flush()
+    return drive

@@ -6,6 +6,7 @@ from portal import clock
 from portal.extensions import db
 from portal.rewards.ledger import award_points
 from portal.rewards.models import Category, Reward
+from tests.charity.conftest import make_drive, pledge  # noqa: F401 - charity's factories
 
 
 @pytest.fixture

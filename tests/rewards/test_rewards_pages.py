@@ -50,7 +50,7 @@ def test_a_refused_htmx_redeem_answers_422_with_the_reason_on_the_card(
     login(owner)
     response = client.post(f"/rewards/{reward.id}/redeem", headers={"HX-Request": "true"})
     assert response.status_code == 422
-    assert "which charity or cause" in response.get_data(as_text=True)
+    assert "Choose the charity drive your points should go to." in response.get_data(as_text=True)
 
 
 def test_redeem_without_javascript_posts_and_redirects(
