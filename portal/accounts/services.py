@@ -113,9 +113,7 @@ def claim_account(session: Session, user: User, new_password: str, hash_method: 
         user.email_verified_at = now
 
 
-def authenticate(
-    session: Session, email: str, password: str, hash_method: str, now: datetime
-) -> User | None:
+def authenticate(session: Session, email: str, password: str, hash_method: str) -> User | None:
     """The active user these credentials belong to, rehashing a weaker stored hash."""
     user = find_user_by_email(session, email)
     if user is None:
@@ -128,7 +126,6 @@ def authenticate(
         return None
     if not user.password_hash.startswith(hash_method + "$"):
         user.password_hash = hash_password(password, hash_method)
-    user.last_login_at = now
     return user
 
 
@@ -154,6 +151,7 @@ def start_login_session(
     )
     session.flush()
     user.current_login_session_token = token
+    user.last_login_at = now
     return token
 
 

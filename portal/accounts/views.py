@@ -135,7 +135,6 @@ def login():
             form.email.data,
             form.password.data,
             current_app.config["PASSWORD_HASH_METHOD"],
-            clock.now(),
         )
         if user is None:
             form.password.errors.append(

@@ -28,6 +28,7 @@ def test_registration_creates_owner_signs_in_and_sends_verification(client, outb
     assert user.role == "owner"
     assert user.password_hash.startswith("scrypt:")
     assert user.email_verified_at is None
+    assert user.last_login_at is not None  # signing up signs them in
     home = client.get("/")
     assert "Hello, Priya" in home.get_data(as_text=True)
     [message] = outbox()
