@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, snapshot
 from portal.community import services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
@@ -14,6 +15,9 @@ from portal.errors import ServiceError
 from portal.extensions import db
 
 admin_nav(65, "Announcements", "admin.announcements")
+
+#: What an announcement's audit entries record.
+ANNOUNCEMENT_FIELDS = ("title", "body", "body_format", "pinned", "audience", "make", "model")
 
 
 def _announcement_or_404(announcement_id: int) -> Announcement:
@@ -40,6 +44,7 @@ def announcements():
 def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announcement | None:
     if not form.validate_on_submit():
         return None
+    before = snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
     try:
         saved = services.save_announcement(
             db.session, announcement, form.values(), author=current_user, now=clock.now()
@@ -48,6 +53,14 @@ def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announce
         db.session.rollback()
         getattr(form, error.field or "title").errors.append(error.message)
         return None
+    audit(
+        "announcement.update" if before else "announcement.post",
+        "announcement",
+        saved.id,
+        f"{'Changed' if before else 'Posted'} the announcement “{saved.title}”",
+        before=before,
+        after=snapshot(saved, ANNOUNCEMENT_FIELDS),
+    )
     db.session.commit()
     return saved
 
@@ -82,6 +95,14 @@ def announcement_delete(announcement_id: int):
     """Take an announcement down."""
     announcement = _announcement_or_404(announcement_id)
     if EmptyForm().validate_on_submit():
+        audit(
+            "announcement.delete",
+            "announcement",
+            announcement.id,
+            f"Took down the announcement “{announcement.title}”",
+            before=snapshot(announcement, ANNOUNCEMENT_FIELDS),
+            after=None,
+        )
         db.session.delete(announcement)
         db.session.commit()
         flash(f"“{announcement.title}” was taken down.", "success")

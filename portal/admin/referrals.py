@@ -9,6 +9,7 @@ from portal import clock
 from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.admin import admin_nav, admin_required, bp
+from portal.admin.auditing import audit, audit_settings, snapshot
 from portal.dealership.services import dealership_profile, read_settings, write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -90,6 +91,7 @@ def referral_stage(referral_id: int):
     form = StageForm()
     if not form.validate_on_submit():
         return _detail(referral, stage_form=form, status=422)
+    before = snapshot(referral, ("stage", "note"))
     try:
         outcome = services.move_stage(
             db.session, referral=referral, stage=Stage(form.stage.data), now=clock.now()
@@ -99,6 +101,15 @@ def referral_stage(referral_id: int):
         form.stage.errors.append(error.message)
         return _detail(_get_referral(referral_id), stage_form=form, status=422)
     referral.note = (form.note.data or "").strip() or None
+    audit(
+        "referral.stage",
+        "referral",
+        referral.id,
+        f"Moved {referral.name} to “{referral.stage_label}”"
+        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
+        before=before,
+        after=snapshot(referral, ("stage", "note")),
+    )
     db.session.commit()
     message = f"{referral.name} is now at “{referral.stage_label}”."
     if outcome.points:
@@ -114,6 +125,7 @@ def referral_purchase(referral_id: int):
     form = PurchaseForm()
     if not form.validate_on_submit():
         return _detail(referral, purchase_form=form, status=422)
+    before = snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id"))
     try:
         outcome = services.record_purchase(
             db.session,
@@ -142,6 +154,15 @@ def referral_purchase(referral_id: int):
                 now=clock.now(),
             )
         )
+    audit(
+        "referral.purchase",
+        "referral",
+        referral.id,
+        f"Recorded {referral.name}'s purchase of a {outcome.vehicle.label}"
+        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
+        before=before,
+        after=snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id")),
+    )
     db.session.commit()
     dispatch([notification_id for notification_id in notification_ids if notification_id])
     message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
@@ -199,7 +220,11 @@ def referral_settings():
                 getattr(form, f"tier_{n}_name").data.strip() for n in range(4)
             ]
             new_values["referrals.tier_thresholds"] = thresholds
-            write_settings(db.session, new_values)
+            audit_settings(
+                "referrals",
+                write_settings(db.session, new_values),
+                services.POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS,
+            )
             db.session.commit()
             flash("Referral settings saved.", "success")
             return redirect(url_for("admin.referral_settings"), code=303)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.admin import admin_nav, admin_required, bp
+from portal.admin.auditing import audit, audit_settings, snapshot
 from portal.dealership.services import write_settings
 from portal.extensions import db
 from portal.notifications import services as notification_services
@@ -43,6 +44,7 @@ def reminder_settings():
     if form.validate_on_submit():
         values = {f"reminders.{name}": form[name].data for name in _setting_names()}
         changes = write_settings(db.session, values)
+        audit_settings("reminders", changes, DEFAULTS)
         db.session.commit()
         flash(
             f"Saved {len(changes)} change{'s' if len(changes) != 1 else ''} to the reminder rules."
@@ -79,6 +81,8 @@ def _campaign_form_page(model, form_class, template: str, campaign_id: int | Non
         abort(404)
     form = form_class(obj=campaign)
     preview = None
+    fields = [name for name in form.data if name != "id" and hasattr(model, name)]
+    before = snapshot(campaign, fields) if campaign else None
     if form.validate_on_submit():
         draft = campaign or model()
         form.populate_obj(draft)
@@ -91,6 +95,15 @@ def _campaign_form_page(model, form_class, template: str, campaign_id: int | Non
             db.session.rollback()  # a preview changes nothing
         else:
             db.session.add(draft)
+            db.session.flush()
+            audit(
+                f"{draft.__tablename__.removesuffix('s')}.{'update' if before else 'create'}",
+                draft.__tablename__.removesuffix("s"),
+                draft.id,
+                f"{'Changed' if before else 'Created'} the campaign “{_title(draft)}”",
+                before=before,
+                after=snapshot(draft, fields),
+            )
             db.session.commit()
             flash(f"Saved “{_title(draft)}”: it covers {_preview_count(draft)} cars.", "success")
             return redirect(url_for("admin.reminder_campaigns"), code=303)
@@ -180,6 +193,14 @@ def retry_notification(notification_id: int):
         db.session.rollback()
         flash("That message is not waiting for a retry any more.", "info")
     else:
+        audit(
+            "notification.retry",
+            "notification",
+            notification_id,
+            "Sent a failed message again",
+            before={"status": DeliveryStatus.FAILED.value},
+            after={"status": DeliveryStatus.PENDING.value},
+        )
         db.session.commit()
         report = dispatch([notification_id])
         if report.sent:
@@ -219,6 +240,15 @@ def handle_visit_request(request_id: int):
         .where(ServiceVisitRequest.id == request_id, ServiceVisitRequest.status == VisitStatus.OPEN)
         .values(status=VisitStatus.HANDLED, handled_at=clock.now(), handled_by_id=current_user.id)
     ).rowcount
+    if changed:
+        audit(
+            "visit_request.handle",
+            "visit_request",
+            request_id,
+            "Marked a service visit request handled",
+            before={"status": VisitStatus.OPEN.value},
+            after={"status": VisitStatus.HANDLED.value},
+        )
     db.session.commit()
     flash("Marked handled." if changed else "Someone had already handled it.", "success")
     return redirect(url_for("admin.visit_requests"), code=303)

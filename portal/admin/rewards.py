@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, snapshot
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
@@ -24,6 +25,21 @@ from portal.templating import dealership
 
 admin_nav(50, "Rewards catalogue", "admin.rewards")
 admin_nav(55, "Redemptions", "admin.redemptions")
+
+#: What a reward's audit entries record.
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "points_cost",
+    "min_tier",
+    "stock",
+    "available_from",
+    "available_until",
+    "is_active",
+)
+#: What a redemption's audit entries record.
+DECISION_FIELDS = ("status", "fulfilled_on", "staff_note")
 
 
 def _zone() -> ZoneInfo:
@@ -88,11 +104,21 @@ def reward_form(reward_id: int | None = None):
         if starts and ends and ends <= starts:
             form.available_until.errors.append("The last day comes after the first.")
         else:
+            before = snapshot(reward, REWARD_FIELDS) if reward else None
             reward = reward or Reward()
             form.populate_obj(reward)
             reward.available_from, reward.available_until = starts, ends
             reward.description = reward.description or ""
             db.session.add(reward)
+            db.session.flush()
+            audit(
+                "reward.update" if before else "reward.create",
+                "reward",
+                reward.id,
+                f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
+                before=before,
+                after=snapshot(reward, REWARD_FIELDS),
+            )
             db.session.commit()
             flash(f"“{reward.name}” saved.", "success")
             return redirect(url_for("admin.rewards"), code=303)
@@ -171,6 +197,7 @@ def redemption_fulfil(redemption_id: int):
     form = FulfilForm()
     if not form.validate_on_submit():
         return _redemption_page(redemption, fulfil_form=form, status=422)
+    before = snapshot(redemption, DECISION_FIELDS)
     try:
         services.fulfil(
             db.session,
@@ -194,6 +221,14 @@ def redemption_fulfil(redemption_id: int):
             f"the club.{note}"
         ),
     )
+    audit(
+        "redemption.fulfil",
+        "redemption",
+        redemption.id,
+        f"Gave {redemption.user.name} their {redemption.reward.name}",
+        before=before,
+        after=snapshot(redemption, DECISION_FIELDS),
+    )
     db.session.commit()
     dispatch(ids)
     flash(f"Marked as given to {redemption.user.name}.", "success")
@@ -207,6 +242,7 @@ def redemption_decline(redemption_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         return _redemption_page(redemption, decline_form=form, status=422)
+    before = snapshot(redemption, DECISION_FIELDS)
     try:
         services.decline(
             db.session,
@@ -228,6 +264,15 @@ def redemption_decline(redemption_id: int):
             f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
             f"your {redemption.points:,} points are back in your balance.{note}"
         ),
+    )
+    audit(
+        "redemption.decline",
+        "redemption",
+        redemption.id,
+        f"Declined {redemption.user.name}'s {redemption.reward.name}; "
+        f"{redemption.points:,} points returned",
+        before=before,
+        after=snapshot(redemption, DECISION_FIELDS),
     )
     db.session.commit()
     dispatch(ids)
