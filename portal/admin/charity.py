@@ -10,6 +10,7 @@ from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.admin import admin_nav, bp
 from portal.admin.auditing import audit, audit_settings, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.charity import closing, covers, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
@@ -22,6 +23,8 @@ from portal.templating import dealership
 admin_nav(60, "Charity drives", "admin.charity_drives")
 
 CONTRIBUTIONS_PER_PAGE = 50
+DRIVE_SORTS = {"status": Drive.status, "name": func.lower(Drive.name), "ends": Drive.ends_on}
+CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.amount}
 #: What a drive's audit entries record.
 DRIVE_FIELDS = (
     *("name", "beneficiary_name", "beneficiary_description", "beneficiary_url", "story"),
@@ -44,16 +47,21 @@ def _today():
 @bp.route("/charity")
 def charity_drives():
     """Every drive with its progress, and the points conversion rate."""
-    drives = list(
-        db.session.scalars(select(Drive).order_by(Drive.status.desc(), Drive.ends_on.desc()))
+    sort, descending = sort_params(tuple(DRIVE_SORTS), "status", True)
+    order = ordering(DRIVE_SORTS, sort, descending, Drive.ends_on.desc(), Drive.id.desc())
+    page = db.paginate(
+        select(Drive).order_by(*order), page=page_number(), per_page=per_page(), error_out=False
     )
     settings_form = CharitySettingsForm(
         points_per_dollar=services.read_charity_settings(db.session)["charity.points_per_dollar"]
     )
     return render_template(
         "admin/charity/index.html",
-        drives=drives,
-        totals=services.totals_for(db.session, drives),
+        page=page,
+        totals=services.totals_for(db.session, page.items),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(),
         settings_form=settings_form,
         today=_today(),
     )
@@ -144,13 +152,14 @@ def charity_edit(drive_id: int):
 def charity_drive(drive_id: int):
     """A drive's totals, its contributions (newest first) and its actions."""
     drive = _drive_or_404(drive_id)
+    sort, descending = sort_params(tuple(CONTRIBUTION_SORTS), "date", True)
     page = db.paginate(
         select(Contribution)
         .where(Contribution.drive_id == drive.id)
         .options(selectinload(Contribution.user))
-        .order_by(Contribution.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=CONTRIBUTIONS_PER_PAGE,
+        .order_by(*ordering(CONTRIBUTION_SORTS, sort, descending, Contribution.id.desc())),
+        page=page_number(),
+        per_page=per_page(CONTRIBUTIONS_PER_PAGE),
         error_out=False,
     )
     return render_template(
@@ -161,6 +170,9 @@ def charity_drive(drive_id: int):
         action_form=EmptyForm(),
         record_form=RecordPledgeForm(recognition="anonymous"),
         today=_today(),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(drive_id=drive.id),
     )
 
 

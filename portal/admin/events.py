@@ -7,6 +7,7 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.admin import admin_nav, bp
 from portal.admin.auditing import audit, snapshot
+from portal.admin.listing import list_args, page_number, per_page, sort_params
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.events import queries, rsvps, services
@@ -42,9 +43,22 @@ def _owner_event_url(event_id: int) -> str:
 def events_index():
     """Upcoming (or past) events with seats, waitlist and check-ins at a glance."""
     past = request.args.get("past") == "1"
-    events = queries.events_for_coordinators(db.session, clock.now(), past)
-    counts = services.seat_counts(db.session, [event.id for event in events])
-    return render_template("admin/events/index.html", events=events, counts=counts, past=past)
+    sort, descending = sort_params(tuple(queries.COORDINATOR_SORTS), "date", past)
+    page = db.paginate(
+        queries.events_for_coordinators(clock.now(), past, sort, descending),
+        page=page_number(),
+        per_page=per_page(),
+        error_out=False,
+    )
+    return render_template(
+        "admin/events/index.html",
+        page=page,
+        counts=services.seat_counts(db.session, [event.id for event in page.items]),
+        past=past,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(past=1 if past else None),
+    )
 
 
 def _details(form: EventForm) -> services.EventDetails:

@@ -10,6 +10,7 @@ from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.admin import admin_nav, admin_required, bp
 from portal.admin.auditing import audit, audit_settings, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.dealership.services import dealership_profile, read_settings, write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -23,6 +24,14 @@ from portal.rewards.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
 admin_nav(40, "Referrals", "admin.referrals")
 admin_nav(45, "Referral settings", "admin.referral_settings", admin_only=True)
 
+#: Columns the pipeline sorts by: last move, friend's name, stage, date referred.
+REFERRAL_SORTS = {
+    "date": Referral.stage_changed_at,
+    "name": func.lower(Referral.name),
+    "stage": Referral.stage,
+    "referred": Referral.created_at,
+}
+
 
 @bp.route("/referrals")
 def referrals():
@@ -33,10 +42,11 @@ def referrals():
         query = query.where(Referral.stage == stage)
     else:
         stage = None
+    sort, descending = sort_params(tuple(REFERRAL_SORTS), "date", True)
     page = db.paginate(
-        query.order_by(Referral.stage_changed_at.desc(), Referral.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
+        query.order_by(*ordering(REFERRAL_SORTS, sort, descending, Referral.id.desc())),
+        page=page_number(),
+        per_page=per_page(50),
         error_out=False,
     )
     counts = dict(
@@ -50,6 +60,9 @@ def referrals():
         stage_labels=STAGE_LABELS,
         tiers=load_tiers(db.session),
         ambassador_level=AMBASSADOR_LEVEL,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(stage=stage),
     )
 
 

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
 from portal import clock
-from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.accounts.models import AMBASSADOR_LEVEL, User
 from portal.admin import admin_nav, bp
 from portal.admin.auditing import audit, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
@@ -38,6 +39,13 @@ REWARD_FIELDS = (
     "available_until",
     "is_active",
 )
+#: Columns the redemptions list sorts by (oldest request first by default).
+REDEMPTION_SORTS = {
+    "date": Redemption.created_at,
+    "owner": func.lower(User.name),
+    "reward": func.lower(Reward.name),
+    "points": Redemption.points,
+}
 #: What a redemption's audit entries record.
 DECISION_FIELDS = ("status", "fulfilled_on", "staff_note")
 
@@ -131,15 +139,18 @@ def reward_form(reward_id: int | None = None):
 def redemptions():
     """Redemptions to fulfil (pending first), with the owner's tier and priority flag."""
     status = request.args.get("status", RedemptionStatus.PENDING.value)
-    query = select(Redemption).options(joinedload(Redemption.user), joinedload(Redemption.reward))
-    if status in {s.value for s in RedemptionStatus}:
-        query = query.where(Redemption.status == status)
-    page = db.paginate(
-        query.order_by(Redemption.created_at, Redemption.id),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
-        error_out=False,
+    if status not in {s.value for s in RedemptionStatus}:
+        status = RedemptionStatus.PENDING.value
+    sort, descending = sort_params(tuple(REDEMPTION_SORTS), "date")
+    query = (
+        select(Redemption)
+        .join(Redemption.user)
+        .join(Redemption.reward)
+        .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
+        .where(Redemption.status == status)
+        .order_by(*ordering(REDEMPTION_SORTS, sort, descending, Redemption.id))
     )
+    page = db.paginate(query, page=page_number(), per_page=per_page(50), error_out=False)
     return render_template(
         "admin/rewards/redemptions.html",
         page=page,
@@ -147,6 +158,9 @@ def redemptions():
         statuses=list(RedemptionStatus),
         tiers=load_tiers(db.session),
         ambassador_level=AMBASSADOR_LEVEL,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(status=status),
     )
 
 
