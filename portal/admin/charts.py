@@ -20,7 +20,7 @@ BAR_HEIGHT = 10
 DETAIL_BASELINE = 50
 ROW_GAP = 14
 #: Labels longer than this are shortened in the chart (the table shows them in full).
-LABEL_CHARS = 30
+LABEL_CHARS = 23
 
 
 @dataclass(frozen=True)

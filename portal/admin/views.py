@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 
 from portal import clock
-from portal.admin import NAVIGATION, bp, dashboard
+from portal.admin import bp, dashboard
 from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
 from portal.admin.listing import wants_fragment
 from portal.extensions import db
@@ -62,11 +62,16 @@ def _drives_chart(drives: list[dashboard.DriveProgress]) -> BarChart:
                     Segment(share(totals.committed, totals.goal), OK_SOFT),
                     Segment(share(totals.received, totals.goal), OK),
                 ],
-                detail=f"{drive.format_amount(totals.committed)} of "
-                f"{drive.format_amount(totals.goal)} · {plural(totals.participants, 'owner')}",
+                detail=f"{_progress(drive, totals)} · {plural(totals.participants, 'owner')}",
             )
         )
     return BarChart(rows)
+
+
+def _progress(drive, totals) -> str:
+    """'$2,200 of $5,000', '52 of 300 toys'."""
+    committed = drive.format_amount(totals.committed) if drive.is_money else f"{totals.committed:,}"
+    return f"{committed} of {drive.format_amount(totals.goal)}"
 
 
 def _reminders_chart(week: dashboard.WeekOfReminders) -> BarChart:
@@ -105,7 +110,6 @@ def index():
         waiting=dashboard.waiting_work(db.session),
         today=now.astimezone(tz).date(),
         greeting=greeting,
-        navigation=NAVIGATION,
     )
 
 
