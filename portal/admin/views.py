@@ -117,6 +117,8 @@ def index():
 def dashboard_reminders():
     """Reminders falling due this week, by kind: loaded after the dashboard, it takes a while."""
     week = dashboard.reminders_this_week(db.session, today_at_dealership(db.session))
-    template = "_reminders.html" if wants_fragment() else "reminders.html"
-    html = render_template(f"admin/dashboard/{template}", week=week, chart=_reminders_chart(week))
+    context = {"week": week, "chart": _reminders_chart(week)}
+    if not wants_fragment():
+        return render_template("admin/dashboard/reminders.html", **context)
+    html = render_template("admin/dashboard/_reminders.html", **context)
     return html, 200, {"Cache-Control": f"private, max-age={REMINDERS_CACHE_SECONDS}"}
