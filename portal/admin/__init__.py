@@ -63,6 +63,7 @@ from portal.admin import (  # noqa: E402, F401
     charity,
     community,
     events,
+    exports,
     imports,
     owners,
     referrals,

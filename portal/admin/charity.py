@@ -12,6 +12,8 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, audit_settings, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.charity import closing, covers, links, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
@@ -24,6 +26,14 @@ from portal.templating import dealership
 admin_nav(60, "Charity drives", "admin.charity_drives")
 
 CONTRIBUTIONS_PER_PAGE = 50
+DRIVE_SORTS = {"status": Drive.status, "name": func.lower(Drive.name), "ends": Drive.ends_on}
+CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.amount}
+#: What a drive's audit entries record.
+DRIVE_FIELDS = (
+    *("name", "beneficiary_name", "beneficiary_description", "beneficiary_url", "story"),
+    *("goal_kind", "goal_amount", "unit_label", "starts_on", "ends_on", "status"),
+    *("match_percent", "match_cap", "points_per_item", "cover_filename"),
+)
 
 
 def _drive_or_404(drive_id: int) -> Drive:
@@ -40,16 +50,21 @@ def _today():
 @bp.route("/charity")
 def charity_drives():
     """Every drive with its progress, and the points conversion rate."""
-    drives = list(
-        db.session.scalars(select(Drive).order_by(Drive.status.desc(), Drive.ends_on.desc()))
+    sort, descending = sort_params(tuple(DRIVE_SORTS), "status", True)
+    order = ordering(DRIVE_SORTS, sort, descending, Drive.ends_on.desc(), Drive.id.desc())
+    page = db.paginate(
+        select(Drive).order_by(*order), page=page_number(), per_page=per_page(), error_out=False
     )
     settings_form = CharitySettingsForm(
         points_per_dollar=services.read_charity_settings(db.session)["charity.points_per_dollar"]
     )
     return render_template(
         "admin/charity/index.html",
-        drives=drives,
-        totals=services.totals_for(db.session, drives),
+        page=page,
+        totals=services.totals_for(db.session, page.items),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(),
         settings_form=settings_form,
         today=_today(),
     )
@@ -60,7 +75,10 @@ def charity_settings():
     """Change how many reward points make a dollar."""
     form = CharitySettingsForm()
     if form.validate_on_submit():
-        write_settings(db.session, {"charity.points_per_dollar": form.points_per_dollar.data})
+        changes = write_settings(
+            db.session, {"charity.points_per_dollar": form.points_per_dollar.data}
+        )
+        audit_settings("charity", changes, services.DEFAULTS)
         db.session.commit()
         flash("Points rate saved.", "success")
     else:
@@ -94,6 +112,7 @@ def _save_drive_form(form: DriveForm, drive: Drive | None):
     _offer_events(form, drive)
     if not form.validate_on_submit():
         return None
+    before = snapshot(drive, DRIVE_FIELDS) if drive else None
     try:
         cover = _checked_cover(form)
         saved = services.save_drive(db.session, drive, form.values())
@@ -109,6 +128,9 @@ def _save_drive_form(form: DriveForm, drive: Drive | None):
         saved.cover_content_type = content_type
     elif form.remove_cover.data:
         saved.cover_filename = saved.cover_content_type = None
+    action, verb = ("drive.update", "Changed") if before else ("drive.create", "Created")
+    after = snapshot(saved, DRIVE_FIELDS)
+    audit(action, "drive", saved.id, f"{verb} the drive “{saved.name}”", before=before, after=after)
     db.session.commit()
     if old_cover and old_cover != saved.cover_filename:
         covers.delete_cover(current_app.instance_path, old_cover)
@@ -149,13 +171,14 @@ def charity_edit(drive_id: int):
 def charity_drive(drive_id: int):
     """A drive's totals, its contributions (newest first) and its actions."""
     drive = _drive_or_404(drive_id)
+    sort, descending = sort_params(tuple(CONTRIBUTION_SORTS), "date", True)
     page = db.paginate(
         select(Contribution)
         .where(Contribution.drive_id == drive.id)
         .options(selectinload(Contribution.user))
-        .order_by(Contribution.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=CONTRIBUTIONS_PER_PAGE,
+        .order_by(*ordering(CONTRIBUTION_SORTS, sort, descending, Contribution.id.desc())),
+        page=page_number(),
+        per_page=per_page(CONTRIBUTIONS_PER_PAGE),
         error_out=False,
     )
     return render_template(
@@ -168,6 +191,9 @@ def charity_drive(drive_id: int):
         action_form=EmptyForm(),
         record_form=RecordPledgeForm(recognition="anonymous"),
         today=_today(),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(drive_id=drive.id),
     )
 
 
@@ -181,6 +207,14 @@ def charity_open(drive_id: int):
         except ServiceError as error:
             flash(error.message, "error")
         else:
+            audit(
+                "drive.open",
+                "drive",
+                drive.id,
+                f"Opened “{drive.name}” for pledges",
+                before={"status": DriveStatus.DRAFT.value},
+                after={"status": drive.status},
+            )
             db.session.commit()
             flash(f"{drive.name} is open: owners can pledge now.", "success")
     return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
@@ -191,7 +225,17 @@ def charity_close(drive_id: int):
     """Close the drive and thank everyone who took part (once each)."""
     drive = _drive_or_404(drive_id)
     if EmptyForm().validate_on_submit():
+        before = drive.status
         created = closing.close_drive(db.session, drive, clock.now(), dealership()["name"])
+        if before != drive.status:
+            audit(
+                "drive.close",
+                "drive",
+                drive.id,
+                f"Closed “{drive.name}”; thanked {len(created)}",
+                before={"status": before},
+                after={"status": drive.status},
+            )
         db.session.commit()
         if drive.status != DriveStatus.CLOSED:
             flash("Only an open drive can be closed.", "error")
@@ -218,9 +262,17 @@ def charity_mark_received(drive_id: int, contribution_id: int):
     if contribution is None:
         abort(404)
     if EmptyForm().validate_on_submit():
-        services.mark_received(
+        if services.mark_received(
             db.session, contribution=contribution, by=current_user, now=clock.now()
-        )
+        ):
+            audit(
+                "contribution.receive",
+                "contribution",
+                contribution.id,
+                f"Marked a pledge to “{contribution.drive.name}” received",
+                before={"received_at": None},
+                after={"received_at": contribution.received_at},
+            )
         db.session.commit()
     if request.htmx and not request.htmx.boosted:
         return render_template(
@@ -245,7 +297,7 @@ def charity_record_pledge(drive_id: int):
         try:
             if owner is None:
                 raise ServiceError("No owner has that email address.", field="email")
-            services.record_pledge(
+            contribution = services.record_pledge(
                 db.session,
                 drive=drive,
                 user=owner,
@@ -260,6 +312,13 @@ def charity_record_pledge(drive_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            audit(
+                "contribution.record",
+                "contribution",
+                contribution.id,
+                f"Recorded {owner.name}'s pledge to “{drive.name}”",
+                after=snapshot(contribution, ("drive_id", "user_id", "amount", "received_at")),
+            )
             db.session.commit()
             flash(f"Pledge recorded for {owner.name}.", "success")
     else:

@@ -2,11 +2,13 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.community import services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
@@ -14,6 +16,15 @@ from portal.errors import ServiceError
 from portal.extensions import db
 
 admin_nav(65, "Announcements", "admin.announcements")
+
+#: Columns the announcements list sorts by; pinned ones first, newest first, by default.
+ANNOUNCEMENT_SORTS = {
+    "pinned": Announcement.pinned,
+    "date": Announcement.published_at,
+    "title": func.lower(Announcement.title),
+}
+#: What an announcement's audit entries record.
+ANNOUNCEMENT_FIELDS = ("title", "body", "body_format", "pinned", "audience", "make", "model")
 
 
 def _announcement_or_404(announcement_id: int) -> Announcement:
@@ -26,20 +37,34 @@ def _announcement_or_404(announcement_id: int) -> Announcement:
 @bp.route("/announcements")
 def announcements():
     """Every announcement, pinned first, with who sees it."""
+    sort, descending = sort_params(tuple(ANNOUNCEMENT_SORTS), "pinned", True)
+    order = ordering(
+        ANNOUNCEMENT_SORTS,
+        sort,
+        descending,
+        Announcement.published_at.desc(),
+        Announcement.id.desc(),
+    )
     page = db.paginate(
-        select(Announcement).order_by(
-            Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
-        ),
-        page=request.args.get("page", 1, type=int),
-        per_page=30,
+        select(Announcement).order_by(*order),
+        page=page_number(),
+        per_page=per_page(30),
         error_out=False,
     )
-    return render_template("admin/community/index.html", page=page, action_form=EmptyForm())
+    return render_template(
+        "admin/community/index.html",
+        page=page,
+        action_form=EmptyForm(),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(),
+    )
 
 
 def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announcement | None:
     if not form.validate_on_submit():
         return None
+    before = snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
     try:
         saved = services.save_announcement(
             db.session, announcement, form.values(), author=current_user, now=clock.now()
@@ -48,6 +73,14 @@ def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announce
         db.session.rollback()
         getattr(form, error.field or "title").errors.append(error.message)
         return None
+    audit(
+        "announcement.update" if before else "announcement.post",
+        "announcement",
+        saved.id,
+        f"{'Changed' if before else 'Posted'} the announcement “{saved.title}”",
+        before=before,
+        after=snapshot(saved, ANNOUNCEMENT_FIELDS),
+    )
     db.session.commit()
     return saved
 
@@ -82,6 +115,14 @@ def announcement_delete(announcement_id: int):
     """Take an announcement down."""
     announcement = _announcement_or_404(announcement_id)
     if EmptyForm().validate_on_submit():
+        audit(
+            "announcement.delete",
+            "announcement",
+            announcement.id,
+            f"Took down the announcement “{announcement.title}”",
+            before=snapshot(announcement, ANNOUNCEMENT_FIELDS),
+            after=None,
+        )
         db.session.delete(announcement)
         db.session.commit()
         flash(f"“{announcement.title}” was taken down.", "success")

@@ -6,11 +6,13 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, snapshot
+from portal.admin.listing import list_args, page_number, per_page, sort_params
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.events import queries, rsvps, services
 from portal.events.forms import CancelEventForm, EventForm
-from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp
+from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.sections import admin_owner_sections
@@ -21,6 +23,9 @@ from portal.templating import dealership, local_datetime
 OWNER_PAST_EVENTS = 10
 
 admin_nav(20, "Events", "admin.events_index")
+
+#: What an event's audit entries record, before and after a change.
+AUDITED_FIELDS = (*services.EDITABLE, "capacity", "status")
 
 
 def _tz() -> str:
@@ -42,9 +47,22 @@ def _owner_event_url(event_id: int) -> str:
 def events_index():
     """Upcoming (or past) events with seats, waitlist and check-ins at a glance."""
     past = request.args.get("past") == "1"
-    events = queries.events_for_coordinators(db.session, clock.now(), past)
-    counts = services.seat_counts(db.session, [event.id for event in events])
-    return render_template("admin/events/index.html", events=events, counts=counts, past=past)
+    sort, descending = sort_params(tuple(queries.COORDINATOR_SORTS), "date", past)
+    page = db.paginate(
+        queries.events_for_coordinators(clock.now(), past, sort, descending),
+        page=page_number(),
+        per_page=per_page(),
+        error_out=False,
+    )
+    return render_template(
+        "admin/events/index.html",
+        page=page,
+        counts=services.seat_counts(db.session, [event.id for event in page.items]),
+        past=past,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(past=1 if past else None),
+    )
 
 
 def _details(form: EventForm) -> services.EventDetails:
@@ -94,6 +112,13 @@ def events_new():
             db.session.rollback()
             _show_error(form, error)
         else:
+            audit(
+                "event.create",
+                "event",
+                event.id,
+                f"Created the event “{event.title}”",
+                after=snapshot(event, AUDITED_FIELDS),
+            )
             db.session.commit()
             flash("Saved as a draft. Publish it when you're ready for owners to see it.", "success")
             return redirect(url_for("admin.events_show", event_id=event.id), code=303)
@@ -109,6 +134,7 @@ def events_edit(event_id: int):
         for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
             getattr(form, name).data = services.utc_to_local(getattr(event, name), _tz())
     if form.validate_on_submit():
+        before = snapshot(event, AUDITED_FIELDS)
         try:
             ids = services.update_event(
                 db.session,
@@ -123,6 +149,14 @@ def events_edit(event_id: int):
             db.session.rollback()
             _show_error(form, error)
         else:
+            audit(
+                "event.update",
+                "event",
+                event.id,
+                f"Changed the event “{event.title}”",
+                before=before,
+                after=snapshot(event, AUDITED_FIELDS),
+            )
             db.session.commit()
             dispatch(ids)
             flash("Event saved.", "success")
@@ -156,6 +190,14 @@ def events_publish(event_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            audit(
+                "event.publish",
+                "event",
+                event.id,
+                f"Published “{event.title}”",
+                before={"status": EventStatus.DRAFT.value},
+                after={"status": event.status, "published_at": event.published_at},
+            )
             db.session.commit()
             flash("Published: owners can see it and RSVP.", "success")
     return redirect(url_for("admin.events_show", event_id=event_id), code=303)
@@ -178,6 +220,13 @@ def events_invite(event_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            audit(
+                "event.invite",
+                "event",
+                event.id,
+                f"Invited {len(ids)} owner(s) to “{event.title}”",
+                after={"invitations": len(ids)},
+            )
             db.session.commit()
             dispatch(ids)
             flash(f"Invited {len(ids)} owner{'' if len(ids) == 1 else 's'}.", "success")
@@ -190,6 +239,7 @@ def events_cancel(event_id: int):
     event = _event_or_404(event_id)
     form = CancelEventForm()
     if form.validate_on_submit():
+        before = snapshot(event, ("status", "cancel_message"))
         try:
             ids = services.cancel_event(
                 db.session,
@@ -203,6 +253,14 @@ def events_cancel(event_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            audit(
+                "event.cancel",
+                "event",
+                event.id,
+                f"Cancelled “{event.title}”; wrote to {len(ids)} owner(s)",
+                before=before,
+                after=snapshot(event, ("status", "cancel_message")),
+            )
             db.session.commit()
             dispatch(ids)
             flash(f"Cancelled. We've written to {len(ids)} owner(s) who RSVPed.", "success")
@@ -251,6 +309,8 @@ def events_check_in(event_id: int, rsvp_id: int):
     if found is None or not EmptyForm().validate_on_submit():
         abort(404 if found is None else 400)
     first_time, found = rsvps.check_in(db.session, rsvp_id=rsvp_id, now=clock.now())
+    if first_time:
+        _audit_check_in(found, "from the attendee list")
     db.session.commit()
     note = f"{found.user.name} is checked in." if first_time else _not_checked_in_reason(found)
     if request.htmx and not request.htmx.boosted:
@@ -263,6 +323,17 @@ def events_check_in(event_id: int, rsvp_id: int):
         )
     flash(note, "success" if first_time else "warning")
     return redirect(url_for("admin.events_show", event_id=event_id), code=303)
+
+
+def _audit_check_in(found: Rsvp, how: str) -> None:
+    audit(
+        "rsvp.check_in",
+        "rsvp",
+        found.id,
+        f"Checked {found.user.name} in to “{found.event.title}” {how}",
+        before={"status": RsvpStatus.CONFIRMED.value, "checked_in_at": None},
+        after={"status": found.status, "checked_in_at": found.checked_in_at},
+    )
 
 
 def _not_checked_in_reason(found: Rsvp) -> str:
@@ -280,6 +351,8 @@ def events_checkin(code: str):
     if found is None:
         abort(404)
     first_time, found = rsvps.check_in(db.session, rsvp_id=found.id, now=clock.now())
+    if first_time:
+        _audit_check_in(found, "by scanning their ticket")
     db.session.commit()
     return render_template(
         "admin/events/checkin.html",

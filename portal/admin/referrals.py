@@ -9,6 +9,8 @@ from portal import clock
 from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.admin import admin_nav, admin_required, bp
+from portal.admin.auditing import audit, audit_settings, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.dealership.services import dealership_profile, read_settings, write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -23,6 +25,14 @@ from portal.sections import admin_owner_sections
 admin_nav(40, "Referrals", "admin.referrals")
 admin_nav(45, "Referral settings", "admin.referral_settings", admin_only=True)
 
+#: Columns the pipeline sorts by: last move, friend's name, stage, date referred.
+REFERRAL_SORTS = {
+    "date": Referral.stage_changed_at,
+    "name": func.lower(Referral.name),
+    "stage": Referral.stage,
+    "referred": Referral.created_at,
+}
+
 
 @bp.route("/referrals")
 def referrals():
@@ -33,10 +43,11 @@ def referrals():
         query = query.where(Referral.stage == stage)
     else:
         stage = None
+    sort, descending = sort_params(tuple(REFERRAL_SORTS), "date", True)
     page = db.paginate(
-        query.order_by(Referral.stage_changed_at.desc(), Referral.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
+        query.order_by(*ordering(REFERRAL_SORTS, sort, descending, Referral.id.desc())),
+        page=page_number(),
+        per_page=per_page(50),
         error_out=False,
     )
     counts = dict(
@@ -50,6 +61,9 @@ def referrals():
         stage_labels=STAGE_LABELS,
         tiers=load_tiers(db.session),
         ambassador_level=AMBASSADOR_LEVEL,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(stage=stage),
     )
 
 
@@ -91,6 +105,7 @@ def referral_stage(referral_id: int):
     form = StageForm()
     if not form.validate_on_submit():
         return _detail(referral, stage_form=form, status=422)
+    before = snapshot(referral, ("stage", "note"))
     try:
         outcome = services.move_stage(
             db.session, referral=referral, stage=Stage(form.stage.data), now=clock.now()
@@ -100,6 +115,15 @@ def referral_stage(referral_id: int):
         form.stage.errors.append(error.message)
         return _detail(_get_referral(referral_id), stage_form=form, status=422)
     referral.note = (form.note.data or "").strip() or None
+    audit(
+        "referral.stage",
+        "referral",
+        referral.id,
+        f"Moved {referral.name} to “{referral.stage_label}”"
+        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
+        before=before,
+        after=snapshot(referral, ("stage", "note")),
+    )
     db.session.commit()
     message = f"{referral.name} is now at “{referral.stage_label}”."
     if outcome.points:
@@ -115,6 +139,7 @@ def referral_purchase(referral_id: int):
     form = PurchaseForm()
     if not form.validate_on_submit():
         return _detail(referral, purchase_form=form, status=422)
+    before = snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id"))
     try:
         outcome = services.record_purchase(
             db.session,
@@ -143,6 +168,15 @@ def referral_purchase(referral_id: int):
                 now=clock.now(),
             )
         )
+    audit(
+        "referral.purchase",
+        "referral",
+        referral.id,
+        f"Recorded {referral.name}'s purchase of a {outcome.vehicle.label}"
+        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
+        before=before,
+        after=snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id")),
+    )
     db.session.commit()
     dispatch([notification_id for notification_id in notification_ids if notification_id])
     message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
@@ -200,7 +234,11 @@ def referral_settings():
                 getattr(form, f"tier_{n}_name").data.strip() for n in range(4)
             ]
             new_values["referrals.tier_thresholds"] = thresholds
-            write_settings(db.session, new_values)
+            audit_settings(
+                "referrals",
+                write_settings(db.session, new_values),
+                services.POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS,
+            )
             db.session.commit()
             flash("Referral settings saved.", "success")
             return redirect(url_for("admin.referral_settings"), code=303)

@@ -5,15 +5,19 @@ import calendar
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
+from portal.accounts.models import User
 from portal.admin import admin_nav, admin_required, bp
+from portal.admin.auditing import audit, audit_settings, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.dealership.services import write_settings
 from portal.extensions import db
 from portal.notifications import services as notification_services
 from portal.notifications.dispatch import dispatch
-from portal.notifications.models import DeliveryStatus
+from portal.notifications.models import DeliveryStatus, Notification
 from portal.reminders import services
 from portal.reminders.admin_forms import (
     RecallCampaignForm,
@@ -33,6 +37,20 @@ admin_nav(41, "Notification log", "admin.notification_log")
 admin_nav(42, "Reminder campaigns", "admin.reminder_campaigns", admin_only=True)
 admin_nav(43, "Reminder settings", "admin.reminder_settings", admin_only=True)
 
+#: Columns the visit requests sort by: when asked (oldest first), preferred day, owner, status.
+VISIT_SORTS = {
+    "date": ServiceVisitRequest.created_at,
+    "day": ServiceVisitRequest.preferred_day,
+    "owner": func.lower(User.name),
+    "status": ServiceVisitRequest.status,
+}
+#: Columns the notification log sorts by (newest first by default).
+NOTIFICATION_SORTS = {
+    "date": Notification.created_at,
+    "status": Notification.status,
+    "kind": Notification.kind,
+}
+
 
 @bp.route("/reminders/settings", methods=["GET", "POST"])
 @admin_required
@@ -43,6 +61,7 @@ def reminder_settings():
     if form.validate_on_submit():
         values = {f"reminders.{name}": form[name].data for name in _setting_names()}
         changes = write_settings(db.session, values)
+        audit_settings("reminders", changes, DEFAULTS)
         db.session.commit()
         flash(
             f"Saved {len(changes)} change{'s' if len(changes) != 1 else ''} to the reminder rules."
@@ -79,6 +98,8 @@ def _campaign_form_page(model, form_class, template: str, campaign_id: int | Non
         abort(404)
     form = form_class(obj=campaign)
     preview = None
+    fields = [name for name in form.data if name != "id" and hasattr(model, name)]
+    before = snapshot(campaign, fields) if campaign else None
     if form.validate_on_submit():
         draft = campaign or model()
         form.populate_obj(draft)
@@ -91,6 +112,15 @@ def _campaign_form_page(model, form_class, template: str, campaign_id: int | Non
             db.session.rollback()  # a preview changes nothing
         else:
             db.session.add(draft)
+            db.session.flush()
+            audit(
+                f"{draft.__tablename__.removesuffix('s')}.{'update' if before else 'create'}",
+                draft.__tablename__.removesuffix("s"),
+                draft.id,
+                f"{'Changed' if before else 'Created'} the campaign “{_title(draft)}”",
+                before=before,
+                after=snapshot(draft, fields),
+            )
             db.session.commit()
             flash(f"Saved “{_title(draft)}”: it covers {_preview_count(draft)} cars.", "success")
             return redirect(url_for("admin.reminder_campaigns"), code=303)
@@ -154,12 +184,14 @@ def notification_log():
     status = request.args.get("status") or None
     if status and status not in set(DeliveryStatus):
         status = None
-    page = db.paginate(
-        notification_services.delivery_log_query(status=status),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
-        error_out=False,
+    sort, descending = sort_params(tuple(NOTIFICATION_SORTS), "date", True)
+    query = (
+        notification_services.delivery_log_query(status=status)
+        .options(joinedload(Notification.user))
+        .order_by(None)
+        .order_by(*ordering(NOTIFICATION_SORTS, sort, descending, Notification.id.desc()))
     )
+    page = db.paginate(query, page=page_number(), per_page=per_page(50), error_out=False)
     return render_template(
         "admin/reminders/notifications.html",
         page=page,
@@ -168,6 +200,9 @@ def notification_log():
         statuses=list(DeliveryStatus),
         max_attempts=notification_services.MAX_ATTEMPTS,
         form=EmptyForm(),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(status=status),
     )
 
 
@@ -180,6 +215,14 @@ def retry_notification(notification_id: int):
         db.session.rollback()
         flash("That message is not waiting for a retry any more.", "info")
     else:
+        audit(
+            "notification.retry",
+            "notification",
+            notification_id,
+            "Sent a failed message again",
+            before={"status": DeliveryStatus.FAILED.value},
+            after={"status": DeliveryStatus.PENDING.value},
+        )
         db.session.commit()
         report = dispatch([notification_id])
         if report.sent:
@@ -192,20 +235,35 @@ def retry_notification(notification_id: int):
 @bp.route("/visit-requests")
 def visit_requests():
     """Owners asking for a service visit; open ones first, oldest first."""
-    show = request.args.get("show", "open")
-    query = select(ServiceVisitRequest).order_by(ServiceVisitRequest.created_at)
+    show = "all" if request.args.get("show") == "all" else "open"
+    sort, descending = sort_params(tuple(VISIT_SORTS), "date")
+    query = (
+        select(ServiceVisitRequest)
+        .join(ServiceVisitRequest.user)
+        .options(
+            contains_eager(ServiceVisitRequest.user),
+            joinedload(ServiceVisitRequest.vehicle),
+            joinedload(ServiceVisitRequest.handled_by),
+        )
+        .order_by(*ordering(VISIT_SORTS, sort, descending, ServiceVisitRequest.id))
+    )
     if show != "all":
         query = query.where(ServiceVisitRequest.status == VisitStatus.OPEN)
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
-    )
+    page = db.paginate(query, page=page_number(), per_page=per_page(50), error_out=False)
     open_count = db.session.scalar(
         select(func.count())
         .select_from(ServiceVisitRequest)
         .where(ServiceVisitRequest.status == VisitStatus.OPEN)
     )
     return render_template(
-        "admin/reminders/visits.html", page=page, show=show, open_count=open_count, form=EmptyForm()
+        "admin/reminders/visits.html",
+        page=page,
+        show=show,
+        open_count=open_count,
+        form=EmptyForm(),
+        sort=sort,
+        descending=descending,
+        list_args=list_args(show=show if show == "all" else None),
     )
 
 
@@ -219,6 +277,15 @@ def handle_visit_request(request_id: int):
         .where(ServiceVisitRequest.id == request_id, ServiceVisitRequest.status == VisitStatus.OPEN)
         .values(status=VisitStatus.HANDLED, handled_at=clock.now(), handled_by_id=current_user.id)
     ).rowcount
+    if changed:
+        audit(
+            "visit_request.handle",
+            "visit_request",
+            request_id,
+            "Marked a service visit request handled",
+            before={"status": VisitStatus.OPEN.value},
+            after={"status": VisitStatus.HANDLED.value},
+        )
     db.session.commit()
     flash("Marked handled." if changed else "Someone had already handled it.", "success")
     return redirect(url_for("admin.visit_requests"), code=303)

@@ -6,12 +6,14 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
 from portal import clock
-from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.accounts.models import AMBASSADOR_LEVEL, User
 from portal.admin import admin_nav, bp
+from portal.admin.auditing import audit, snapshot
+from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
@@ -29,6 +31,28 @@ OWNER_LEDGER_LINES = 10
 
 admin_nav(50, "Rewards catalogue", "admin.rewards")
 admin_nav(55, "Redemptions", "admin.redemptions")
+
+#: What a reward's audit entries record.
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "points_cost",
+    "min_tier",
+    "stock",
+    "available_from",
+    "available_until",
+    "is_active",
+)
+#: Columns the redemptions list sorts by (oldest request first by default).
+REDEMPTION_SORTS = {
+    "date": Redemption.created_at,
+    "owner": func.lower(User.name),
+    "reward": func.lower(Reward.name),
+    "points": Redemption.points,
+}
+#: What a redemption's audit entries record.
+DECISION_FIELDS = ("status", "fulfilled_on", "staff_note")
 
 
 def _zone() -> ZoneInfo:
@@ -93,11 +117,21 @@ def reward_form(reward_id: int | None = None):
         if starts and ends and ends <= starts:
             form.available_until.errors.append("The last day comes after the first.")
         else:
+            before = snapshot(reward, REWARD_FIELDS) if reward else None
             reward = reward or Reward()
             form.populate_obj(reward)
             reward.available_from, reward.available_until = starts, ends
             reward.description = reward.description or ""
             db.session.add(reward)
+            db.session.flush()
+            audit(
+                "reward.update" if before else "reward.create",
+                "reward",
+                reward.id,
+                f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
+                before=before,
+                after=snapshot(reward, REWARD_FIELDS),
+            )
             db.session.commit()
             flash(f"“{reward.name}” saved.", "success")
             return redirect(url_for("admin.rewards"), code=303)
@@ -110,15 +144,18 @@ def reward_form(reward_id: int | None = None):
 def redemptions():
     """Redemptions to fulfil (pending first), with the owner's tier and priority flag."""
     status = request.args.get("status", RedemptionStatus.PENDING.value)
-    query = select(Redemption).options(joinedload(Redemption.user), joinedload(Redemption.reward))
-    if status in {s.value for s in RedemptionStatus}:
-        query = query.where(Redemption.status == status)
-    page = db.paginate(
-        query.order_by(Redemption.created_at, Redemption.id),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
-        error_out=False,
+    if status not in {s.value for s in RedemptionStatus}:
+        status = RedemptionStatus.PENDING.value
+    sort, descending = sort_params(tuple(REDEMPTION_SORTS), "date")
+    query = (
+        select(Redemption)
+        .join(Redemption.user)
+        .join(Redemption.reward)
+        .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
+        .where(Redemption.status == status)
+        .order_by(*ordering(REDEMPTION_SORTS, sort, descending, Redemption.id))
     )
+    page = db.paginate(query, page=page_number(), per_page=per_page(50), error_out=False)
     return render_template(
         "admin/rewards/redemptions.html",
         page=page,
@@ -126,6 +163,9 @@ def redemptions():
         statuses=list(RedemptionStatus),
         tiers=load_tiers(db.session),
         ambassador_level=AMBASSADOR_LEVEL,
+        sort=sort,
+        descending=descending,
+        list_args=list_args(status=status),
     )
 
 
@@ -176,6 +216,7 @@ def redemption_fulfil(redemption_id: int):
     form = FulfilForm()
     if not form.validate_on_submit():
         return _redemption_page(redemption, fulfil_form=form, status=422)
+    before = snapshot(redemption, DECISION_FIELDS)
     try:
         services.fulfil(
             db.session,
@@ -199,6 +240,14 @@ def redemption_fulfil(redemption_id: int):
             f"the club.{note}"
         ),
     )
+    audit(
+        "redemption.fulfil",
+        "redemption",
+        redemption.id,
+        f"Gave {redemption.user.name} their {redemption.reward.name}",
+        before=before,
+        after=snapshot(redemption, DECISION_FIELDS),
+    )
     db.session.commit()
     dispatch(ids)
     flash(f"Marked as given to {redemption.user.name}.", "success")
@@ -212,6 +261,7 @@ def redemption_decline(redemption_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         return _redemption_page(redemption, decline_form=form, status=422)
+    before = snapshot(redemption, DECISION_FIELDS)
     try:
         services.decline(
             db.session,
@@ -238,6 +288,15 @@ def redemption_decline(redemption_id: int):
             f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
             f"your {redemption.points:,} points are back in your balance.{withdrawn}{note}"
         ),
+    )
+    audit(
+        "redemption.decline",
+        "redemption",
+        redemption.id,
+        f"Declined {redemption.user.name}'s {redemption.reward.name}; "
+        f"{redemption.points:,} points returned",
+        before=before,
+        after=snapshot(redemption, DECISION_FIELDS),
     )
     db.session.commit()
     dispatch(ids)

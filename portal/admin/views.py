@@ -1,11 +1,124 @@
-"""The admin area's front page."""
+"""The admin area's front page: the dashboard, its charts and the reminders panel."""
+
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 
-from portal.admin import NAVIGATION, bp
+from portal import clock
+from portal.admin import bp, dashboard
+from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
+from portal.admin.listing import wants_fragment
+from portal.extensions import db
+from portal.reminders.services import today_at_dealership
+from portal.templating import dealership, plural
+
+#: Staff may reload the reminders panel from their browser's cache for this long: the
+#: fleet's reminders move by the day, and counting them costs seconds on a large fleet.
+REMINDERS_CACHE_SECONDS = 600
+
+
+def _events_chart(events: list[dashboard.UpcomingEvent], tz: ZoneInfo) -> BarChart:
+    rows = []
+    for item in events:
+        event = item.event
+        full = event.seats_taken >= event.capacity
+        when = event.starts_at.astimezone(tz)
+        detail = f"{when:%a %-d %b} · {event.seats_taken}/{event.capacity} seats"
+        if item.waitlisted:
+            detail += f" · {item.waitlisted} waiting"
+        rows.append(
+            Row(
+                label=event.title,
+                value=f"{item.fill_percent}%",
+                segments=[Segment(share(event.seats_taken, event.capacity), OK if full else BRAND)],
+                detail=detail,
+            )
+        )
+    return BarChart(rows)
+
+
+def _funnel_chart(funnel: dashboard.Funnel) -> BarChart:
+    return BarChart(
+        [
+            Row(
+                label=step.label,
+                value=f"{step.reached} · {step.percent}%",
+                segments=[Segment(share(step.reached, funnel.referred), BRAND)],
+            )
+            for step in funnel.steps
+        ]
+    )
+
+
+def _drives_chart(drives: list[dashboard.DriveProgress]) -> BarChart:
+    rows = []
+    for item in drives:
+        drive, totals = item.drive, item.totals
+        rows.append(
+            Row(
+                label=drive.name,
+                value=f"{totals.percent_committed}%",
+                segments=[
+                    Segment(share(totals.committed, totals.goal), OK_SOFT),
+                    Segment(share(totals.received, totals.goal), OK),
+                ],
+                detail=f"{_progress(drive, totals)} · {plural(totals.participants, 'owner')}",
+            )
+        )
+    return BarChart(rows)
+
+
+def _progress(drive, totals) -> str:
+    """'$2,200 of $5,000', '52 of 300 toys'."""
+    committed = drive.format_amount(totals.committed) if drive.is_money else f"{totals.committed:,}"
+    return f"{committed} of {drive.format_amount(totals.goal)}"
+
+
+def _reminders_chart(week: dashboard.WeekOfReminders) -> BarChart:
+    most = max((item.count for item in week.kinds), default=0)
+    return BarChart(
+        [
+            Row(
+                label=item.label,
+                value=f"{item.count:,}",
+                segments=[Segment(share(item.count, most), ACCENT)],
+            )
+            for item in week.kinds
+        ]
+    )
 
 
 @bp.route("/")
 def index():
-    """The control room: every section staff can open."""
-    return render_template("admin/index.html", navigation=NAVIGATION)
+    """The dashboard: what is coming up, how the club is doing, what is waiting for the team."""
+    now = clock.now()
+    tz = ZoneInfo(dealership()["timezone"])
+    events, events_total = dashboard.upcoming_events(db.session, now)
+    funnel = dashboard.referral_funnel(db.session, now)
+    drives = dashboard.drive_progress(db.session)
+    hour = now.astimezone(tz).hour
+    greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+    return render_template(
+        "admin/index.html",
+        events=events,
+        events_total=events_total,
+        events_chart=_events_chart(events, tz),
+        funnel=funnel,
+        funnel_chart=_funnel_chart(funnel),
+        drives=drives,
+        drives_chart=_drives_chart(drives),
+        waiting=dashboard.waiting_work(db.session),
+        today=now.astimezone(tz).date(),
+        greeting=greeting,
+    )
+
+
+@bp.route("/dashboard/reminders")
+def dashboard_reminders():
+    """Reminders falling due this week, by kind: loaded after the dashboard, it takes a while."""
+    week = dashboard.reminders_this_week(db.session, today_at_dealership(db.session))
+    context = {"week": week, "chart": _reminders_chart(week)}
+    if not wants_fragment():
+        return render_template("admin/dashboard/reminders.html", **context)
+    html = render_template("admin/dashboard/_reminders.html", **context)
+    return html, 200, {"Cache-Control": f"private, max-age={REMINDERS_CACHE_SECONDS}"}

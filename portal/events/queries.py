@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, false, literal, select
+from sqlalchemy import Select, and_, case, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
@@ -193,12 +193,23 @@ def attendees(session: Session, event: Event, include_cancelled: bool = True) ->
     return attendee_rows
 
 
-def events_for_coordinators(session: Session, now: datetime, past: bool) -> list[Event]:
-    """Upcoming events soonest first, or past events latest first."""
-    if past:
-        query = select(Event).where(Event.ends_at <= now).order_by(Event.starts_at.desc())
-        return list(session.scalars(query.limit(100)))
-    return list(session.scalars(select(Event).where(Event.ends_at > now).order_by(Event.starts_at)))
+#: Columns coordinators sort the events list by.
+COORDINATOR_SORTS = {
+    "date": Event.starts_at,
+    "name": func.lower(Event.title),
+    "status": Event.status,
+}
+
+
+def events_for_coordinators(now: datetime, past: bool, sort: str, descending: bool) -> Select:
+    """Upcoming (or past) events in the chosen order, for a paged list."""
+    column = COORDINATOR_SORTS[sort]
+    when = Event.ends_at <= now if past else Event.ends_at > now
+    return (
+        select(Event)
+        .where(when)
+        .order_by(column.desc() if descending else column.asc(), Event.starts_at, Event.id)
+    )
 
 
 def feed_for(session: Session, user: User) -> CalendarFeed | None:
