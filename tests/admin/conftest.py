@@ -70,30 +70,6 @@ def make_staff(make_user):
 
 
 @pytest.fixture
-def admin_user(make_user):
-    return make_user(role=Role.ADMIN, name="Alex Admin", email="alex@dealership.example")
-
-
-@pytest.fixture
-def coordinator(make_user):
-    return make_user(
-        role=Role.COORDINATOR, name="Casey Coordinator", email="casey@dealership.example"
-    )
-
-
-@pytest.fixture
-def as_admin(login, admin_user):
-    login(admin_user)
-    return admin_user
-
-
-@pytest.fixture
-def as_coordinator(login, coordinator):
-    login(coordinator)
-    return coordinator
-
-
-@pytest.fixture
 def make_vehicle(app):
     """A car in an owner's garage: `make_vehicle(owner, vin=..., ...)`."""
     counter = iter(range(500_000, 1_000_000))

@@ -6,7 +6,6 @@ from itertools import count
 import pytest
 
 from portal import clock
-from portal.accounts.models import Role
 from portal.charity.models import Contribution, Drive, DriveStatus, GoalKind
 from portal.community.models import Announcement
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
@@ -18,30 +17,6 @@ from portal.reminders.models import ServiceVisitRequest
 from portal.rewards.models import Redemption, Reward
 
 _numbers = count(1)
-
-
-@pytest.fixture
-def admin_user(make_user):
-    return make_user(role=Role.ADMIN, name="Alex Admin", email="alex@dealership.example")
-
-
-@pytest.fixture
-def coordinator(make_user):
-    return make_user(
-        role=Role.COORDINATOR, name="Casey Coordinator", email="casey@dealership.example"
-    )
-
-
-@pytest.fixture
-def as_admin(login, admin_user):
-    login(admin_user)
-    return admin_user
-
-
-@pytest.fixture
-def as_coordinator(login, coordinator):
-    login(coordinator)
-    return coordinator
 
 
 @pytest.fixture
