@@ -37,10 +37,7 @@ DRIVE_FIELDS = (
 
 
 def _drive_or_404(drive_id: int) -> Drive:
-    drive = db.session.get(Drive, drive_id)
-    if drive is None:
-        abort(404)
-    return drive
+    return db.get_or_404(Drive, drive_id)
 
 
 def _today():

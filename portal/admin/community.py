@@ -1,6 +1,6 @@
 """Coordinators' pages for announcements on the community page."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -28,10 +28,7 @@ ANNOUNCEMENT_FIELDS = ("title", "body", "body_format", "pinned", "audience", "ma
 
 
 def _announcement_or_404(announcement_id: int) -> Announcement:
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None:
-        abort(404)
-    return announcement
+    return db.get_or_404(Announcement, announcement_id)
 
 
 @bp.route("/announcements")

@@ -33,10 +33,7 @@ def _tz() -> str:
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
+    return db.get_or_404(Event, event_id)
 
 
 def _owner_event_url(event_id: int) -> str:

@@ -1,6 +1,6 @@
 """Owners: search, an owner's page, staff notes, deactivation and the CSV export."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -76,10 +76,7 @@ def export_owners():
 
 
 def _owner_or_404(user_id: int) -> User:
-    owner = db.session.get(User, user_id)
-    if owner is None:
-        abort(404)
-    return owner
+    return db.get_or_404(User, user_id)
 
 
 def _notes_page(owner: User):

@@ -1,6 +1,6 @@
 """Coordinator pages for the referral pipeline and the referral settings."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -68,10 +68,7 @@ def referrals():
 
 
 def _get_referral(referral_id: int) -> Referral:
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    return referral
+    return db.get_or_404(Referral, referral_id)
 
 
 def _detail(referral: Referral, stage_form=None, purchase_form=None, status: int = 200):

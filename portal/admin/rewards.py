@@ -170,10 +170,7 @@ def redemptions():
 
 
 def _get_redemption(redemption_id: int) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        abort(404)
-    return redemption
+    return db.get_or_404(Redemption, redemption_id)
 
 
 def _redemption_page(redemption, fulfil_form=None, decline_form=None, status=200):
