@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, request
+import phonenumbers
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from portal.extensions import db
@@ -35,6 +36,23 @@ def thousands(value: int | None) -> str:
     return f"{value:,}" if value is not None else ""
 
 
+def phone(value: str | None) -> str:
+    """An E.164 number as people write it: national form at home, international abroad."""
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    home = current_app.config["PORTAL_PHONE_REGION"]
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(parsed) == home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, style)
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """'1 car', '2 cars'."""
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
@@ -55,6 +73,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(long_date)
     app.add_template_filter(thousands)
+    app.add_template_filter(phone)
     app.add_template_global(plural)
 
     @app.after_request

@@ -62,7 +62,7 @@ def test_profile_shows_what_we_know(client, make_owner, login):
     login(owner)
     page = client.get("/account/profile").get_data(as_text=True)
     assert "What Harbourside Motors knows about you" in page
-    assert "+12025550199" in page
+    assert "<dd>(202) 555-0199</dd>" in page  # shown the way people write it at home
     assert "not confirmed yet" in page
     assert "1 device" in page
 
@@ -75,3 +75,11 @@ def test_every_profile_field_has_a_visible_label(client, make_owner, login):
     # Checkboxes sit inside their label.
     assert '<input checked id="consent_service"' in page
     assert 'aria-describedby="None"' not in page
+
+
+def test_phone_numbers_abroad_are_shown_in_international_form(app):
+    from portal.templating import phone
+
+    assert phone("+12025550199") == "(202) 555-0199"
+    assert phone("+442079460958") == "+44 20 7946 0958"
+    assert phone(None) == ""
