@@ -217,10 +217,20 @@ def charity_open(drive_id: int):
     return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
 
 
-@bp.post("/charity/<int:drive_id>/close")
+@bp.route("/charity/<int:drive_id>/close", methods=["GET", "POST"])
 def charity_close(drive_id: int):
-    """Close the drive and thank everyone who took part (once each)."""
+    """Confirm, then close the drive and thank everyone who took part (once each)."""
     drive = _drive_or_404(drive_id)
+    if request.method == "GET":
+        if drive.status != DriveStatus.OPEN:
+            flash("Only an open drive can be closed.", "error")
+            return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+        return render_template(
+            "admin/charity/close.html",
+            drive=drive,
+            totals=services.drive_totals(db.session, drive),
+            form=EmptyForm(),
+        )
     if EmptyForm().validate_on_submit():
         before = drive.status
         created = closing.close_drive(db.session, drive, clock.now(), dealership()["name"])

@@ -193,6 +193,10 @@ def test_open_then_close_from_the_admin_page(client, coordinator):
     assert client.post(f"/admin/charity/{drive.id}/open").status_code == 303
     db.session.refresh(drive)
     assert drive.status == DriveStatus.OPEN
+    confirm = client.get(f"/admin/charity/{drive.id}/close")
+    assert "Closing stops new pledges" in confirm.get_data(as_text=True)
+    db.session.refresh(drive)
+    assert drive.status == DriveStatus.OPEN  # asking is not closing
     assert client.post(f"/admin/charity/{drive.id}/close").status_code == 303
     db.session.refresh(drive)
     assert drive.status == DriveStatus.CLOSED
