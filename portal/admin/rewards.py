@@ -17,7 +17,6 @@ from portal.admin.listing import list_args, ordering, page_number, per_page, sor
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
-from portal.notifications.services import notify
 from portal.referrals.tiers import load_tiers
 from portal.rewards import services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
@@ -191,19 +190,13 @@ def redemption(redemption_id: int):
     return _redemption_page(_get_redemption(redemption_id))
 
 
-def _tell_owner(redemption: Redemption, *, subject: str, body: str) -> list[int]:
-    notification_id = notify(
+def _tell_owner(redemption: Redemption) -> list[int]:
+    return services.tell_owner_of_decision(
         db.session,
-        user=redemption.user,
-        key=f"redemption:{redemption.id}:{redemption.status}",
-        kind="reward",
-        subject=subject,
-        body=body,
+        redemption,
+        detail_path=url_for("rewards.redemption_detail", redemption_id=redemption.id),
         now=clock.now(),
-        action_path=url_for("rewards.redemption_detail", redemption_id=redemption.id),
-        action_label="See the details",
     )
-    return [notification_id] if notification_id else []
 
 
 @bp.post("/rewards/redemptions/<int:redemption_id>/fulfil")
@@ -227,16 +220,7 @@ def redemption_fulfil(redemption_id: int):
         db.session.rollback()
         form.fulfilled_on.errors.append(error.message)
         return _redemption_page(_get_redemption(redemption_id), fulfil_form=form, status=422)
-    note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
-    ids = _tell_owner(
-        redemption,
-        subject=f"Your {redemption.reward.name} is ready",
-        body=(
-            f"Hello {redemption.user.first_name},\n\n"
-            f"Your {redemption.reward.name} has been arranged. Thank you for being part of "
-            f"the club.{note}"
-        ),
-    )
+    ids = _tell_owner(redemption)
     audit(
         "redemption.fulfil",
         "redemption",
@@ -271,21 +255,7 @@ def redemption_decline(redemption_id: int):
         db.session.rollback()
         form.note.errors.append(error.message)
         return _redemption_page(_get_redemption(redemption_id), decline_form=form, status=422)
-    note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
-    withdrawn = (
-        f" The gift to {redemption.cause} has been taken off the drive's total."
-        if redemption.drive_id
-        else ""
-    )
-    ids = _tell_owner(
-        redemption,
-        subject=f"About your {redemption.reward.name}",
-        body=(
-            f"Hello {redemption.user.first_name},\n\n"
-            f"We're sorry: we couldn't arrange your {redemption.reward.name} this time, so "
-            f"your {redemption.points:,} points are back in your balance.{withdrawn}{note}"
-        ),
-    )
+    ids = _tell_owner(redemption)
     audit(
         "redemption.decline",
         "redemption",

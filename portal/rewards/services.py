@@ -10,6 +10,7 @@ from portal.accounts.models import User
 from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
+from portal.notifications.services import notify
 from portal.rewards.ledger import award_points, points_balance
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
 
@@ -255,3 +256,41 @@ def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> 
     return session.scalar(
         select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
     )
+
+
+def tell_owner_of_decision(
+    session: Session, redemption: Redemption, *, detail_path: str, now: datetime
+) -> list[int]:
+    """Queue the owner's message about a fulfilled or declined redemption; ids to dispatch."""
+    reward, owner = redemption.reward.name, redemption.user
+    note = f"\n\n{redemption.staff_note}" if redemption.staff_note else ""
+    if redemption.status == RedemptionStatus.FULFILLED:
+        subject = f"Your {reward} is ready"
+        body = (
+            f"Hello {owner.first_name},\n\n"
+            f"Your {reward} has been arranged. Thank you for being part of the club.{note}"
+        )
+    else:
+        withdrawn = (
+            f" The gift to {redemption.cause} has been taken off the drive's total."
+            if redemption.drive_id
+            else ""
+        )
+        subject = f"About your {reward}"
+        body = (
+            f"Hello {owner.first_name},\n\n"
+            f"We're sorry: we couldn't arrange your {reward} this time, so your "
+            f"{redemption.points:,} points are back in your balance.{withdrawn}{note}"
+        )
+    notification_id = notify(
+        session,
+        user=owner,
+        key=f"redemption:{redemption.id}:{redemption.status}",
+        kind="reward",
+        subject=subject,
+        body=body,
+        now=now,
+        action_path=detail_path,
+        action_label="See the details",
+    )
+    return [notification_id] if notification_id else []
