@@ -22,12 +22,12 @@ from sqlalchemy import func, make_url, select
 
 from portal import clock, create_app
 from portal.accounts.models import User
-from portal.admin.import_rows import COLUMNS
-from portal.admin.importer import apply_import, preview_import
-from portal.admin.imports import queue_invitations
 from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
 from portal.garage.models import Vehicle
+from portal.imports.admin import queue_invitations
+from portal.imports.rules import COLUMNS
+from portal.imports.services import apply_import, preview_import
 
 VIN_VALUES = {str(digit): digit for digit in range(10)} | dict(
     zip(

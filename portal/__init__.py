@@ -68,21 +68,32 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per domain."""
+    """One blueprint per domain; the staff area gathers each domain's `admin.py`."""
     from portal import (
         accounts,
-        admin,
         charity,
         community,
         events,
         garage,
         home,
         notifications,
+        pages,
         referrals,
         reminders,
         rewards,
+        sections,
+        web,
     )
-    from portal.dealership import models as dealership_models  # noqa: F401 - its table
+    from portal import admin as admin_shell
+    from portal.accounts import admin as accounts_admin
+    from portal.charity import admin as charity_admin
+    from portal.community import admin as community_admin
+    from portal.dealership import admin as dealership_admin
+    from portal.events import admin as events_admin
+    from portal.imports import admin as imports_admin
+    from portal.referrals import admin as referrals_admin
+    from portal.reminders import admin as reminders_admin
+    from portal.rewards import admin as rewards_admin
 
     domains = (
         home,
@@ -96,8 +107,22 @@ def register_blueprints(app: Flask) -> None:
         charity,
         community,
     )
-    for module in (*domains, admin):
+    for module in domains:
         app.register_blueprint(module.bp)
+    staff_pages = (  # noqa: F841 - each module adds its pages to the staff blueprint
+        admin_shell,
+        accounts_admin,
+        charity_admin,
+        community_admin,
+        dealership_admin,
+        events_admin,
+        imports_admin,
+        referrals_admin,
+        reminders_admin,
+        rewards_admin,
+    )
+    app.register_blueprint(web.admin_bp)
+    sections.install(app, pages.PAGES)
 
     @app.get("/healthz")
     def healthz():
@@ -143,20 +168,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """`flask create-user`, `flask seed-demo` and each domain's commands."""
-    from portal import backup, demo
+    """`flask create-user`, `flask seed-demo`, backups, and the scheduled jobs."""
+    from portal import backup, demo, jobs
     from portal.accounts import cli as accounts_cli
-    from portal.charity import demo as charity_demo  # noqa: F401 - registers its seeder
-    from portal.community import demo as community_demo  # noqa: F401 - registers its seeder
-    from portal.events import demo as events_demo  # noqa: F401 - registers its seeder
-    from portal.garage import demo as garage_demo  # noqa: F401 - registers its seeder
-    from portal.notifications.cli import notify_cli
-    from portal.referrals import demo as referrals_demo  # noqa: F401 - registers its seeder
-    from portal.reminders import demo as reminders_demo  # noqa: F401 - registers its seeder
     from portal.reminders.cli import reminders_cli
 
     app.cli.add_command(accounts_cli.create_user)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_cli)
-    app.cli.add_command(notify_cli)
+    app.cli.add_command(jobs.notify_cli)
     app.cli.add_command(reminders_cli)

@@ -1,90 +1,30 @@
 """`flask seed-demo`: a dealership full of believable owners, cars and history."""
 
 import random
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import click
-from flask import current_app
 from sqlalchemy import func, select
 
-from portal import clock
-from portal.accounts.models import Role, User
-from portal.accounts.services import hash_password
+from portal.accounts import demo as accounts_demo
+from portal.accounts.models import User
+from portal.charity import demo as charity_demo
+from portal.community import demo as community_demo
+from portal.events import demo as events_demo
 from portal.extensions import db
+from portal.garage import demo as garage_demo
+from portal.referrals import demo as referrals_demo
+from portal.reminders import demo as reminders_demo
 
-DEMO_PASSWORD = "owners-club-demo"  # noqa: S105 - printed for the demo, never in production
-
-FIRST_NAMES = [
-    "Sam", "Priya", "Marcus", "Elena", "Tomás", "Grace", "Kenji", "Amara", "Liam", "Sofia",
-    "Daniel", "Aisha", "Noah", "Hannah", "Mateo", "Chloe", "Ravi", "Olivia", "Jonah", "Mei",
-]  # fmt: skip
-LAST_NAMES = [
-    "Okafor", "Patel", "Reyes", "Novak", "García", "Whitfield", "Tanaka", "Mensah", "Byrne",
-    "Rossi", "Cohen", "Hassan", "Lindqvist", "Schmidt", "Silva", "Dubois", "Iyer", "Brennan",
-    "Kowalski", "Chen",
-]  # fmt: skip
-
-
-def _ascii(value: str) -> str:
-    """'Tomás' as 'Tomas', for demo email addresses."""
-    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-
-
-@dataclass
-class DemoData:
-    """What earlier seeders made, for later ones to build on."""
-
-    rng: random.Random
-    owners: list[User] = field(default_factory=list)
-    staff: list[User] = field(default_factory=list)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-#: Each domain adds `seed(data)` here, in the order the domains depend on each other.
-SEEDERS: list[tuple[int, Callable[[DemoData], None]]] = []
-
-
-def demo_seeder(order: int) -> Callable:
-    """Register a function that adds one domain's demo data."""
-
-    def decorator(seed: Callable[[DemoData], None]) -> Callable[[DemoData], None]:
-        SEEDERS.append((order, seed))
-        SEEDERS.sort(key=lambda entry: entry[0])
-        return seed
-
-    return decorator
-
-
-@demo_seeder(0)
-def seed_people(data: DemoData) -> None:
-    """An admin, a coordinator and twenty owners, all with the demo password."""
-    password_hash = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH_METHOD"])
-    now = clock.now()
-    for email, name, role in (
-        ("admin@dealership.example", "Alex Morgan", Role.ADMIN),
-        ("events@dealership.example", "Jordan Blake", Role.COORDINATOR),
-    ):
-        user = User(email=email, name=name, role=role, password_hash=password_hash)
-        user.email_verified_at = now
-        data.staff.append(user)
-        data.logins.append((role.value, email, DEMO_PASSWORD))
-    for index, (first, last) in enumerate(zip(FIRST_NAMES, LAST_NAMES, strict=True)):
-        email = _ascii(f"{first}.{last}@example.com").lower()
-        owner = User(
-            email=email,
-            name=f"{first} {last}",
-            password_hash=password_hash,
-            phone=f"+1202555{index:04d}",
-            preferred_channel=data.rng.choice(["email", "email", "sms", "inbox"]),
-            consent_recognition=index % 3 == 0,
-            email_verified_at=now,
-        )
-        data.owners.append(owner)
-    data.logins.append(("owner", data.owners[0].email, DEMO_PASSWORD))
-    db.session.add_all(data.staff + data.owners)
-    db.session.flush()
+#: Each domain's seeder, in the order the domains build on each other's data.
+SEEDERS = (
+    accounts_demo.seed_people,
+    garage_demo.seed_garages,
+    events_demo.seed_events,
+    reminders_demo.seed,
+    referrals_demo.seed_referrals,
+    charity_demo.seed_charity,
+    community_demo.seed_announcements,
+)
 
 
 @click.command("seed-demo")
@@ -97,8 +37,8 @@ def seed_demo(if_empty: bool, seed: int) -> None:
             click.echo("Demo data already loaded; sign in with the logins printed earlier.")
             return
         raise click.ClickException("The database already has accounts; seed an empty one.")
-    data = DemoData(rng=random.Random(seed))
-    for _, seed_domain in SEEDERS:
+    data = accounts_demo.DemoData(rng=random.Random(seed))
+    for seed_domain in SEEDERS:
         seed_domain(data)
     db.session.commit()
     click.echo("Demo dealership ready. Sign in at http://127.0.0.1:5000/login with:")

@@ -13,7 +13,7 @@ from portal.extensions import db
 def dealership() -> dict:
     """The dealership's name, time zone and contact details, read once per request."""
     if "dealership" not in g:
-        from portal.dealership.services import dealership_profile
+        from portal.dealership.queries import dealership_profile
 
         g.dealership = dealership_profile(db.session)
     return g.dealership

@@ -9,13 +9,15 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TelField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.models import CHANNEL_LABELS
-from portal.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.models import CHANNEL_LABELS, Role
+from portal.accounts.services import MAX_NOTE_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 _password_length = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -95,3 +97,36 @@ class ProfileForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that post."""
+
+
+STAFF_ROLES = [
+    SelectChoice(Role.COORDINATOR.value, "Coordinator"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
+
+
+class NoteForm(FlaskForm):
+    """A staff note on an owner."""
+
+    body = TextAreaField(
+        "Add a note for the team",
+        validators=[DataRequired(message="Write something first."), Length(max=MAX_NOTE_LENGTH)],
+    )
+
+
+class StaffForm(FlaskForm):
+    """A new coordinator or admin."""
+
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Work email", validators=[DataRequired(), Email(message="Enter a full email address.")]
+    )
+    role = SelectField("Role", choices=STAFF_ROLES, default=Role.COORDINATOR.value)
+
+
+class RoleForm(FlaskForm):
+    """Change a member of staff's role; "owner" removes their staff access."""
+
+    role = SelectField(
+        "Role", choices=[*STAFF_ROLES, SelectChoice(Role.OWNER.value, "Not staff (owner)")]
+    )

@@ -19,7 +19,7 @@ from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.extensions import db, limiter, login_manager
 from portal.mail import current_mailer
-from portal.sections import profile_sections
+from portal.sections import render_sections
 from portal.security import is_safe_next, sign, unsign
 
 
@@ -318,5 +318,5 @@ def profile():
         form=form,
         login_sessions=sessions,
         empty_form=EmptyForm(),
-        sections=profile_sections.render_list(current_user),
+        sections=render_sections("profile", current_user),
     )

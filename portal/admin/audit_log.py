@@ -8,13 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
-from portal.admin import admin_nav, admin_required, bp
-from portal.admin.listing import page_number, wants_fragment
 from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.templating import dealership
-
-admin_nav(90, "Audit log", "admin.audit_log", admin_only=True)
+from portal.web import admin_bp as bp
+from portal.web import admin_required, page_number, wants_fragment
 
 PER_PAGE = 50
 

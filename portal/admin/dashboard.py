@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from portal.charity.models import Drive
 from portal.charity.services import DriveTotals, open_drives, totals_for
+from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
+from portal.reminders.queries import collector_paused, load_fleet
 from portal.reminders.rules import Kind
-from portal.reminders.services import collector_paused, dealership_zone, load_fleet
 from portal.rewards.models import Redemption, RedemptionStatus
 
 #: How many upcoming events the dashboard lists (the events page has the rest).

@@ -13,13 +13,13 @@ from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.accounts.models import User
-from portal.admin import bp
 from portal.charity.models import Contribution, Drive
 from portal.csvsafe import csv_response
 from portal.extensions import db
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
 from portal.templating import local_datetime
+from portal.web import admin_bp as bp
 
 #: Rows fetched from the database at a time while a download streams.
 BATCH = 500

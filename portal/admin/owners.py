@@ -6,20 +6,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
-from portal.accounts.models import Role, User
-from portal.admin import admin_nav, admin_required, bp, services
-from portal.admin.forms import NoteForm
-from portal.admin.listing import PER_PAGE, client_ip, page_number, sort_params, wants_fragment
-from portal.admin.models import StaffNote
+from portal.accounts import services
+from portal.accounts.forms import EmptyForm, NoteForm
+from portal.accounts.models import Role, StaffNote, User
+from portal.admin import queries
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
-from portal.sections import admin_owner_sections
-
-admin_nav(10, "Owners", "admin.owners")
+from portal.sections import render_sections
+from portal.web import PER_PAGE, admin_required, client_ip, page_number, sort_params, wants_fragment
+from portal.web import admin_bp as bp
 
 NOTES_PER_PAGE = 10
 MESSAGES_PER_PAGE = 10
@@ -29,9 +27,9 @@ MESSAGES_PER_PAGE = 10
 def owners():
     """Find owners by name, email, phone or VIN; sortable and paged."""
     query = request.args.get("q", "").strip()[:100]
-    sort, descending = sort_params(services.OWNER_SORTS, "name")
+    sort, descending = sort_params(queries.OWNER_SORTS, "name")
     page = db.paginate(
-        services.owner_search(query, sort, descending),
+        queries.owner_search(query, sort, descending),
         page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
@@ -41,7 +39,7 @@ def owners():
         "q": query,
         "sort": sort,
         "descending": descending,
-        "cars": services.car_counts(db.session, [owner.id for owner in page.items]),
+        "cars": queries.car_counts(db.session, [owner.id for owner in page.items]),
     }
     if wants_fragment():
         return render_template("admin/owners/_results.html", **context)
@@ -52,9 +50,9 @@ def owners():
 def export_owners():
     """The owners matching the current search, as a spreadsheet-safe CSV."""
     query = request.args.get("q", "").strip()[:100]
-    sort, descending = sort_params(services.OWNER_SORTS, "name")
-    statement = services.owner_search(query, sort, descending).add_columns(
-        services.active_car_count()
+    sort, descending = sort_params(queries.OWNER_SORTS, "name")
+    statement = queries.owner_search(query, sort, descending).add_columns(
+        queries.active_car_count()
     )
 
     def rows():
@@ -120,7 +118,7 @@ def _owner_page(person: User, note_form: NoteForm) -> str:
         notes=_notes_page(person),
         note_form=note_form,
         action_form=EmptyForm(),
-        sections=admin_owner_sections.render_list(person),
+        sections=render_sections("admin_owner", person),
         is_staff_account=person.role != Role.OWNER,
     )
 

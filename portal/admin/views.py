@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 
 from portal import clock
-from portal.admin import bp, dashboard
+from portal.admin import dashboard
 from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
-from portal.admin.listing import wants_fragment
+from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
-from portal.reminders.services import today_at_dealership
 from portal.templating import dealership, plural
+from portal.web import admin_bp as bp
+from portal.web import wants_fragment
 
 #: Staff may reload the reminders panel from their browser's cache for this long: the
 #: fleet's reminders move by the day, and counting them costs seconds on a large fleet.

@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal import clock
+from portal.accounts.demo import DemoData
 from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus, GoalKind
-from portal.demo import DemoData, demo_seeder
 from portal.events.models import Event, EventKind
 from portal.extensions import db
 from portal.rewards import services as rewards_services
@@ -41,7 +41,6 @@ def _pledges(data: DemoData, drive: Drive, owners, amounts, received_share: floa
         )
 
 
-@demo_seeder(60)
 def seed_charity(data: DemoData) -> None:
     """Three drives with pledges from the demo owners."""
     today = clock.now().date()

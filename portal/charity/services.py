@@ -19,7 +19,7 @@ from portal.charity.models import (
     GoalKind,
     is_web_url,
 )
-from portal.dealership.services import dealership_profile, read_settings
+from portal.dealership.queries import dealership_profile, read_settings
 from portal.errors import ServiceError
 
 #: Dealership settings this domain reads, with their defaults.

@@ -9,7 +9,6 @@ from portal.charity.forms import PledgeForm
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
 from portal.extensions import db
-from portal.sections import community_sections
 from portal.templating import dealership
 
 
@@ -140,7 +139,6 @@ def cover(drive_id: int):
     return response
 
 
-@community_sections.register(20, "charity/_community_drives.html")
 def community_drives(user) -> dict:
     """Open drives on the community page, with their progress (two queries)."""
     drives = services.open_drives(db.session)
@@ -149,3 +147,8 @@ def community_drives(user) -> dict:
         "totals": services.totals_for(db.session, drives),
         "today": _today(),
     }
+
+
+def event_drives(event) -> dict:
+    """The open drives an event is part of, for "Part of ..." on the event page (one query)."""
+    return {"drives": links.open_drives_of_event(db.session, event.id)}

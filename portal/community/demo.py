@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 from portal import clock
+from portal.accounts.demo import DemoData
 from portal.community.models import Announcement, Audience, BodyFormat
-from portal.demo import DemoData, demo_seeder
 from portal.extensions import db
 
 
-@demo_seeder(61)
 def seed_announcements(data: DemoData) -> None:
     """Three announcements from the coordinator."""
     now = clock.now()

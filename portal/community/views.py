@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.community import bp, rendering, services
 from portal.extensions import db
-from portal.sections import community_sections
+from portal.sections import render_sections
 
 
 @bp.app_template_filter("paragraphs")
@@ -26,5 +26,5 @@ def index():
     return render_template(
         "community/index.html",
         announcements=services.announcements_for(db.session, current_user),
-        sections=community_sections.render_list(current_user),
+        sections=render_sections("community", current_user),
     )

@@ -1,20 +1,17 @@
-"""Read and write dealership settings; a key nobody has set reads as its default."""
+"""Changing dealership settings; every change an admin makes is audited with it."""
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.accounts.models import User
+from portal.audit import record_audit
 from portal.dealership.models import Setting
-
-
-def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """The values of the keys in `defaults`, stored value first, in one query."""
-    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(defaults)))
-    stored = {key: value for key, value in rows}
-    return {key: stored.get(key, default) for key, default in defaults.items()}
+from portal.dealership.queries import dealership_defaults, read_settings
+from portal.errors import ServiceError
 
 
 def write_settings(session: Session, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -35,19 +32,41 @@ def write_settings(session: Session, values: Mapping[str, Any]) -> dict[str, tup
     return changes
 
 
-def dealership_defaults() -> dict[str, Any]:
-    """The dealership's identity, defaulting to the deployment's configuration."""
-    config = current_app.config
-    return {
-        "dealership.name": config["PORTAL_DEALERSHIP_NAME"],
-        "dealership.timezone": config["PORTAL_TIMEZONE"],
-        "dealership.phone": "",
-        "dealership.email": "",
-        "dealership.address": "",
-    }
+def validate_timezone(name: str) -> str:
+    """An IANA time zone name, or ServiceError."""
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ServiceError(
+            "Not a time zone we know; use a name like America/New_York.", "timezone"
+        ) from error
+    return name.strip()
 
 
-def dealership_profile(session: Session) -> dict[str, Any]:
-    """Name, time zone and contact details, as the header and messages use them."""
-    values = read_settings(session, dealership_defaults())
-    return {key.removeprefix("dealership."): value for key, value in values.items()}
+def update_dealership(
+    session: Session, *, values: dict[str, Any], actor: User, ip=None
+) -> dict[str, tuple[Any, Any]]:
+    """Save the dealership's name, time zone and contact details; audits what changed."""
+    allowed = dealership_defaults()
+    stored = {f"dealership.{key}": value for key, value in values.items()}
+    unknown = set(stored) - set(allowed)
+    if unknown:
+        raise ServiceError(f"Unknown settings: {', '.join(sorted(unknown))}")
+    validate_timezone(stored.get("dealership.timezone", allowed["dealership.timezone"]))
+    current = read_settings(session, allowed)
+    changed = {key: value for key, value in stored.items() if current[key] != value}
+    write_settings(session, changed)
+    changes = {key: (current[key], value) for key, value in changed.items()}
+    if changes:
+        record_audit(
+            session,
+            actor=actor,
+            action="settings.update",
+            entity_type="settings",
+            entity_id="dealership",
+            before={key: old for key, (old, _new) in changes.items()},
+            after={key: new for key, (_old, new) in changes.items()},
+            summary="Changed " + ", ".join(key.removeprefix("dealership.") for key in changes),
+            ip=ip,
+        )
+    return changes

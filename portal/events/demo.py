@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from portal import clock
-from portal.demo import DemoData, demo_seeder
+from portal.accounts.demo import DemoData
 from portal.events.models import Audience, Event, EventKind, EventStatus, Rsvp, RsvpStatus
 from portal.events.tokens import TICKET, fresh_token
 from portal.extensions import db
@@ -48,7 +48,6 @@ def _local(days: int, hour: int, tz: str) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-@demo_seeder(30)
 def seed_events(data: DemoData) -> None:
     """Eight events, upcoming and past, with confirmed, waitlisted and attended owners."""
     tz = current_app.config["PORTAL_TIMEZONE"]

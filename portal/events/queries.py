@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rsvps import ranked_waitlist, waitlist_positions
 from portal.events.rules import suits_vehicle_condition, visible_condition
+from portal.events.services.rsvps import ranked_waitlist, waitlist_positions
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
 LIST_LIMIT = 60

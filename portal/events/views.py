@@ -17,16 +17,16 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.charity import links as drive_links
 from portal.errors import ServiceError
-from portal.events import bp, calendars, queries, rsvps
-from portal.events import sections as _sections  # noqa: F401 - registers home/profile sections
+from portal.events import bp, calendars, queries
 from portal.events.forms import GuestsForm
 from portal.events.models import KIND_LABELS, CalendarFeed
 from portal.events.rules import rsvp_opens_at, rsvp_refusal
+from portal.events.services import rsvps
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.sections import render_sections
 from portal.security import hash_token
 from portal.templating import dealership
 
@@ -80,8 +80,8 @@ def _box_context(page: queries.EventPage, form: GuestsForm | None = None, note: 
 def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
     page = _event_page_or_404(event_id)
-    drives = drive_links.open_drives_of_event(db.session, event_id)
-    return render_template("events/show.html", **_box_context(page), drives=drives)
+    sections = render_sections("event", page.event)
+    return render_template("events/show.html", **_box_context(page), sections=sections)
 
 
 def _after_action(event_id: int, note: str, form: GuestsForm | None = None, status: int = 200):
@@ -263,3 +263,28 @@ def rotate_feed():
         flash("Your calendar link has a new address; the old one no longer works.", "success")
     db.session.commit()
     return redirect(url_for("accounts.profile", _anchor="calendar-feed"), code=303)
+
+
+#: The community page shows this many upcoming events.
+COMMUNITY_EVENTS = 4
+
+
+def next_events(user) -> dict:
+    """The owner's next few events (one query)."""
+    return {"events": queries.next_events(db.session, user, clock.now())}
+
+
+def calendar_feed(user) -> dict:
+    """The owner's calendar feed address, if they made one (one query)."""
+    feed = queries.feed_for(db.session, user)
+    url = None
+    if feed is not None:
+        token = derive_token(current_app.config["SECRET_KEY"], CALENDAR, feed.nonce)
+        url = url_for("events.feed", token=token, _external=True)
+    return {"feed_url": url, "feed": feed}
+
+
+def community_events(user) -> dict:
+    """The next few events this person may see, visitors included (one query)."""
+    rows = queries.upcoming_events(db.session, user, clock.now(), None, limit=COMMUNITY_EVENTS)
+    return {"rows": rows}

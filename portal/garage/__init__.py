@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("garage", __name__)
 
-from portal.garage import home, views  # noqa: E402, F401
+from portal.garage import views  # noqa: E402, F401

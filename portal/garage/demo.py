@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from portal import clock
-from portal.demo import DemoData, demo_seeder
+from portal.accounts.demo import DemoData
 from portal.extensions import db
 from portal.garage.models import (
     OdometerReading,
@@ -14,7 +14,7 @@ from portal.garage.models import (
     ServiceRecord,
     Vehicle,
 )
-from portal.garage.vin import with_check_digit
+from portal.garage.rules import with_check_digit
 
 #: (make, model, trims, WMI + VDS with a placeholder check digit, plant code).
 CATALOGUE = [
@@ -80,7 +80,6 @@ def _add_history(data: DemoData, vehicle: Vehicle, start_miles: int, until: date
             )
 
 
-@demo_seeder(10)
 def seed_garages(data: DemoData) -> None:
     """Each owner gets one or two cars bought within the last five years, with history."""
     rng = data.rng

@@ -17,7 +17,7 @@ from portal.garage.models import (
     ServiceRecord,
     Vehicle,
 )
-from portal.garage.vin import decode_vin
+from portal.garage.rules import decode_vin
 
 #: The oldest model year the portal accepts: club members' classics included.
 OLDEST_MODEL_YEAR = 1900

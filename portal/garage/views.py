@@ -256,3 +256,8 @@ def retire(vehicle_id: int):
         return f"{vehicle.label} is now under Past cars in your garage, with its history."
 
     return _act(vehicle, "retire", form, action)
+
+
+def home_cars(user) -> dict:
+    """The owner's active cars with their mileage, for the home page (one query)."""
+    return {"cars": services.garage_cars(db.session, user, active_only=True)}

@@ -4,7 +4,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.home import bp
-from portal.sections import home_sections
+from portal.sections import render_sections
 
 
 @bp.route("/")
@@ -14,4 +14,4 @@ def index():
         return render_template("home/welcome.html")
     if current_user.is_staff:
         return redirect(url_for("admin.index"))
-    return render_template("home/index.html", sections=home_sections.render_list(current_user))
+    return render_template("home/index.html", sections=render_sections("home", current_user))

@@ -3,12 +3,13 @@
 from collections.abc import Sequence
 
 from flask import current_app, render_template, url_for
+from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.extensions import db
 from portal.mail import mailer_from_config
 from portal.notifications.models import Notification
-from portal.notifications.services import DeliveryReport, deliver_pending
+from portal.notifications.services import QUEUED, DeliveryReport, deliver_pending
 from portal.security import sign
 from portal.sms import sms_from_config
 
@@ -36,6 +37,11 @@ def render_email(notification: Notification) -> tuple[str, str, dict[str, str]]:
     text = render_template("email/notification.txt", **context)
     html = render_template("email/notification.html", **context)
     return text, html, {"List-Unsubscribe": f"<{link}>"}
+
+
+def take_queued(session: Session) -> list[int]:
+    """The ids of the messages this session queued since it was last asked, forgetting them."""
+    return session.info.pop(QUEUED, [])
 
 
 def dispatch(only_ids: Sequence[int] | None = None) -> DeliveryReport:

@@ -18,6 +18,8 @@ from portal.sms import SmsBackend
 MAX_ATTEMPTS = 5
 #: A dispatcher that died mid-send releases its claim after this long.
 STALE_CLAIM = timedelta(minutes=15)
+#: Where a session keeps the ids of the messages it queued, to send once it commits.
+QUEUED = "portal.queued_notifications"
 
 
 class Consent(StrEnum):
@@ -88,7 +90,9 @@ def notify_many(session: Session, messages: Sequence[Message], now: datetime) ->
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Notification.id)
     )
-    return list(session.scalars(statement, rows))
+    ids = list(session.scalars(statement, rows))
+    session.info.setdefault(QUEUED, []).extend(ids)
+    return ids
 
 
 def _wanted(message: Message) -> bool:

@@ -5,13 +5,13 @@ from datetime import timedelta
 from flask import current_app
 
 from portal import clock
-from portal.demo import DemoData, demo_seeder
+from portal.accounts.demo import DemoData
 from portal.extensions import db
-from portal.garage.vin import decode_vin, with_check_digit
+from portal.garage.rules import decode_vin, with_check_digit
+from portal.points.services import award_points
 from portal.referrals import services
 from portal.referrals.models import Stage
 from portal.rewards import services as rewards_services
-from portal.rewards.ledger import award_points
 from portal.rewards.models import Category, Reward
 
 FRIENDS = [
@@ -50,7 +50,6 @@ CATALOGUE = [
 ]  # fmt: skip
 
 
-@demo_seeder(50)
 def seed_referrals(data: DemoData) -> None:
     """Invite links for every owner; twelve friends across the stages; rewards and redemptions."""
     now = clock.now()

@@ -6,7 +6,6 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,25 +14,17 @@ from vininfo import Vin
 
 from portal.accounts.models import User
 from portal.accounts.services import create_invited_owner, find_user_by_email, normalise_email
-from portal.dealership.services import dealership_profile, read_settings
+from portal.dealership.queries import dealership_profile, read_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
 from portal.notifications.services import notify
+from portal.points.models import PointsEntry
+from portal.points.rules import POINTS_DEFAULTS
+from portal.points.services import award_points, lock_owner
 from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
+from portal.referrals.thanks import THANKS_DEFAULTS, render_thanks
 from portal.referrals.tiers import load_tiers, purchases_referred
-from portal.rewards.ledger import award_points
-from portal.rewards.models import PointsEntry
-from portal.rewards.services import lock_owner
-from portal.rewards.thanks import THANKS_DEFAULTS, render_thanks
 from portal.security import hash_token
-
-POINTS_DEFAULTS: dict[str, Any] = {
-    "referrals.points_contacted": 0,
-    "referrals.points_test_drive": 25,
-    "referrals.points_purchased": 500,
-    #: Points for coming to an event, awarded once at check-in.
-    "referrals.points_event_attendance": 50,
-}
 
 #: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see below).
 MANUAL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.LOST)

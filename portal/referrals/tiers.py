@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.dealership.services import read_settings
+from portal.dealership.queries import read_settings
 from portal.referrals.models import Referral, Stage
 
 TIER_DEFAULTS: dict[str, Any] = {

@@ -12,10 +12,10 @@ from portal.accounts.services import normalise_phone
 from portal.errors import ServiceError
 from portal.events import queries as event_queries
 from portal.extensions import db, limiter
+from portal.points.queries import referral_points
 from portal.referrals import bp, services
 from portal.referrals.forms import LandingForm
 from portal.referrals.models import STAGE_LABELS, Stage
-from portal.rewards.ledger import referral_points
 from portal.templating import dealership
 
 SHARE_SUBJECT = "A car dealership I can recommend"

@@ -5,8 +5,9 @@ import json
 import click
 from flask.cli import AppGroup
 
+from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
-from portal.reminders import services
+from portal.reminders import queries as services
 
 reminders_cli = AppGroup("reminders", help="Service reminders and personal dates.")
 
@@ -22,7 +23,7 @@ reminders_cli = AppGroup("reminders", help="Service reminders and personal dates
 @click.option("--all", "include_upcoming", is_flag=True, help="Include upcoming reminders.")
 def due(as_of, as_json: bool, include_upcoming: bool) -> None:
     """Print every overdue and due-soon reminder (and upcoming ones with --all)."""
-    today = as_of.date() if as_of else services.today_at_dealership(db.session)
+    today = as_of.date() if as_of else today_at_dealership(db.session)
     listing = services.due_listing(db.session, today, include_upcoming=include_upcoming)
     db.session.rollback()
     if as_json:

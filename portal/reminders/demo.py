@@ -5,14 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.demo import DemoData, demo_seeder
+from portal.accounts.demo import DemoData
+from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.reminders.models import RecallCampaign, SeasonalCampaign, ServiceVisitRequest
-from portal.reminders.services import today_at_dealership
 
 
-@demo_seeder(40)
 def seed(data: DemoData) -> None:
     """Winter tyres (15 Oct - 30 Nov), one recall for the commonest model, one visit request."""
     db.session.add(

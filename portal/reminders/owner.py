@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.dealership.queries import dealership_zone
 from portal.errors import ServiceError
 from portal.garage.models import ServiceRecord
 from portal.reminders.models import ReminderState, ServiceVisitRequest, TimeWindow, VisitStatus
+from portal.reminders.queries import Fleet, load_fleet
 from portal.reminders.rules import (
     Kind,
     Reminder,
@@ -20,7 +22,6 @@ from portal.reminders.rules import (
     estimated_miles,
     latest_known_miles,
 )
-from portal.reminders.services import Fleet, dealership_zone, load_fleet
 
 #: Kinds whose "done" is a visit to the workshop, so it goes into the service history.
 RECORDED_AS_SERVICE = {Kind.SERVICE, Kind.RECALL}

@@ -7,15 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.dealership.queries import dealership_zone
 from portal.notifications.models import Notification
 from portal.notifications.services import Consent, notify
+from portal.reminders.queries import OwnerInfo, collector_paused, load_fleet
 from portal.reminders.rules import Kind, Reminder, Status, VehicleFacts
-from portal.reminders.services import (
-    OwnerInfo,
-    collector_paused,
-    dealership_zone,
-    load_fleet,
-)
 
 #: Which consent a reminder message needs.
 CONSENT_FOR_KIND = {

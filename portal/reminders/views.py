@@ -10,9 +10,9 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.notifications.services import notify
-from portal.reminders import bp, owner, services
+from portal.reminders import bp, owner
 from portal.reminders.forms import DoneForm, SnoozeForm, VisitForm
-from portal.sections import home_sections
+from portal.web import local_today
 
 #: How many reminders the home page shows.
 HOME_LIMIT = 3
@@ -64,7 +64,7 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
 @login_required
 def index():
     """The owner's reminders, grouped by car, most pressing first."""
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     page = owner.owner_reminders(db.session, current_user, today)
     return render_template("reminders/index.html", page=page, forms_for=_forms)
 
@@ -73,7 +73,7 @@ def _after_action(key: str, message: str):
     """htmx: the reminder redrawn in place; otherwise back to the page (303)."""
     db.session.commit()
     if _is_fragment_request():
-        today = services.today_at_dealership(db.session)
+        today = local_today()
         page = owner.owner_reminders(db.session, current_user, today)
         return _render_reminder(page, key)
     flash(message, "success")
@@ -87,7 +87,7 @@ def snooze(key: str):
     form = SnoozeForm(prefix=dom_id(key) + "-snooze")
     if not form.validate_on_submit():
         abort(400)
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     try:
         until = owner.snooze(db.session, current_user, key, form.days.data, today)
     except LookupError:
@@ -101,7 +101,7 @@ def snooze(key: str):
 @login_required
 def unsnooze(key: str):
     """Bring a snoozed reminder back now."""
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     try:
         owner.unsnooze(db.session, current_user, key, today)
     except LookupError:
@@ -116,7 +116,7 @@ def done(key: str):
     form = DoneForm(prefix=dom_id(key) + "-done")
     if not form.validate_on_submit():
         abort(400)
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     try:
         reminder, group = owner.mark_done(
             db.session, current_user, key, today, miles=form.miles.data
@@ -137,7 +137,7 @@ def done(key: str):
 def request_visit(key: str):
     """Ask the service team for a visit (preferred day, time of day, a note)."""
     form = VisitForm(prefix=dom_id(key) + "-visit")
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     error = None
     if form.validate_on_submit():
         try:
@@ -206,9 +206,8 @@ def _confirm_visit(visit) -> list[int]:
     return [created] if created else []
 
 
-@home_sections.register(20, "reminders/_home.html")
 def home_section(user) -> dict:
     """The owner's most pressing reminders, for the home page (a fixed number of queries)."""
-    today = services.today_at_dealership(db.session)
+    today = local_today()
     page = owner.owner_reminders(db.session, user, today)
     return {"pressing": page.pressing(HOME_LIMIT), "total": len(page.pressing(1000))}

@@ -11,17 +11,9 @@ from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
 from portal.notifications.services import notify
-from portal.rewards.ledger import award_points, points_balance
+from portal.points.queries import points_balance
+from portal.points.services import award_points, lock_owner
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
-
-
-def lock_owner(session: Session, user_id: int) -> None:
-    """Hold the owner's row until commit, so balance checks for one owner run one at a time.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the clause is dropped, and BEGIN IMMEDIATE
-    (portal/db.py) already serialises the whole transaction.
-    """
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def take_one_from_stock(session: Session, reward_id: int) -> bool:

@@ -10,13 +10,12 @@ from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.charity import services as charity
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.points.queries import points_balance, points_history
 from portal.referrals.tiers import load_tiers, purchases_referred, tier_progress
 from portal.rewards import bp, services
 from portal.rewards.forms import RedeemForm
-from portal.rewards.ledger import points_balance, points_history
 from portal.rewards.models import CATEGORY_LABELS, Category
-from portal.rewards.wall import ambassador_wall
-from portal.sections import community_sections, home_sections
+from portal.rewards.queries import ambassador_wall
 from portal.templating import dealership
 
 #: The community page shows this many names from the ambassadors' wall.
@@ -143,7 +142,6 @@ def ambassadors():
     return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
 
 
-@community_sections.register(30, "rewards/_community_wall.html")
 def community_wall(user) -> dict:
     """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
     tiers = load_tiers(db.session)
@@ -151,7 +149,6 @@ def community_wall(user) -> dict:
     return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
 
 
-@home_sections.register(50, "rewards/_home.html")
 def home_section(user) -> dict:
     """Points and tier on the owner's home page (three queries)."""
     tiers = load_tiers(db.session)

@@ -32,7 +32,7 @@ def vin_for(number: int, prefix: str = "1HGCM826", year_code: str = "R") -> str:
 
 def csv_bytes(rows: list[dict], header: tuple[str, ...] | None = None) -> bytes:
     """A DMS-style export of the given rows (missing cells blank)."""
-    from portal.admin.import_rows import COLUMNS
+    from portal.imports.rules import COLUMNS
 
     header = header or COLUMNS
     buffer = io.StringIO()

@@ -6,10 +6,10 @@ from io import BytesIO
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.admin.models import ImportBatch
 from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.garage.models import Vehicle
+from portal.imports.models import ImportBatch
 
 from .conftest import csv_bytes, dms_row, vin_for
 
@@ -219,7 +219,7 @@ def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_app
     client, as_admin, make_owner, make_vehicle, monkeypatch
 ):
     """A race the plan cannot see (a VIN registered between apply's load and its insert)."""
-    from portal.admin import importer
+    from portal.imports import services as importer
 
     batch = _preview(client, csv_bytes([dms_row(1), dms_row(2), dms_row(3)]))
     make_vehicle(make_owner(email="racer@example.com"), vin=vin_for(2))

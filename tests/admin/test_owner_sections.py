@@ -5,13 +5,17 @@ from datetime import timedelta
 from portal import clock
 from portal.events.models import Rsvp, RsvpStatus
 from portal.extensions import db
+from portal.pages import ADMIN_OWNER
 from portal.referrals.models import Stage
 from portal.rewards import services as rewards_services
-from portal.sections import admin_owner_sections
 
 
-def test_sections_are_registered_in_order(app):
-    assert [entry.order for entry in admin_owner_sections.entries][:3] == [10, 20, 30]
+def test_sections_come_in_order_events_referrals_points(app):
+    assert [section.template for section in ADMIN_OWNER] == [
+        "admin/events/_owner_section.html",
+        "admin/referrals/_owner_section.html",
+        "admin/rewards/_owner_section.html",
+    ]
 
 
 def test_owner_page_shows_rsvps_upcoming_and_past_with_their_status(

@@ -6,8 +6,7 @@ import io
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.accounts.models import LoginSession
-from portal.admin.models import StaffNote
+from portal.accounts.models import LoginSession, StaffNote
 from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.notifications.models import Notification

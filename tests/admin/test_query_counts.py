@@ -2,8 +2,7 @@
 
 from datetime import UTC, datetime
 
-from portal.accounts.models import Role
-from portal.admin.models import StaffNote
+from portal.accounts.models import Role, StaffNote
 from portal.audit import record_audit
 from portal.extensions import db
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import LoginSession, Role, User
 from portal.audit import AuditEntry
-from portal.dealership.services import dealership_profile
+from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from portal import clock
-from portal.events import services as event_services
 from portal.events.models import Audience, EventKind
+from portal.events.services import planning as event_services
 from portal.extensions import db
-from portal.rewards.ledger import award_points
+from portal.points.services import award_points
 from portal.rewards.models import Category, Reward
 from tests.charity.conftest import link_events, make_drive, pledge  # noqa: F401
 from tests.conftest import TEST_PASSWORD

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from portal import clock
 from portal.accounts.models import Role
-from portal.events import services
+from portal.events.services import planning as services
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.events import conftest as events_fixtures

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.garage.vin import with_check_digit
+from portal.garage.rules import with_check_digit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

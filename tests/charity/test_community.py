@@ -8,7 +8,7 @@ from portal.community.models import Announcement, Audience, BodyFormat
 from portal.community.rendering import markdown
 from portal.extensions import db
 from portal.garage.models import Vehicle
-from portal.sections import community_sections
+from portal.pages import COMMUNITY
 from tests.charity.conftest import assert_no_live_user_markup, parsed_tags
 
 VIN = "1HGCM82633A00435{}"
@@ -133,7 +133,11 @@ def test_community_page_shows_open_drives_and_section_hooks(client, make_drive):
     page = client.get("/community").get_data(as_text=True)
     assert "Coats for Kids" in page
     assert "Finished drive" not in page
-    assert [entry.order for entry in community_sections.entries] == [10, 20, 30]
+    assert [section.template for section in COMMUNITY] == [
+        "events/_community.html",
+        "charity/_community_drives.html",
+        "rewards/_community_wall.html",
+    ]
 
 
 def test_community_page_runs_the_same_queries_for_2_and_30_items(

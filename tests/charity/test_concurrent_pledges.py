@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from portal.charity import services
-from portal.dealership.services import read_settings, write_settings
+from portal.dealership.queries import read_settings
+from portal.dealership.services import write_settings
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
 

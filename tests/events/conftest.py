@@ -10,8 +10,9 @@ import pytest
 
 from portal import clock
 from portal.accounts.models import Role
-from portal.events import rsvps, services
 from portal.events.models import EventKind, EventStatus
+from portal.events.services import planning as services
+from portal.events.services import rsvps
 from portal.extensions import db
 from portal.garage.models import Vehicle
 

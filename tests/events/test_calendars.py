@@ -7,8 +7,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from portal.events import services
 from portal.events.models import Audience, CalendarFeed
+from portal.events.services import planning as services
 from portal.extensions import db
 from tests.events.conftest import TZ
 

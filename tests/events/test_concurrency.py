@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.events import rsvps
 from portal.events.models import Event, Rsvp, RsvpStatus
+from portal.events.services import rsvps
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
 

@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.errors import ServiceError
-from portal.events import rsvps, services
 from portal.events.models import Audience, Event, Rsvp, RsvpStatus
+from portal.events.services import planning as services
+from portal.events.services import rsvps
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.rewards.ledger import points_balance
-from portal.rewards.models import PointsEntry
+from portal.points.models import PointsEntry
+from portal.points.queries import points_balance
 from tests.events.conftest import TZ
 
 

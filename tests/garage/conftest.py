@@ -7,7 +7,7 @@ import pytest
 
 from portal.extensions import db
 from portal.garage import services
-from portal.garage.vin import with_check_digit
+from portal.garage.rules import with_check_digit
 
 #: A frozen "today" for service tests.
 TODAY = date(2026, 3, 10)

@@ -4,7 +4,7 @@ from collections import Counter
 
 from portal.extensions import db
 from portal.garage.models import ProtectionProduct, ServiceRecord, Vehicle
-from portal.garage.vin import decode_vin
+from portal.garage.rules import decode_vin
 
 
 def test_demo_owners_get_believable_garages(runner):

@@ -8,7 +8,7 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.garage import services
 from portal.garage.models import Vehicle
-from portal.garage.vin import decode_vin, with_check_digit
+from portal.garage.rules import decode_vin, with_check_digit
 
 from .conftest import TODAY
 

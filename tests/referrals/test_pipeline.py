@@ -8,9 +8,9 @@ from portal.dealership.services import write_settings
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
+from portal.points.models import PointsEntry
+from portal.points.queries import points_balance
 from portal.referrals.models import Referral, Stage
-from portal.rewards.ledger import points_balance
-from portal.rewards.models import PointsEntry
 from tests.referrals.conftest import VALID_VIN
 
 

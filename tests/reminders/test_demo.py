@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.demo import DemoData
+from portal.accounts.demo import DemoData
 from portal.extensions import db
 from portal.reminders.demo import seed
 from portal.reminders.models import RecallCampaign, SeasonalCampaign

@@ -4,7 +4,7 @@ import pytest
 
 from portal import clock
 from portal.extensions import db
-from portal.rewards.ledger import award_points
+from portal.points.services import award_points
 from portal.rewards.models import Category, Reward
 from tests.charity.conftest import make_drive, pledge  # noqa: F401 - charity's factories
 

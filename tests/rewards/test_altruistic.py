@@ -17,8 +17,8 @@ from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.points.queries import points_balance
 from portal.rewards import services
-from portal.rewards.ledger import points_balance
 from portal.rewards.models import Category, Redemption
 from tests.conftest import TEST_PASSWORD
 from tests.events.conftest import LiveSession

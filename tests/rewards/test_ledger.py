@@ -6,9 +6,10 @@ from sqlalchemy import func, select, text
 
 from portal import clock
 from portal.extensions import db
-from portal.rewards import ledger
-from portal.rewards.ledger import award_points, points_balance
-from portal.rewards.models import PointsEntry
+from portal.points import services as ledger
+from portal.points.models import PointsEntry
+from portal.points.queries import points_balance
+from portal.points.services import award_points
 from tests.rewards.concurrency import run_at_once, sqlite_without_begin_immediate
 
 

@@ -9,9 +9,10 @@ from portal import clock
 from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.points.models import PointsEntry
+from portal.points.queries import points_balance
 from portal.rewards import services
-from portal.rewards.ledger import points_balance
-from portal.rewards.models import Category, PointsEntry, Redemption, Reward
+from portal.rewards.models import Category, Redemption, Reward
 from tests.rewards.concurrency import run_at_once, sqlite_without_begin_immediate
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.rewards.ledger import points_balance
+from portal.points.queries import points_balance
 from portal.rewards.models import Category, Redemption
 
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import hash_password, normalise_email
-from portal.admin.import_rows import VEHICLE_FIELDS, ParsedRow, read_rows
-from portal.admin.models import ImportBatch, ImportStatus
 from portal.audit import record_audit
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
+from portal.imports.models import ImportBatch, ImportStatus
+from portal.imports.rules import VEHICLE_FIELDS, ParsedRow, read_rows
 from portal.security import new_url_token
 
 #: Rows per IN (...) query: well under SQLite's bound-parameter limit.

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.dealership.services import read_settings
+from portal.dealership.queries import read_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_refusal
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
-from portal.referrals.services import POINTS_DEFAULTS
-from portal.rewards.ledger import award_points
+from portal.points.rules import POINTS_DEFAULTS
+from portal.points.services import award_points
 
 
 @dataclass

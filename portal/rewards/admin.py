@@ -11,25 +11,21 @@ from wtforms import SelectChoice
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.admin import admin_nav, bp
-from portal.admin.auditing import audit, snapshot
-from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.points.queries import points_balance, points_history
 from portal.referrals.tiers import load_tiers
 from portal.rewards import services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
-from portal.rewards.ledger import points_balance, points_history
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
-from portal.sections import admin_owner_sections
 from portal.templating import dealership
+from portal.web import admin_bp as bp
+from portal.web import audit, list_args, ordering, page_number, per_page, snapshot, sort_params
 
 #: An owner's page shows this many of their latest ledger lines.
 OWNER_LEDGER_LINES = 10
 
-admin_nav(50, "Rewards catalogue", "admin.rewards")
-admin_nav(55, "Redemptions", "admin.redemptions")
 
 #: What a reward's audit entries record.
 REWARD_FIELDS = (
@@ -271,7 +267,6 @@ def redemption_decline(redemption_id: int):
     return redirect(url_for("admin.redemptions"), code=303)
 
 
-@admin_owner_sections.register(30, "admin/rewards/_owner_section.html")
 def owner_points(owner) -> dict:
     """An owner's balance, latest ledger lines and redemptions (three queries)."""
     return {

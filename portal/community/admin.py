@@ -6,16 +6,13 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.admin import admin_nav, bp
-from portal.admin.auditing import audit, snapshot
-from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.community import services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
 from portal.errors import ServiceError
 from portal.extensions import db
-
-admin_nav(65, "Announcements", "admin.announcements")
+from portal.web import admin_bp as bp
+from portal.web import audit, list_args, ordering, page_number, per_page, snapshot, sort_params
 
 #: Columns the announcements list sorts by; pinned ones first, newest first, by default.
 ANNOUNCEMENT_SORTS = {

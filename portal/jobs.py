@@ -1,11 +1,13 @@
-"""`flask notify run`: claim the messages that became due and deliver everything queued."""
+"""Scheduled jobs: `flask notify run` queues what became due in every domain, then sends."""
 
 import click
 from flask.cli import AppGroup
 
 from portal import clock
+from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.reminders.sending import queue_due_notifications
 
 notify_cli = AppGroup("notify", help="Owner notifications.")
 
@@ -23,8 +25,6 @@ def run(as_of) -> None:
     Safe to run on several hosts at once and to re-run: each message is claimed under a
     unique key before it is sent, and a failed send is retried on the next run.
     """
-    from portal.reminders.sending import queue_due_notifications
-    from portal.reminders.services import today_at_dealership
 
     today = as_of.date() if as_of else today_at_dealership(db.session)
     queued = queue_due_notifications(db.session, today, clock.now())

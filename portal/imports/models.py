@@ -1,33 +1,15 @@
-"""Tables of the admin area: staff notes on owners and owner-import batches."""
+"""Tables of imports: each uploaded dealer-system file with the plan its preview showed."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.models import UTCDateTime, utcnow
-
-
-class StaffNote(db.Model):
-    """Something the team wants to remember about an owner ("asked about winter tyres")."""
-
-    __tablename__ = "staff_notes"
-    __table_args__ = (Index("ix_staff_notes_owner_created", "owner_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    #: The member of staff who wrote it; kept as None if their account is ever removed.
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    #: Plain text, shown escaped.
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
-    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
 
 class ImportStatus(StrEnum):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, User
 from portal.errors import ServiceError
 from portal.events.models import Audience, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rsvps import promote_waitlist
 from portal.events.rules import AMBASSADOR_LEVEL
+from portal.events.services.rsvps import promote_waitlist
 from portal.garage.models import Vehicle
 from portal.notifications.services import Consent, notify
 

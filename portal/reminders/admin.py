@@ -10,15 +10,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
-from portal.admin import admin_nav, admin_required, bp
-from portal.admin.auditing import audit, audit_settings, snapshot
-from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.dealership.services import write_settings
 from portal.extensions import db
 from portal.notifications import services as notification_services
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification
-from portal.reminders import services
+from portal.reminders import queries as services
 from portal.reminders.admin_forms import (
     RecallCampaignForm,
     ReminderSettingsForm,
@@ -31,11 +28,18 @@ from portal.reminders.models import (
     VisitStatus,
 )
 from portal.reminders.rules import DEFAULTS
-
-admin_nav(40, "Service visit requests", "admin.visit_requests")
-admin_nav(41, "Notification log", "admin.notification_log")
-admin_nav(42, "Reminder campaigns", "admin.reminder_campaigns", admin_only=True)
-admin_nav(43, "Reminder settings", "admin.reminder_settings", admin_only=True)
+from portal.web import admin_bp as bp
+from portal.web import (
+    admin_required,
+    audit,
+    audit_settings,
+    list_args,
+    ordering,
+    page_number,
+    per_page,
+    snapshot,
+    sort_params,
+)
 
 #: Columns the visit requests sort by: when asked (oldest first), preferred day, owner, status.
 VISIT_SORTS = {

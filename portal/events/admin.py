@@ -5,24 +5,23 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.forms import EmptyForm
-from portal.admin import admin_nav, bp
-from portal.admin.auditing import audit, snapshot
-from portal.admin.listing import list_args, page_number, per_page, sort_params
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
-from portal.events import queries, rsvps, services
+from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.services import planning as services
+from portal.events.services import rsvps
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
-from portal.sections import admin_owner_sections
 from portal.security import hash_token
 from portal.templating import dealership, local_datetime
+from portal.web import admin_bp as bp
+from portal.web import audit, list_args, page_number, per_page, snapshot, sort_params
 
 #: An owner's page lists this many of their past events.
 OWNER_PAST_EVENTS = 10
 
-admin_nav(20, "Events", "admin.events_index")
 
 #: What an event's audit entries record, before and after a change.
 AUDITED_FIELDS = (*services.EDITABLE, "capacity", "status")
@@ -361,7 +360,6 @@ def events_checkin(code: str):
     )
 
 
-@admin_owner_sections.register(10, "admin/events/_owner_section.html")
 def owner_events(owner) -> dict:
     """An owner's RSVPs, cancelled ones included, upcoming and past (one query)."""
     upcoming, past = queries.my_events(db.session, owner, clock.now(), include_cancelled=True)

@@ -9,19 +9,17 @@ from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.invitations import claim_invitation
 from portal.accounts.models import User
-from portal.admin import admin_nav, admin_required, bp
-from portal.admin.forms import ImportUploadForm
-from portal.admin.import_rows import COLUMN_HELP, COLUMNS, sample_csv
-from portal.admin.importer import OUTCOMES, apply_import, preview_import, previous_imports_of
-from portal.admin.listing import client_ip, page_number
-from portal.admin.models import ImportBatch, ImportStatus
-from portal.dealership.services import dealership_profile
+from portal.dealership.queries import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.imports.forms import ImportUploadForm
+from portal.imports.models import ImportBatch, ImportStatus
+from portal.imports.rules import COLUMN_HELP, COLUMNS, sample_csv
+from portal.imports.services import OUTCOMES, apply_import, preview_import, previous_imports_of
 from portal.notifications.dispatch import dispatch
 from portal.notifications.services import notify_many
-
-admin_nav(40, "Import owners", "admin.imports", admin_only=True)
+from portal.web import admin_bp as bp
+from portal.web import admin_required, client_ip, page_number
 
 #: Invitations for an import this small go out before the page answers; more are queued.
 SEND_NOW_LIMIT = 100

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Date, Integer, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from portal import clock
 from portal.accounts.models import User
-from portal.dealership.services import dealership_profile, read_settings
+from portal.dealership.queries import dealership_zone, read_settings
 from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
 from portal.reminders.models import (
     RecallCampaign,
@@ -99,11 +98,6 @@ def collector_paused() -> Iterator[None]:
 def reminder_settings(session: Session) -> Settings:
     """The reminder settings in force (an admin's values over the defaults)."""
     return Settings.from_values(read_settings(session, DEFAULTS))
-
-
-def dealership_zone(session: Session) -> ZoneInfo:
-    """The dealership's time zone, in which every reminder date is a date."""
-    return ZoneInfo(dealership_profile(session)["timezone"])
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -323,11 +317,6 @@ def recall_rule(campaign: RecallCampaign) -> RecallRule:
         campaign.year_to,
         campaign.issued_on,
     )
-
-
-def today_at_dealership(session: Session) -> date:
-    """Today's date in the dealership's time zone."""
-    return clock.now().astimezone(dealership_zone(session)).date()
 
 
 # --- Listing -----------------------------------------------------------------------------

@@ -8,22 +8,29 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
-from portal.admin import admin_nav, admin_required, bp
-from portal.admin.auditing import audit, audit_settings, snapshot
-from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
-from portal.dealership.services import dealership_profile, read_settings, write_settings
+from portal.dealership.queries import dealership_profile, read_settings
+from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
+from portal.points.rules import POINTS_DEFAULTS
 from portal.referrals import services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
+from portal.referrals.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
 from portal.referrals.tiers import TIER_DEFAULTS, load_tiers
-from portal.rewards.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
-from portal.sections import admin_owner_sections
-
-admin_nav(40, "Referrals", "admin.referrals")
-admin_nav(45, "Referral settings", "admin.referral_settings", admin_only=True)
+from portal.web import admin_bp as bp
+from portal.web import (
+    admin_required,
+    audit,
+    audit_settings,
+    list_args,
+    ordering,
+    page_number,
+    per_page,
+    snapshot,
+    sort_params,
+)
 
 #: Columns the pipeline sorts by: last move, friend's name, stage, date referred.
 REFERRAL_SORTS = {
@@ -201,7 +208,7 @@ SETTING_FIELDS = {
 @admin_required
 def referral_settings():
     """Points per stage, the tier ladder and the thank-you letter."""
-    values = read_settings(db.session, services.POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS)
+    values = read_settings(db.session, POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS)
     form = ReferralSettingsForm(
         data={field: values[key] for field, key in SETTING_FIELDS.items()}
         | {f"tier_{n}_name": name for n, name in enumerate(values["referrals.tier_names"])}
@@ -234,7 +241,7 @@ def referral_settings():
             audit_settings(
                 "referrals",
                 write_settings(db.session, new_values),
-                services.POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS,
+                POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS,
             )
             db.session.commit()
             flash("Referral settings saved.", "success")
@@ -247,7 +254,6 @@ def referral_settings():
     ), 422 if form.errors else 200
 
 
-@admin_owner_sections.register(20, "admin/referrals/_owner_section.html")
 def owner_referrals(owner) -> dict:
     """The friends an owner referred, by stage, with their tier (two queries)."""
     friends = services.owner_referrals(db.session, owner.id)

@@ -11,9 +11,6 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
-from portal.admin import admin_nav, bp
-from portal.admin.auditing import audit, audit_settings, snapshot
-from portal.admin.listing import list_args, ordering, page_number, per_page, sort_params
 from portal.charity import closing, covers, links, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
@@ -22,8 +19,17 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.templating import dealership
-
-admin_nav(60, "Charity drives", "admin.charity_drives")
+from portal.web import admin_bp as bp
+from portal.web import (
+    audit,
+    audit_settings,
+    list_args,
+    ordering,
+    page_number,
+    per_page,
+    snapshot,
+    sort_params,
+)
 
 CONTRIBUTIONS_PER_PAGE = 50
 DRIVE_SORTS = {"status": Drive.status, "name": func.lower(Drive.name), "ends": Drive.ends_on}

@@ -1,0 +1,40 @@
+"""The staff menu: one ordered list, the order staff see it in."""
+
+from dataclasses import dataclass
+
+from portal.web import admin_bp
+
+
+@dataclass(frozen=True)
+class AdminLink:
+    """An entry in the staff menu; `admin_only` hides it from coordinators."""
+
+    label: str
+    endpoint: str
+    admin_only: bool = False
+
+
+MENU: tuple[AdminLink, ...] = (
+    AdminLink("Owners", "admin.owners"),
+    AdminLink("Events", "admin.events_index"),
+    AdminLink("Import owners", "admin.imports", admin_only=True),
+    AdminLink("Referrals", "admin.referrals"),
+    AdminLink("Service visit requests", "admin.visit_requests"),
+    AdminLink("Notification log", "admin.notification_log"),
+    AdminLink("Reminder campaigns", "admin.reminder_campaigns", admin_only=True),
+    AdminLink("Reminder settings", "admin.reminder_settings", admin_only=True),
+    AdminLink("Referral settings", "admin.referral_settings", admin_only=True),
+    AdminLink("Rewards catalogue", "admin.rewards"),
+    AdminLink("Redemptions", "admin.redemptions"),
+    AdminLink("Charity drives", "admin.charity_drives"),
+    AdminLink("Announcements", "admin.announcements"),
+    AdminLink("Staff", "admin.staff", admin_only=True),
+    AdminLink("Dealership settings", "admin.settings", admin_only=True),
+    AdminLink("Audit log", "admin.audit_log", admin_only=True),
+)
+
+
+@admin_bp.context_processor
+def admin_context() -> dict:
+    """The menu, for `admin/base.html`."""
+    return {"admin_navigation": MENU}

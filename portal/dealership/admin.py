@@ -1,0 +1,47 @@
+"""The dealership's settings page: admins only."""
+
+from zoneinfo import available_timezones
+
+from flask import current_app, flash
+from flask_login import current_user
+
+from portal.accounts.services import normalise_phone
+from portal.dealership import services
+from portal.dealership.forms import DealershipForm
+from portal.dealership.queries import dealership_profile
+from portal.extensions import db
+from portal.web import admin_bp as bp
+from portal.web import admin_required, client_ip, form_page, perform, see_other
+
+
+def _values(form: DealershipForm) -> dict[str, str]:
+    """The form's values as they are stored: a checked time zone, a dialable phone."""
+    phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
+    return {
+        "name": form.name.data.strip(),
+        "timezone": services.validate_timezone(form.timezone.data),
+        "phone": phone or "",
+        "email": (form.email.data or "").strip().lower(),
+        "address": (form.address.data or "").strip(),
+    }
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """The dealership's name, time zone and contact details."""
+    form = DealershipForm(data=dealership_profile(db.session))
+    if form.validate_on_submit():
+        outcome = perform(
+            lambda: services.update_dealership(
+                db.session, values=_values(form), actor=current_user, ip=client_ip()
+            ),
+            form,
+            "name",
+        )
+        if outcome.ok:
+            flash("Settings saved." if outcome.value else "Nothing changed.", "success")
+            return see_other("admin.settings")
+    return form_page(
+        "admin/settings/dealership.html", form, timezones=sorted(available_timezones())
+    )

@@ -1,0 +1,19 @@
+"""The dealership settings form."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class DealershipForm(FlaskForm):
+    """The dealership's identity and contact details, shown across the portal and in emails."""
+
+    name = StringField("Dealership name", validators=[DataRequired(), Length(max=100)])
+    timezone = StringField(
+        "Time zone", validators=[DataRequired(), Length(max=64)], render_kw={"list": "timezones"}
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=32)])
+    email = EmailField(
+        "Contact email", validators=[Optional(), Email(message="Enter a full email address.")]
+    )
+    address = TextAreaField("Address", validators=[Optional(), Length(max=300)])

@@ -1,0 +1,53 @@
+"""The pages composed from several domains, each one ordered list of sections.
+
+A section is a template and a loader that returns its context for the page's subject (the
+signed-in person, an owner a member of staff is looking at, or an event). The app keeps
+these lists (`portal.sections.install`), so the view that renders a page, whatever its
+domain, never imports the domains that contribute to it.
+"""
+
+from portal.charity import views as charity_views
+from portal.events import admin as events_admin
+from portal.events import views as events_views
+from portal.garage import views as garage_views
+from portal.referrals import admin as referrals_admin
+from portal.reminders import views as reminders_views
+from portal.rewards import admin as rewards_admin
+from portal.rewards import views as rewards_views
+from portal.sections import Section
+
+#: The owner's home page, below the greeting.
+HOME = (
+    Section("garage/_home.html", garage_views.home_cars),
+    Section("reminders/_home.html", reminders_views.home_section),
+    Section("events/_home.html", events_views.next_events),
+    Section("rewards/_home.html", rewards_views.home_section),
+)
+
+#: The owner's profile page, below their details.
+PROFILE = (Section("events/_profile_calendar.html", events_views.calendar_feed),)
+
+#: The community page (/community), below the announcements; visitors see it too.
+COMMUNITY = (
+    Section("events/_community.html", events_views.community_events),
+    Section("charity/_community_drives.html", charity_views.community_drives),
+    Section("rewards/_community_wall.html", rewards_views.community_wall),
+)
+
+#: One event's page, under its title.
+EVENT = (Section("charity/_event_drives.html", charity_views.event_drives),)
+
+#: A member of staff's view of one owner (admin/owners/<id>), below cars and messages.
+ADMIN_OWNER = (
+    Section("admin/events/_owner_section.html", events_admin.owner_events),
+    Section("admin/referrals/_owner_section.html", referrals_admin.owner_referrals),
+    Section("admin/rewards/_owner_section.html", rewards_admin.owner_points),
+)
+
+PAGES = {
+    "home": HOME,
+    "profile": PROFILE,
+    "community": COMMUNITY,
+    "event": EVENT,
+    "admin_owner": ADMIN_OWNER,
+}

@@ -1,0 +1,1 @@
+"""Points: the append-only ledger every domain awards through; balances are sums."""

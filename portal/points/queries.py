@@ -1,0 +1,36 @@
+"""Reading the ledger: balances, an owner's history, what one referral earned."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.points.models import PointsEntry
+
+
+def points_balance(session: Session, user_id: int) -> int:
+    """The owner's balance: the sum of their ledger."""
+    return session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.user_id == user_id)
+    )
+
+
+def points_history(session: Session, user_id: int, limit: int = 20) -> list[PointsEntry]:
+    """The owner's latest ledger lines, newest first."""
+    return list(
+        session.scalars(
+            select(PointsEntry)
+            .where(PointsEntry.user_id == user_id)
+            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def referral_points(session: Session, user_id: int, referral_id: int) -> list[PointsEntry]:
+    """The owner's ledger lines earned by one referral, oldest first."""
+    return list(
+        session.scalars(
+            select(PointsEntry)
+            .where(PointsEntry.user_id == user_id, PointsEntry.referral_id == referral_id)
+            .order_by(PointsEntry.created_at, PointsEntry.id)
+        )
+    )
