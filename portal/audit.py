@@ -1,15 +1,19 @@
 """The audit log: who changed what, when, from where, with the values before and after."""
 
+from __future__ import annotations
+
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.accounts.models import User
 from portal.extensions import db
 from portal.models import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 class AuditEntry(db.Model):

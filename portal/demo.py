@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.garage import demo as garage_demo
 from portal.referrals import demo as referrals_demo
 from portal.reminders import demo as reminders_demo
+from portal.rewards import demo as rewards_demo
 
 #: Each domain's seeder, in the order the domains build on each other's data.
 SEEDERS = (
@@ -23,6 +24,7 @@ SEEDERS = (
     reminders_demo.seed,
     referrals_demo.seed_referrals,
     charity_demo.seed_charity,
+    rewards_demo.seed_rewards,
     community_demo.seed_announcements,
 )
 

@@ -5,11 +5,12 @@ from flask_login import current_user
 
 from portal import clock
 from portal.accounts import queries, services
-from portal.accounts.forms import EmptyForm, RoleForm, StaffForm
+from portal.accounts.forms import RoleForm, StaffForm
 from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import User
 from portal.dealership.queries import dealership_profile
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.web import admin_bp as bp
 from portal.web import (
     admin_required,

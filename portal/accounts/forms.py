@@ -95,10 +95,6 @@ class ProfileForm(FlaskForm):
     consent_recognition = BooleanField("Thank me publicly on the ambassadors' wall")
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that post."""
-
-
 STAFF_ROLES = [
     SelectChoice(Role.COORDINATOR.value, "Coordinator"),
     SelectChoice(Role.ADMIN.value, "Admin"),

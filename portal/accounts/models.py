@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.notifications.models import ContactChannel
 
 
 class Role(StrEnum):
@@ -17,15 +18,6 @@ class Role(StrEnum):
     OWNER = "owner"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
-
-
-class ContactChannel(StrEnum):
-    """How an owner prefers to hear from the dealership."""
-
-    EMAIL = "email"
-    SMS = "sms"
-    PHONE = "phone"
-    INBOX = "inbox"
 
 
 #: The tier level from which an owner counts as an ambassador (early RSVP, waitlist priority).

@@ -3,7 +3,6 @@
 import functools
 from datetime import date, datetime, timedelta
 
-import phonenumbers
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.accounts.models import ContactChannel, LoginSession, Role, StaffNote, User
 from portal.audit import record_audit
 from portal.errors import ServiceError
+from portal.phones import normalise_phone
 from portal.security import hash_token, new_url_token
 
 MIN_PASSWORD_LENGTH = 12
@@ -40,19 +40,6 @@ def check_password_rules(password: str) -> None:
 def hash_password(password: str, method: str) -> str:
     """Hash a password with the configured scrypt parameters."""
     return generate_password_hash(password, method=method)
-
-
-def normalise_phone(raw: str | None, region: str) -> str | None:
-    """A phone number in E.164 form, or None when blank; refuses numbers that cannot exist."""
-    if not raw or not raw.strip():
-        return None
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ServiceError("That does not look like a phone number.", "phone") from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise ServiceError("That phone number is not valid; check the digits.", "phone")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -408,3 +395,12 @@ def change_role(session: Session, *, user: User, role: str, actor: User, ip=None
         ip=ip,
     )
     return True
+
+
+def lock_owner(session: Session, user_id: int) -> None:
+    """Hold the owner's row until commit, so balance checks for one owner run one at a time.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the clause is dropped, and BEGIN IMMEDIATE
+    (portal/db.py) already serialises the whole transaction.
+    """
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -7,7 +7,6 @@ from portal import clock
 from portal.accounts import bp, services
 from portal.accounts.forms import (
     ChangePasswordForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -18,6 +17,7 @@ from portal.accounts.invitations import CLAIM_LINK_MAX_AGE
 from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.extensions import db, limiter, login_manager
+from portal.forms import EmptyForm
 from portal.mail import current_mailer
 from portal.sections import render_sections
 from portal.security import is_safe_next, sign, unsign

@@ -7,12 +7,13 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.accounts import services
-from portal.accounts.forms import EmptyForm, NoteForm
+from portal.accounts.forms import NoteForm
 from portal.accounts.models import Role, StaffNote, User
 from portal.admin import queries
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
 from portal.sections import render_sections

@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.charity import closing, covers, links, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
@@ -17,6 +16,7 @@ from portal.charity.models import Contribution, Drive, DriveStatus
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.notifications.dispatch import dispatch
 from portal.templating import dealership
 from portal.web import admin_bp as bp

@@ -9,8 +9,6 @@ from portal.accounts.demo import DemoData
 from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus, GoalKind
 from portal.events.models import Event, EventKind
 from portal.extensions import db
-from portal.rewards import services as rewards_services
-from portal.rewards.models import Category, Reward
 
 MESSAGES = [
     "My kids outgrew three coats this year. Happy to pass the warmth on.",
@@ -112,17 +110,7 @@ def seed_charity(data: DemoData) -> None:
         data, food, owners[2:12], [data.rng.choice([50, 100, 200, 400]) * 100 for _ in owners], 1.0
     )
     db.session.flush()
-    # The charity car wash is part of the coats drive; an owner gives points through the
-    # altruistic reward, which counts toward it at the dealership's rate.
+    # The charity car wash is part of the coats drive.
     for event_id in db.session.scalars(select(Event.id).where(Event.kind == EventKind.CHARITY)):
         db.session.add(DriveEvent(drive_id=coats.id, event_id=event_id))
-    giving = db.session.scalar(select(Reward).where(Reward.category == Category.ALTRUISTIC))
-    if giving is not None:
-        rewards_services.redeem(
-            db.session,
-            user=owners[9],
-            reward_id=giving.id,
-            now=clock.now() - timedelta(days=2),
-            drive_id=coats.id,
-        )
     db.session.flush()

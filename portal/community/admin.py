@@ -5,12 +5,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.community import services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.web import admin_bp as bp
 from portal.web import audit, list_args, ordering, page_number, per_page, snapshot, sort_params
 

@@ -5,11 +5,11 @@ from zoneinfo import available_timezones
 from flask import current_app, flash
 from flask_login import current_user
 
-from portal.accounts.services import normalise_phone
 from portal.dealership import services
 from portal.dealership.forms import DealershipForm
 from portal.dealership.queries import dealership_profile
 from portal.extensions import db
+from portal.phones import normalise_phone
 from portal.web import admin_bp as bp
 from portal.web import admin_required, client_ip, form_page, perform, see_other
 

@@ -1,17 +1,21 @@
 """Changing dealership settings; every change an admin makes is audited with it."""
 
+from __future__ import annotations
+
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
 from portal.audit import record_audit
 from portal.dealership.models import Setting
 from portal.dealership.queries import dealership_defaults, read_settings
 from portal.errors import ServiceError
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 
 def write_settings(session: Session, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

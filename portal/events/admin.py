@@ -4,7 +4,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.events import queries
@@ -13,6 +12,7 @@ from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, Rsvp
 from portal.events.services import planning as services
 from portal.events.services import rsvps
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.notifications.dispatch import dispatch
 from portal.security import hash_token
 from portal.templating import dealership, local_datetime

@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.errors import ServiceError
 from portal.events import bp, calendars, queries
 from portal.events.forms import GuestsForm
@@ -25,6 +24,7 @@ from portal.events.rules import rsvp_opens_at, rsvp_refusal
 from portal.events.services import rsvps
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.notifications.dispatch import dispatch
 from portal.sections import render_sections
 from portal.security import hash_token

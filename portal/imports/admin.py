@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.accounts.invitations import claim_invitation
 from portal.accounts.models import User
 from portal.dealership.queries import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.imports.forms import ImportUploadForm
 from portal.imports.models import ImportBatch, ImportStatus
 from portal.imports.rules import COLUMN_HELP, COLUMNS, sample_csv

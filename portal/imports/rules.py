@@ -14,8 +14,9 @@ from email_validator import EmailNotValidError, validate_email
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
-from portal.accounts.services import normalise_email, normalise_phone
+from portal.accounts.services import normalise_email
 from portal.errors import ServiceError
+from portal.phones import normalise_phone
 
 #: The columns, in the order of the sample file. Names are matched case-insensitively;
 #: spaces and hyphens count as underscores; unknown columns are ignored.

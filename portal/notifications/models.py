@@ -1,14 +1,28 @@
 """One row per message to one person; its unique key is the claim that makes it sent once."""
 
+from __future__ import annotations
+
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User
 from portal.extensions import db
 from portal.models import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class ContactChannel(StrEnum):
+    """How an owner prefers to hear from the dealership."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+    INBOX = "inbox"
 
 
 class DeliveryStatus(StrEnum):

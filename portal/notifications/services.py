@@ -1,18 +1,23 @@
 """Create notifications under a unique key, deliver them once, read the inbox."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import ContactChannel, User
 from portal.mail import Mailer
-from portal.notifications.models import DeliveryStatus, Notification
+from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
 from portal.sms import SmsBackend
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 #: After this many failed attempts a message waits for an admin to retry it.
 MAX_ATTEMPTS = 5
@@ -280,3 +285,8 @@ def status_counts(session: Session) -> dict[str, int]:
             select(Notification.status, func.count()).group_by(Notification.status)
         ).all()
     )
+
+
+def recipient(session: Session, user_id: int) -> User | None:
+    """The person with this id, reached through `Notification.user` (accounts sit above us)."""
+    return session.get(Notification.user.property.mapper.class_, user_id)

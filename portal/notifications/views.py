@@ -4,9 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
-from portal.accounts.models import User
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.notifications import bp, services
 from portal.notifications.forms import ConsentForm
 from portal.security import unsign
@@ -56,7 +55,7 @@ def mark_all_read():
 def preferences(token: str):
     """Change which messages we send, straight from an email, without signing in."""
     payload = unsign("consent", token, CONSENT_LINK_MAX_AGE)
-    user = db.session.get(User, payload["uid"]) if payload else None
+    user = services.recipient(db.session, payload["uid"]) if payload else None
     if user is None:
         abort(404)
     form = ConsentForm(obj=user)

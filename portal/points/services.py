@@ -1,12 +1,10 @@
-"""Changes to the ledger: awards under a unique key, and a per-owner lock for spending."""
+"""Changes to the ledger: awards under a unique key, appended once."""
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
 from portal.points.models import PointsEntry
 
 
@@ -42,12 +40,3 @@ def award_points(
         .returning(PointsEntry.id)
     )
     return session.execute(statement).scalar_one_or_none() is not None
-
-
-def lock_owner(session: Session, user_id: int) -> None:
-    """Hold the owner's row until commit, so balance checks for one owner run one at a time.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the clause is dropped, and BEGIN IMMEDIATE
-    (portal/db.py) already serialises the whole transaction.
-    """
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())

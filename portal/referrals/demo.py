@@ -1,4 +1,4 @@
-"""Demo data for referrals and rewards: invite links, friends at every stage, a catalogue."""
+"""Demo data for referrals: invite links, friends at every stage, points they earned."""
 
 from datetime import timedelta
 
@@ -11,8 +11,6 @@ from portal.garage.rules import decode_vin, with_check_digit
 from portal.points.services import award_points
 from portal.referrals import services
 from portal.referrals.models import Stage
-from portal.rewards import services as rewards_services
-from portal.rewards.models import Category, Reward
 
 FRIENDS = [
     ("Jamie Fraser", "Electric SUV"), ("Robin Achebe", "Hybrid estate"),
@@ -30,28 +28,9 @@ STAGES = [
     Stage.INVITED, Stage.LOST,
 ]  # fmt: skip
 
-CATALOGUE = [
-    ("$50 parts and accessories credit", Category.TRANSACTIONAL, 300, 0, None,
-     "Put it towards floor mats, a roof box or anything from the parts counter."),
-    ("Complimentary valet with your next service", Category.TRANSACTIONAL, 150, 0, None,
-     "Inside and out, while you wait or while we have the car."),
-    ("Premium detailing", Category.EXPERIENTIAL, 600, 0, 6,
-     "A full machine polish and ceramic top coat by our detailing specialist."),
-    ("VIP seat at the next launch night", Category.EXPERIENTIAL, 400, 1, 10,
-     "Front-row seat, first look under the covers, and a drink on us."),
-    ("Weekend car swap", Category.EXPERIENTIAL, 900, 2, 3,
-     "Borrow a car from the new range for a weekend: Friday afternoon to Monday morning."),
-    ("Ambassadors' dinner with the team", Category.RECOGNITION, 500, 2, 12,
-     "An evening with our general manager and the other ambassadors."),
-    ("A thank-you in the club newsletter", Category.RECOGNITION, 50, 0, None,
-     "Your name and, if you like, a photo of you and your car."),
-    ("Give your points to a charity drive", Category.ALTRUISTIC, 100, 0, None,
-     "We turn 100 points into a $10 donation to the cause you choose."),
-]  # fmt: skip
-
 
 def seed_referrals(data: DemoData) -> None:
-    """Invite links for every owner; twelve friends across the stages; rewards and redemptions."""
+    """Invite links for every owner; twelve friends across the stages; points for some."""
     now = clock.now()
     secret_key = current_app.config["SECRET_KEY"]
     hash_method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -104,21 +83,4 @@ def seed_referrals(data: DemoData) -> None:
             reason="Came to the spring car-care clinic",
             now=now - timedelta(days=30),
         )
-    rewards = []
-    for name, category, cost, min_tier, stock, description in CATALOGUE:
-        reward = Reward(
-            name=name,
-            category=category,
-            points_cost=cost,
-            min_tier=min_tier,
-            stock=stock,
-            description=description,
-        )
-        db.session.add(reward)
-        rewards.append(reward)
-    db.session.flush()
-    rewards_services.redeem(
-        db.session, user=referrers[0], reward_id=rewards[1].id, now=now - timedelta(days=5)
-    )
-    # The charity seeder gives points to a drive through the altruistic reward.
     db.session.flush()

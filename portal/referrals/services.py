@@ -13,14 +13,19 @@ from sqlalchemy.orm import Session
 from vininfo import Vin
 
 from portal.accounts.models import User
-from portal.accounts.services import create_invited_owner, find_user_by_email, normalise_email
+from portal.accounts.services import (
+    create_invited_owner,
+    find_user_by_email,
+    lock_owner,
+    normalise_email,
+)
 from portal.dealership.queries import dealership_profile, read_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
 from portal.notifications.services import notify
 from portal.points.models import PointsEntry
 from portal.points.rules import POINTS_DEFAULTS
-from portal.points.services import award_points, lock_owner
+from portal.points.services import award_points
 from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
 from portal.referrals.thanks import THANKS_DEFAULTS, render_thanks
 from portal.referrals.tiers import load_tiers, purchases_referred

@@ -7,11 +7,11 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
-from portal.accounts.services import normalise_phone
 from portal.errors import ServiceError
 from portal.events import queries as event_queries
 from portal.extensions import db, limiter
+from portal.forms import EmptyForm
+from portal.phones import normalise_phone
 from portal.points.queries import referral_points
 from portal.referrals import bp, services
 from portal.referrals.forms import LandingForm

@@ -8,10 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
-from portal.accounts.forms import EmptyForm
 from portal.accounts.models import User
 from portal.dealership.services import write_settings
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.notifications import services as notification_services
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification

@@ -7,12 +7,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
+from portal.accounts.services import lock_owner
 from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
 from portal.notifications.services import notify
 from portal.points.queries import points_balance
-from portal.points.services import award_points, lock_owner
+from portal.points.services import award_points
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
 
 

@@ -1,0 +1,1 @@
+"""Imports: owners and cars from the dealer-management system, previewed then applied."""
