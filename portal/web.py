@@ -7,7 +7,7 @@ turns a `ServiceError` into a message next to its form field.
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +21,7 @@ from portal.dealership.queries import dealership_zone
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch, take_queued
+from portal.templating import local_datetime
 
 T = TypeVar("T")
 
@@ -203,6 +204,27 @@ def paginate(statement, per: int | None = None, page: int | None = None):
     if pages.page > 1 and not pages.items and pages.pages:
         pages = db.paginate(statement, page=pages.pages, per_page=pages.per_page)
     return pages
+
+
+# --- CSV downloads ----------------------------------------------------------------------
+
+#: Rows fetched from the database at a time while a download streams.
+EXPORT_BATCH = 500
+
+
+def export_rows(statement):
+    """Stream a select's rows in batches, for a CSV download."""
+    return db.session.execute(statement.execution_options(yield_per=EXPORT_BATCH))
+
+
+def export_filename(what: str) -> str:
+    """`what-2026-12-01.csv`, dated today."""
+    return f"{what}-{clock.now():%Y-%m-%d}.csv"
+
+
+def export_moment(moment: datetime | None) -> str:
+    """A moment as the dealership's local date and time, sortable in a spreadsheet."""
+    return local_datetime(moment, "%Y-%m-%d %H:%M") if moment else ""
 
 
 # --- Audit ------------------------------------------------------------------------------

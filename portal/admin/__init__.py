@@ -4,4 +4,4 @@ The blueprint itself lives in `portal.web` (`admin_bp`) so that every domain can
 staff pages in its own `admin.py` without importing this shell, which sits above them all.
 """
 
-from portal.admin import audit_log, exports, menu, owners, views  # noqa: F401 - the pages
+from portal.admin import audit_log, menu, owners, views  # noqa: F401 - the pages

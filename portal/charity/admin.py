@@ -10,9 +10,10 @@ from wtforms import SelectChoice
 
 from portal import clock
 from portal.accounts.models import User
-from portal.charity import closing, covers, links, services
+from portal.charity import closing, covers, links, queries, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Contribution, Drive, DriveStatus
+from portal.csvsafe import csv_response
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -23,6 +24,9 @@ from portal.web import admin_bp as bp
 from portal.web import (
     audit,
     audit_settings,
+    export_filename,
+    export_moment,
+    export_rows,
     list_args,
     ordering,
     page_number,
@@ -344,3 +348,61 @@ def charity_record_pledge(drive_id: int):
             "error",
         )
     return redirect(url_for("admin.charity_drive", drive_id=drive.id), code=303)
+
+
+CONTRIBUTION_EXPORT_HEADER = (
+    "id",
+    "drive",
+    "date",
+    "owner",
+    "email",
+    "kind",
+    "amount",
+    "unit",
+    "points given",
+    "honour roll",
+    "message",
+    "received on",
+)
+
+
+def _amount(drive: Drive, value: int) -> str | int:
+    """Dollars with cents for money drives (stored in cents), a count for item drives."""
+    if drive.is_money:
+        return f"{value // 100}.{value % 100:02d}"
+    return value
+
+
+def _contribution_rows(statement):
+    """CSV rows from (Contribution, Drive, name, email) results."""
+    for contribution, drive, owner_name, owner_email in export_rows(statement):
+        yield (
+            contribution.id,
+            drive.name,
+            export_moment(contribution.created_at),
+            owner_name,
+            owner_email,
+            contribution.kind,
+            _amount(drive, contribution.amount),
+            "USD" if drive.is_money else (drive.unit_label or "items"),
+            contribution.points,
+            "by name" if contribution.show_name else "anonymous",
+            contribution.message,
+            export_moment(contribution.received_at),
+        )
+
+
+@bp.route("/charity/contributions.csv")
+def export_contributions():
+    """Every pledge and points donation to every drive."""
+    rows = _contribution_rows(queries.contributions_export())
+    return csv_response(export_filename("charity-pledges"), CONTRIBUTION_EXPORT_HEADER, rows)
+
+
+@bp.route("/charity/<int:drive_id>/contributions.csv")
+def export_drive_contributions(drive_id: int):
+    """One drive's pledges and points donations."""
+    drive = _drive_or_404(drive_id)
+    rows = _contribution_rows(queries.contributions_export(drive.id))
+    name = export_filename(f"drive-{drive.id}-pledges")
+    return csv_response(name, CONTRIBUTION_EXPORT_HEADER, rows)

@@ -8,13 +8,14 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.csvsafe import csv_response
 from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.points.rules import POINTS_DEFAULTS
-from portal.referrals import services
+from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.referrals.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
@@ -24,6 +25,9 @@ from portal.web import (
     admin_required,
     audit,
     audit_settings,
+    export_filename,
+    export_moment,
+    export_rows,
     list_args,
     ordering,
     page_number,
@@ -264,3 +268,49 @@ def owner_referrals(owner) -> dict:
         "ambassador_level": AMBASSADOR_LEVEL,
         "stage_labels": STAGE_LABELS,
     }
+
+
+#: The referral pipeline's CSV columns.
+REFERRAL_EXPORT_HEADER = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "prefers",
+    "interested in",
+    "stage",
+    "stage since",
+    "referred on",
+    "referred by",
+    "referrer email",
+    "vin sold",
+    "note",
+)
+
+
+@bp.route("/referrals/export.csv")
+def export_referrals():
+    """The referral pipeline (optionally one stage), newest move first."""
+    stage = request.args.get("stage")
+    statement = queries.referrals_export(stage)
+
+    def rows():
+        for referral, referrer_name, referrer_email in export_rows(statement):
+            yield (
+                referral.id,
+                referral.name,
+                referral.email,
+                referral.phone,
+                referral.preferred_contact,
+                referral.model_of_interest,
+                STAGE_LABELS[Stage(referral.stage)],
+                export_moment(referral.stage_changed_at),
+                export_moment(referral.created_at),
+                referrer_name,
+                referrer_email,
+                referral.vin,
+                referral.note,
+            )
+
+    name = f"referrals-{stage}" if stage in queries.STAGE_VALUES else "referrals"
+    return csv_response(export_filename(name), REFERRAL_EXPORT_HEADER, rows())

@@ -11,17 +11,29 @@ from wtforms import SelectChoice
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.csvsafe import csv_response
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.points.queries import points_balance, points_history
 from portal.referrals.tiers import load_tiers
-from portal.rewards import services
+from portal.rewards import queries, services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
 from portal.templating import dealership
 from portal.web import admin_bp as bp
-from portal.web import audit, list_args, ordering, page_number, per_page, snapshot, sort_params
+from portal.web import (
+    audit,
+    export_filename,
+    export_moment,
+    export_rows,
+    list_args,
+    ordering,
+    page_number,
+    per_page,
+    snapshot,
+    sort_params,
+)
 
 #: An owner's page shows this many of their latest ledger lines.
 OWNER_LEDGER_LINES = 10
@@ -274,3 +286,47 @@ def owner_points(owner) -> dict:
         "history": points_history(db.session, owner.id, limit=OWNER_LEDGER_LINES),
         "redemptions": services.owner_redemptions(db.session, owner.id),
     }
+
+
+#: The redemptions CSV's columns.
+REDEMPTION_EXPORT_HEADER = (
+    "id",
+    "owner",
+    "email",
+    "reward",
+    "points",
+    "status",
+    "cause",
+    "asked on",
+    "decided on",
+    "decided by",
+    "given on",
+    "note to owner",
+)
+
+
+@bp.route("/rewards/redemptions/export.csv")
+def export_redemptions():
+    """Reward redemptions (optionally one status), oldest request first."""
+    status = request.args.get("status")
+    statement = queries.redemptions_export(status)
+
+    def rows():
+        for redemption, owner_name, owner_email, reward_name, decided_by in export_rows(statement):
+            yield (
+                redemption.id,
+                owner_name,
+                owner_email,
+                reward_name,
+                redemption.points,
+                redemption.status,
+                redemption.cause,
+                export_moment(redemption.created_at),
+                export_moment(redemption.decided_at),
+                decided_by,
+                redemption.fulfilled_on,
+                redemption.staff_note,
+            )
+
+    name = f"redemptions-{status}" if status in queries.STATUS_VALUES else "redemptions"
+    return csv_response(export_filename(name), REDEMPTION_EXPORT_HEADER, rows())

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import Role, User
 from portal.referrals.tiers import Tiers
+from portal.rewards.models import Redemption, RedemptionStatus, Reward
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,21 @@ def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) ->
         WallEntry(public_name(name, display_name), tiers.name(level), level)
         for name, display_name, level in session.execute(query)
     ]
+
+
+STATUS_VALUES = frozenset(status.value for status in RedemptionStatus)
+
+
+def redemptions_export(status: str | None) -> Select:
+    """(redemption, owner's name and email, reward, who decided), oldest request first."""
+    decider = aliased(User)
+    statement = (
+        select(Redemption, User.name, User.email, Reward.name, decider.name)
+        .join(User, User.id == Redemption.user_id)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .outerjoin(decider, decider.id == Redemption.decided_by_id)
+        .order_by(Redemption.created_at, Redemption.id)
+    )
+    if status in STATUS_VALUES:
+        statement = statement.where(Redemption.status == status)
+    return statement
