@@ -17,7 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.accounts.models import CHANNEL_LABELS, Role
-from portal.accounts.services import MAX_NOTE_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.services.members import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.services.staff import MAX_NOTE_LENGTH
 
 _password_length = Length(
     min=MIN_PASSWORD_LENGTH,

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts import services
 from portal.accounts.forms import NoteForm
 from portal.accounts.models import Role, StaffNote, User
+from portal.accounts.services import staff as services
 from portal.admin import queries
 from portal.csvsafe import csv_response
 from portal.errors import ServiceError

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts.invitations import claim_invitation
 from portal.accounts.models import User
+from portal.accounts.services.invitations import claim_invitation
 from portal.dealership.queries import dealership_profile
 from portal.errors import ServiceError
 from portal.extensions import db

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
-from portal.accounts.services import normalise_email
+from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
 from portal.phones import normalise_phone
 

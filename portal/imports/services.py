@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.accounts.services import hash_password, normalise_email
+from portal.accounts.services.members import hash_password, normalise_email
 from portal.audit import record_audit
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
