@@ -55,7 +55,7 @@ def new_staff():
     form = StaffForm()
     if form.validate_on_submit():
         outcome = perform(
-            lambda: services.add_staff(
+            lambda: services.create_staff(
                 db.session,
                 name=form.name.data,
                 email=form.email.data,
@@ -95,6 +95,16 @@ def change_role(user_id: int):
     return see_other("admin.staff")
 
 
+def _deactivate(user: User) -> int:
+    return services.deactivate_account(
+        db.session, user=user, actor=current_user, now=clock.now(), ip=client_ip()
+    )
+
+
+def _reactivate(user: User) -> None:
+    services.reactivate_account(db.session, user=user, actor=current_user, ip=client_ip())
+
+
 def _change_staff(user_id: int, change: Callable[[User], Any], done: str):
     """Run one change to a member of staff's account; flash `done` (with their name) after."""
     user = _staff_or_404(user_id)
@@ -107,23 +117,11 @@ def _change_staff(user_id: int, change: Callable[[User], Any], done: str):
 @admin_required
 def deactivate_staff(user_id: int):
     """Stop a member of staff signing in (they are signed out at once)."""
-    return _change_staff(
-        user_id,
-        lambda user: services.deactivate_account(
-            db.session, user=user, actor=current_user, now=clock.now(), ip=client_ip()
-        ),
-        "{name} is deactivated and signed out.",
-    )
+    return _change_staff(user_id, _deactivate, "{name} is deactivated and signed out.")
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
 @admin_required
 def reactivate_staff(user_id: int):
     """Let a deactivated member of staff sign in again."""
-    return _change_staff(
-        user_id,
-        lambda user: services.reactivate_account(
-            db.session, user=user, actor=current_user, ip=client_ip()
-        ),
-        "{name} can sign in again.",
-    )
+    return _change_staff(user_id, _reactivate, "{name} can sign in again.")

@@ -113,9 +113,11 @@ def create_staff(
     role: str,
     actor: User,
     hash_method: str,
+    dealership_name: str,
+    now: datetime,
     ip: str | None = None,
 ) -> User:
-    """A coordinator or admin account, to be claimed through an emailed link."""
+    """A coordinator or admin account, and the queued email that lets them choose a password."""
     role = Role(role)
     if role not in (Role.COORDINATOR, Role.ADMIN):
         raise ServiceError("Choose coordinator or admin.", "role")
@@ -139,25 +141,6 @@ def create_staff(
         after={"name": user.name, "email": user.email, "role": role.value},
         summary=f"Added {user.name} as {role.value}",
         ip=ip,
-    )
-    return user
-
-
-def add_staff(
-    session: Session,
-    *,
-    name: str,
-    email: str,
-    role: str,
-    actor: User,
-    hash_method: str,
-    dealership_name: str,
-    now: datetime,
-    ip: str | None = None,
-) -> User:
-    """Create a staff account and queue the email that lets them choose a password."""
-    user = create_staff(
-        session, name=name, email=email, role=role, actor=actor, hash_method=hash_method, ip=ip
     )
     queue_claim_invitation(
         session,
