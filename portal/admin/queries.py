@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
@@ -103,6 +103,7 @@ class Funnel:
 
     @property
     def referred(self) -> int:
+        """Everyone referred in the period (the first step counts them all)."""
         return self.steps[0].reached
 
 
@@ -194,6 +195,7 @@ class WeekOfReminders:
 
     @property
     def total(self) -> int:
+        """Reminders due in the week, every kind together."""
         return sum(item.count for item in self.kinds)
 
 
@@ -227,7 +229,7 @@ def reminders_this_week(session: Session, today: date) -> WeekOfReminders:
 OWNER_SORTS = ("name", "joined", "cars")
 
 
-def active_car_count():
+def active_car_count() -> ScalarSelect:
     """A correlated subquery: the owner's cars that are still theirs."""
     return (
         select(func.count(Vehicle.id))

@@ -98,7 +98,10 @@ def create_invited_owner(session: Session, *, name: str, email: str, hash_method
 
 
 def authenticate(session: Session, email: str, password: str, hash_method: str) -> User:
-    """The active user these credentials belong to, rehashing a weaker stored hash."""
+    """The active user these credentials belong to, rehashing a weaker stored hash.
+
+    Refuses an unknown email, a wrong password and a deactivated account with one message.
+    """
     user = find_user_by_email(session, email)
     if user is None:
         # Spend the same time as a real check so unknown emails are not revealed by timing.
