@@ -23,11 +23,12 @@ from sqlalchemy import func, make_url, select
 from portal import clock, create_app
 from portal.accounts.models import User
 from portal.config import TestConfig, normalise_database_url
+from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 from portal.garage.models import Vehicle
-from portal.imports.admin import queue_invitations
 from portal.imports.rules import COLUMNS
-from portal.imports.services import apply_import, preview_import
+from portal.imports.services.applying import apply_import, queue_invitations
+from portal.imports.services.planning import preview_import
 
 VIN_VALUES = {str(digit): digit for digit in range(10)} | dict(
     zip(
@@ -144,7 +145,12 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
             if invitations:
                 started = time.perf_counter()
                 with app.test_request_context(base_url="http://localhost"):
-                    queued = queue_invitations(result["invitations"])
+                    queued = queue_invitations(
+                        db.session,
+                        result["invitations"],
+                        dealership_name=dealership_profile(db.session)["name"],
+                        now=clock.now(),
+                    )
                     db.session.commit()
                 timings[f"{round_name} queue {len(queued)} invitations"] = (
                     time.perf_counter() - started

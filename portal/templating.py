@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
     def portal_context():
         unread = 0
         if current_user.is_authenticated:
-            from portal.notifications.services import unread_count
+            from portal.notifications.queries import unread_count
 
             unread = unread_count(db.session, current_user)
         return {"dealership": dealership(), "unread_count": unread}

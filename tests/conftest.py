@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.accounts.models import Role, User
-from portal.accounts.services import hash_password
+from portal.accounts.services.members import hash_password
 from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
 

@@ -1,13 +1,16 @@
 """Staff accounts and roles: admins only."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, current_app, flash, render_template
 from flask_login import current_user
 
 from portal import clock
-from portal.accounts import queries, services
+from portal.accounts import queries
 from portal.accounts.forms import RoleForm, StaffForm
-from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import User
+from portal.accounts.services import staff as services
 from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -21,8 +24,6 @@ from portal.web import (
     see_other,
     sort_params,
 )
-
-STAFF_INVITATION_REASON = "You've been added to the team that runs the Owners Club."
 
 
 def _staff_or_404(user_id: int) -> User:
@@ -47,35 +48,27 @@ def staff():
     )
 
 
-def _add_staff(form: StaffForm) -> User:
-    """Create the account and queue its claim invitation, in one transaction."""
-    user = services.create_staff(
-        db.session,
-        name=form.name.data,
-        email=form.email.data,
-        role=form.role.data,
-        actor=current_user,
-        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
-        ip=client_ip(),
-    )
-    queue_claim_invitation(
-        db.session,
-        user,
-        cars=[],
-        reason=STAFF_INVITATION_REASON,
-        dealership_name=dealership_profile(db.session)["name"],
-        now=clock.now(),
-    )
-    return user
-
-
 @bp.route("/staff/new", methods=["GET", "POST"])
 @admin_required
 def new_staff():
     """Add a coordinator or admin; they get an email to choose their password."""
     form = StaffForm()
     if form.validate_on_submit():
-        outcome = perform(lambda: _add_staff(form), form, "email")
+        outcome = perform(
+            lambda: services.create_staff(
+                db.session,
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                actor=current_user,
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                dealership_name=dealership_profile(db.session)["name"],
+                now=clock.now(),
+                ip=client_ip(),
+            ),
+            form,
+            "email",
+        )
         if outcome.ok:
             user = outcome.value
             flash(f"{user.name} is added; we've emailed them a link to set a password.", "success")
@@ -102,32 +95,33 @@ def change_role(user_id: int):
     return see_other("admin.staff")
 
 
+def _deactivate(user: User) -> int:
+    return services.deactivate_account(
+        db.session, user=user, actor=current_user, now=clock.now(), ip=client_ip()
+    )
+
+
+def _reactivate(user: User) -> None:
+    services.reactivate_account(db.session, user=user, actor=current_user, ip=client_ip())
+
+
+def _change_staff(user_id: int, change: Callable[[User], Any], done: str):
+    """Run one change to a member of staff's account; flash `done` (with their name) after."""
+    user = _staff_or_404(user_id)
+    if EmptyForm().validate_on_submit() and perform(lambda: change(user)).ok:
+        flash(done.format(name=user.name), "success")
+    return see_other("admin.staff")
+
+
 @bp.post("/staff/<int:user_id>/deactivate")
 @admin_required
 def deactivate_staff(user_id: int):
     """Stop a member of staff signing in (they are signed out at once)."""
-    user = _staff_or_404(user_id)
-    if EmptyForm().validate_on_submit():
-        outcome = perform(
-            lambda: services.deactivate_account(
-                db.session, user=user, actor=current_user, now=clock.now(), ip=client_ip()
-            )
-        )
-        if outcome.ok:
-            flash(f"{user.name} is deactivated and signed out.", "success")
-    return see_other("admin.staff")
+    return _change_staff(user_id, _deactivate, "{name} is deactivated and signed out.")
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
 @admin_required
 def reactivate_staff(user_id: int):
     """Let a deactivated member of staff sign in again."""
-    user = _staff_or_404(user_id)
-    if EmptyForm().validate_on_submit():
-        perform(
-            lambda: services.reactivate_account(
-                db.session, user=user, actor=current_user, ip=client_ip()
-            )
-        )
-        flash(f"{user.name} can sign in again.", "success")
-    return see_other("admin.staff")
+    return _change_staff(user_id, _reactivate, "{name} can sign in again.")

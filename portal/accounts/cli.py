@@ -4,8 +4,8 @@ import click
 from flask import current_app
 
 from portal import clock
-from portal.accounts import services
 from portal.accounts.models import Role
+from portal.accounts.services import members
 from portal.errors import ServiceError
 from portal.extensions import db
 
@@ -18,7 +18,7 @@ from portal.extensions import db
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create an account whose email counts as verified."""
     try:
-        user = services.create_user(
+        user = members.create_user(
             db.session,
             name=name,
             email=email,

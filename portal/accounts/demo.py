@@ -8,7 +8,7 @@ from flask import current_app
 
 from portal import clock
 from portal.accounts.models import Role, User
-from portal.accounts.services import hash_password
+from portal.accounts.services.members import hash_password
 from portal.extensions import db
 
 DEMO_PASSWORD = "owners-club-demo"  # noqa: S105 - printed for the demo, never in production

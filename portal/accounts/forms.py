@@ -17,7 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.accounts.models import CHANNEL_LABELS, Role
-from portal.accounts.services import MAX_NOTE_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.services.members import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.accounts.services.staff import MAX_NOTE_LENGTH
 
 _password_length = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -26,18 +27,30 @@ _password_length = Length(
 )
 
 
+def _email(label: str = "Email") -> EmailField:
+    """A required, well-formed email address."""
+    return EmailField(
+        label, validators=[DataRequired(), Email(message="Enter a full email address.")]
+    )
+
+
+def _new_password(label: str) -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again (assign to `password, confirm`)."""
+    return (
+        PasswordField(label, validators=[DataRequired(), _password_length]),
+        PasswordField(
+            f"{label} again",
+            validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     """A new owner's account."""
 
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField(
-        "Email", validators=[DataRequired(), Email(message="Enter a full email address.")]
-    )
-    password = PasswordField("Password", validators=[DataRequired(), _password_length])
-    confirm = PasswordField(
-        "Password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )
+    email = _email()
+    password, confirm = _new_password("Password")
 
 
 class LoginForm(FlaskForm):
@@ -52,30 +65,20 @@ class LoginForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     """Ask for a reset link."""
 
-    email = EmailField(
-        "Email", validators=[DataRequired(), Email(message="Enter a full email address.")]
-    )
+    email = _email()
 
 
 class ResetPasswordForm(FlaskForm):
     """Choose a new password from a reset link."""
 
-    password = PasswordField("New password", validators=[DataRequired(), _password_length])
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )
+    password, confirm = _new_password("New password")
 
 
 class ChangePasswordForm(FlaskForm):
     """Change the password while signed in."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])
-    password = PasswordField("New password", validators=[DataRequired(), _password_length])
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )
+    password, confirm = _new_password("New password")
 
 
 class ProfileForm(FlaskForm):
@@ -114,9 +117,7 @@ class StaffForm(FlaskForm):
     """A new coordinator or admin."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField(
-        "Work email", validators=[DataRequired(), Email(message="Enter a full email address.")]
-    )
+    email = _email("Work email")
     role = SelectField("Role", choices=STAFF_ROLES, default=Role.COORDINATOR.value)
 
 

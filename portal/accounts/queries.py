@@ -1,8 +1,11 @@
-"""Reads about accounts for staff pages."""
+"""Reads about accounts for their pages: the staff list, an owner's signed-in browsers."""
+
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import LoginSession, Role, User
 
 STAFF_SORTS = ("name", "role", "joined")
 
@@ -20,4 +23,13 @@ def staff_list(sort: str = "name", descending: bool = False) -> Select:
             column.desc() if descending else column.asc(),
             User.id,
         )
+    )
+
+
+def count_login_sessions(session: Session, user: User, now: datetime) -> int:
+    """How many browsers are signed in as this user."""
+    return session.scalar(
+        select(func.count())
+        .select_from(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.expires_at > now)
     )

@@ -1,18 +1,15 @@
 """The audit log page: every staff change, filterable, for admins."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from portal.accounts.models import User
-from portal.audit import AuditEntry
+from portal.admin import queries
 from portal.extensions import db
 from portal.templating import dealership
 from portal.web import admin_bp as bp
-from portal.web import admin_required, page_number, wants_fragment
+from portal.web import admin_required, paginate, wants_fragment
 
 PER_PAGE = 50
 
@@ -24,17 +21,9 @@ def _day(name: str) -> date | None:
         return None
 
 
-def _local_midnight(day: date) -> datetime:
-    """Midnight at the dealership, in UTC: date filters mean the dealership's days."""
-    zone = ZoneInfo(dealership()["timezone"])
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-@bp.route("/audit")
-@admin_required
-def audit_log():
-    """Who changed what, when; newest first, filtered by actor, entity, action and dates."""
-    filters = {
+def _filters() -> dict:
+    """The audit log's filters from the query string; blank or nonsense ones are None or ''."""
+    return {
         "actor": request.args.get("actor", type=int),
         "entity_type": request.args.get("entity_type", "").strip(),
         "action": request.args.get("action", "").strip(),
@@ -42,40 +31,16 @@ def audit_log():
         "until": _day("until"),
         "entity_id": request.args.get("entity_id", "").strip(),
     }
-    statement = select(AuditEntry).options(joinedload(AuditEntry.actor))
-    if filters["actor"]:
-        statement = statement.where(AuditEntry.actor_id == filters["actor"])
-    if filters["entity_type"]:
-        statement = statement.where(AuditEntry.entity_type == filters["entity_type"])
-    if filters["entity_id"]:
-        statement = statement.where(AuditEntry.entity_id == filters["entity_id"])
-    if filters["action"]:
-        statement = statement.where(AuditEntry.action == filters["action"])
-    if filters["since"]:
-        statement = statement.where(AuditEntry.created_at >= _local_midnight(filters["since"]))
-    if filters["until"]:
-        end = _local_midnight(filters["until"] + timedelta(days=1))
-        statement = statement.where(AuditEntry.created_at < end)
-    page = db.paginate(
-        statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
-        page=page_number(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    """Who changed what, when; newest first, filtered by actor, entity, action and dates."""
+    filters = _filters()
+    zone = ZoneInfo(dealership()["timezone"])
+    page = paginate(queries.audit_entries(filters, zone), per=PER_PAGE)
     context = {"page": page, "filters": filters}
     if wants_fragment():
         return render_template("admin/audit/_entries.html", **context)
-    actors = db.session.scalars(
-        select(User).where(User.id.in_(select(AuditEntry.actor_id).distinct())).order_by(User.name)
-    ).all()
-    return render_template(
-        "admin/audit/list.html",
-        actors=actors,
-        entity_types=db.session.scalars(
-            select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
-        ).all(),
-        actions=db.session.scalars(
-            select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-        ).all(),
-        **context,
-    )
+    return render_template("admin/audit/list.html", **queries.audit_choices(db.session), **context)

@@ -1,18 +1,235 @@
-"""Reads for the owners' pages: search across accounts and their cars."""
+"""Reads for the staff shell's pages: the dashboard's panels, owners, the audit log.
+
+Each dashboard panel and each list runs a fixed number of queries, whatever the numbers.
+"""
 
 import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, StaffNote, User
+from portal.audit import AuditEntry
+from portal.charity.models import Drive
+from portal.charity.services import DriveTotals, open_drives, totals_for
+from portal.dealership.queries import dealership_zone
+from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
+from portal.notifications.models import Notification
+from portal.referrals.models import STAGE_LABELS, Referral, Stage
+from portal.reminders.models import ServiceVisitRequest, VisitStatus
+from portal.reminders.queries import collector_paused, load_fleet
+from portal.reminders.rules import Kind
+from portal.rewards.models import Redemption, RedemptionStatus
+
+# --- The dashboard ----------------------------------------------------------------------
+
+#: How many upcoming events the dashboard lists (the events page has the rest).
+UPCOMING_LIMIT = 6
+#: The referral funnel looks back this far.
+FUNNEL_DAYS = 90
+#: "This week": today and the six days after it, at the dealership.
+WEEK_DAYS = 7
+#: The stages a referral passes on the way to a purchase, in order.
+FUNNEL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.PURCHASED)
+
+KIND_LABELS = {
+    Kind.SERVICE: "Service",
+    Kind.WARRANTY: "Warranty ending",
+    Kind.PROTECTION: "Protection ending",
+    Kind.RECALL: "Recall",
+    Kind.SEASONAL: "Seasonal check",
+    Kind.ANNIVERSARY: "Ownership anniversary",
+    Kind.BIRTHDAY: "Birthday",
+}
+
+
+@dataclass(frozen=True)
+class UpcomingEvent:
+    """An event with how full it is and how many wait for a seat."""
+
+    event: Event
+    waitlisted: int
+
+    @property
+    def fill_percent(self) -> int:
+        """Seats taken (guests included) as a share of capacity."""
+        if self.event.capacity <= 0:
+            return 0
+        return round(self.event.seats_taken * 100 / self.event.capacity)
+
+
+def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
+    """The next published events with their waitlist, and how many upcoming there are in all."""
+    waitlisted = (
+        select(func.count())
+        .where(Rsvp.event_id == Event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Event, waitlisted, func.count().over())
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
+        .order_by(Event.starts_at, Event.id)
+        .limit(UPCOMING_LIMIT)
+    ).all()
+    total = rows[0][2] if rows else 0
+    return [UpcomingEvent(event, waiting) for event, waiting, _ in rows], total
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """How many referrals reached a stage (or went past it)."""
+
+    stage: Stage
+    label: str
+    reached: int
+    #: Share of everyone referred in the period, 0-100.
+    percent: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Referrals made in the period, by how far they got."""
+
+    since: datetime
+    steps: list[FunnelStep]
+    lost: int
+
+    @property
+    def referred(self) -> int:
+        """Everyone referred in the period (the first step counts them all)."""
+        return self.steps[0].reached
+
+
+def referral_funnel(session: Session, now: datetime) -> Funnel:
+    """Friends referred in the last 90 days: how many reached each stage, and how many were lost.
+
+    A referral at "test drive" has been invited and contacted, so each step counts the
+    referrals at that stage or a later one. Lost referrals count as invited only: we do
+    not keep the stage they were lost at.
+    """
+    since = now - timedelta(days=FUNNEL_DAYS)
+    by_stage = dict(
+        session.execute(
+            select(Referral.stage, func.count())
+            .where(Referral.created_at >= since)
+            .group_by(Referral.stage)
+        ).all()
+    )
+    lost = by_stage.get(Stage.LOST.value, 0)
+    referred = sum(by_stage.values())
+    steps = []
+    for position, stage in enumerate(FUNNEL_STAGES):
+        reached = sum(by_stage.get(later.value, 0) for later in FUNNEL_STAGES[position:])
+        if stage == Stage.INVITED:
+            reached = referred
+        percent = round(reached * 100 / referred) if referred else 0
+        steps.append(FunnelStep(stage, STAGE_LABELS[stage], reached, percent))
+    return Funnel(since=since, steps=steps, lost=lost)
+
+
+@dataclass(frozen=True)
+class DriveProgress:
+    """An open drive and its totals."""
+
+    drive: Drive
+    totals: DriveTotals
+
+
+def drive_progress(session: Session) -> list[DriveProgress]:
+    """Open drives, ending soonest first, with their totals (two queries)."""
+    drives = open_drives(session)
+    totals = totals_for(session, drives)
+    return [DriveProgress(drive, totals[drive.id]) for drive in drives]
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """Things owners are waiting for the team to do."""
+
+    pending_redemptions: int
+    open_visit_requests: int
+
+
+def waiting_work(session: Session) -> WaitingWork:
+    """Pending reward redemptions and open service-visit requests, in one statement."""
+    pending = (
+        select(func.count())
+        .select_from(Redemption)
+        .where(Redemption.status == RedemptionStatus.PENDING)
+        .scalar_subquery()
+    )
+    visits = (
+        select(func.count())
+        .select_from(ServiceVisitRequest)
+        .where(ServiceVisitRequest.status == VisitStatus.OPEN)
+        .scalar_subquery()
+    )
+    redemptions, visit_requests = session.execute(select(pending, visits)).one()
+    return WaitingWork(redemptions, visit_requests)
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """Reminders of one kind due in the week."""
+
+    kind: Kind
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WeekOfReminders:
+    """Reminders falling due from `first_day` to `last_day` (dealership dates), by kind."""
+
+    first_day: date
+    last_day: date
+    kinds: list[KindCount]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        """Reminders due in the week, every kind together."""
+        return sum(item.count for item in self.kinds)
+
+
+def reminders_this_week(session: Session, today: date) -> WeekOfReminders:
+    """The fleet's reminders falling due from today to six days on, by kind.
+
+    The same fleet load and rules as `flask reminders due --all` (reminders an owner marked
+    done are left out), counted without building the command's records. Overdue ones fell
+    due before this week and are counted apart. Ten queries whatever the fleet's size.
+    """
+    last_day = today + timedelta(days=WEEK_DAYS - 1)
+    by_kind: Counter[str] = Counter()
+    overdue = 0
+    with collector_paused():
+        fleet = load_fleet(session, today, dealership_zone(session))
+        for reminder in fleet.reminders():
+            if reminder.owner_id not in fleet.owners:
+                continue
+            if reminder.due_on < today:
+                overdue += 1
+            elif reminder.due_on <= last_day:
+                by_kind[reminder.kind] += 1
+    kinds = [KindCount(kind, KIND_LABELS[kind], by_kind[kind]) for kind in Kind if by_kind[kind]]
+    kinds.sort(key=lambda item: -item.count)
+    return WeekOfReminders(today, last_day, kinds, overdue)
+
+
+# --- Owners -----------------------------------------------------------------------------
 
 #: Sortable owner columns: name, date joined, number of active cars.
 OWNER_SORTS = ("name", "joined", "cars")
 
 
-def active_car_count():
+def active_car_count() -> ScalarSelect:
     """A correlated subquery: the owner's cars that are still theirs."""
     return (
         select(func.count(Vehicle.id))
@@ -55,3 +272,90 @@ def car_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
         .group_by(Vehicle.owner_id)
     )
     return {owner_id: count for owner_id, count in rows}
+
+
+def owner_export(query: str = "", sort: str = "name", descending: bool = False) -> Select:
+    """The owners `owner_search` finds, each with their number of active cars."""
+    return owner_search(query, sort, descending).add_columns(active_car_count())
+
+
+def owner_vehicles(session: Session, owner: User) -> list[Vehicle]:
+    """The owner's cars, current ones first, newest purchase first."""
+    return list(
+        session.scalars(
+            select(Vehicle)
+            .where(Vehicle.owner_id == owner.id)
+            .order_by(Vehicle.retired_at.is_not(None), Vehicle.purchase_date.desc(), Vehicle.id)
+        )
+    )
+
+
+def owner_messages(owner: User) -> Select:
+    """Every message the owner was sent, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == owner.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def owner_notes(owner: User) -> Select:
+    """The team's notes on the owner, newest first, with their authors."""
+    return (
+        select(StaffNote)
+        .options(joinedload(StaffNote.author))
+        .where(StaffNote.owner_id == owner.id)
+        .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())
+    )
+
+
+# --- The audit log ----------------------------------------------------------------------
+
+#: The audit log's exact-match filters and the column each one compares.
+AUDIT_MATCHES = {
+    "actor": AuditEntry.actor_id,
+    "entity_type": AuditEntry.entity_type,
+    "entity_id": AuditEntry.entity_id,
+    "action": AuditEntry.action,
+}
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight at the dealership, in UTC: date filters mean the dealership's days."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def audit_entries(filters: dict[str, Any], zone: ZoneInfo) -> Select:
+    """Entries matching the filters (blank ones match all), newest first.
+
+    `since` and `until` are dates at the dealership (`zone`), both days included.
+    """
+    statement = select(AuditEntry).options(joinedload(AuditEntry.actor))
+    for name, column in AUDIT_MATCHES.items():
+        if filters[name]:
+            statement = statement.where(column == filters[name])
+    if filters["since"]:
+        statement = statement.where(
+            AuditEntry.created_at >= _local_midnight(filters["since"], zone)
+        )
+    if filters["until"]:
+        end = _local_midnight(filters["until"] + timedelta(days=1), zone)
+        statement = statement.where(AuditEntry.created_at < end)
+    return statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def audit_choices(session: Session) -> dict[str, list]:
+    """What the audit log's filters offer: the people, kinds of thing and actions on record."""
+    return {
+        "actors": session.scalars(
+            select(User)
+            .where(User.id.in_(select(AuditEntry.actor_id).distinct()))
+            .order_by(User.name)
+        ).all(),
+        "entity_types": session.scalars(
+            select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
+        ).all(),
+        "actions": session.scalars(
+            select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+        ).all(),
+    }

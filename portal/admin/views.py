@@ -5,20 +5,19 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 
 from portal import clock
-from portal.admin import dashboard
+from portal.admin import queries
 from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
-from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
 from portal.templating import dealership, plural
 from portal.web import admin_bp as bp
-from portal.web import wants_fragment
+from portal.web import local_today, wants_fragment
 
 #: Staff may reload the reminders panel from their browser's cache for this long: the
 #: fleet's reminders move by the day, and counting them costs seconds on a large fleet.
 REMINDERS_CACHE_SECONDS = 600
 
 
-def _events_chart(events: list[dashboard.UpcomingEvent], tz: ZoneInfo) -> BarChart:
+def _events_chart(events: list[queries.UpcomingEvent], tz: ZoneInfo) -> BarChart:
     rows = []
     for item in events:
         event = item.event
@@ -38,7 +37,7 @@ def _events_chart(events: list[dashboard.UpcomingEvent], tz: ZoneInfo) -> BarCha
     return BarChart(rows)
 
 
-def _funnel_chart(funnel: dashboard.Funnel) -> BarChart:
+def _funnel_chart(funnel: queries.Funnel) -> BarChart:
     return BarChart(
         [
             Row(
@@ -51,7 +50,7 @@ def _funnel_chart(funnel: dashboard.Funnel) -> BarChart:
     )
 
 
-def _drives_chart(drives: list[dashboard.DriveProgress]) -> BarChart:
+def _drives_chart(drives: list[queries.DriveProgress]) -> BarChart:
     rows = []
     for item in drives:
         drive, totals = item.drive, item.totals
@@ -75,7 +74,7 @@ def _progress(drive, totals) -> str:
     return f"{committed} of {drive.format_amount(totals.goal)}"
 
 
-def _reminders_chart(week: dashboard.WeekOfReminders) -> BarChart:
+def _reminders_chart(week: queries.WeekOfReminders) -> BarChart:
     most = max((item.count for item in week.kinds), default=0)
     return BarChart(
         [
@@ -89,16 +88,19 @@ def _reminders_chart(week: dashboard.WeekOfReminders) -> BarChart:
     )
 
 
+def _greeting(hour: int) -> str:
+    """Good morning until noon at the dealership, good afternoon until six, then evening."""
+    return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+
+
 @bp.route("/")
 def index():
     """The dashboard: what is coming up, how the club is doing, what is waiting for the team."""
     now = clock.now()
     tz = ZoneInfo(dealership()["timezone"])
-    events, events_total = dashboard.upcoming_events(db.session, now)
-    funnel = dashboard.referral_funnel(db.session, now)
-    drives = dashboard.drive_progress(db.session)
-    hour = now.astimezone(tz).hour
-    greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+    events, events_total = queries.upcoming_events(db.session, now)
+    funnel = queries.referral_funnel(db.session, now)
+    drives = queries.drive_progress(db.session)
     return render_template(
         "admin/index.html",
         events=events,
@@ -108,16 +110,16 @@ def index():
         funnel_chart=_funnel_chart(funnel),
         drives=drives,
         drives_chart=_drives_chart(drives),
-        waiting=dashboard.waiting_work(db.session),
-        today=now.astimezone(tz).date(),
-        greeting=greeting,
+        waiting=queries.waiting_work(db.session),
+        today=local_today(),
+        greeting=_greeting(now.astimezone(tz).hour),
     )
 
 
 @bp.route("/dashboard/reminders")
 def dashboard_reminders():
     """Reminders falling due this week, by kind: loaded after the dashboard, it takes a while."""
-    week = dashboard.reminders_this_week(db.session, today_at_dealership(db.session))
+    week = queries.reminders_this_week(db.session, local_today())
     context = {"week": week, "chart": _reminders_chart(week)}
     if not wants_fragment():
         return render_template("admin/dashboard/reminders.html", **context)

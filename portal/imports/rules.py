@@ -1,11 +1,13 @@
 """Reading a dealer-management-system CSV export: columns, row parsing and validation.
 
 Pure functions: no database. `read_rows` turns the uploaded bytes into `ParsedRow`s, each
-with its clean values or the reasons it cannot be imported.
+with its clean values or the reasons it cannot be imported; `chunks` and `stored_value`
+serve the planning and applying services.
 """
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
-from portal.accounts.services import normalise_email
+from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
 from portal.phones import normalise_phone
 
@@ -65,6 +67,11 @@ MAX_ROWS = 50_000
 MAX_FIELD_LENGTH = 200
 #: Text columns and the model's column widths.
 TEXT_LIMITS = {"first_name": 60, "last_name": 60, "make": 60, "model": 60, "customer_id": 40}
+#: What a planned row does: adds an owner or a car, updates one, changes nothing, or cannot.
+OUTCOMES = ("create", "update", "unchanged", "rejected")
+#: Rows per IN (...) query: well under SQLite's bound-parameter limit.
+IN_CHUNK = 500
+
 VEHICLE_FIELDS = (
     "make",
     "model",
@@ -236,3 +243,14 @@ def _date(raw: str, column: str, row: ParsedRow) -> str | None:
             continue
     row.errors.append(f"{column} “{raw[:40]}” is not a date (use YYYY-MM-DD)")
     return None
+
+
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+    """`items` in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def stored_value(value: Any) -> Any:
+    """A model value in the plan's JSON form (dates as ISO strings)."""
+    return value.isoformat() if isinstance(value, date | datetime) else value

@@ -1,4 +1,4 @@
-"""Create notifications under a unique key, deliver them once, read the inbox."""
+"""Create notifications under a unique key, deliver them once, mark them read, record consent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -220,31 +220,10 @@ def deliver_pending(
             session.commit()
 
 
-def inbox_query(user: User) -> Select:
-    """The owner's messages, newest first (paginated by the view)."""
-    return (
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
-
-
-def unread_count(session: Session, user: User) -> int:
-    """How many of the owner's messages are unread."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
-
-
-def get_for_owner(session: Session, user: User, notification_id: int) -> Notification | None:
-    """One of the owner's own messages, or None (never another owner's)."""
-    return session.scalar(
-        select(Notification).where(
-            Notification.id == notification_id, Notification.user_id == user.id
-        )
-    )
+def mark_read(notification: Notification, now: datetime) -> None:
+    """Opening a message marks it read, once."""
+    if notification.read_at is None:
+        notification.read_at = now
 
 
 def mark_all_read(session: Session, user: User, now: datetime) -> int:
@@ -268,25 +247,10 @@ def retry_failed(session: Session, notification_id: int) -> bool:
     )
 
 
-def delivery_log_query(status: str | None = None, kind: str | None = None) -> Select:
-    """Every message for the admin log, newest first, optionally by status and kind."""
-    query = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
-    if status:
-        query = query.where(Notification.status == status)
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return query
-
-
-def status_counts(session: Session) -> dict[str, int]:
-    """How many messages are in each delivery status."""
-    return dict(
-        session.execute(
-            select(Notification.status, func.count()).group_by(Notification.status)
-        ).all()
-    )
-
-
-def recipient(session: Session, user_id: int) -> User | None:
-    """The person with this id, reached through `Notification.user` (accounts sit above us)."""
-    return session.get(Notification.user.property.mapper.class_, user_id)
+def save_consents(
+    user: User, *, consent_service: bool, consent_event_invites: bool, birthday_messages: bool
+) -> None:
+    """Record which messages the owner agrees to; birthday notes need a known birthday."""
+    user.consent_service = consent_service
+    user.consent_event_invites = consent_event_invites
+    user.birthday_messages = birthday_messages and user.birthday is not None

@@ -1,4 +1,9 @@
-"""The owner's inbox and the signed link that changes message consent."""
+"""The owner's inbox and the signed link that changes message consent.
+
+These pages commit directly rather than through `portal.web`: the view glue reads the
+dealership's settings, a layer above notifications, so importing it here would be a cycle.
+Nothing here queues a message, so there is nothing to send after the commit.
+"""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -6,12 +11,13 @@ from flask_login import current_user, login_required
 from portal import clock
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.notifications import bp, services
+from portal.notifications import bp, queries, services
 from portal.notifications.forms import ConsentForm
 from portal.security import unsign
 
 #: Consent links in emails stay valid for a year; each email carries a fresh one.
 CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
+MESSAGES_PER_PAGE = 20
 
 
 @bp.route("/inbox")
@@ -19,9 +25,9 @@ CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
 def inbox():
     """Every message the dealership sent the owner, newest first."""
     page = db.paginate(
-        services.inbox_query(current_user),
+        queries.inbox_query(current_user),
         page=request.args.get("page", 1, type=int),
-        per_page=20,
+        per_page=MESSAGES_PER_PAGE,
         error_out=False,
     )
     return render_template("notifications/inbox.html", page=page, form=EmptyForm())
@@ -31,12 +37,11 @@ def inbox():
 @login_required
 def message(notification_id: int):
     """One message; opening it marks it read."""
-    notification = services.get_for_owner(db.session, current_user, notification_id)
+    notification = queries.get_for_owner(db.session, current_user, notification_id)
     if notification is None:
         abort(404)
-    if notification.read_at is None:
-        notification.read_at = clock.now()
-        db.session.commit()
+    services.mark_read(notification, clock.now())
+    db.session.commit()
     return render_template("notifications/message.html", notification=notification)
 
 
@@ -55,14 +60,17 @@ def mark_all_read():
 def preferences(token: str):
     """Change which messages we send, straight from an email, without signing in."""
     payload = unsign("consent", token, CONSENT_LINK_MAX_AGE)
-    user = services.recipient(db.session, payload["uid"]) if payload else None
+    user = queries.recipient(db.session, payload["uid"]) if payload else None
     if user is None:
         abort(404)
     form = ConsentForm(obj=user)
     if form.validate_on_submit():
-        form.populate_obj(user)
-        if user.birthday is None:
-            user.birthday_messages = False
+        services.save_consents(
+            user,
+            consent_service=form.consent_service.data,
+            consent_event_invites=form.consent_event_invites.data,
+            birthday_messages=form.birthday_messages.data,
+        )
         db.session.commit()
         flash(f"Thank you, {user.first_name}: your message choices are saved.", "success")
         return redirect(url_for("notifications.preferences", token=token), code=303)

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.accounts.services.invitations import queue_claim_invitation
 from portal.csvsafe import csv_response
 from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings

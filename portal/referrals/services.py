@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vininfo import Vin
 
 from portal.accounts.models import User
-from portal.accounts.services import (
+from portal.accounts.services.members import (
     create_invited_owner,
     find_user_by_email,
     lock_owner,

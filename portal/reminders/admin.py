@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.dealership.services import write_settings
 from portal.extensions import db
 from portal.forms import EmptyForm
+from portal.notifications import queries as notification_queries
 from portal.notifications import services as notification_services
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification
@@ -190,7 +191,7 @@ def notification_log():
         status = None
     sort, descending = sort_params(tuple(NOTIFICATION_SORTS), "date", True)
     query = (
-        notification_services.delivery_log_query(status=status)
+        notification_queries.delivery_log_query(status=status)
         .options(joinedload(Notification.user))
         .order_by(None)
         .order_by(*ordering(NOTIFICATION_SORTS, sort, descending, Notification.id.desc()))
@@ -200,7 +201,7 @@ def notification_log():
         "admin/reminders/notifications.html",
         page=page,
         status=status,
-        counts=notification_services.status_counts(db.session),
+        counts=notification_queries.status_counts(db.session),
         statuses=list(DeliveryStatus),
         max_attempts=notification_services.MAX_ATTEMPTS,
         form=EmptyForm(),

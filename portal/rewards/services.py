@@ -7,7 +7,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
-from portal.accounts.services import lock_owner
+from portal.accounts.services.members import lock_owner
 from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError

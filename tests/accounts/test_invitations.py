@@ -3,8 +3,8 @@
 import re
 
 from portal import clock
-from portal.accounts.invitations import queue_claim_invitation
-from portal.accounts.services import create_invited_owner
+from portal.accounts.services.invitations import queue_claim_invitation
+from portal.accounts.services.members import create_invited_owner
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification

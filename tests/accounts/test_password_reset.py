@@ -37,8 +37,8 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(client, outbox):
 
 def test_claim_link_sets_first_password_and_signs_in(app, client, outbox):
     from portal import clock
-    from portal.accounts.invitations import queue_claim_invitation
-    from portal.accounts.services import create_invited_owner
+    from portal.accounts.services.invitations import queue_claim_invitation
+    from portal.accounts.services.members import create_invited_owner
     from portal.extensions import db
     from portal.notifications.dispatch import dispatch
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from werkzeug.http import parse_date
 
-from portal.accounts.services import hash_password
+from portal.accounts.services.members import hash_password
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD, PortalClient
 

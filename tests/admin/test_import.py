@@ -219,11 +219,11 @@ def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_app
     client, as_admin, make_owner, make_vehicle, monkeypatch
 ):
     """A race the plan cannot see (a VIN registered between apply's load and its insert)."""
-    from portal.imports import services as importer
+    from portal.imports.services import applying as importer
 
     batch = _preview(client, csv_bytes([dms_row(1), dms_row(2), dms_row(3)]))
     make_vehicle(make_owner(email="racer@example.com"), vin=vin_for(2))
-    monkeypatch.setattr(importer, "_active_vehicles_by_vin", lambda session, vins: {})
+    monkeypatch.setattr(importer, "active_vehicles_by_vin", lambda session, vins: {})
     _apply(client, batch)
     emails = set(db.session.scalars(select(User.email)))
     assert {"dana1@example.com", "dana3@example.com"} <= emails

@@ -1,14 +1,13 @@
-"""Account rules: registration, passwords, login sessions, verification, profile, staff."""
+"""An account's own changes: sign-up, sign-in, login sessions, passwords, email, profile."""
 
 import functools
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import ContactChannel, LoginSession, Role, StaffNote, User
-from portal.audit import record_audit
+from portal.accounts.models import ContactChannel, LoginSession, Role, User
 from portal.errors import ServiceError
 from portal.phones import normalise_phone
 from portal.security import hash_token, new_url_token
@@ -18,7 +17,10 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 REMEMBERED_SESSION = timedelta(days=30)
 BROWSER_SESSION = timedelta(hours=12)
-MAX_NOTE_LENGTH = 4000
+#: One answer for an unknown email, a wrong password and a deactivated account.
+WRONG_CREDENTIALS = (
+    "That email and password don't match an account. Check both, or reset your password."
+)
 
 
 def normalise_email(email: str) -> str:
@@ -95,24 +97,20 @@ def create_invited_owner(session: Session, *, name: str, email: str, hash_method
     return user
 
 
-def claim_account(session: Session, user: User, new_password: str, hash_method: str, now) -> None:
-    """Set the first password of an invited account; the link proved the email address."""
-    reset_password(session, user, new_password, hash_method)
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+def authenticate(session: Session, email: str, password: str, hash_method: str) -> User:
+    """The active user these credentials belong to, rehashing a weaker stored hash.
 
-
-def authenticate(session: Session, email: str, password: str, hash_method: str) -> User | None:
-    """The active user these credentials belong to, rehashing a weaker stored hash."""
+    Refuses an unknown email, a wrong password and a deactivated account with one message.
+    """
     user = find_user_by_email(session, email)
     if user is None:
         # Spend the same time as a real check so unknown emails are not revealed by timing.
         check_password_hash(_dummy_hash(hash_method), password)
-        return None
+        raise ServiceError(WRONG_CREDENTIALS, "password")
     if len(password) > MAX_PASSWORD_LENGTH or not check_password_hash(user.password_hash, password):
-        return None
+        raise ServiceError(WRONG_CREDENTIALS, "password")
     if not user.is_active:
-        return None
+        raise ServiceError(WRONG_CREDENTIALS, "password")
     if not user.password_hash.startswith(hash_method + "$"):
         user.password_hash = hash_password(password, hash_method)
     return user
@@ -177,15 +175,6 @@ def end_other_login_sessions(session: Session, user: User, keep_token: str | Non
     return session.execute(statement).rowcount
 
 
-def count_login_sessions(session: Session, user: User, now: datetime) -> int:
-    """How many browsers are signed in as this user."""
-    return session.scalar(
-        select(func.count())
-        .select_from(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.expires_at > now)
-    )
-
-
 def change_password(
     session: Session,
     user: User,
@@ -203,16 +192,37 @@ def change_password(
     return end_other_login_sessions(session, user, keep_token)
 
 
-def reset_password(session: Session, user: User, new_password: str, hash_method: str) -> None:
-    """Set a new password from a reset link; every login session ends."""
+def reset_password(
+    session: Session, user: User, new_password: str, hash_method: str, now: datetime
+) -> None:
+    """Set a new password from a reset or welcome link; every login session ends.
+
+    The link reached the person's inbox, so it also proves their email address.
+    """
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password, hash_method)
     end_other_login_sessions(session, user, keep_token=None)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
 
 
 def password_fingerprint(user: User) -> str:
     """Changes whenever the password does, so a reset link works only once."""
     return hash_token(user.password_hash)[:16]
+
+
+def user_for_password_link(session: Session, payload: dict | None) -> User | None:
+    """The account a reset or welcome link was signed for, while its password is unchanged."""
+    user = session.get(User, payload["uid"]) if payload else None
+    if user is None or payload["fp"] != password_fingerprint(user):
+        return None
+    return user
+
+
+def account_to_reset(session: Session, email: str) -> User | None:
+    """The account a reset link may be sent for: known and not deactivated."""
+    user = find_user_by_email(session, email)
+    return user if user is not None and user.is_active else None
 
 
 def verification_payload(user: User) -> dict:
@@ -257,144 +267,6 @@ def update_profile(
     user.consent_service = consent_service
     user.consent_event_invites = consent_event_invites
     user.consent_recognition = consent_recognition
-
-
-def add_note(session: Session, *, owner: User, author: User, body: str, ip=None) -> StaffNote:
-    """Keep a note on an owner's page for the whole team."""
-    body = body.strip()
-    if not body:
-        raise ServiceError("Write something first.", "body")
-    if len(body) > MAX_NOTE_LENGTH:
-        raise ServiceError(f"Keep a note under {MAX_NOTE_LENGTH:,} characters.", "body")
-    note = StaffNote(owner_id=owner.id, author_id=author.id, body=body)
-    session.add(note)
-    session.flush()
-    record_audit(
-        session,
-        actor=author,
-        action="note.add",
-        entity_type="user",
-        entity_id=owner.id,
-        before=None,
-        after={"note_id": note.id, "body": body},
-        summary=f"Added a note to {owner.name}",
-        ip=ip,
-    )
-    return note
-
-
-def _active_admin_ids(session: Session) -> list[int]:
-    """Ids of active admins, locked on PostgreSQL (SQLite's BEGIN IMMEDIATE serialises)."""
-    return list(
-        session.scalars(
-            select(User.id)
-            .where(User.role == Role.ADMIN, User.deactivated_at.is_(None))
-            .with_for_update()
-        )
-    )
-
-
-def _keep_an_admin(session: Session, user: User) -> None:
-    if user.role == Role.ADMIN and _active_admin_ids(session) == [user.id]:
-        raise ServiceError("This is the last active admin; make someone else admin first.")
-
-
-def deactivate_account(session: Session, *, user: User, actor: User, now: datetime, ip=None) -> int:
-    """Stop an account signing in and sign it out everywhere now; returns sessions ended."""
-    if user.id == actor.id:
-        raise ServiceError("You cannot deactivate your own account.")
-    if user.deactivated_at is not None:
-        return 0
-    _keep_an_admin(session, user)
-    user.deactivated_at = now
-    ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
-    record_audit(
-        session,
-        actor=actor,
-        action="account.deactivate",
-        entity_type="user",
-        entity_id=user.id,
-        before={"deactivated_at": None},
-        after={"deactivated_at": now, "login_sessions_ended": ended},
-        summary=f"Deactivated {user.name} ({user.email})",
-        ip=ip,
-    )
-    return ended
-
-
-def reactivate_account(session: Session, *, user: User, actor: User, ip=None) -> None:
-    """Let a deactivated account sign in again."""
-    if user.deactivated_at is None:
-        return
-    before = user.deactivated_at
-    user.deactivated_at = None
-    record_audit(
-        session,
-        actor=actor,
-        action="account.reactivate",
-        entity_type="user",
-        entity_id=user.id,
-        before={"deactivated_at": before},
-        after={"deactivated_at": None},
-        summary=f"Reactivated {user.name} ({user.email})",
-        ip=ip,
-    )
-
-
-def create_staff(
-    session: Session, *, name: str, email: str, role: str, actor: User, hash_method: str, ip=None
-) -> User:
-    """A coordinator or admin account, to be claimed through an emailed link."""
-    role = Role(role)
-    if role not in (Role.COORDINATOR, Role.ADMIN):
-        raise ServiceError("Choose coordinator or admin.", "role")
-    existing = find_user_by_email(session, email)
-    if existing is not None:
-        raise ServiceError(
-            f"{normalise_email(email)} already has an account ({existing.role}); "
-            "change its role from the staff list instead.",
-            "email",
-        )
-    user = create_invited_owner(session, name=name, email=email, hash_method=hash_method)
-    user.role = role
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="staff.create",
-        entity_type="user",
-        entity_id=user.id,
-        before=None,
-        after={"name": user.name, "email": user.email, "role": role.value},
-        summary=f"Added {user.name} as {role.value}",
-        ip=ip,
-    )
-    return user
-
-
-def change_role(session: Session, *, user: User, role: str, actor: User, ip=None) -> bool:
-    """Make a member of staff coordinator, admin or (no longer staff) owner."""
-    new_role = Role(role)
-    if user.id == actor.id:
-        raise ServiceError("Ask another admin to change your own role.", "role")
-    if new_role == user.role:
-        return False
-    if user.role == Role.ADMIN:
-        _keep_an_admin(session, user)
-    before = user.role
-    user.role = new_role
-    record_audit(
-        session,
-        actor=actor,
-        action="staff.role",
-        entity_type="user",
-        entity_id=user.id,
-        before={"role": str(before)},
-        after={"role": new_role.value},
-        summary=f"Changed {user.name}'s role from {before} to {new_role.value}",
-        ip=ip,
-    )
-    return True
 
 
 def lock_owner(session: Session, user_id: int) -> None:

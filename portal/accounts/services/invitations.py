@@ -7,15 +7,18 @@ retried when a send fails, and visible to admins in the notification log.
 from datetime import datetime
 
 from flask import url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.accounts.services import password_fingerprint
+from portal.accounts.services.members import password_fingerprint
 from portal.notifications.services import Message, notify_many
 from portal.security import sign
 
 #: Claim links last longer than reset links: people open them when the new car is home.
 CLAIM_LINK_MAX_AGE = 30 * 24 * 3600
+#: Accounts loaded per IN (...) query: well under SQLite's bound-parameter limit.
+IN_CHUNK = 500
 
 
 def claim_path(user: User) -> str:
@@ -58,3 +61,26 @@ def queue_claim_invitation(
     message = claim_invitation(user, cars=cars, reason=reason, dealership_name=dealership_name)
     ids = notify_many(session, [message], now)
     return ids[0] if ids else None
+
+
+def queue_claim_invitations(
+    session: Session,
+    invitations: list[tuple[int, list[str]]],
+    *,
+    reason: str,
+    dealership_name: str,
+    now: datetime,
+) -> list[int]:
+    """Queue an invitation for each (user id, cars) pair; returns the new notification ids."""
+    ids = [user_id for user_id, _cars in invitations]
+    people: dict[int, User] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        people.update(
+            (user.id, user) for user in session.scalars(select(User).where(User.id.in_(chunk)))
+        )
+    messages = [
+        claim_invitation(people[user_id], cars=cars, reason=reason, dealership_name=dealership_name)
+        for user_id, cars in invitations
+    ]
+    return notify_many(session, messages, now)

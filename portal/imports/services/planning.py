@@ -1,0 +1,150 @@
+"""Planning an import: what each row of an uploaded file would do, kept as the preview.
+
+The preview writes only an `ImportBatch` holding the plan; `applying` applies exactly it.
+"""
+
+import hashlib
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.errors import ServiceError
+from portal.garage.models import Vehicle
+from portal.imports.models import ImportBatch
+from portal.imports.queries import active_vehicles_by_vin, users_by_email
+from portal.imports.rules import OUTCOMES, VEHICLE_FIELDS, ParsedRow, read_rows, stored_value
+
+
+def build_plan(session: Session, rows: list[ParsedRow]) -> list[dict]:
+    """What applying the rows would do, row by row, against the database as it is now."""
+    first_row_of_vin: dict[str, ParsedRow] = {}
+    name_of_email: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        vin, email = row.values.get("vin"), row.values.get("email")
+        if vin:
+            earlier = first_row_of_vin.setdefault(vin, row)
+            if earlier is not row:
+                same = earlier.values == row.values
+                row.errors.append(
+                    f"duplicate of row {earlier.number}"
+                    if same
+                    else f"VIN {vin} is also on row {earlier.number}; fix the export"
+                )
+        if email and not row.errors:
+            first = name_of_email.setdefault(email, (row.number, row.values["name"]))
+            if first[1] != row.values["name"]:
+                row.warnings.append(f"name differs from row {first[0]}; “{first[1]}” is used")
+                row.values["name"] = first[1]
+
+    valid = [row for row in rows if not row.errors]
+    users = users_by_email(session, (row.values["email"] for row in valid))
+    vehicles = active_vehicles_by_vin(session, (row.values["vin"] for row in valid))
+    # An owner's phone is the first one any of their rows gives, set once, by their first row.
+    phones: dict[str, str] = {}
+    for row in valid:
+        if row.values["phone"]:
+            phones.setdefault(row.values["email"], row.values["phone"])
+    seen_emails: set[str] = set()
+    plan = []
+    for row in rows:
+        entry = {"row": row.number, "errors": row.errors, "warnings": row.warnings, **row.values}
+        if not row.errors:
+            first_of_owner = entry["email"] not in seen_emails
+            entry["phone"] = phones.get(entry["email"]) if first_of_owner else None
+            _plan_row(entry, users.get(entry["email"]), vehicles.get(entry["vin"]), first_of_owner)
+            if not entry["errors"]:
+                seen_emails.add(entry["email"])
+        entry["outcome"] = _outcome(entry)
+        plan.append(entry)
+    return plan
+
+
+def _plan_row(
+    entry: dict, user: User | None, vehicle: Vehicle | None, first_of_owner: bool
+) -> None:
+    """Fill in the owner and vehicle actions of one valid row, or reasons to reject it."""
+    errors = entry["errors"]
+    if user is not None and user.role != Role.OWNER:
+        errors.append(f"{entry['email']} belongs to a staff account")
+        return
+    if user is not None and user.deactivated_at is not None:
+        errors.append(f"the account for {entry['email']} is deactivated; reactivate it first")
+        return
+    if vehicle is not None and (user is None or vehicle.owner_id != user.id):
+        errors.append(f"VIN {entry['vin']} is registered to another owner (#{vehicle.owner_id})")
+        return
+    entry["owner_id"] = user.id if user else None
+    entry["owner_changes"] = {}
+    if user is None:
+        entry["owner_action"] = "create" if first_of_owner else "same_as_earlier_row"
+    elif entry["phone"] and not user.phone:
+        # Owners keep their own details; the import only fills in what is missing.
+        entry["owner_action"] = "update"
+        entry["owner_changes"] = {"phone": [None, entry["phone"]]}
+    else:
+        entry["owner_action"] = "unchanged"
+    entry["vehicle_id"] = vehicle.id if vehicle else None
+    entry["vehicle_changes"] = {}
+    if vehicle is None:
+        entry["vehicle_action"] = "create"
+        return
+    for name in VEHICLE_FIELDS:
+        new, old = entry[name], stored_value(getattr(vehicle, name))
+        if new not in (None, "") and new != old:
+            entry["vehicle_changes"][name] = [old, new]
+    entry["vehicle_action"] = "update" if entry["vehicle_changes"] else "unchanged"
+
+
+def _outcome(entry: dict) -> str:
+    if entry["errors"]:
+        return "rejected"
+    actions = (entry["owner_action"], entry["vehicle_action"])
+    if "create" in actions:
+        return "create"
+    if "update" in actions:
+        return "update"
+    return "unchanged"
+
+
+def summarise(plan: list[dict]) -> dict[str, int]:
+    """Counts shown on the preview: rows by outcome, owners and vehicles to create/update."""
+    summary = {outcome: 0 for outcome in OUTCOMES}
+    summary.update(owners_created=0, owners_updated=0, vehicles_created=0, vehicles_updated=0)
+    for entry in plan:
+        summary[entry["outcome"]] += 1
+        if entry["outcome"] == "rejected":
+            continue
+        summary["owners_created"] += entry["owner_action"] == "create"
+        summary["owners_updated"] += entry["owner_action"] == "update"
+        summary["vehicles_created"] += entry["vehicle_action"] == "create"
+        summary["vehicles_updated"] += entry["vehicle_action"] == "update"
+    return summary
+
+
+def preview_import(
+    session: Session,
+    *,
+    data: bytes,
+    filename: str,
+    actor: User | None,
+    phone_region: str,
+    today: date,
+) -> ImportBatch:
+    """Parse and plan an uploaded file and keep the plan; nothing else is written."""
+    rows, notes = read_rows(data, phone_region, today)
+    if not rows:
+        raise ServiceError("The file has a header but no rows to import.")
+    plan = build_plan(session, rows)
+    summary = summarise(plan) | {"notes": notes}
+    batch = ImportBatch(
+        filename=(filename or "upload.csv")[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=actor.id if actor else None,
+        row_count=len(plan),
+        plan=plan,
+        summary=summary,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
