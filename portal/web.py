@@ -72,9 +72,10 @@ def wants_fragment() -> bool:
     )
 
 
-def page_or_fragment(page: str, fragment: str, status: int = 200, **context: Any):
+def page_or_fragment(page_template: str, fragment_template: str, /, status: int = 200, **context):
     """Render the fragment for htmx, the whole page otherwise (both share one URL)."""
-    return render_template(fragment if wants_fragment() else page, **context), status
+    template = fragment_template if wants_fragment() else page_template
+    return render_template(template, **context), status
 
 
 def form_page(template: str, form: FlaskForm, **context: Any):
