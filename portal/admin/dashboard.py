@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.charity.models import Drive
-from portal.charity.services import DriveTotals, open_drives, totals_for
+from portal.charity.queries import open_drives, totals_for
+from portal.charity.rules import DriveTotals
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
