@@ -14,7 +14,7 @@ from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
-from portal.reminders.queries import collector_paused, load_fleet
+from portal.reminders.queries.fleet import collector_paused, load_fleet
 from portal.reminders.rules import Kind
 from portal.rewards.models import Redemption, RedemptionStatus
 
