@@ -116,8 +116,8 @@ def car(vehicle_id: int):
 
 
 def _act(vehicle_id: int, component: str, action: Callable[[Vehicle, FlaskForm], str]):
-    """Run `action(vehicle, form)` (it returns the success message) on a valid form, then
-    answer: the section for htmx (422 with errors), else PRG or the page with its errors."""
+    """Run `action(vehicle, form)` on a valid form (it saves, and returns the message that
+    says so), then answer: the section for htmx (422 with errors), else PRG or the page."""
     vehicle = _owned_vehicle(vehicle_id)
     template, form_name, form_class = COMPONENTS[component]
     form, saved = form_class(prefix=component), None
@@ -135,54 +135,54 @@ def _act(vehicle_id: int, component: str, action: Callable[[Vehicle, FlaskForm],
     )
 
 
+def _save_reading(vehicle: Vehicle, form: OdometerForm) -> str:
+    reading = services.record_odometer(
+        db.session, vehicle, form.read_on.data, form.miles.data, local_today()
+    )
+    return f"Saved {reading.miles:,} miles for {vehicle.label}."
+
+
+def _save_visit(vehicle: Vehicle, form: ServiceRecordForm) -> str:
+    services.add_service_record(db.session, vehicle, **form.values(), today=local_today())
+    return f"Added the visit to {vehicle.label}'s service history."
+
+
+def _save_product(vehicle: Vehicle, form: ProtectionForm) -> str:
+    product = services.add_protection_product(db.session, vehicle, **form.values())
+    return f"Added {product.name} to {vehicle.label}."
+
+
+def _retire(vehicle: Vehicle, form: RetireForm) -> str:
+    services.retire_vehicle(db.session, vehicle, form.reason.data, clock.now())
+    return f"{vehicle.label} is now under Past cars in your garage, with its history."
+
+
 @bp.post("/garage/<int:vehicle_id>/odometer")
 @login_required
 def add_reading(vehicle_id: int):
     """Add an odometer reading."""
-
-    def action(vehicle: Vehicle, form: OdometerForm) -> str:
-        reading = services.record_odometer(
-            db.session, vehicle, form.read_on.data, form.miles.data, local_today()
-        )
-        return f"Saved {reading.miles:,} miles for {vehicle.label}."
-
-    return _act(vehicle_id, "odometer", action)
+    return _act(vehicle_id, "odometer", _save_reading)
 
 
 @bp.post("/garage/<int:vehicle_id>/service")
 @login_required
 def add_service(vehicle_id: int):
     """Add a visit to the service history."""
-
-    def action(vehicle: Vehicle, form: ServiceRecordForm) -> str:
-        services.add_service_record(db.session, vehicle, **form.values(), today=local_today())
-        return f"Added the visit to {vehicle.label}'s service history."
-
-    return _act(vehicle_id, "service", action)
+    return _act(vehicle_id, "service", _save_visit)
 
 
 @bp.post("/garage/<int:vehicle_id>/protection")
 @login_required
 def add_protection(vehicle_id: int):
     """Record a protection product on the car."""
-
-    def action(vehicle: Vehicle, form: ProtectionForm) -> str:
-        product = services.add_protection_product(db.session, vehicle, **form.values())
-        return f"Added {product.name} to {vehicle.label}."
-
-    return _act(vehicle_id, "protection", action)
+    return _act(vehicle_id, "protection", _save_product)
 
 
 @bp.post("/garage/<int:vehicle_id>/retire")
 @login_required
 def retire(vehicle_id: int):
     """Move a sold or passed-on car to the owner's past cars."""
-
-    def action(vehicle: Vehicle, form: RetireForm) -> str:
-        services.retire_vehicle(db.session, vehicle, form.reason.data, clock.now())
-        return f"{vehicle.label} is now under Past cars in your garage, with its history."
-
-    return _act(vehicle_id, "retire", action)
+    return _act(vehicle_id, "retire", _retire)
 
 
 def home_cars(user) -> dict:

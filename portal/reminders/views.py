@@ -1,6 +1,8 @@
 """My reminders: what each car needs, with in-place actions; and the home page section."""
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import abort, current_app, flash, render_template
 from flask_login import current_user, login_required
@@ -13,6 +15,8 @@ from portal.reminders.forms import DoneForm, SnoozeForm, VisitForm
 from portal.reminders.queries.pages import CarReminders, OwnerReminders, owner_reminders
 from portal.reminders.rules import Reminder
 from portal.web import local_today, perform, perform_in_form, see_other, wants_fragment
+
+T = TypeVar("T")
 
 #: How many reminders the home page shows.
 HOME_LIMIT = 3
@@ -82,27 +86,33 @@ def _acted(key: str, message: str, just_requested: bool = False):
     return see_other("reminders.index", _anchor=dom_id(key))
 
 
-def _valid(form: FlaskForm) -> FlaskForm:
-    """The action's form, when valid; a bad request otherwise."""
+def _checked(key: str, form_class: type[FlaskForm], action: str):
+    """The action's form (a bad request unless valid), and the owner's reminder (a 404 unless
+    it is theirs) with its car."""
+    form = form_class(prefix=f"{dom_id(key)}-{action}")
     if not form.validate_on_submit():
         abort(400)
-    return form
+    _, reminder, group = _owned(key)
+    return form, reminder, group
+
+
+def _done_or_400(form: FlaskForm, action: Callable[[], T]) -> T:
+    """Run the service; its refusal is a bad request (the page offers only valid choices)."""
+    outcome = perform_in_form(action, form)
+    if not outcome.ok:
+        abort(400)
+    return outcome.value
 
 
 @bp.post("/reminders/<key>/snooze")
 @login_required
 def snooze(key: str):
     """Snooze a reminder for 7 or 30 days."""
-    form = _valid(SnoozeForm(prefix=dom_id(key) + "-snooze"))
-    _, reminder, _ = _owned(key)
-    outcome = perform(
-        lambda: services.snooze(db.session, current_user, reminder, form.days.data, local_today()),
+    form, reminder, _ = _checked(key, SnoozeForm, "snooze")
+    until = _done_or_400(
         form,
-        "days",
+        lambda: services.snooze(db.session, current_user, reminder, form.days.data, local_today()),
     )
-    if not outcome.ok:
-        abort(400)
-    until = outcome.value
     return _acted(key, f"Snoozed until {until:%a} {until.day} {until:%b}.")
 
 
@@ -119,18 +129,14 @@ def unsnooze(key: str):
 @login_required
 def done(key: str):
     """Mark a reminder done; a service or recall goes into the car's history."""
-    form = _valid(DoneForm(prefix=dom_id(key) + "-done"))
-    _, reminder, group = _owned(key)
-    outcome = perform(
+    form, reminder, group = _checked(key, DoneForm, "done")
+    in_history = _done_or_400(
+        form,
         lambda: services.mark_done(
             db.session, current_user, reminder, local_today(), miles=form.miles.data
         ),
-        form,
-        "miles",
     )
-    if not outcome.ok:
-        abort(400)
-    if outcome.value:
+    if in_history:
         return _acted(key, f"Thank you: we've added it to the {group.car.label}'s service history.")
     return _acted(key, "Marked done. Thank you.")
 
