@@ -7,7 +7,7 @@ from portal import clock
 from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
-from portal.reminders.sending import queue_due_notifications
+from portal.reminders.services import queue_due_notifications
 
 notify_cli = AppGroup("notify", help="Owner notifications.")
 

@@ -295,3 +295,35 @@ def audit_settings(
         before=before,
         after=after,
     )
+
+
+# --- Refusals drawn above a form's fields (garage, reminders) ---------------------------
+
+#: The name `perform_in_form` gives the place above a form's fields.
+_ABOVE_FIELDS = "_above_fields"
+
+
+class _FieldsAndTop:
+    """A form as `show_error` sees it: its fields by name, and the place above them."""
+
+    def __init__(self, form: FlaskForm):
+        self._form = form
+
+    def __getattr__(self, name: str) -> Any:
+        return self if name == _ABOVE_FIELDS else getattr(self._form, name)
+
+    @property
+    def errors(self) -> list[str]:
+        return self._form.form_errors
+
+    @errors.setter
+    def errors(self, messages: list[str]) -> None:
+        self._form.form_errors = list(messages)
+
+
+def perform_in_form(
+    action: Callable[[], T], form: FlaskForm, then: Callable[[T], Any] | None = None
+) -> Outcome[T]:
+    """`perform` for a form that draws every refusal itself: one naming a field goes next to
+    it, any other above the fields (`form.form_errors`) rather than into a flash."""
+    return perform(action, _FieldsAndTop(form), _ABOVE_FIELDS, then)

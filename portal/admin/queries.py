@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session, joinedload
 from portal.accounts.models import Role, StaffNote, User
 from portal.audit import AuditEntry
 from portal.charity.models import Drive
-from portal.charity.services import DriveTotals, open_drives, totals_for
+from portal.charity.queries import open_drives, totals_for
+from portal.charity.rules import DriveTotals
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
-from portal.reminders.queries import collector_paused, load_fleet
+from portal.reminders.queries.fleet import collector_paused, load_fleet
 from portal.reminders.rules import Kind
 from portal.rewards.models import Redemption, RedemptionStatus
 

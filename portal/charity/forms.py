@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.charity.models import GoalKind, is_web_url
-from portal.charity.services import MAX_MESSAGE_LENGTH
+from portal.charity.rules import MAX_MESSAGE_LENGTH
 
 RECOGNITION_CHOICES = [
     SelectChoice("name", "Thank me by name on the honour roll"),
@@ -53,6 +53,14 @@ class PledgeForm(FlaskForm):
     recognition = RadioField(
         "On the honour roll", choices=RECOGNITION_CHOICES, validators=[DataRequired()]
     )
+
+    def values(self, drive) -> dict:
+        """The pledge as `record_pledge` takes it, in the drive's unit (dollars become cents)."""
+        return {
+            "amount": self.amount.data * (100 if drive.is_money else 1),
+            "message": self.message.data,
+            "show_name": self.recognition.data == "name",
+        }
 
 
 class RecordPledgeForm(PledgeForm):

@@ -1,9 +1,239 @@
-"""Reads of charity drives for staff pages and exports."""
+"""Reads of charity drives: totals, honour roll, linked events, staff lists and exports."""
 
-from sqlalchemy import Select, select
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.charity.models import Contribution, Drive
+from portal.charity.models import Contribution, ContributionKind, Drive, DriveEvent, DriveStatus
+from portal.charity.rules import (
+    DEFAULTS,
+    DriveTotals,
+    HonourRoll,
+    accepts_pledges,
+    days_left,
+    honour_name,
+)
+from portal.dealership.queries import read_settings
+from portal.events.models import Event, EventStatus
+from portal.events.rules import visible_condition
+
+#: Coordinators can link events that ended up to this long ago (a car wash last weekend).
+RECENT_DAYS = 60
+#: Columns the staff lists sort by.
+DRIVE_SORTS = {"status": Drive.status, "name": func.lower(Drive.name), "ends": Drive.ends_on}
+CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.amount}
+
+
+def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTotals]:
+    """Totals for several drives in one grouped query.
+
+    Sums per (drive, giver) first, so a giver whose only gift was reversed (a declined
+    points redemption) no longer counts as taking part.
+    """
+    drives = list(drives)
+    if not drives:
+        return {}
+    is_pledge = Contribution.kind == ContributionKind.PLEDGE
+    received = Contribution.received_at.is_not(None)
+    per_giver = (
+        select(
+            Contribution.drive_id,
+            Contribution.user_id,
+            func.sum(case((is_pledge, Contribution.amount), else_=0)).label("pledged"),
+            func.sum(case((is_pledge & received, Contribution.amount), else_=0)).label("received"),
+            func.sum(case((is_pledge, 0), else_=Contribution.amount)).label("points_value"),
+            func.count().label("contributions"),
+        )
+        .where(Contribution.drive_id.in_([drive.id for drive in drives]))
+        .group_by(Contribution.drive_id, Contribution.user_id)
+        .subquery()
+    )
+    gave = (per_giver.c.pledged + per_giver.c.points_value > 0) & per_giver.c.user_id.is_not(None)
+    rows = session.execute(
+        select(
+            per_giver.c.drive_id,
+            func.coalesce(func.sum(per_giver.c.pledged), 0),
+            func.coalesce(func.sum(per_giver.c.received), 0),
+            func.coalesce(func.sum(per_giver.c.points_value), 0),
+            func.count(case((gave, per_giver.c.user_id))),
+            func.coalesce(func.sum(per_giver.c.contributions), 0),
+        ).group_by(per_giver.c.drive_id)
+    ).all()
+    sums = {row[0]: row[1:] for row in rows}
+    result = {}
+    for drive in drives:
+        pledged, owners_received, points_value, participants, count = sums.get(
+            drive.id, (0, 0, 0, 0, 0)
+        )
+        result[drive.id] = DriveTotals(
+            goal=drive.goal_amount,
+            owners_pledged=int(pledged),
+            owners_received=int(owners_received),
+            points_value=int(points_value),
+            match_percent=drive.match_percent,
+            match_cap=drive.match_cap,
+            participants=int(participants),
+            contributions=int(count),
+        )
+    return result
+
+
+def drive_totals(session: Session, drive: Drive) -> DriveTotals:
+    """One drive's totals."""
+    return totals_for(session, [drive])[drive.id]
+
+
+def honour_roll(session: Session, drive: Drive, participants: int) -> HonourRoll:
+    """Named contributors in the order they first gave; the rest are counted, not named."""
+    rows = session.execute(
+        select(User)
+        .join(Contribution, Contribution.user_id == User.id)
+        .where(Contribution.drive_id == drive.id, Contribution.show_name.is_(True))
+        .group_by(User.id)
+        .order_by(func.min(Contribution.id))
+    ).scalars()
+    names = [honour_name(user) for user in rows]
+    return HonourRoll(names=names, anonymous=max(0, participants - len(names)))
+
+
+def recent_messages(session: Session, drive: Drive, limit: int = 12) -> list[tuple[str, str]]:
+    """(who, message) for the latest messages; anonymous givers are 'An owner'."""
+    rows = session.execute(
+        select(Contribution.message, Contribution.show_name, User)
+        .outerjoin(User, Contribution.user_id == User.id)
+        .where(Contribution.drive_id == drive.id, Contribution.message.is_not(None))
+        .order_by(Contribution.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        (honour_name(user) if show_name and user else "An owner", message)
+        for message, show_name, user in rows
+    ]
+
+
+def pledges_by(session: Session, drive: Drive, user: User) -> list[Contribution]:
+    """The owner's own contributions to this drive, oldest first."""
+    return list(
+        session.scalars(
+            select(Contribution)
+            .where(Contribution.drive_id == drive.id, Contribution.user_id == user.id)
+            .order_by(Contribution.id)
+        )
+    )
+
+
+def open_drives(session: Session) -> list[Drive]:
+    """Drives taking pledges now, ending soonest first."""
+    return list(
+        session.scalars(
+            select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
+        )
+    )
+
+
+def public_drives(session: Session) -> list[Drive]:
+    """Open drives, then closed ones, most recent first (drafts stay with the team)."""
+    return list(
+        session.scalars(
+            select(Drive)
+            .where(Drive.status.in_([DriveStatus.OPEN, DriveStatus.CLOSED]))
+            .order_by(Drive.status.desc(), Drive.ends_on.desc(), Drive.id.desc())
+        )
+    )
+
+
+def read_charity_settings(session: Session) -> dict[str, Any]:
+    """The dealership's charity settings."""
+    return read_settings(session, DEFAULTS)
+
+
+def drive_page(session: Session, drive: Drive, viewer, today: date) -> dict[str, Any]:
+    """What a drive's page shows this person (a fixed number of queries)."""
+    totals = drive_totals(session, drive)
+    owner = viewer if viewer is not None and viewer.is_authenticated else None
+    return {
+        "drive": drive,
+        "totals": totals,
+        "today": today,
+        "days_left": days_left(drive, today),
+        "accepts_pledges": accepts_pledges(drive, today),
+        "honour_roll": honour_roll(session, drive, totals.participants),
+        "messages": recent_messages(session, drive),
+        "my_pledges": pledges_by(session, drive, owner) if owner else [],
+        "linked_events": events_of_drive(session, drive, viewer),
+    }
+
+
+def linkable_events(session: Session, now: datetime, drive: Drive | None) -> list[Event]:
+    """Upcoming and recent events a coordinator may link, plus any already linked (one query)."""
+    condition = (Event.status != EventStatus.CANCELLED) & (
+        Event.ends_at > now - timedelta(days=RECENT_DAYS)
+    )
+    if drive is not None:
+        linked = select(DriveEvent.event_id).where(DriveEvent.drive_id == drive.id)
+        condition = or_(condition, Event.id.in_(linked))
+    return list(session.scalars(select(Event).where(condition).order_by(Event.starts_at, Event.id)))
+
+
+def linked_event_ids(session: Session, drive: Drive) -> list[int]:
+    """The ids of the events linked to a drive."""
+    return list(session.scalars(select(DriveEvent.event_id).where(DriveEvent.drive_id == drive.id)))
+
+
+def events_of_drive(session: Session, drive: Drive, viewer) -> list[Event]:
+    """The drive's events this person may see, soonest first (one query)."""
+    return list(
+        session.scalars(
+            select(Event)
+            .join(DriveEvent, DriveEvent.event_id == Event.id)
+            .where(DriveEvent.drive_id == drive.id, visible_condition(viewer))
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
+
+
+def open_drives_of_event(session: Session, event_id: int) -> list[Drive]:
+    """The open drives an event is part of (one query), for "Part of ..." on the event page."""
+    return list(
+        session.scalars(
+            select(Drive)
+            .join(DriveEvent, DriveEvent.drive_id == Drive.id)
+            .where(DriveEvent.event_id == event_id, Drive.status == DriveStatus.OPEN)
+            .order_by(Drive.ends_on, Drive.id)
+        )
+    )
+
+
+def drive_list(sort: str, descending: bool) -> Select:
+    """Every drive for the staff list, in the chosen order (latest end, then newest, next)."""
+    column = DRIVE_SORTS[sort]
+    return select(Drive).order_by(
+        column.desc() if descending else column.asc(), Drive.ends_on.desc(), Drive.id.desc()
+    )
+
+
+def drive_contributions(drive: Drive, sort: str, descending: bool) -> Select:
+    """A drive's contributions with who gave them, in the chosen order (newest breaks ties)."""
+    column = CONTRIBUTION_SORTS[sort]
+    return (
+        select(Contribution)
+        .where(Contribution.drive_id == drive.id)
+        .options(selectinload(Contribution.user))
+        .order_by(column.desc() if descending else column.asc(), Contribution.id.desc())
+    )
+
+
+def contribution_of_drive(session: Session, drive_id: int, contribution_id: int):
+    """One contribution, only if it belongs to this drive."""
+    return session.scalar(
+        select(Contribution).where(
+            Contribution.id == contribution_id, Contribution.drive_id == drive_id
+        )
+    )
 
 
 def contributions_export(drive_id: int | None = None) -> Select:

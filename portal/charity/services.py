@@ -1,172 +1,40 @@
-"""The rules of charity drives: pledges, points, matching, totals as sums, closing."""
+"""Changes to charity drives: pledges and points gifts, drafting, opening and closing drives.
 
+Totals are never stored: every figure is a sum over the contributions (see `queries.py`).
+"""
+
+import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.charity.models import (
-    Contribution,
-    ContributionKind,
-    Drive,
-    DriveStatus,
-    GoalKind,
-    is_web_url,
+from portal.charity.models import Contribution, ContributionKind, Drive, DriveEvent, DriveStatus
+from portal.charity.queries import drive_totals, linked_event_ids
+from portal.charity.rules import (
+    COVER_FOLDER,
+    DEFAULTS,
+    EXTENSIONS,
+    check_drive_values,
+    check_pledge_amount,
+    checked_message,
+    convert_points,
+    cover_path,
+    read_checked_cover,
+    thank_you_body,
 )
 from portal.dealership.queries import dealership_profile, read_settings
+from portal.dealership.services import write_settings
 from portal.errors import ServiceError
+from portal.notifications.services import Consent, notify
 
-#: Dealership settings this domain reads, with their defaults.
-DEFAULTS: Mapping[str, Any] = {
-    #: Reward points an owner gives up for one dollar to a money drive.
-    "charity.points_per_dollar": 100,
-}
-
-MAX_PLEDGE_CENTS = 100_000 * 100
-MAX_PLEDGE_ITEMS = 10_000
-MAX_MESSAGE_LENGTH = 500
-
-
-@dataclass(frozen=True)
-class DriveTotals:
-    """A drive's progress, computed from its contributions at read time (never stored)."""
-
-    goal: int
-    #: Everything owners pledged, received or not; and the part that has arrived.
-    owners_pledged: int = 0
-    owners_received: int = 0
-    #: What donated reward points are worth in the drive's unit (always received).
-    points_value: int = 0
-    match_percent: int = 0
-    match_cap: int | None = None
-    participants: int = 0
-    contributions: int = 0
-
-    def _match(self, owners_total: int) -> int:
-        """min(cap, ratio x owners' total): the dealership's matching pledge."""
-        matched = owners_total * self.match_percent // 100
-        return matched if self.match_cap is None else min(self.match_cap, matched)
-
-    @property
-    def match_received(self) -> int:
-        return self._match(self.owners_received)
-
-    @property
-    def match_pledged(self) -> int:
-        return self._match(self.owners_pledged)
-
-    @property
-    def received(self) -> int:
-        """What has reached the drive: received pledges, points, and their match."""
-        return self.owners_received + self.points_value + self.match_received
-
-    @property
-    def committed(self) -> int:
-        """Received plus still-outstanding pledges (and the match on them)."""
-        return self.owners_pledged + self.points_value + self.match_pledged
-
-    @property
-    def outstanding(self) -> int:
-        return self.committed - self.received
-
-    def share(self, value: int) -> float:
-        """`value` as a percentage of the goal, capped at 100 for drawing."""
-        return 0.0 if self.goal <= 0 else round(min(100.0, value * 100 / self.goal), 1)
-
-    @property
-    def percent_committed(self) -> int:
-        """The headline figure, uncapped (a drive can beat its goal)."""
-        return 0 if self.goal <= 0 else int(self.committed * 100 // self.goal)
-
-
-@dataclass(frozen=True)
-class HonourRoll:
-    """Names of those who chose to be named, and how many gave anonymously."""
-
-    names: list[str]
-    anonymous: int
-
-
-def honour_name(user: User) -> str:
-    """First name and last initial: 'Grace W.'."""
-    parts = user.name.split()
-    initial = f" {parts[-1][0]}." if len(parts) > 1 else ""
-    return f"{user.first_name}{initial}"
-
-
-def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTotals]:
-    """Totals for several drives in one grouped query.
-
-    Sums per (drive, giver) first, so a giver whose only gift was reversed (a declined
-    points redemption) no longer counts as taking part.
-    """
-    drives = list(drives)
-    if not drives:
-        return {}
-    is_pledge = Contribution.kind == ContributionKind.PLEDGE
-    received = Contribution.received_at.is_not(None)
-    per_giver = (
-        select(
-            Contribution.drive_id,
-            Contribution.user_id,
-            func.sum(case((is_pledge, Contribution.amount), else_=0)).label("pledged"),
-            func.sum(case((is_pledge & received, Contribution.amount), else_=0)).label("received"),
-            func.sum(case((is_pledge, 0), else_=Contribution.amount)).label("points_value"),
-            func.count().label("contributions"),
-        )
-        .where(Contribution.drive_id.in_([drive.id for drive in drives]))
-        .group_by(Contribution.drive_id, Contribution.user_id)
-        .subquery()
-    )
-    gave = (per_giver.c.pledged + per_giver.c.points_value > 0) & per_giver.c.user_id.is_not(None)
-    rows = session.execute(
-        select(
-            per_giver.c.drive_id,
-            func.coalesce(func.sum(per_giver.c.pledged), 0),
-            func.coalesce(func.sum(per_giver.c.received), 0),
-            func.coalesce(func.sum(per_giver.c.points_value), 0),
-            func.count(case((gave, per_giver.c.user_id))),
-            func.coalesce(func.sum(per_giver.c.contributions), 0),
-        ).group_by(per_giver.c.drive_id)
-    ).all()
-    sums = {row[0]: row[1:] for row in rows}
-    result = {}
-    for drive in drives:
-        pledged, owners_received, points_value, participants, count = sums.get(
-            drive.id, (0, 0, 0, 0, 0)
-        )
-        result[drive.id] = DriveTotals(
-            goal=drive.goal_amount,
-            owners_pledged=int(pledged),
-            owners_received=int(owners_received),
-            points_value=int(points_value),
-            match_percent=drive.match_percent,
-            match_cap=drive.match_cap,
-            participants=int(participants),
-            contributions=int(count),
-        )
-    return result
-
-
-def drive_totals(session: Session, drive: Drive) -> DriveTotals:
-    """One drive's totals."""
-    return totals_for(session, [drive])[drive.id]
-
-
-def accepts_pledges(drive: Drive, today: date) -> bool:
-    """Open, started and not yet past its end date (in the dealership's time zone)."""
-    return drive.is_open and drive.starts_on <= today <= drive.ends_on
-
-
-def days_left(drive: Drive, today: date) -> int:
-    """Whole days after today until the drive ends (0 on its last day, negative after)."""
-    return (drive.ends_on - today).days
+# --- Pledges and points gifts -----------------------------------------------------------
 
 
 def _lock_status(session: Session, drive: Drive) -> str | None:
@@ -208,18 +76,8 @@ def record_pledge(
     """Add an owner's pledge (in the drive's unit); `received_by` records it as already in."""
     if user.role != Role.OWNER:
         raise ServiceError("Pledges come from owners; staff record them on an owner's behalf.")
-    limit = MAX_PLEDGE_CENTS if drive.is_money else MAX_PLEDGE_ITEMS
-    if not 0 < amount <= limit:
-        raise ServiceError(
-            f"Please pledge between {drive.format_amount(1 if not drive.is_money else 100)} "
-            f"and {drive.format_amount(limit)}.",
-            field="amount",
-        )
-    message = (message or "").strip() or None
-    if message and len(message) > MAX_MESSAGE_LENGTH:
-        raise ServiceError(
-            f"Please keep the message to {MAX_MESSAGE_LENGTH} characters.", field="message"
-        )
+    check_pledge_amount(drive, amount)
+    message = checked_message(message)
     _check_accepting(session, drive, today)
     contribution = Contribution(
         drive_id=drive.id,
@@ -237,17 +95,30 @@ def record_pledge(
     return contribution
 
 
-def convert_points(drive: Drive, points: int, points_per_dollar: int) -> int:
-    """What `points` are worth in the drive's unit at this rate, rounded down."""
-    if drive.goal_kind == GoalKind.MONEY:
-        return points * 100 // points_per_dollar if points_per_dollar > 0 else 0
-    return points // drive.points_per_item if drive.points_per_item else 0
+def record_pledge_for(session: Session, *, email: str, **pledge: Any) -> Contribution:
+    """Record a pledge staff took in person for the owner with this email address."""
+    owner = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if owner is None:
+        raise ServiceError("No owner has that email address.", field="email")
+    return record_pledge(session, user=owner, **pledge)
 
 
 def points_value(session: Session, drive: Drive, points: int) -> int:
     """What `points` are worth in the drive's unit, rounded down (cents or whole items)."""
     rate = int(read_settings(session, DEFAULTS)["charity.points_per_dollar"])
     return convert_points(drive, points, rate)
+
+
+def _insert_points_row(session: Session, **values: Any) -> int | None:
+    """Insert a points row under its unique key; its id, or None when the key was taken."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Contribution)
+        .values(kind=ContributionKind.POINTS, **values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Contribution.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
 
 
 def record_points_donation(
@@ -277,24 +148,17 @@ def record_points_donation(
         raise ServiceError(
             "That is not quite enough points to make a whole gift to this drive.", field="points"
         )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Contribution)
-        .values(
-            drive_id=drive.id,
-            user_id=user.id,
-            kind=ContributionKind.POINTS,
-            amount=amount,
-            points=points,
-            show_name=show_name,
-            created_at=now,
-            received_at=now,
-            idempotency_key=idempotency_key,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Contribution.id)
+    return _insert_points_row(
+        session,
+        drive_id=drive.id,
+        user_id=user.id,
+        amount=amount,
+        points=points,
+        show_name=show_name,
+        created_at=now,
+        received_at=now,
+        idempotency_key=idempotency_key,
     )
-    return session.execute(statement).scalar_one_or_none()
 
 
 def reverse_points_donation(session: Session, *, idempotency_key: str, now: datetime) -> int | None:
@@ -310,24 +174,17 @@ def reverse_points_donation(session: Session, *, idempotency_key: str, now: date
     )
     if original is None:
         return None
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Contribution)
-        .values(
-            drive_id=original.drive_id,
-            user_id=original.user_id,
-            kind=ContributionKind.POINTS,
-            amount=-original.amount,
-            points=-(original.points or 0),
-            show_name=False,
-            created_at=now,
-            received_at=now,
-            idempotency_key=f"{idempotency_key}:reversed",
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Contribution.id)
+    return _insert_points_row(
+        session,
+        drive_id=original.drive_id,
+        user_id=original.user_id,
+        amount=-original.amount,
+        points=-(original.points or 0),
+        show_name=False,
+        created_at=now,
+        received_at=now,
+        idempotency_key=f"{idempotency_key}:reversed",
     )
-    return session.execute(statement).scalar_one_or_none()
 
 
 def mark_received(session: Session, *, contribution: Contribution, by: User, now: datetime) -> bool:
@@ -341,74 +198,27 @@ def mark_received(session: Session, *, contribution: Contribution, by: User, now
     return marked == 1
 
 
-def honour_roll(session: Session, drive: Drive, participants: int) -> HonourRoll:
-    """Named contributors in the order they first gave; the rest are counted, not named."""
-    rows = session.execute(
-        select(User)
-        .join(Contribution, Contribution.user_id == User.id)
-        .where(Contribution.drive_id == drive.id, Contribution.show_name.is_(True))
-        .group_by(User.id)
-        .order_by(func.min(Contribution.id))
-    ).scalars()
-    names = [honour_name(user) for user in rows]
-    return HonourRoll(names=names, anonymous=max(0, participants - len(names)))
+# --- Drafting a drive -------------------------------------------------------------------
 
 
-def recent_messages(session: Session, drive: Drive, limit: int = 12) -> list[tuple[str, str]]:
-    """(who, message) for the latest messages; anonymous givers are 'An owner'."""
-    rows = session.execute(
-        select(Contribution.message, Contribution.show_name, User)
-        .outerjoin(User, Contribution.user_id == User.id)
-        .where(Contribution.drive_id == drive.id, Contribution.message.is_not(None))
-        .order_by(Contribution.id.desc())
-        .limit(limit)
-    ).all()
-    return [
-        (honour_name(user) if show_name and user else "An owner", message)
-        for message, show_name, user in rows
-    ]
+def save_drive(
+    session: Session,
+    drive: Drive | None,
+    values: Mapping[str, Any],
+    *,
+    event_ids: Iterable[int] = (),
+    cover: IO[bytes] | None = None,
+    remove_cover: bool = False,
+    instance_path: str = "",
+) -> tuple[Drive, str | None]:
+    """Create a drive (as a draft) or change one, with its events and cover image.
 
-
-def pledges_by(session: Session, drive: Drive, user: User) -> list[Contribution]:
-    """The owner's own contributions to this drive, oldest first."""
-    return list(
-        session.scalars(
-            select(Contribution)
-            .where(Contribution.drive_id == drive.id, Contribution.user_id == user.id)
-            .order_by(Contribution.id)
-        )
-    )
-
-
-def open_drives(session: Session) -> list[Drive]:
-    """Drives taking pledges now, ending soonest first."""
-    return list(
-        session.scalars(
-            select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
-        )
-    )
-
-
-def public_drives(session: Session) -> list[Drive]:
-    """Open drives, then closed ones, most recent first (drafts stay with the team)."""
-    return list(
-        session.scalars(
-            select(Drive)
-            .where(Drive.status.in_([DriveStatus.OPEN, DriveStatus.CLOSED]))
-            .order_by(Drive.status.desc(), Drive.ends_on.desc(), Drive.id.desc())
-        )
-    )
-
-
-def save_drive(session: Session, drive: Drive | None, values: Mapping[str, Any]) -> Drive:
-    """Create a drive (as a draft) or change one; the goal's unit is fixed once people gave."""
-    if values["ends_on"] < values["starts_on"]:
-        raise ServiceError("The drive must end on or after the day it starts.", field="ends_on")
-    if values.get("beneficiary_url") and not is_web_url(values["beneficiary_url"]):
-        raise ServiceError(
-            "Enter a full web address starting with https:// or http://.",
-            field="beneficiary_url",
-        )
+    The goal's unit is fixed once people gave. A new cover is checked by its bytes before
+    anything is saved. Returns the drive and the cover file it no longer uses, which the
+    caller deletes (`delete_cover`) once the change is committed.
+    """
+    checked_cover = read_checked_cover(cover) if cover is not None else None
+    check_drive_values(values)
     if drive is None:
         drive = Drive(status=DriveStatus.DRAFT)
         session.add(drive)
@@ -423,21 +233,106 @@ def save_drive(session: Session, drive: Drive | None, values: Mapping[str, Any])
     for name, value in values.items():
         setattr(drive, name, value)
     session.flush()
-    return drive
+    set_linked_events(session, drive, event_ids)
+    old_cover = drive.cover_filename
+    if checked_cover is not None:
+        data, content_type = checked_cover
+        drive.cover_filename = save_cover(instance_path, data, content_type)
+        drive.cover_content_type = content_type
+    elif remove_cover:
+        drive.cover_filename = drive.cover_content_type = None
+    return drive, old_cover if old_cover != drive.cover_filename else None
+
+
+def set_linked_events(session: Session, drive: Drive, event_ids: Iterable[int]) -> None:
+    """Make the drive's linked events exactly `event_ids` (unknown ids are the form's job)."""
+    wanted = set(event_ids)
+    current = set(linked_event_ids(session, drive))
+    if current - wanted:
+        session.execute(
+            delete(DriveEvent).where(
+                DriveEvent.drive_id == drive.id, DriveEvent.event_id.in_(current - wanted)
+            )
+        )
+    session.add_all(
+        DriveEvent(drive_id=drive.id, event_id=event_id) for event_id in sorted(wanted - current)
+    )
+    session.flush()
+
+
+def save_cover(instance_path: str, data: bytes, content_type: str) -> str:
+    """Write checked bytes under a fresh random name; returns the name."""
+    folder = Path(instance_path) / COVER_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    filename = f"{secrets.token_hex(16)}.{EXTENSIONS[content_type]}"
+    (folder / filename).write_bytes(data)
+    return filename
+
+
+def delete_cover(instance_path: str, filename: str | None) -> None:
+    """Remove a replaced cover; a missing file is fine."""
+    if filename:
+        cover_path(instance_path, filename).unlink(missing_ok=True)
+
+
+def save_charity_settings(session: Session, points_per_dollar: int) -> dict:
+    """Store how many reward points make a dollar; the changes, as `write_settings` gives them."""
+    return write_settings(session, {"charity.points_per_dollar": points_per_dollar})
+
+
+# --- Opening and closing ----------------------------------------------------------------
+
+
+def _move_status(session: Session, drive: Drive, source: str, target: str, **values) -> bool:
+    """One conditional UPDATE from one status to the next: True for the request that moved it."""
+    moved = session.execute(
+        update(Drive)
+        .where(Drive.id == drive.id, Drive.status == source)
+        .values(status=target, **values)
+    ).rowcount
+    session.refresh(drive)
+    return bool(moved)
 
 
 def open_drive(session: Session, drive: Drive, now: datetime) -> None:
     """Start taking pledges; only a draft opens."""
-    opened = session.execute(
-        update(Drive)
-        .where(Drive.id == drive.id, Drive.status == DriveStatus.DRAFT)
-        .values(status=DriveStatus.OPEN, opened_at=now)
-    ).rowcount
-    session.refresh(drive)
-    if not opened:
+    if not _move_status(session, drive, DriveStatus.DRAFT, DriveStatus.OPEN, opened_at=now):
         raise ServiceError("Only a draft drive can be opened.")
 
 
-def read_charity_settings(session: Session) -> dict[str, Any]:
-    """The dealership's charity settings."""
-    return read_settings(session, DEFAULTS)
+def close_drive(session: Session, drive: Drive, now: datetime, dealership_name: str) -> list[int]:
+    """Close an open drive and queue one thank-you per participant; ids of new messages.
+
+    The conditional UPDATE decides who closes it: a second close (or a double click)
+    changes nothing and sends nothing; the unique notification keys guard the rest.
+    """
+    if not _move_status(session, drive, DriveStatus.OPEN, DriveStatus.CLOSED, closed_at=now):
+        return []
+    totals = drive_totals(session, drive)
+    given = dict(
+        session.execute(
+            select(Contribution.user_id, func.sum(Contribution.amount))
+            .where(Contribution.drive_id == drive.id, Contribution.user_id.is_not(None))
+            .group_by(Contribution.user_id)
+            # A gift that was taken back (a declined points redemption) nets to nothing.
+            .having(func.sum(Contribution.amount) > 0)
+        ).all()
+    )
+    people = session.scalars(select(User).where(User.id.in_(given)).order_by(User.id))
+    created = []
+    for person in people:
+        notification_id = notify(
+            session,
+            user=person,
+            key=f"drive:{drive.id}:thanks:{person.id}",
+            kind="charity",
+            subject=f"Thank you for helping the {drive.name} drive",
+            body=thank_you_body(drive, totals, person, int(given[person.id]), dealership_name),
+            now=now,
+            consent=Consent.TRANSACTIONAL,
+            action_path=f"/drives/{drive.id}",
+            action_label="See the final tally",
+        )
+        if notification_id is not None:
+            created.append(notification_id)
+    return created

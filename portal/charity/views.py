@@ -1,36 +1,29 @@
 """Drive pages for owners and the public, the pledge box, and cover images."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, send_file
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.charity import bp, covers, links, services
+from portal.charity import bp, queries, rules, services
 from portal.charity.forms import PledgeForm
-from portal.charity.models import Drive, DriveStatus
-from portal.errors import ServiceError
+from portal.charity.models import Drive
 from portal.extensions import db
-from portal.templating import dealership
-
-
-def _today():
-    return clock.local_today(dealership()["timezone"])
+from portal.web import local_today, page_or_fragment, perform, see_other, wants_fragment
 
 
 def _visible_drive(drive_id: int) -> Drive:
     """An open or closed drive; drafts only for staff previewing them."""
     drive = db.session.get(Drive, drive_id)
-    if drive is None:
-        abort(404)
-    if drive.status == DriveStatus.DRAFT and not (
-        current_user.is_authenticated and current_user.is_staff
-    ):
+    if drive is None or not rules.visible_to(drive, current_user):
         abort(404)
     return drive
 
 
-def _pledge_form(drive: Drive, blank: bool = False) -> PledgeForm:
-    """The pledge form, bound to the request unless `blank` (a fresh one after a pledge)."""
-    form = PledgeForm(formdata=None) if blank else PledgeForm()
+def _pledge_form(drive: Drive, recognition: str | None = None) -> PledgeForm:
+    """The pledge form bound to the request; a fresh one keeping `recognition` after a pledge."""
+    form = PledgeForm() if recognition is None else PledgeForm(formdata=None)
+    if recognition is not None:
+        form.recognition.data = recognition
     if not form.recognition.data:
         named = current_user.is_authenticated and current_user.consent_recognition
         form.recognition.data = "name" if named else "anonymous"
@@ -42,34 +35,21 @@ def _pledge_form(drive: Drive, blank: bool = False) -> PledgeForm:
 
 def _drive_context(drive: Drive, form: PledgeForm, thanks: str | None = None) -> dict:
     """Everything the drive page and its fragments show (a fixed number of queries)."""
-    today = _today()
-    totals = services.drive_totals(db.session, drive)
-    owner = current_user if current_user.is_authenticated else None
-    return {
-        "drive": drive,
-        "totals": totals,
-        "today": today,
-        "days_left": services.days_left(drive, today),
-        "accepts_pledges": services.accepts_pledges(drive, today),
-        "honour_roll": services.honour_roll(db.session, drive, totals.participants),
-        "messages": services.recent_messages(db.session, drive),
-        "my_pledges": services.pledges_by(db.session, drive, owner) if owner else [],
-        "linked_events": links.events_of_drive(db.session, drive, current_user),
-        "now": clock.now(),
-        "form": form,
-        "thanks": thanks,
-    }
+    page = queries.drive_page(db.session, drive, current_user, local_today())
+    return {**page, "now": clock.now(), "form": form, "thanks": thanks}
+
+
+def _drives_with_totals(drives: list[Drive]) -> dict:
+    """A list of drives with their progress (two queries)."""
+    totals = queries.totals_for(db.session, drives)
+    return {"drives": drives, "totals": totals, "today": local_today()}
 
 
 @bp.route("/")
 def index():
     """Every drive the club has run: open ones first."""
-    drives = services.public_drives(db.session)
     return render_template(
-        "charity/index.html",
-        drives=drives,
-        totals=services.totals_for(db.session, drives),
-        today=_today(),
+        "charity/index.html", **_drives_with_totals(queries.public_drives(db.session))
     )
 
 
@@ -80,48 +60,46 @@ def drive(drive_id: int):
     return render_template("charity/drive.html", **_drive_context(drive, _pledge_form(drive)))
 
 
+def _record_pledge(drive: Drive, form: PledgeForm) -> str | None:
+    """Record the owner's pledge: the thank-you to show, or None with the refusal on the form."""
+    outcome = perform(
+        lambda: services.record_pledge(
+            db.session,
+            drive=drive,
+            user=current_user,
+            **form.values(drive),
+            now=clock.now(),
+            today=local_today(),
+        ),
+        form,
+        "amount",
+    )
+    if not outcome.ok:
+        return None
+    return (
+        f"Thank you, {current_user.first_name}. Your pledge of "
+        f"{drive.format_amount(outcome.value.amount)} is on the board."
+    )
+
+
 @bp.post("/<int:drive_id>/pledge")
 @login_required
 def pledge(drive_id: int):
     """Pledge to a drive: htmx gets the box and the new progress bar, others a redirect."""
     drive = _visible_drive(drive_id)
     form = _pledge_form(drive)
-    thanks = None
-    if form.validate_on_submit():
-        scale = 100 if drive.is_money else 1
-        try:
-            contribution = services.record_pledge(
-                db.session,
-                drive=drive,
-                user=current_user,
-                amount=form.amount.data * scale,
-                message=form.message.data,
-                show_name=form.recognition.data == "name",
-                now=clock.now(),
-                today=_today(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "amount").errors.append(error.message)
-        else:
-            db.session.commit()
-            thanks = (
-                f"Thank you, {current_user.first_name}. Your pledge of "
-                f"{drive.format_amount(contribution.amount)} is on the board."
-            )
-            if not request.htmx or request.htmx.boosted:
-                flash(thanks, "success")
-                return redirect(
-                    url_for("charity.drive", drive_id=drive.id, _anchor="pledge-box"), 303
-                )
-            recognition = form.recognition.data
-            form = _pledge_form(drive, blank=True)
-            form.recognition.data = recognition
-    context = _drive_context(drive, form, thanks)
-    status = 200 if thanks else 422
-    if request.htmx and not request.htmx.boosted:
-        return render_template("charity/_pledge_response.html", **context), status
-    return render_template("charity/drive.html", **context), status
+    thanks = _record_pledge(drive, form) if form.validate_on_submit() else None
+    if thanks and not wants_fragment():
+        flash(thanks, "success")
+        return see_other("charity.drive", drive_id=drive.id, _anchor="pledge-box")
+    if thanks:
+        form = _pledge_form(drive, recognition=form.recognition.data)
+    return page_or_fragment(
+        "charity/drive.html",
+        "charity/_pledge_response.html",
+        200 if thanks else 422,
+        **_drive_context(drive, form, thanks),
+    )
 
 
 @bp.route("/<int:drive_id>/cover")
@@ -130,7 +108,7 @@ def cover(drive_id: int):
     drive = _visible_drive(drive_id)
     if not drive.cover_filename:
         abort(404)
-    path = covers.cover_path(current_app.instance_path, drive.cover_filename)
+    path = rules.cover_path(current_app.instance_path, drive.cover_filename)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=drive.cover_content_type, max_age=3600)
@@ -141,14 +119,9 @@ def cover(drive_id: int):
 
 def community_drives(user) -> dict:
     """Open drives on the community page, with their progress (two queries)."""
-    drives = services.open_drives(db.session)
-    return {
-        "drives": drives,
-        "totals": services.totals_for(db.session, drives),
-        "today": _today(),
-    }
+    return _drives_with_totals(queries.open_drives(db.session))
 
 
 def event_drives(event) -> dict:
     """The open drives an event is part of, for "Part of ..." on the event page (one query)."""
-    return {"drives": links.open_drives_of_event(db.session, event.id)}
+    return {"drives": queries.open_drives_of_event(db.session, event.id)}

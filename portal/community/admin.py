@@ -1,25 +1,27 @@
 """Coordinators' pages for announcements on the community page."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from portal import clock
-from portal.community import services
+from portal.community import queries, services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
-from portal.errors import ServiceError
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.web import admin_bp as bp
-from portal.web import audit, list_args, ordering, page_number, per_page, snapshot, sort_params
+from portal.web import (
+    audit,
+    form_page,
+    list_args,
+    paginate,
+    per_page,
+    perform,
+    see_other,
+    snapshot,
+    sort_params,
+)
 
-#: Columns the announcements list sorts by; pinned ones first, newest first, by default.
-ANNOUNCEMENT_SORTS = {
-    "pinned": Announcement.pinned,
-    "date": Announcement.published_at,
-    "title": func.lower(Announcement.title),
-}
 #: What an announcement's audit entries record.
 ANNOUNCEMENT_FIELDS = ("title", "body", "body_format", "pinned", "audience", "make", "model")
 
@@ -31,23 +33,10 @@ def _announcement_or_404(announcement_id: int) -> Announcement:
 @bp.route("/announcements")
 def announcements():
     """Every announcement, pinned first, with who sees it."""
-    sort, descending = sort_params(tuple(ANNOUNCEMENT_SORTS), "pinned", True)
-    order = ordering(
-        ANNOUNCEMENT_SORTS,
-        sort,
-        descending,
-        Announcement.published_at.desc(),
-        Announcement.id.desc(),
-    )
-    page = db.paginate(
-        select(Announcement).order_by(*order),
-        page=page_number(),
-        per_page=per_page(30),
-        error_out=False,
-    )
+    sort, descending = sort_params(tuple(queries.ANNOUNCEMENT_SORTS), "pinned", True)
     return render_template(
         "admin/community/index.html",
-        page=page,
+        page=paginate(queries.announcement_list(sort, descending), per=per_page(30)),
         action_form=EmptyForm(),
         sort=sort,
         descending=descending,
@@ -55,18 +44,8 @@ def announcements():
     )
 
 
-def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announcement | None:
-    if not form.validate_on_submit():
-        return None
-    before = snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
-    try:
-        saved = services.save_announcement(
-            db.session, announcement, form.values(), author=current_user, now=clock.now()
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        getattr(form, error.field or "title").errors.append(error.message)
-        return None
+def _audit_saved(saved: Announcement, before: dict | None) -> None:
+    """The audit entry for a posted or changed announcement."""
     audit(
         "announcement.update" if before else "announcement.post",
         "announcement",
@@ -75,19 +54,31 @@ def _save(form: AnnouncementForm, announcement: Announcement | None) -> Announce
         before=before,
         after=snapshot(saved, ANNOUNCEMENT_FIELDS),
     )
-    db.session.commit()
-    return saved
+
+
+def _saved(form: AnnouncementForm, announcement: Announcement | None) -> bool:
+    """Validate and save the form (with its audit entry); False shows the form again."""
+    if not form.validate_on_submit():
+        return False
+    before = snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
+    return perform(
+        lambda: services.save_announcement(
+            db.session, announcement, form.values(), author=current_user, now=clock.now()
+        ),
+        form,
+        "title",
+        then=lambda saved: _audit_saved(saved, before),
+    ).ok
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
 def announcement_new():
     """Post an announcement (it appears at once for its audience)."""
     form = AnnouncementForm()
-    if _save(form, None) is not None:
+    if _saved(form, None):
         flash("Announcement posted.", "success")
-        return redirect(url_for("admin.announcements"), code=303)
-    status = 422 if form.errors else 200
-    return render_template("admin/community/form.html", form=form, announcement=None), status
+        return see_other("admin.announcements")
+    return form_page("admin/community/form.html", form, announcement=None)
 
 
 @bp.route("/announcements/<int:announcement_id>/edit", methods=["GET", "POST"])
@@ -95,13 +86,10 @@ def announcement_edit(announcement_id: int):
     """Change an announcement."""
     announcement = _announcement_or_404(announcement_id)
     form = AnnouncementForm(obj=announcement if request.method == "GET" else None)
-    if _save(form, announcement) is not None:
+    if _saved(form, announcement):
         flash("Announcement updated.", "success")
-        return redirect(url_for("admin.announcements"), code=303)
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/community/form.html", form=form, announcement=announcement
-    ), status
+        return see_other("admin.announcements")
+    return form_page("admin/community/form.html", form, announcement=announcement)
 
 
 @bp.post("/announcements/<int:announcement_id>/delete")
@@ -109,15 +97,18 @@ def announcement_delete(announcement_id: int):
     """Take an announcement down."""
     announcement = _announcement_or_404(announcement_id)
     if EmptyForm().validate_on_submit():
-        audit(
-            "announcement.delete",
-            "announcement",
-            announcement.id,
-            f"Took down the announcement “{announcement.title}”",
-            before=snapshot(announcement, ANNOUNCEMENT_FIELDS),
-            after=None,
+        title, before = announcement.title, snapshot(announcement, ANNOUNCEMENT_FIELDS)
+        outcome = perform(
+            lambda: services.delete_announcement(db.session, announcement),
+            then=lambda _: audit(
+                "announcement.delete",
+                "announcement",
+                announcement_id,
+                f"Took down the announcement “{title}”",
+                before=before,
+                after=None,
+            ),
         )
-        db.session.delete(announcement)
-        db.session.commit()
-        flash(f"“{announcement.title}” was taken down.", "success")
-    return redirect(url_for("admin.announcements"), code=303)
+        if outcome.ok:
+            flash(f"“{title}” was taken down.", "success")
+    return see_other("admin.announcements")

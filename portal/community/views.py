@@ -3,7 +3,7 @@
 from flask import render_template
 from flask_login import current_user
 
-from portal.community import bp, rendering, services
+from portal.community import bp, queries, rules
 from portal.extensions import db
 from portal.sections import render_sections
 
@@ -11,13 +11,13 @@ from portal.sections import render_sections
 @bp.app_template_filter("paragraphs")
 def paragraphs_filter(text: str | None):
     """Plain user text as escaped paragraphs."""
-    return rendering.paragraphs(text)
+    return rules.paragraphs(text)
 
 
 @bp.app_template_filter("announcement_html")
 def announcement_html_filter(announcement):
     """An announcement's body as safe HTML."""
-    return rendering.announcement_html(announcement.body, announcement.body_format)
+    return rules.announcement_html(announcement.body, announcement.body_format)
 
 
 @bp.route("/community")
@@ -25,6 +25,6 @@ def index():
     """What's happening in the club, for whoever is looking (visitors see public items)."""
     return render_template(
         "community/index.html",
-        announcements=services.announcements_for(db.session, current_user),
+        announcements=queries.announcements_for(db.session, current_user),
         sections=render_sections("community", current_user),
     )

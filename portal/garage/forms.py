@@ -68,6 +68,16 @@ class ServiceRecordForm(FlaskForm):
     )
     recall_code = StringField("Recall code (optional)", validators=[Optional(), Length(max=40)])
 
+    def values(self) -> dict:
+        """The visit as `add_service_record` takes it."""
+        return {
+            "performed_on": self.performed_on.data,
+            "miles": self.miles.data,
+            "work_done": self.work_done.data,
+            "at_dealership": self.where.data == "dealership",
+            "recall_code": self.recall_code.data,
+        }
+
 
 class ProtectionForm(FlaskForm):
     """A protection product: extended warranty, tyre and wheel cover and the like."""
@@ -76,6 +86,10 @@ class ProtectionForm(FlaskForm):
     provider = StringField("Provider (optional)", validators=[Optional(), Length(max=100)])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
     ends_at_miles = IntegerField("Ends at miles (optional)", validators=[Optional(), _MILES])
+
+    def values(self) -> dict:
+        """The product as `add_protection_product` takes it."""
+        return {name: self[name].data for name in ("name", "provider", "ends_on", "ends_at_miles")}
 
 
 class RetireForm(FlaskForm):

@@ -1,7 +1,8 @@
-"""Vehicle identification numbers: tidy, check and decode them with vininfo."""
+"""Garage rules: VINs (tidied, checked and decoded with vininfo), mileage and cover."""
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from vininfo import Vin
 from vininfo.common import UnsupportedBrand
@@ -89,3 +90,55 @@ def with_check_digit(vin: str) -> str:
     """The VIN with position 9 set to the check digit the rest calls for (demo data, tests)."""
     vin = vin.upper()
     return vin[:8] + check_digit(vin[:8] + "0" + vin[9:]) + vin[9:]
+
+
+def highest(*values: int | None) -> int | None:
+    """The largest of the known values; None when none is known."""
+    known = [value for value in values if value is not None]
+    return max(known) if known else None
+
+
+def current_miles(vehicle) -> int | None:
+    """The highest mileage known for a car whose history is loaded."""
+    return highest(
+        vehicle.purchase_odometer,
+        *(reading.miles for reading in vehicle.odometer_readings),
+        *(record.miles for record in vehicle.service_records),
+    )
+
+
+def past_car_message(label: str) -> str:
+    """Why a car in the owner's past cars cannot change."""
+    return f"{label} is in your past cars; its record is kept as it was."
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Whether a warranty or product still covers the car, for the badge next to it."""
+
+    label: str
+    tone: str  # ok | warn | muted
+
+
+def cover_status(
+    ends_on: date | None, ends_at_miles: int | None, miles: int | None, today: date
+) -> Cover:
+    """'Active', 'Ending soon' or 'Ended', by date or mileage, whichever comes first."""
+    if ends_on is None and ends_at_miles is None:
+        return Cover("No end given", "muted")
+    ended_by_date = ends_on is not None and ends_on < today
+    ended_by_miles = ends_at_miles is not None and miles is not None and miles >= ends_at_miles
+    if ended_by_date or ended_by_miles:
+        return Cover("Ended", "muted")
+    soon_by_date = ends_on is not None and (ends_on - today).days <= 90
+    soon_by_miles = (
+        ends_at_miles is not None and miles is not None and ends_at_miles - miles <= 1_000
+    )
+    if soon_by_date or soon_by_miles:
+        return Cover("Ending soon", "warn")
+    return Cover("Active", "ok")
+
+
+def warranty_status(vehicle, miles: int | None, today: date) -> Cover:
+    """The factory warranty's badge for a car at this mileage."""
+    return cover_status(vehicle.warranty_end_date, vehicle.warranty_miles, miles, today)

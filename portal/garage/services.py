@@ -1,12 +1,13 @@
-"""Garage rules: registering, editing and retiring cars, mileage, service and cover."""
+"""Garage changes: registering, editing and retiring cars, readings, service visits, cover."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.errors import ServiceError
@@ -17,7 +18,9 @@ from portal.garage.models import (
     ServiceRecord,
     Vehicle,
 )
-from portal.garage.rules import decode_vin
+from portal.garage.rules import current_miles, decode_vin, past_car_message
+
+T = TypeVar("T")
 
 #: The oldest model year the portal accepts: club members' classics included.
 OLDEST_MODEL_YEAR = 1900
@@ -38,14 +41,6 @@ class VehicleDetails:
     purchase_odometer: int | None = None
     warranty_end_date: date | None = None
     warranty_miles: int | None = None
-
-
-@dataclass(frozen=True)
-class GarageCar:
-    """A car with the highest mileage anyone has recorded for it."""
-
-    vehicle: Vehicle
-    miles: int | None
 
 
 def _blank_to_none(value):
@@ -80,8 +75,7 @@ def _check_details(details: VehicleDetails, today: date) -> VehicleDetails:
     if cleaned.purchase_date and cleaned.purchase_date > today:
         raise ServiceError("The purchase date can't be in the future.", field="purchase_date")
     for name in ("purchase_odometer", "warranty_miles"):
-        if (getattr(cleaned, name) or 0) < 0:
-            raise ServiceError("Miles can't be negative.", field=name)
+        _refuse_negative_miles(getattr(cleaned, name), name)
     return cleaned
 
 
@@ -161,67 +155,19 @@ def retire_vehicle(session: Session, vehicle: Vehicle, reason: str, now: datetim
 
 def _refuse_retired(vehicle: Vehicle) -> None:
     if not vehicle.is_active:
-        raise ServiceError(f"{vehicle.label} is in your past cars; its record is kept as it was.")
+        raise ServiceError(past_car_message(vehicle.label))
 
 
-def vehicle_for_owner(session: Session, owner: User, vehicle_id: int) -> Vehicle | None:
-    """The owner's car with its history loaded, or None (another owner's car is a 404)."""
-    return session.scalars(
-        select(Vehicle)
-        .where(Vehicle.id == vehicle_id, Vehicle.owner_id == owner.id)
-        .options(
-            selectinload(Vehicle.odometer_readings),
-            selectinload(Vehicle.service_records),
-            selectinload(Vehicle.protection_products),
-        )
-    ).first()
+def _refuse_negative_miles(miles: int | None, field: str) -> None:
+    if miles is not None and miles < 0:
+        raise ServiceError("Miles can't be negative.", field=field)
 
 
-def _max_reading_miles():
-    return (
-        select(func.max(OdometerReading.miles))
-        .where(OdometerReading.vehicle_id == Vehicle.id)
-        .correlate(Vehicle)
-        .scalar_subquery()
-    )
-
-
-def _max_service_miles():
-    return (
-        select(func.max(ServiceRecord.miles))
-        .where(ServiceRecord.vehicle_id == Vehicle.id)
-        .correlate(Vehicle)
-        .scalar_subquery()
-    )
-
-
-def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
-    """The owner's cars with their mileage, in one statement whatever their number."""
-    query = (
-        select(Vehicle, _max_reading_miles(), _max_service_miles())
-        .where(Vehicle.owner_id == owner.id)
-        .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
-    )
-    if active_only:
-        query = query.where(Vehicle.retired_at.is_(None))
-    return [
-        GarageCar(vehicle, _highest(vehicle.purchase_odometer, readings, services))
-        for vehicle, readings, services in session.execute(query)
-    ]
-
-
-def _highest(*values: int | None) -> int | None:
-    known = [value for value in values if value is not None]
-    return max(known) if known else None
-
-
-def current_miles(vehicle: Vehicle) -> int | None:
-    """The highest mileage known for a car whose history is loaded."""
-    return _highest(
-        vehicle.purchase_odometer,
-        *(reading.miles for reading in vehicle.odometer_readings),
-        *(record.miles for record in vehicle.service_records),
-    )
+def _added(session: Session, row: T) -> T:
+    """A new row of the car's history, added and flushed so it has its id."""
+    session.add(row)
+    session.flush()
+    return row
 
 
 def record_odometer(
@@ -241,18 +187,14 @@ def record_odometer(
             field="read_on",
         )
     known = current_miles(vehicle)
-    if miles < 0:
-        raise ServiceError("Miles can't be negative.", field="miles")
+    _refuse_negative_miles(miles, "miles")
     if known is not None and miles < known:
         raise ServiceError(
             f"That's lower than the {known:,} miles we already have for this car. "
             "Please check the odometer.",
             field="miles",
         )
-    reading = OdometerReading(vehicle=vehicle, read_on=read_on, miles=miles)
-    session.add(reading)
-    session.flush()
-    return reading
+    return _added(session, OdometerReading(vehicle=vehicle, read_on=read_on, miles=miles))
 
 
 def add_service_record(
@@ -273,8 +215,7 @@ def add_service_record(
         raise ServiceError("The visit can't be dated in the future.", field="performed_on")
     if not work_done:
         raise ServiceError("Tell us what was done, for example an oil change.", field="work_done")
-    if miles is not None and miles < 0:
-        raise ServiceError("Miles can't be negative.", field="miles")
+    _refuse_negative_miles(miles, "miles")
     record = ServiceRecord(
         vehicle=vehicle,
         performed_on=performed_on,
@@ -283,9 +224,7 @@ def add_service_record(
         at_dealership=at_dealership,
         recall_code=_blank_to_none(recall_code),
     )
-    session.add(record)
-    session.flush()
-    return record
+    return _added(session, record)
 
 
 def add_protection_product(
@@ -302,8 +241,7 @@ def add_protection_product(
     name = (name or "").strip()
     if not name:
         raise ServiceError("Tell us what the cover is called.", field="name")
-    if ends_at_miles is not None and ends_at_miles < 0:
-        raise ServiceError("Miles can't be negative.", field="ends_at_miles")
+    _refuse_negative_miles(ends_at_miles, "ends_at_miles")
     product = ProtectionProduct(
         vehicle=vehicle,
         name=name,
@@ -311,33 +249,4 @@ def add_protection_product(
         ends_on=ends_on,
         ends_at_miles=ends_at_miles,
     )
-    session.add(product)
-    session.flush()
-    return product
-
-
-@dataclass(frozen=True)
-class Cover:
-    """Whether a warranty or product still covers the car, for the badge next to it."""
-
-    label: str
-    tone: str  # ok | warn | muted
-
-
-def cover_status(
-    ends_on: date | None, ends_at_miles: int | None, miles: int | None, today: date
-) -> Cover:
-    """'Active', 'Ending soon' or 'Ended', by date or mileage, whichever comes first."""
-    if ends_on is None and ends_at_miles is None:
-        return Cover("No end given", "muted")
-    ended_by_date = ends_on is not None and ends_on < today
-    ended_by_miles = ends_at_miles is not None and miles is not None and miles >= ends_at_miles
-    if ended_by_date or ended_by_miles:
-        return Cover("Ended", "muted")
-    soon_by_date = ends_on is not None and (ends_on - today).days <= 90
-    soon_by_miles = (
-        ends_at_miles is not None and miles is not None and ends_at_miles - miles <= 1_000
-    )
-    if soon_by_date or soon_by_miles:
-        return Cover("Ending soon", "warn")
-    return Cover("Active", "ok")
+    return _added(session, product)

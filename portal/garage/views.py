@@ -1,14 +1,14 @@
 """Garage pages: the owner's cars, one car's record, and the small actions on it."""
 
-from datetime import date
+from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from portal import clock
-from portal.errors import ServiceError
 from portal.extensions import db
-from portal.garage import bp, services
+from portal.garage import bp, queries, services
 from portal.garage.forms import (
     OdometerForm,
     ProtectionForm,
@@ -17,7 +17,15 @@ from portal.garage.forms import (
     VehicleForm,
 )
 from portal.garage.models import Vehicle
-from portal.templating import dealership
+from portal.garage.rules import past_car_message
+from portal.web import (
+    form_page,
+    local_today,
+    page_or_fragment,
+    perform_in_form,
+    see_other,
+    wants_fragment,
+)
 
 #: The car page's sections an action can change, with the form each one holds.
 COMPONENTS = {
@@ -28,71 +36,28 @@ COMPONENTS = {
 }
 
 
-def _today() -> date:
-    return clock.local_today(dealership()["timezone"])
-
-
 def _owned_vehicle(vehicle_id: int) -> Vehicle:
     """The signed-in owner's car with its history; anyone else's is a 404."""
-    vehicle = services.vehicle_for_owner(db.session, current_user, vehicle_id)
+    vehicle = queries.vehicle_for_owner(db.session, current_user, vehicle_id)
     if vehicle is None:
         abort(404)
     return vehicle
 
 
-def _wants_fragment() -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 def _car_context(vehicle: Vehicle, **forms) -> dict:
     """Everything the car page and its fragments show; blank forms unless given."""
-    today = _today()
+    today = local_today()
     for name, (_, form_name, form_class) in COMPONENTS.items():
-        if form_name not in forms:
-            forms[form_name] = form_class(formdata=None, prefix=name)
+        forms.setdefault(form_name, form_class(formdata=None, prefix=name))
     forms["odometer_form"].read_on.data = forms["odometer_form"].read_on.data or today
-    miles = services.current_miles(vehicle)
-    return {
-        "vehicle": vehicle,
-        "miles": miles,
-        "today": today,
-        "warranty": services.cover_status(
-            vehicle.warranty_end_date, vehicle.warranty_miles, miles, today
-        ),
-        "products": [
-            (product, services.cover_status(product.ends_on, product.ends_at_miles, miles, today))
-            for product in vehicle.protection_products
-        ],
-        **forms,
-    }
-
-
-def _apply_field_error(form, error: ServiceError) -> None:
-    """Put a service's refusal next to its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    return {**queries.car_record(vehicle, today), "today": today, **forms}
 
 
 @bp.route("/garage")
 @login_required
 def index():
     """My garage: the owner's cars with their mileage, and the cars they used to have."""
-    cars = services.garage_cars(db.session, current_user)
-    today = _today()
-    active = [
-        (
-            car,
-            services.cover_status(
-                car.vehicle.warranty_end_date, car.vehicle.warranty_miles, car.miles, today
-            ),
-        )
-        for car in cars
-        if car.vehicle.is_active
-    ]
-    past = [car for car in cars if not car.vehicle.is_active]
+    active, past = queries.garage_page(db.session, current_user, local_today())
     return render_template("garage/index.html", active=active, past=past)
 
 
@@ -108,16 +73,16 @@ def add():
     """Add a car to the garage; make and year come from the VIN when left blank."""
     form = VehicleForm()
     if form.validate_on_submit():
-        try:
-            vehicle = services.add_vehicle(db.session, current_user, _details_from(form), _today())
-        except ServiceError as error:
-            _apply_field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{vehicle.label} is in your garage.", "success")
-            return redirect(url_for("garage.car", vehicle_id=vehicle.id), code=303)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("garage/vehicle_form.html", form=form, vehicle=None), status
+        outcome = perform_in_form(
+            lambda: services.add_vehicle(
+                db.session, current_user, _details_from(form), local_today()
+            ),
+            form,
+        )
+        if outcome.ok:
+            flash(f"{outcome.value.label} is in your garage.", "success")
+            return see_other("garage.car", vehicle_id=outcome.value.id)
+    return form_page("garage/vehicle_form.html", form, vehicle=None)
 
 
 @bp.route("/garage/<int:vehicle_id>/edit", methods=["GET", "POST"])
@@ -126,22 +91,20 @@ def edit(vehicle_id: int):
     """Change a car's details."""
     vehicle = _owned_vehicle(vehicle_id)
     if not vehicle.is_active:
-        flash(f"{vehicle.label} is in your past cars; its record is kept as it was.", "info")
-        return redirect(url_for("garage.car", vehicle_id=vehicle.id), code=303)
+        flash(past_car_message(vehicle.label), "info")
+        return see_other("garage.car", vehicle_id=vehicle.id)
     form = VehicleForm(obj=vehicle)
     if form.validate_on_submit():
-        try:
-            services.update_vehicle(
-                db.session, current_user, vehicle, _details_from(form), _today()
-            )
-        except ServiceError as error:
-            _apply_field_error(form, error)
-        else:
-            db.session.commit()
+        outcome = perform_in_form(
+            lambda: services.update_vehicle(
+                db.session, current_user, vehicle, _details_from(form), local_today()
+            ),
+            form,
+        )
+        if outcome.ok:
             flash(f"Saved the details of {vehicle.label}.", "success")
-            return redirect(url_for("garage.car", vehicle_id=vehicle.id), code=303)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("garage/vehicle_form.html", form=form, vehicle=vehicle), status
+            return see_other("garage.car", vehicle_id=vehicle.id)
+    return form_page("garage/vehicle_form.html", form, vehicle=vehicle)
 
 
 @bp.route("/garage/<int:vehicle_id>")
@@ -152,112 +115,76 @@ def car(vehicle_id: int):
     return render_template("garage/car.html", **_car_context(vehicle))
 
 
-def _respond(vehicle: Vehicle, component: str, form, saved: str | None):
-    """The htmx fragment (422 with errors), or PRG without JavaScript (errors in the page)."""
-    template, form_name, _ = COMPONENTS[component]
-    failed = saved is None
-    if _wants_fragment():
-        forms = {form_name: form} if failed else {}
-        context = _car_context(vehicle, **forms)
-        return (
-            render_template(template, saved=saved, refresh_others=not failed, **context),
-            422 if failed else 200,
-        )
-    if failed:
-        return render_template("garage/car.html", **_car_context(vehicle, **{form_name: form})), 422
-    flash(saved, "success")
-    return redirect(url_for("garage.car", vehicle_id=vehicle.id, _anchor=component), code=303)
-
-
-def _act(vehicle: Vehicle, component: str, form, action) -> tuple:
-    """Validate `form`, run `action()` returning the success message, then respond."""
-    vehicle_id, saved = vehicle.id, None
+def _act(vehicle_id: int, component: str, action: Callable[[Vehicle, FlaskForm], str]):
+    """Run `action(vehicle, form)` on a valid form (it saves, and returns the message that
+    says so), then answer: the section for htmx (422 with errors), else PRG or the page."""
+    vehicle = _owned_vehicle(vehicle_id)
+    template, form_name, form_class = COMPONENTS[component]
+    form, saved = form_class(prefix=component), None
     if form.validate_on_submit():
-        try:
-            saved = action()
-        except ServiceError as error:
-            db.session.rollback()
-            _apply_field_error(form, error)
-        else:
-            db.session.commit()
+        saved = perform_in_form(lambda: action(vehicle, form), form).value
         vehicle = _owned_vehicle(vehicle_id)  # fresh, with the history as stored
-    return _respond(vehicle, component, form, saved)
+    if saved is not None and not wants_fragment():
+        flash(saved, "success")
+        return see_other("garage.car", vehicle_id=vehicle_id, _anchor=component)
+    failed = saved is None
+    context = _car_context(vehicle, **({form_name: form} if failed else {}))
+    status = 422 if failed else 200
+    return page_or_fragment(
+        "garage/car.html", template, status, saved=saved, refresh_others=not failed, **context
+    )
+
+
+def _save_reading(vehicle: Vehicle, form: OdometerForm) -> str:
+    reading = services.record_odometer(
+        db.session, vehicle, form.read_on.data, form.miles.data, local_today()
+    )
+    return f"Saved {reading.miles:,} miles for {vehicle.label}."
+
+
+def _save_visit(vehicle: Vehicle, form: ServiceRecordForm) -> str:
+    services.add_service_record(db.session, vehicle, **form.values(), today=local_today())
+    return f"Added the visit to {vehicle.label}'s service history."
+
+
+def _save_product(vehicle: Vehicle, form: ProtectionForm) -> str:
+    product = services.add_protection_product(db.session, vehicle, **form.values())
+    return f"Added {product.name} to {vehicle.label}."
+
+
+def _retire(vehicle: Vehicle, form: RetireForm) -> str:
+    services.retire_vehicle(db.session, vehicle, form.reason.data, clock.now())
+    return f"{vehicle.label} is now under Past cars in your garage, with its history."
 
 
 @bp.post("/garage/<int:vehicle_id>/odometer")
 @login_required
 def add_reading(vehicle_id: int):
     """Add an odometer reading."""
-    vehicle = _owned_vehicle(vehicle_id)
-    form = OdometerForm(prefix="odometer")
-
-    def action() -> str:
-        reading = services.record_odometer(
-            db.session, vehicle, form.read_on.data, form.miles.data, _today()
-        )
-        return f"Saved {reading.miles:,} miles for {vehicle.label}."
-
-    return _act(vehicle, "odometer", form, action)
+    return _act(vehicle_id, "odometer", _save_reading)
 
 
 @bp.post("/garage/<int:vehicle_id>/service")
 @login_required
 def add_service(vehicle_id: int):
     """Add a visit to the service history."""
-    vehicle = _owned_vehicle(vehicle_id)
-    form = ServiceRecordForm(prefix="service")
-
-    def action() -> str:
-        services.add_service_record(
-            db.session,
-            vehicle,
-            performed_on=form.performed_on.data,
-            miles=form.miles.data,
-            work_done=form.work_done.data,
-            at_dealership=form.where.data == "dealership",
-            recall_code=form.recall_code.data,
-            today=_today(),
-        )
-        return f"Added the visit to {vehicle.label}'s service history."
-
-    return _act(vehicle, "service", form, action)
+    return _act(vehicle_id, "service", _save_visit)
 
 
 @bp.post("/garage/<int:vehicle_id>/protection")
 @login_required
 def add_protection(vehicle_id: int):
     """Record a protection product on the car."""
-    vehicle = _owned_vehicle(vehicle_id)
-    form = ProtectionForm(prefix="protection")
-
-    def action() -> str:
-        product = services.add_protection_product(
-            db.session,
-            vehicle,
-            name=form.name.data,
-            provider=form.provider.data,
-            ends_on=form.ends_on.data,
-            ends_at_miles=form.ends_at_miles.data,
-        )
-        return f"Added {product.name} to {vehicle.label}."
-
-    return _act(vehicle, "protection", form, action)
+    return _act(vehicle_id, "protection", _save_product)
 
 
 @bp.post("/garage/<int:vehicle_id>/retire")
 @login_required
 def retire(vehicle_id: int):
     """Move a sold or passed-on car to the owner's past cars."""
-    vehicle = _owned_vehicle(vehicle_id)
-    form = RetireForm(prefix="retire")
-
-    def action() -> str:
-        services.retire_vehicle(db.session, vehicle, form.reason.data, clock.now())
-        return f"{vehicle.label} is now under Past cars in your garage, with its history."
-
-    return _act(vehicle, "retire", form, action)
+    return _act(vehicle_id, "retire", _retire)
 
 
 def home_cars(user) -> dict:
     """The owner's active cars with their mileage, for the home page (one query)."""
-    return {"cars": services.garage_cars(db.session, user, active_only=True)}
+    return {"cars": queries.garage_cars(db.session, user, active_only=True)}

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from portal.dealership.queries import today_at_dealership
 from portal.extensions import db
-from portal.reminders import queries as services
+from portal.reminders.queries.pages import due_listing
 
 reminders_cli = AppGroup("reminders", help="Service reminders and personal dates.")
 
@@ -24,7 +24,7 @@ reminders_cli = AppGroup("reminders", help="Service reminders and personal dates
 def due(as_of, as_json: bool, include_upcoming: bool) -> None:
     """Print every overdue and due-soon reminder (and upcoming ones with --all)."""
     today = as_of.date() if as_of else today_at_dealership(db.session)
-    listing = services.due_listing(db.session, today, include_upcoming=include_upcoming)
+    listing = due_listing(db.session, today, include_upcoming=include_upcoming)
     db.session.rollback()
     if as_json:
         click.echo(json.dumps(listing))

@@ -1,17 +1,22 @@
 """The reminder rules: pure functions from one car's (or owner's) facts and a date to reminders.
 
+The dates, miles and status arithmetic and the rule for each kind of reminder live here;
+the facts they read in `portal.reminders.facts`; seasonal and recall campaigns, and a car's
+whole list of reminders, in `portal.reminders.campaigns`.
+
 Every date here is a calendar date in the dealership's time zone; nothing counts hours, so
 a daylight-saving switch cannot move a due date or a status.
 """
 
 import calendar
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
+
+from portal.reminders.facts import OwnerFacts, VehicleFacts
 
 #: The settings an admin can edit, with the issue's defaults.
 DEFAULTS: dict[str, Any] = {
@@ -23,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "reminders.birthday_notice_days": 7,
     "reminders.default_miles_per_day": 33,
 }
+
+#: How long an owner may snooze a reminder, in days.
+SNOOZE_DAYS = (7, 30)
 
 #: Readings must span at least this many days before they say how fast a car is driven.
 MIN_RATE_SPAN_DAYS = 30
@@ -68,80 +76,6 @@ class Settings:
     def from_values(cls, values: Mapping[str, Any]) -> "Settings":
         """Build from `reminders.*` keys as `read_settings` returns them."""
         return cls(**{key.removeprefix("reminders."): value for key, value in values.items()})
-
-
-@dataclass(frozen=True)
-class Product:
-    """A protection product's end, by date and/or mileage."""
-
-    id: int
-    name: str
-    ends_on: date | None
-    ends_at_miles: int | None
-
-
-@dataclass(slots=True)
-class VehicleFacts:
-    """What the rules need to know about one car."""
-
-    id: int
-    owner_id: int
-    vin: str
-    label: str
-    make: str
-    model: str
-    year: int
-    purchase_date: date | None = None
-    purchase_odometer: int | None = None
-    warranty_end_date: date | None = None
-    warranty_miles: int | None = None
-    #: The local date the car left the garage (sold or transferred), if it did.
-    retired_on: date | None = None
-    #: Earliest and latest known (date, miles) among odometer readings and service records.
-    first_reading: tuple[date, int] | None = None
-    last_reading: tuple[date, int] | None = None
-    #: The latest service visit: (date, miles or None).
-    last_service: tuple[date, int | None] | None = None
-    #: Upper-cased recall codes that a service record has closed.
-    closed_recalls: frozenset[str] = frozenset()
-    products: list[Product] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class OwnerFacts:
-    """What the birthday rule needs about one owner."""
-
-    id: int
-    first_name: str
-    birthday: date | None
-    birthday_messages: bool
-
-
-@dataclass(frozen=True)
-class SeasonalRule:
-    """An admin's seasonal campaign: a yearly window (month, day) to (month, day)."""
-
-    id: int
-    name: str
-    advice: str
-    start: tuple[int, int]
-    end: tuple[int, int]
-    make: str | None = None
-
-
-@dataclass(frozen=True)
-class RecallRule:
-    """An admin's recall campaign and which cars it covers."""
-
-    id: int
-    code: str
-    title: str
-    remedy: str
-    make: str
-    model: str
-    year_from: int
-    year_to: int
-    issued_on: date
 
 
 @dataclass(slots=True)
@@ -271,8 +205,22 @@ def _when(due_on: date, today: date) -> str:
     return f"{-days} days ago"
 
 
-def _date(day: date) -> str:
+def short_date(day: date) -> str:
+    """'Thu 20 Nov 2025'."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def car_reminder(
+    car: VehicleFacts,
+    kind: Kind,
+    *,
+    key: str,
+    due_on: date,
+    status: Status,
+    words: Callable[[], tuple[str, str, str]],
+) -> Reminder:
+    """A reminder about one of the owner's cars."""
+    return Reminder(key, kind, car.owner_id, car.id, due_on, status, words)
 
 
 def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
@@ -301,13 +249,14 @@ def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: f
 
     def words() -> tuple[str, str, str]:
         if by_miles_first:
+            miles = f"{settings.service_interval_miles:,} miles"
             reason = (
-                f"At about {rate:.0f} miles a day it will have covered "
-                f"{settings.service_interval_miles:,} miles since {since} around {_date(due_on)}"
+                f"At about {rate:.0f} miles a day it will have covered {miles} since {since} "
+                f"around {short_date(due_on)}"
             )
         else:
             months = settings.service_interval_months
-            reason = f"It will be {months} months since {since} on {_date(due_on)}"
+            reason = f"It will be {months} months since {since} on {short_date(due_on)}"
         return (
             "Service overdue" if status == Status.OVERDUE else "Service due",
             f"{reason} ({_when(due_on, today)}).",
@@ -315,11 +264,10 @@ def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: f
             "elsewhere so we can keep your history complete.",
         )
 
-    return Reminder(
+    return car_reminder(
+        car,
+        Kind.SERVICE,
         key=f"service:vehicle-{car.id}:{base_on.isoformat()}",
-        kind=Kind.SERVICE,
-        owner_id=car.owner_id,
-        vehicle_id=car.id,
         due_on=due_on,
         status=status,
         words=words,
@@ -348,16 +296,15 @@ def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: 
         else "the warranty ends"
     )
     cycle = f"{car.warranty_end_date or 'none'}~{car.warranty_miles or 'none'}"
-    return Reminder(
+    return car_reminder(
+        car,
+        Kind.WARRANTY,
         key=f"warranty:vehicle-{car.id}:{cycle}",
-        kind=Kind.WARRANTY,
-        owner_id=car.owner_id,
-        vehicle_id=car.id,
         due_on=end,
         status=status,
         words=lambda: (
             "Warranty ending",
-            f"Around {_date(end)} ({_when(end, today)}) {limit}.",
+            f"Around {short_date(end)} ({_when(end, today)}) {limit}.",
             "A check-up before then lets us fix anything still covered at no cost to you; "
             "ask us about extending your cover if you'd like to.",
         ),
@@ -371,16 +318,15 @@ def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rat
         if end is None or today > end:
             continue
         limit = f"reaches its {product.ends_at_miles:,}-mile limit" if by_miles else "ends"
-        yield Reminder(
+        yield car_reminder(
+            car,
+            Kind.PROTECTION,
             key=f"protection:vehicle-{car.id}:product-{product.id}",
-            kind=Kind.PROTECTION,
-            owner_id=car.owner_id,
-            vehicle_id=car.id,
             due_on=end,
             status=status_for(end, today, settings.warranty_notice_days),
             words=lambda name=product.name, limit=limit, end=end: (
                 f"{name} ending",
-                f"Your {name} {limit} around {_date(end)} ({_when(end, today)}).",
+                f"Your {name} {limit} around {short_date(end)} ({_when(end, today)}).",
                 "If you'd like to keep the cover, we can talk you through renewing it.",
             ),
         )
@@ -393,16 +339,15 @@ def anniversary_reminder(car: VehicleFacts, today: date, settings: Settings):
     due_on = next_yearly(car.purchase_date, today, car.purchase_date.year + 1)
     years = due_on.year - car.purchase_date.year
     status = status_for(due_on, today, settings.anniversary_notice_days)
-    return Reminder(
+    return car_reminder(
+        car,
+        Kind.ANNIVERSARY,
         key=f"anniversary:vehicle-{car.id}:{due_on.year}",
-        kind=Kind.ANNIVERSARY,
-        owner_id=car.owner_id,
-        vehicle_id=car.id,
         due_on=due_on,
         status=status,
         words=lambda: (
             f"{years} year{'s' if years != 1 else ''} together",
-            f"On {_date(due_on)} ({_when(due_on, today)}) it will be "
+            f"On {short_date(due_on)} ({_when(due_on, today)}) it will be "
             f"{years} year{'s' if years != 1 else ''} since you drove it home.",
             "Nothing to do: we just wanted to mark the day with you.",
         ),
@@ -423,131 +368,7 @@ def birthday_reminder(owner: OwnerFacts, today: date, settings: Settings):
         status=status_for(due_on, today, settings.birthday_notice_days),
         words=lambda: (
             "Your birthday",
-            f"Your birthday is {_when(due_on, today)}, on {_date(due_on)}.",
+            f"Your birthday is {_when(due_on, today)}, on {short_date(due_on)}.",
             "Nothing to do but enjoy it. Coffee's on us if you pass by.",
         ),
     )
-
-
-@lru_cache(maxsize=1024)
-def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
-    """The (first, last) day of the campaign window containing today, if today is inside one."""
-    for start_year in (today.year - 1, today.year):
-        first = same_day_in_year(date(2000, *rule.start), start_year)
-        end_year = start_year if rule.end >= rule.start else start_year + 1
-        last = same_day_in_year(date(2000, *rule.end), end_year)
-        if first <= today <= last:
-            return first, last
-    return None
-
-
-@dataclass(frozen=True)
-class Campaigns:
-    """The campaigns that apply on one day, arranged so each car is checked in constant time."""
-
-    #: (rule, first day, last day) for each seasonal window open today.
-    seasons: list[tuple[SeasonalRule, date, date]]
-    #: Recalls issued by today, by (make, model) case-folded.
-    recalls: dict[tuple[str, str], list[RecallRule]]
-
-    @classmethod
-    def on(cls, today: date, seasonal: Iterable[SeasonalRule], recalls: Iterable[RecallRule]):
-        """Resolve the campaigns for `today`."""
-        seasons = []
-        for rule in seasonal:
-            window = season_window(rule, today)
-            if window is not None:
-                seasons.append((rule, *window))
-        by_model: dict[tuple[str, str], list[RecallRule]] = {}
-        for rule in recalls:
-            if rule.issued_on <= today:
-                by_model.setdefault((rule.make.casefold(), rule.model.casefold()), []).append(rule)
-        return cls(seasons, by_model)
-
-
-def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
-    """A due_soon reminder for every campaign whose window contains today and fits the car."""
-    for rule, first, last in campaigns.seasons:
-        if rule.make and rule.make.casefold() != car.make.casefold():
-            continue
-        yield Reminder(
-            key=f"seasonal:campaign-{rule.id}:vehicle-{car.id}:{first.year}",
-            kind=Kind.SEASONAL,
-            owner_id=car.owner_id,
-            vehicle_id=car.id,
-            due_on=last,
-            status=Status.DUE_SOON,
-            words=lambda rule=rule, last=last: (
-                rule.name,
-                f"It's the season: our {rule.name.lower()} offer runs until {_date(last)}.",
-                rule.advice or "Request a visit and we'll take care of it.",
-            ),
-        )
-
-
-def recall_matches(rule: RecallRule, make: str, model: str, year: int) -> bool:
-    """Whether a recall covers a car: same make and model (any case), year in range."""
-    return (
-        rule.make.casefold() == make.casefold()
-        and rule.model.casefold() == model.casefold()
-        and rule.year_from <= year <= rule.year_to
-    )
-
-
-def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
-    """An overdue reminder for every open recall covering the car."""
-    for rule in campaigns.recalls.get((car.make.casefold(), car.model.casefold()), ()):
-        if rule.code.upper() in car.closed_recalls:
-            continue
-        if not recall_matches(rule, car.make, car.model, car.year):
-            continue
-        yield Reminder(
-            key=f"recall:{rule.code.upper()}:vehicle-{car.id}",
-            kind=Kind.RECALL,
-            owner_id=car.owner_id,
-            vehicle_id=car.id,
-            due_on=rule.issued_on,
-            status=Status.OVERDUE,
-            words=lambda rule=rule: (
-                f"Recall {rule.code.upper()}: {rule.title}",
-                f"The manufacturer issued this recall on {_date(rule.issued_on)} for "
-                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one.",
-                (rule.remedy or "The work is free of charge.")
-                + " Request a visit and we'll arrange a time that suits you.",
-            ),
-        )
-
-
-def vehicle_reminders(
-    car: VehicleFacts,
-    today: date,
-    settings: Settings,
-    seasonal: Iterable[SeasonalRule] = (),
-    recalls: Iterable[RecallRule] = (),
-    campaigns: Campaigns | None = None,
-) -> list[Reminder]:
-    """Every reminder for one car on `today`; none once it has been sold or transferred.
-
-    Pass `campaigns` (resolved once with `Campaigns.on`) when computing a whole fleet.
-    """
-    if car.retired_on is not None and car.retired_on <= today:
-        return []
-    if campaigns is None:
-        campaigns = Campaigns.on(today, seasonal, recalls)
-    rate = driving_rate(car, settings.default_miles_per_day)
-    known = latest_known_miles(car)
-    found = []
-    for reminder in (
-        service_reminder(car, today, settings, rate, known),
-        warranty_reminder(car, today, settings, rate, known),
-        anniversary_reminder(car, today, settings),
-    ):
-        if reminder is not None:
-            found.append(reminder)
-    if car.products:
-        found.extend(protection_reminders(car, today, settings, rate, known))
-    if campaigns.seasons:
-        found.extend(seasonal_reminders(car, campaigns))
-    if campaigns.recalls:
-        found.extend(recall_reminders(car, campaigns))
-    return found

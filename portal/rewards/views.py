@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
-from portal.charity import services as charity
+from portal.charity import queries as charity
+from portal.charity import rules as charity_rules
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.points.queries import points_balance, points_history
@@ -28,11 +29,11 @@ def _gift_options(rewards) -> dict[int, list[tuple]]:
     if not altruistic:
         return {}
     today = clock.local_today(dealership()["timezone"])
-    drives = [d for d in charity.open_drives(db.session) if charity.accepts_pledges(d, today)]
+    drives = [d for d in charity.open_drives(db.session) if charity_rules.accepts_pledges(d, today)]
     rate = int(charity.read_charity_settings(db.session)["charity.points_per_dollar"])
     options = {}
     for reward in altruistic:
-        gifts = [(d, charity.convert_points(d, reward.points_cost, rate)) for d in drives]
+        gifts = [(d, charity_rules.convert_points(d, reward.points_cost, rate)) for d in drives]
         options[reward.id] = [(drive, drive.format_amount(gift)) for drive, gift in gifts if gift]
     return options
 

@@ -98,7 +98,8 @@ def assert_no_live_user_markup(html: str) -> None:
 @pytest.fixture
 def link_events(app):
     """Link events to a drive: `link_events(drive, event, ...)`."""
-    from portal.charity.links import linked_event_ids, set_linked_events
+    from portal.charity.queries import linked_event_ids
+    from portal.charity.services import set_linked_events
 
     def link(drive, *events):
         set_linked_events(

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.charity.covers import COVER_FOLDER
 from portal.charity.models import Contribution, Drive, DriveStatus
+from portal.charity.rules import COVER_FOLDER
 from portal.extensions import db
 from tests.charity.conftest import today
 

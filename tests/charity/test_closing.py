@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.charity import closing, services
+from portal.charity import services
 from portal.charity.models import DriveStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -53,9 +53,9 @@ def test_service_close_is_a_no_op_the_second_time(make_drive, make_owner, pledge
     drive = make_drive()
     for _ in range(3):
         pledge(drive, make_owner(), 10_00)
-    first = closing.close_drive(db.session, drive, clock.now(), "Harbourside Motors")
+    first = services.close_drive(db.session, drive, clock.now(), "Harbourside Motors")
     db.session.commit()
-    second = closing.close_drive(db.session, drive, clock.now(), "Harbourside Motors")
+    second = services.close_drive(db.session, drive, clock.now(), "Harbourside Motors")
     db.session.commit()
     assert len(first) == 3 and second == []
     keys = db.session.scalars(select(Notification.key).order_by(Notification.key)).all()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.community.models import Announcement, Audience, BodyFormat
-from portal.community.rendering import markdown
+from portal.community.rules import markdown
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.pages import COMMUNITY

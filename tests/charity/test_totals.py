@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.charity import services
+from portal.charity import queries, services
 from portal.charity.models import Contribution, DriveStatus, GoalKind
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
@@ -20,7 +20,7 @@ def test_totals_equal_the_sum_of_contributions(make_drive, make_owner, make_user
     amounts = [25_00, 40_00, 100_00, 7_50]
     for index, amount in enumerate(amounts):
         pledge(drive, make_owner(), amount, received_by=staff if index % 2 else None)
-    totals = services.drive_totals(db.session, drive)
+    totals = queries.drive_totals(db.session, drive)
     stored = db.session.scalar(
         select(func.sum(Contribution.amount)).where(Contribution.drive_id == drive.id)
     )
@@ -33,11 +33,11 @@ def test_totals_equal_the_sum_of_contributions(make_drive, make_owner, make_user
 def test_match_is_ratio_times_owners_total_up_to_the_cap(make_drive, make_owner, pledge):
     drive = make_drive(match_percent=100, match_cap=150_00)
     pledge(drive, make_owner(), 100_00)
-    totals = services.drive_totals(db.session, drive)
+    totals = queries.drive_totals(db.session, drive)
     assert totals.match_pledged == 100_00
     assert totals.committed == 200_00
     pledge(drive, make_owner(), 100_00)
-    totals = services.drive_totals(db.session, drive)
+    totals = queries.drive_totals(db.session, drive)
     assert totals.match_pledged == 150_00  # capped
     assert totals.match_received == 0  # nothing has arrived yet
     assert totals.committed == 350_00
@@ -46,7 +46,7 @@ def test_match_is_ratio_times_owners_total_up_to_the_cap(make_drive, make_owner,
 def test_half_match_without_cap(make_drive, make_owner, pledge):
     drive = make_drive(match_percent=50, match_cap=None)
     pledge(drive, make_owner(), 300_00)
-    assert services.drive_totals(db.session, drive).match_pledged == 150_00
+    assert queries.drive_totals(db.session, drive).match_pledged == 150_00
 
 
 def test_points_convert_at_the_dealership_rate_and_count_once(make_drive, make_owner):
@@ -62,7 +62,7 @@ def test_points_convert_at_the_dealership_rate_and_count_once(make_drive, make_o
     )
     db.session.commit()
     assert first is not None and again is None
-    totals = services.drive_totals(db.session, drive)
+    totals = queries.drive_totals(db.session, drive)
     assert totals.points_value == 20_00  # 1,000 points at 50 per dollar
     assert totals.received == 20_00
     assert totals.owners_pledged == 0  # points are not matched as owners' pledges
@@ -76,7 +76,7 @@ def test_points_to_an_item_drive_use_its_own_rate(make_drive, make_owner):
         db.session, drive=drive, user=owner, points=1_000, idempotency_key="r:1", now=clock.now()
     )
     db.session.commit()
-    assert services.drive_totals(db.session, drive).points_value == 2
+    assert queries.drive_totals(db.session, drive).points_value == 2
     with pytest.raises(ServiceError):
         services.record_points_donation(
             db.session, drive=drive, user=owner, points=100, idempotency_key="r:2",
@@ -140,7 +140,7 @@ def test_marking_received_happens_once(make_drive, make_owner, make_user, pledge
     assert not services.mark_received(db.session, contribution=contribution, by=staff,
                                       now=clock.now())  # fmt: skip
     db.session.commit()
-    assert services.drive_totals(db.session, drive).owners_received == 50_00
+    assert queries.drive_totals(db.session, drive).owners_received == 50_00
 
 
 def test_honour_roll_names_only_those_who_chose_it(make_drive, make_owner, pledge):
@@ -152,8 +152,8 @@ def test_honour_roll_names_only_those_who_chose_it(make_drive, make_owner, pledg
     pledge(drive, kenji, 10_00, show_name=False)
     pledge(drive, kenji, 10_00, show_name=True)  # named on one pledge: named
     pledge(drive, quiet, 10_00, show_name=False)
-    totals = services.drive_totals(db.session, drive)
-    roll = services.honour_roll(db.session, drive, totals.participants)
+    totals = queries.drive_totals(db.session, drive)
+    roll = queries.honour_roll(db.session, drive, totals.participants)
     assert roll.names == ["Grace W.", "Kenji T."]
     assert roll.anonymous == 1
 

@@ -6,9 +6,9 @@ import pytest
 
 from portal.errors import ServiceError
 from portal.extensions import db
-from portal.garage import services
+from portal.garage import queries, services
 from portal.garage.models import Vehicle
-from portal.garage.rules import decode_vin, with_check_digit
+from portal.garage.rules import cover_status, decode_vin, with_check_digit
 
 from .conftest import TODAY
 
@@ -160,10 +160,10 @@ def test_retiring_keeps_the_car_and_its_history(app, make_owner, make_vehicle):
     services.record_odometer(db.session, vehicle, TODAY, 5_000, TODAY)
     services.retire_vehicle(db.session, vehicle, "transferred", NOW)
     db.session.commit()
-    cars = services.garage_cars(db.session, owner)
+    cars = queries.garage_cars(db.session, owner)
     assert [(car.vehicle.id, car.miles) for car in cars] == [(vehicle.id, 5_000)]
     assert cars[0].vehicle.retired_reason == "transferred"
-    assert services.garage_cars(db.session, owner, active_only=True) == []
+    assert queries.garage_cars(db.session, owner, active_only=True) == []
 
 
 def test_a_retired_car_takes_no_new_readings_and_cannot_be_retired_twice(
@@ -290,9 +290,9 @@ def test_protection_product_ends_on_a_date_or_at_miles(app, make_owner, make_veh
     ],
 )
 def test_cover_ends_by_date_or_miles_whichever_first(ends_on, ends_at_miles, miles, label):
-    assert services.cover_status(ends_on, ends_at_miles, miles, TODAY).label == label
+    assert cover_status(ends_on, ends_at_miles, miles, TODAY).label == label
 
 
 def test_another_owners_car_is_not_found(app, make_owner, make_vehicle):
     vehicle = make_vehicle(make_owner())
-    assert services.vehicle_for_owner(db.session, make_owner(), vehicle.id) is None
+    assert queries.vehicle_for_owner(db.session, make_owner(), vehicle.id) is None

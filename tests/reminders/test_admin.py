@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.reminders.models import RecallCampaign, SeasonalCampaign, ServiceVisitRequest
-from portal.reminders.queries import reminder_settings
+from portal.reminders.queries.fleet import reminder_settings
 
 PAGES = [
     "/admin/reminders/settings",

@@ -9,7 +9,7 @@ from portal.accounts.demo import DemoData
 from portal.extensions import db
 from portal.reminders.demo import seed
 from portal.reminders.models import RecallCampaign, SeasonalCampaign
-from portal.reminders.owner import owner_reminders
+from portal.reminders.queries.pages import owner_reminders
 
 
 def test_demo_adds_winter_tyres_and_a_recall_for_the_commonest_model(make_owner, make_vehicle):

@@ -2,18 +2,9 @@
 
 from datetime import date, timedelta
 
-from portal.reminders.rules import (
-    OwnerFacts,
-    Product,
-    RecallRule,
-    SeasonalRule,
-    Settings,
-    Status,
-    VehicleFacts,
-    birthday_reminder,
-    driving_rate,
-    vehicle_reminders,
-)
+from portal.reminders.campaigns import vehicle_reminders
+from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.rules import Settings, Status, birthday_reminder, driving_rate
 
 SETTINGS = Settings()
 

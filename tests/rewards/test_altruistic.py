@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.accounts.models import Role, User
-from portal.charity import closing
 from portal.charity.models import Contribution, DriveStatus, GoalKind
-from portal.charity.services import drive_totals
+from portal.charity.queries import drive_totals
+from portal.charity.services import close_drive
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -124,7 +124,7 @@ def test_a_taken_back_gift_earns_no_thank_you_when_the_drive_closes(
     give_points(owner, 250)
     _decline(_redeem(owner, giving, drive), make_user(role=Role.COORDINATOR))
     pledge(drive, pledger, 20_00)
-    created = closing.close_drive(db.session, drive, clock.now(), "Harbourside Motors")
+    created = close_drive(db.session, drive, clock.now(), "Harbourside Motors")
     db.session.commit()
     assert len(created) == 1  # only the pledger
 

@@ -1,4 +1,4 @@
-"""User text as HTML: plain text escaped into paragraphs, Markdown rendered then sanitised."""
+"""Announcement text as HTML (pure): plain text escaped into paragraphs, Markdown sanitised."""
 
 import nh3
 from markdown_it import MarkdownIt

@@ -11,27 +11,16 @@ from sqlalchemy import Connection, Date, Integer, func, literal_column, or_, sel
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.dealership.queries import dealership_zone, read_settings
+from portal.dealership.queries import read_settings
 from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
+from portal.reminders.campaigns import Campaigns, vehicle_reminders
+from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
 from portal.reminders.models import (
     RecallCampaign,
     ReminderState,
     SeasonalCampaign,
 )
-from portal.reminders.rules import (
-    DEFAULTS,
-    Campaigns,
-    OwnerFacts,
-    Product,
-    RecallRule,
-    Reminder,
-    SeasonalRule,
-    Settings,
-    Status,
-    VehicleFacts,
-    birthday_reminder,
-    vehicle_reminders,
-)
+from portal.reminders.rules import DEFAULTS, Reminder, Settings, birthday_reminder
 
 
 @dataclass
@@ -146,37 +135,13 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
     # Core rows on the session's connection: no ORM bookkeeping for 100,000 cars.
     connection = session.connection()
     cars: dict[int, VehicleFacts] = {}
-    for (
-        vehicle_id,
-        owner,
-        vin,
-        nickname,
-        make,
-        model,
-        year,
-        purchase_date,
-        purchase_odometer,
-        warranty_end_date,
-        warranty_miles,
-        retired_at,
-    ) in connection.execute(cars_query):
-        retired_on = local_date(retired_at, zone) if retired_at else None
+    for row in connection.execute(cars_query):
+        retired_on = local_date(row.retired_at, zone) if row.retired_at else None
         if retired_on is not None and retired_on <= today:
             continue
-        cars[vehicle_id] = VehicleFacts(
-            vehicle_id,
-            owner,
-            vin,
-            nickname or f"{year} {make} {model}",
-            make,
-            model,
-            year,
-            purchase_date,
-            purchase_odometer,
-            warranty_end_date,
-            warranty_miles,
-            retired_on,
-        )
+        label = row.nickname or f"{row.year} {row.make} {row.model}"
+        # make, model, year, purchase and warranty: the select's order is VehicleFacts' order.
+        cars[row.id] = VehicleFacts(row.id, row.owner_id, row.vin, label, *row[4:11], retired_on)
 
     _attach_readings(connection, cars, scope)
     _attach_last_services(connection, cars, scope)
@@ -317,58 +282,3 @@ def recall_rule(campaign: RecallCampaign) -> RecallRule:
         campaign.year_to,
         campaign.issued_on,
     )
-
-
-# --- Listing -----------------------------------------------------------------------------
-
-
-def due_listing(session: Session, today: date, include_upcoming: bool = False) -> list[dict]:
-    """Every overdue and due-soon reminder (and upcoming ones if asked) as plain records."""
-    with collector_paused():
-        return _listing(load_fleet(session, today, dealership_zone(session)), include_upcoming)
-
-
-def _listing(fleet: Fleet, include_upcoming: bool) -> list[dict]:
-    """The fleet's reminders as the records `flask reminders due` prints, by date then key."""
-    vins = {car.id: car.vin for car in fleet.cars}
-    listing = []
-    for reminder in fleet.reminders():
-        if reminder.status == Status.UPCOMING and not include_upcoming:
-            continue
-        owner = fleet.owners.get(reminder.owner_id)
-        if owner is None:
-            continue
-        listing.append(
-            {
-                "owner_email": owner.email,
-                "vin": vins[reminder.vehicle_id] if reminder.vehicle_id else None,
-                "kind": str(reminder.kind),
-                "due_on": reminder.due_on.isoformat(),
-                "status": str(reminder.status),
-                "key": reminder.key,
-            }
-        )
-    listing.sort(key=lambda item: (item["due_on"], item["key"]))
-    return listing
-
-
-def recall_preview_count(session: Session, campaign: RecallCampaign) -> int:
-    """How many active cars a recall (saved or being edited) covers, any case."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Vehicle)
-        .where(
-            Vehicle.retired_at.is_(None),
-            func.lower(Vehicle.make) == campaign.make.strip().lower(),
-            func.lower(Vehicle.model) == campaign.model.strip().lower(),
-            Vehicle.year.between(campaign.year_from, campaign.year_to),
-        )
-    )
-
-
-def seasonal_preview_count(session: Session, make: str | None) -> int:
-    """How many active cars a seasonal campaign covers."""
-    query = select(func.count()).select_from(Vehicle).where(Vehicle.retired_at.is_(None))
-    if make:
-        query = query.where(func.lower(Vehicle.make) == make.strip().lower())
-    return session.scalar(query)

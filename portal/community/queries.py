@@ -1,0 +1,67 @@
+"""Reads of announcements: who sees which on the community page, and the staff list."""
+
+from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.community.models import Announcement, Audience
+from portal.garage.models import Vehicle
+
+#: How many announcements the community page shows.
+PAGE_SIZE = 20
+#: Columns the staff list sorts by; pinned ones first, newest first, by default.
+ANNOUNCEMENT_SORTS = {
+    "pinned": Announcement.pinned,
+    "date": Announcement.published_at,
+    "title": func.lower(Announcement.title),
+}
+
+
+def _owns_matching_vehicle(user_id: int):
+    """An active car of the announcement's make (and model, when it names one)."""
+    return exists().where(
+        Vehicle.owner_id == user_id,
+        Vehicle.retired_at.is_(None),
+        func.lower(Vehicle.make) == func.lower(Announcement.make),
+        or_(
+            Announcement.model.is_(None),
+            func.lower(Vehicle.model) == func.lower(Announcement.model),
+        ),
+    )
+
+
+def visible_to(user: User | None) -> Select:
+    """Announcements this person may read: pinned first, newest first.
+
+    Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
+    """
+    query = select(Announcement).order_by(
+        Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
+    )
+    if user is None or not user.is_authenticated:
+        return query.where(Announcement.audience == Audience.EVERYONE)
+    if user.is_staff:
+        return query
+    return query.where(
+        or_(
+            Announcement.audience.in_([Audience.EVERYONE, Audience.OWNERS]),
+            (Announcement.audience == Audience.MAKE) & _owns_matching_vehicle(user.id)
+            if user.id
+            else false(),
+        )
+    )
+
+
+def announcements_for(session: Session, user: User | None) -> list[Announcement]:
+    """The announcements on this person's community page (one query)."""
+    return list(session.scalars(visible_to(user).limit(PAGE_SIZE)))
+
+
+def announcement_list(sort: str, descending: bool) -> Select:
+    """Every announcement for the staff list, in the chosen order (newest breaks ties)."""
+    column = ANNOUNCEMENT_SORTS[sort]
+    return select(Announcement).order_by(
+        column.desc() if descending else column.asc(),
+        Announcement.published_at.desc(),
+        Announcement.id.desc(),
+    )

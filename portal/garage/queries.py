@@ -1,0 +1,84 @@
+"""Reads for the garage pages: the owner's cars with their mileage, and one car's record."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.accounts.models import User
+from portal.garage.models import OdometerReading, ServiceRecord, Vehicle
+from portal.garage.rules import Cover, cover_status, current_miles, highest, warranty_status
+
+
+@dataclass(frozen=True)
+class GarageCar:
+    """A car with the highest mileage anyone has recorded for it."""
+
+    vehicle: Vehicle
+    miles: int | None
+
+
+def vehicle_for_owner(session: Session, owner: User, vehicle_id: int) -> Vehicle | None:
+    """The owner's car with its history loaded, or None (another owner's car is a 404)."""
+    return session.scalars(
+        select(Vehicle)
+        .where(Vehicle.id == vehicle_id, Vehicle.owner_id == owner.id)
+        .options(
+            selectinload(Vehicle.odometer_readings),
+            selectinload(Vehicle.service_records),
+            selectinload(Vehicle.protection_products),
+        )
+    ).first()
+
+
+def _highest_miles_in(model):
+    """The car's highest mileage in one history table, as a correlated subquery."""
+    return (
+        select(func.max(model.miles))
+        .where(model.vehicle_id == Vehicle.id)
+        .correlate(Vehicle)
+        .scalar_subquery()
+    )
+
+
+def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
+    """The owner's cars with their mileage, in one statement whatever their number."""
+    query = (
+        select(Vehicle, _highest_miles_in(OdometerReading), _highest_miles_in(ServiceRecord))
+        .where(Vehicle.owner_id == owner.id)
+        .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
+    )
+    if active_only:
+        query = query.where(Vehicle.retired_at.is_(None))
+    return [
+        GarageCar(vehicle, highest(vehicle.purchase_odometer, readings, services))
+        for vehicle, readings, services in session.execute(query)
+    ]
+
+
+def garage_page(
+    session: Session, owner: User, today: date
+) -> tuple[list[tuple[GarageCar, Cover]], list[GarageCar]]:
+    """The owner's active cars with their warranty badge, and their past cars."""
+    cars = garage_cars(session, owner)
+    active = [
+        (car, warranty_status(car.vehicle, car.miles, today))
+        for car in cars
+        if car.vehicle.is_active
+    ]
+    return active, [car for car in cars if not car.vehicle.is_active]
+
+
+def car_record(vehicle: Vehicle, today: date) -> dict:
+    """One car (history loaded) with its mileage, warranty badge and each product's badge."""
+    miles = current_miles(vehicle)
+    return {
+        "vehicle": vehicle,
+        "miles": miles,
+        "warranty": warranty_status(vehicle, miles, today),
+        "products": [
+            (product, cover_status(product.ends_on, product.ends_at_miles, miles, today))
+            for product in vehicle.protection_products
+        ],
+    }

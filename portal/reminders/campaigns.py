@@ -1,0 +1,149 @@
+"""Seasonal and recall campaigns as pure rules, and so every reminder for one car on a day.
+
+A campaign is an admin's rule over many cars; `vehicle_reminders` joins what the campaigns
+give a car to the per-kind rules of `portal.reminders.rules`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from portal.reminders.facts import RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.rules import (
+    Kind,
+    Reminder,
+    Settings,
+    Status,
+    anniversary_reminder,
+    car_reminder,
+    driving_rate,
+    latest_known_miles,
+    protection_reminders,
+    same_day_in_year,
+    service_reminder,
+    short_date,
+    warranty_reminder,
+)
+
+
+@lru_cache(maxsize=1024)
+def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
+    """The (first, last) day of the campaign window containing today, if today is inside one."""
+    for start_year in (today.year - 1, today.year):
+        first = same_day_in_year(date(2000, *rule.start), start_year)
+        end_year = start_year if rule.end >= rule.start else start_year + 1
+        last = same_day_in_year(date(2000, *rule.end), end_year)
+        if first <= today <= last:
+            return first, last
+    return None
+
+
+@dataclass(frozen=True)
+class Campaigns:
+    """The campaigns that apply on one day, arranged so each car is checked in constant time."""
+
+    #: (rule, first day, last day) for each seasonal window open today.
+    seasons: list[tuple[SeasonalRule, date, date]]
+    #: Recalls issued by today, by (make, model) case-folded.
+    recalls: dict[tuple[str, str], list[RecallRule]]
+
+    @classmethod
+    def on(cls, today: date, seasonal: Iterable[SeasonalRule], recalls: Iterable[RecallRule]):
+        """Resolve the campaigns for `today`."""
+        seasons = []
+        for rule in seasonal:
+            window = season_window(rule, today)
+            if window is not None:
+                seasons.append((rule, *window))
+        by_model: dict[tuple[str, str], list[RecallRule]] = {}
+        for rule in recalls:
+            if rule.issued_on <= today:
+                by_model.setdefault((rule.make.casefold(), rule.model.casefold()), []).append(rule)
+        return cls(seasons, by_model)
+
+
+def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
+    """A due_soon reminder for every campaign whose window contains today and fits the car."""
+    for rule, first, last in campaigns.seasons:
+        if rule.make and rule.make.casefold() != car.make.casefold():
+            continue
+        yield car_reminder(
+            car,
+            Kind.SEASONAL,
+            key=f"seasonal:campaign-{rule.id}:vehicle-{car.id}:{first.year}",
+            due_on=last,
+            status=Status.DUE_SOON,
+            words=lambda rule=rule, last=last: (
+                rule.name,
+                f"It's the season: our {rule.name.lower()} offer runs until {short_date(last)}.",
+                rule.advice or "Request a visit and we'll take care of it.",
+            ),
+        )
+
+
+def recall_matches(rule: RecallRule, make: str, model: str, year: int) -> bool:
+    """Whether a recall covers a car: same make and model (any case), year in range."""
+    return (
+        rule.make.casefold() == make.casefold()
+        and rule.model.casefold() == model.casefold()
+        and rule.year_from <= year <= rule.year_to
+    )
+
+
+def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
+    """An overdue reminder for every open recall covering the car."""
+    for rule in campaigns.recalls.get((car.make.casefold(), car.model.casefold()), ()):
+        if rule.code.upper() in car.closed_recalls:
+            continue
+        if not recall_matches(rule, car.make, car.model, car.year):
+            continue
+        yield car_reminder(
+            car,
+            Kind.RECALL,
+            key=f"recall:{rule.code.upper()}:vehicle-{car.id}",
+            due_on=rule.issued_on,
+            status=Status.OVERDUE,
+            words=lambda rule=rule: (
+                f"Recall {rule.code.upper()}: {rule.title}",
+                f"The manufacturer issued this recall on {short_date(rule.issued_on)} for "
+                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one.",
+                (rule.remedy or "The work is free of charge.")
+                + " Request a visit and we'll arrange a time that suits you.",
+            ),
+        )
+
+
+def vehicle_reminders(
+    car: VehicleFacts,
+    today: date,
+    settings: Settings,
+    seasonal: Iterable[SeasonalRule] = (),
+    recalls: Iterable[RecallRule] = (),
+    campaigns: Campaigns | None = None,
+) -> list[Reminder]:
+    """Every reminder for one car on `today`; none once it has been sold or transferred.
+
+    Pass `campaigns` (resolved once with `Campaigns.on`) when computing a whole fleet.
+    """
+    if car.retired_on is not None and car.retired_on <= today:
+        return []
+    if campaigns is None:
+        campaigns = Campaigns.on(today, seasonal, recalls)
+    rate = driving_rate(car, settings.default_miles_per_day)
+    known = latest_known_miles(car)
+    found = []
+    for reminder in (
+        service_reminder(car, today, settings, rate, known),
+        warranty_reminder(car, today, settings, rate, known),
+        anniversary_reminder(car, today, settings),
+    ):
+        if reminder is not None:
+            found.append(reminder)
+    if car.products:
+        found.extend(protection_reminders(car, today, settings, rate, known))
+    if campaigns.seasons:
+        found.extend(seasonal_reminders(car, campaigns))
+    if campaigns.recalls:
+        found.extend(recall_reminders(car, campaigns))
+    return found

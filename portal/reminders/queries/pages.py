@@ -1,0 +1,259 @@
+"""Reads for the reminder pages: the owner's page, `flask reminders due`, the staff lists."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from portal.accounts.models import User
+from portal.dealership.queries import dealership_zone
+from portal.garage.models import Vehicle
+from portal.notifications.models import DeliveryStatus, Notification
+from portal.notifications.queries import delivery_log_query
+from portal.reminders.facts import VehicleFacts
+from portal.reminders.models import (
+    RecallCampaign,
+    SeasonalCampaign,
+    ServiceVisitRequest,
+    VisitStatus,
+)
+from portal.reminders.queries.fleet import Fleet, collector_paused, load_fleet
+from portal.reminders.rules import (
+    Reminder,
+    Status,
+    driving_rate,
+    estimated_miles,
+    latest_known_miles,
+)
+
+#: Columns the visit requests sort by: when asked (oldest first), preferred day, owner, status.
+VISIT_SORTS = {
+    "date": ServiceVisitRequest.created_at,
+    "day": ServiceVisitRequest.preferred_day,
+    "owner": func.lower(User.name),
+    "status": ServiceVisitRequest.status,
+}
+#: Columns the notification log sorts by (newest first by default).
+NOTIFICATION_SORTS = {
+    "date": Notification.created_at,
+    "status": Notification.status,
+    "kind": Notification.kind,
+}
+
+# --- The owner's page -------------------------------------------------------------------
+
+
+@dataclass
+class CarReminders:
+    """One car and its reminders, most pressing first, for the owner's page."""
+
+    car: VehicleFacts | None
+    reminders: list[Reminder]
+    estimated_miles: int | None = None
+
+    @property
+    def urgency(self) -> tuple:
+        """The most pressing of its reminders, for ordering the cars."""
+        return min((r.urgency for r in self.reminders), default=(9, date.max))
+
+
+@dataclass
+class OwnerReminders:
+    """The owner's page: their cars with reminders, snoozes and open visit requests."""
+
+    today: date
+    groups: list[CarReminders]
+    fleet: Fleet
+    visits: dict[str, ServiceVisitRequest]
+
+    def all(self) -> list[Reminder]:
+        """Every reminder on the page."""
+        return [r for group in self.groups for r in group.reminders]
+
+    def pressing(self, limit: int) -> list[tuple[Reminder, CarReminders]]:
+        """The most urgent overdue or due-soon reminders that are not snoozed."""
+        found = [
+            (r, group)
+            for group in self.groups
+            for r in group.reminders
+            if r.status != Status.UPCOMING and not self.fleet.snoozed_until(r.key)
+        ]
+        return sorted(found, key=lambda pair: pair[0].urgency)[:limit]
+
+    def find(self, key: str) -> tuple[Reminder, CarReminders] | None:
+        """The reminder under this key and its car, if it is on the page."""
+        for group in self.groups:
+            for reminder in group.reminders:
+                if reminder.key == key:
+                    return reminder, group
+        return None
+
+
+def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders:
+    """The owner's reminders grouped by car, by urgency (snoozed ones after the rest)."""
+    fleet = load_fleet(session, today, dealership_zone(session), owner_id=user.id)
+    by_car: dict[int | None, list[Reminder]] = defaultdict(list)
+    for reminder in fleet.reminders():
+        by_car[reminder.vehicle_id].append(reminder)
+
+    def order(reminder: Reminder):
+        return (fleet.snoozed_until(reminder.key) is not None, reminder.urgency)
+
+    groups = []
+    for car in fleet.cars:
+        rate = driving_rate(car, fleet.settings.default_miles_per_day)
+        reminders = sorted(by_car.get(car.id, []), key=order)
+        groups.append(
+            CarReminders(car, reminders, estimated_miles(latest_known_miles(car), today, rate))
+        )
+    groups.sort(key=lambda group: group.urgency)
+    if by_car.get(None):
+        groups.append(CarReminders(None, sorted(by_car[None], key=order)))
+    visits = {
+        visit.reminder_key: visit
+        for visit in session.scalars(
+            select(ServiceVisitRequest)
+            .where(
+                ServiceVisitRequest.user_id == user.id,
+                ServiceVisitRequest.status == VisitStatus.OPEN,
+            )
+            .order_by(ServiceVisitRequest.created_at)
+        )
+        if visit.reminder_key
+    }
+    return OwnerReminders(today, groups, fleet, visits)
+
+
+# --- `flask reminders due` ---------------------------------------------------------------
+
+
+def due_listing(session: Session, today: date, include_upcoming: bool = False) -> list[dict]:
+    """Every overdue and due-soon reminder (and upcoming ones if asked) as plain records."""
+    with collector_paused():
+        return _listing(load_fleet(session, today, dealership_zone(session)), include_upcoming)
+
+
+def _listing(fleet: Fleet, include_upcoming: bool) -> list[dict]:
+    """The fleet's reminders as the records `flask reminders due` prints, by date then key."""
+    vins = {car.id: car.vin for car in fleet.cars}
+    listing = []
+    for reminder in fleet.reminders():
+        if reminder.status == Status.UPCOMING and not include_upcoming:
+            continue
+        owner = fleet.owners.get(reminder.owner_id)
+        if owner is None:
+            continue
+        listing.append(
+            {
+                "owner_email": owner.email,
+                "vin": vins[reminder.vehicle_id] if reminder.vehicle_id else None,
+                "kind": str(reminder.kind),
+                "due_on": reminder.due_on.isoformat(),
+                "status": str(reminder.status),
+                "key": reminder.key,
+            }
+        )
+    listing.sort(key=lambda item: (item["due_on"], item["key"]))
+    return listing
+
+
+# --- Staff pages ------------------------------------------------------------------------
+
+
+def recall_preview_count(session: Session, campaign: RecallCampaign) -> int:
+    """How many active cars a recall (saved or being edited) covers, any case."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Vehicle)
+        .where(
+            Vehicle.retired_at.is_(None),
+            func.lower(Vehicle.make) == campaign.make.strip().lower(),
+            func.lower(Vehicle.model) == campaign.model.strip().lower(),
+            Vehicle.year.between(campaign.year_from, campaign.year_to),
+        )
+    )
+
+
+def seasonal_preview_count(session: Session, make: str | None) -> int:
+    """How many active cars a seasonal campaign covers."""
+    query = select(func.count()).select_from(Vehicle).where(Vehicle.retired_at.is_(None))
+    if make:
+        query = query.where(func.lower(Vehicle.make) == make.strip().lower())
+    return session.scalar(query)
+
+
+def covered_cars(session: Session, campaign: SeasonalCampaign | RecallCampaign) -> int:
+    """How many active cars a campaign (saved or being edited) covers."""
+    with session.no_autoflush:
+        if isinstance(campaign, RecallCampaign):
+            return recall_preview_count(session, campaign)
+        return seasonal_preview_count(session, campaign.make)
+
+
+def campaign_overview(session: Session) -> tuple[list, list]:
+    """Seasonal and recall campaigns, each with how many cars it covers today."""
+    seasonal = session.scalars(select(SeasonalCampaign).order_by(SeasonalCampaign.id))
+    recalls = session.scalars(select(RecallCampaign).order_by(RecallCampaign.id))
+    return (
+        [(campaign, covered_cars(session, campaign)) for campaign in seasonal],
+        [(campaign, covered_cars(session, campaign)) for campaign in recalls],
+    )
+
+
+def recall_code_taken(session: Session, campaign: RecallCampaign) -> bool:
+    """Whether another recall already has this one's code."""
+    with session.no_autoflush:
+        return (
+            session.scalar(
+                select(RecallCampaign.id).where(
+                    RecallCampaign.code == campaign.code, RecallCampaign.id != (campaign.id or 0)
+                )
+            )
+            is not None
+        )
+
+
+def notification_log(status: str | None, sort: str, descending: bool) -> Select:
+    """Every message sent or queued (or those in one status), in the chosen order."""
+    column = NOTIFICATION_SORTS[sort]
+    return (
+        delivery_log_query(status=status)
+        .options(joinedload(Notification.user))
+        .order_by(None)
+        .order_by(column.desc() if descending else column.asc(), Notification.id.desc())
+    )
+
+
+def was_sent(session: Session, notification_id: int) -> bool:
+    """Whether a message has gone out on its channel."""
+    status = session.scalar(select(Notification.status).where(Notification.id == notification_id))
+    return status == DeliveryStatus.SENT
+
+
+def visit_request_list(open_only: bool, sort: str, descending: bool) -> Select:
+    """Owners' visit requests with who asked and about which car (open ones, or all)."""
+    column = VISIT_SORTS[sort]
+    query = (
+        select(ServiceVisitRequest)
+        .join(ServiceVisitRequest.user)
+        .options(
+            contains_eager(ServiceVisitRequest.user),
+            joinedload(ServiceVisitRequest.vehicle),
+            joinedload(ServiceVisitRequest.handled_by),
+        )
+        .order_by(column.desc() if descending else column.asc(), ServiceVisitRequest.id)
+    )
+    if open_only:
+        query = query.where(ServiceVisitRequest.status == VisitStatus.OPEN)
+    return query
+
+
+def open_visit_count(session: Session) -> int:
+    """How many visit requests wait for the team."""
+    return session.scalar(
+        select(func.count())
+        .select_from(ServiceVisitRequest)
+        .where(ServiceVisitRequest.status == VisitStatus.OPEN)
+    )
