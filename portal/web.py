@@ -294,3 +294,19 @@ def audit_settings(
         before=before,
         after=after,
     )
+
+
+# --- One row's page ----------------------------------------------------------------------
+
+
+def found_or_404(value: T | None) -> T:
+    """What a query found, or a 404 when it found nothing (another owner's row, say)."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def forms_page(template: str, **context: Any):
+    """Render a page holding several forms: 422 when any of them carries errors."""
+    forms = [value for value in context.values() if isinstance(value, FlaskForm)]
+    return render_template(template, **context), 422 if any(form.errors for form in forms) else 200
