@@ -53,7 +53,7 @@ def events_index():
     return render_template(
         "admin/events/index.html",
         page=page,
-        counts=services.seat_counts(db.session, [event.id for event in page.items]),
+        counts=queries.seat_counts(db.session, [event.id for event in page.items]),
         past=past,
         sort=sort,
         descending=descending,
@@ -169,7 +169,7 @@ def events_show(event_id: int):
         "admin/events/show.html",
         event=event,
         rows=rows,
-        counts=services.seat_counts(db.session, [event.id])[event.id],
+        counts=queries.seat_counts(db.session, [event.id])[event.id],
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
     )
@@ -314,7 +314,7 @@ def events_check_in(event_id: int, rsvp_id: int):
             "admin/events/_check_in_response.html",
             row=queries.Attendee(found, found.user, None),
             event=found.event,
-            counts=services.seat_counts(db.session, [event_id])[event_id],
+            counts=queries.seat_counts(db.session, [event_id])[event_id],
             form=EmptyForm(),
         )
     flash(note, "success" if first_time else "warning")

@@ -5,14 +5,43 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, case, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import suits_vehicle_condition, visible_condition
-from portal.events.services.rsvps import ranked_waitlist, waitlist_positions
+from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
 LIST_LIMIT = 60
+
+
+def ranked_waitlist(event_ids) -> Subquery:
+    """Each waitlisted RSVP of these events (a select of ids) with its place in the queue."""
+    return (
+        select(
+            Rsvp.id.label("rsvp_id"),
+            func.row_number()
+            .over(partition_by=Rsvp.event_id, order_by=waitlist_order())
+            .label("position"),
+        )
+        .join(Event, Event.id == Rsvp.event_id)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(event_ids))
+        .subquery()
+    )
+
+
+def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
+    """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
+    if not rsvp_ids:
+        return {}
+    given = aliased(Rsvp)
+    events = select(given.event_id).where(given.id.in_(rsvp_ids))
+    ranked = ranked_waitlist(events)
+    rows = session.execute(
+        select(ranked.c.rsvp_id, ranked.c.position).where(ranked.c.rsvp_id.in_(rsvp_ids))
+    )
+    return {rsvp_id: position for rsvp_id, position in rows}
 
 
 @dataclass
@@ -191,6 +220,21 @@ def attendees(session: Session, event: Event, include_cancelled: bool = True) ->
         )
     )
     return attendee_rows
+
+
+def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
+    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return counts
+    rows = session.execute(
+        select(Rsvp.event_id, Rsvp.status, func.count())
+        .where(Rsvp.event_id.in_(event_ids))
+        .group_by(Rsvp.event_id, Rsvp.status)
+    )
+    for event_id, status, number in rows:
+        counts[event_id][status] = number
+    return counts
 
 
 #: Columns coordinators sort the events list by.

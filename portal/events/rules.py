@@ -1,12 +1,12 @@
-"""Who may see an event, and when an owner may RSVP to it."""
+"""Who may see an event, when an owner may RSVP to it, and the order of a waitlist."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, true
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.events.models import Audience, Event, EventStatus
+from portal.events.models import Audience, Event, EventStatus, Rsvp
 from portal.garage.models import Vehicle
 
 
@@ -100,3 +100,11 @@ def suits_vehicle_condition(user_id: int) -> ColumnElement[bool]:
 def no_condition() -> ColumnElement[bool]:
     """A condition that holds for no row (anonymous visitors have no cars)."""
     return false()
+
+
+def waitlist_order() -> list:
+    """ORDER BY for a waitlist (needs Rsvp joined to Event and User): priority, then time."""
+    priority = case(
+        (and_(Event.ambassador_priority, User.tier_level >= AMBASSADOR_LEVEL), 0), else_=1
+    )
+    return [priority, Rsvp.waitlisted_at, Rsvp.id]

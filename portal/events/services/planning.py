@@ -338,21 +338,6 @@ def invite_owners(
     return ids
 
 
-def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
-    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
-    if not event_ids:
-        return counts
-    rows = session.execute(
-        select(Rsvp.event_id, Rsvp.status, func.count())
-        .where(Rsvp.event_id.in_(event_ids))
-        .group_by(Rsvp.event_id, Rsvp.status)
-    )
-    for event_id, status, number in rows:
-        counts[event_id][status] = number
-    return counts
-
-
 def _target_conditions(event: Event) -> list:
     """Conditions on Vehicle for an active car the event targets."""
     conditions = [
