@@ -1,7 +1,7 @@
 """What owners and coordinators read: each page's data in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, case, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -10,9 +10,12 @@ from sqlalchemy.sql import Subquery
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
+from portal.security import hash_token
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
 LIST_LIMIT = 60
+#: The personal feed lists events that ended at most this long ago.
+FEED_HISTORY_DAYS = 90
 
 
 def ranked_waitlist(event_ids) -> Subquery:
@@ -180,6 +183,16 @@ def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.user_id == user.id))
 
 
+def event_rsvp(session: Session, event_id: int, rsvp_id: int) -> Rsvp | None:
+    """An RSVP to this event, or None (an RSVP to another event is not found)."""
+    return session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event_id))
+
+
+def rsvp_by_ticket(session: Session, code: str) -> Rsvp | None:
+    """The RSVP whose ticket carries this code, or None."""
+    return session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
+
+
 @dataclass
 class Attendee:
     """A row of the coordinator's attendee list."""
@@ -222,6 +235,12 @@ def attendees(session: Session, event: Event, include_cancelled: bool = True) ->
     return attendee_rows
 
 
+def check_in_sheet(session: Session, event: Event) -> list[Attendee]:
+    """The confirmed attendees in name order, for a printed check-in sheet."""
+    rows = [row for row in attendees(session, event) if row.rsvp.holds_seat]
+    return sorted(rows, key=lambda row: row.user.name.lower())
+
+
 def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
     """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
     counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
@@ -261,8 +280,17 @@ def feed_for(session: Session, user: User) -> CalendarFeed | None:
     return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
 
-def feed_events(session: Session, user_id: int, since: datetime) -> list[Event]:
-    """Events for the owner's feed: confirmed ones, and cancelled events they were going to."""
+def feed_by_token(session: Session, token: str) -> CalendarFeed | None:
+    """The calendar feed this address opens, or None."""
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+
+
+def feed_events(session: Session, user_id: int, now: datetime) -> list[Event]:
+    """Events for the owner's feed: confirmed ones, and cancelled events they were going to.
+
+    Events that ended more than FEED_HISTORY_DAYS ago drop off.
+    """
+    since = now - timedelta(days=FEED_HISTORY_DAYS)
     return list(
         session.scalars(
             select(Event)

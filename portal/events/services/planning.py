@@ -1,7 +1,9 @@
 """Running events: create, edit, publish, cancel, change capacity, invite the owners it suits."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -36,6 +38,8 @@ EDITABLE = (
 )
 #: Changes owners with an RSVP are told about.
 NOTIFIED_CHANGES = ("starts_at", "ends_at", "location")
+#: The times a coordinator enters as wall-clock times at the dealership.
+LOCAL_TIMES = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at")
 
 
 def local_to_utc(value: datetime, tz: str) -> datetime:
@@ -113,6 +117,22 @@ class EventDetails:
         ):
             raise ServiceError("The first model year comes before the last.", "target_year_to")
         return self
+
+
+def details_from_local(values: Mapping[str, Any], tz: str) -> EventDetails:
+    """Event details from what a coordinator typed, its times read in the dealership's zone.
+
+    A time that never occurs there (the night the clocks go forward) is refused next to
+    its own field.
+    """
+    entered = {item.name: values[item.name] for item in fields(EventDetails)}
+    entered["description"] = entered["description"] or ""
+    for name in LOCAL_TIMES:
+        try:
+            entered[name] = local_to_utc(entered[name], tz) if entered[name] else None
+        except ServiceError as error:
+            raise ServiceError(error.message, field=name) from error
+    return EventDetails(**entered)
 
 
 def create_event(session: Session, details: EventDetails, now: datetime) -> Event:
