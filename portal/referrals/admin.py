@@ -18,8 +18,8 @@ from portal.points.rules import POINTS_DEFAULTS
 from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
-from portal.referrals.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
-from portal.referrals.tiers import TIER_DEFAULTS, load_tiers
+from portal.referrals.queries import load_tiers
+from portal.referrals.rules import PLACEHOLDERS, THANKS_DEFAULTS, TIER_DEFAULTS, check_template
 from portal.web import admin_bp as bp
 from portal.web import (
     admin_required,
@@ -260,7 +260,7 @@ def referral_settings():
 
 def owner_referrals(owner) -> dict:
     """The friends an owner referred, by stage, with their tier (two queries)."""
-    friends = services.owner_referrals(db.session, owner.id)
+    friends = queries.owner_referrals(db.session, owner.id)
     return {
         "friends": friends,
         "purchases": sum(1 for referral, _ in friends if referral.stage == Stage.PURCHASED),

@@ -1,4 +1,4 @@
-"""Referral rules: invite codes, attribution, pipeline stages, purchases, points and tiers."""
+"""Referral changes: invite codes, attribution, pipeline stages, purchases, points, tiers."""
 
 import base64
 import hashlib
@@ -7,10 +7,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from vininfo import Vin
 
 from portal.accounts.models import User
 from portal.accounts.services import (
@@ -23,23 +22,18 @@ from portal.dealership.queries import dealership_profile, read_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
 from portal.notifications.services import notify
-from portal.points.models import PointsEntry
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
 from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
-from portal.referrals.thanks import THANKS_DEFAULTS, render_thanks
-from portal.referrals.tiers import load_tiers, purchases_referred
+from portal.referrals.queries import load_tiers, purchases_referred
+from portal.referrals.rules import (
+    MANUAL_STAGES,
+    STAGE_POINT_SETTINGS,
+    THANKS_DEFAULTS,
+    normalise_vin,
+    render_thanks,
+)
 from portal.security import hash_token
-
-#: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see below).
-MANUAL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.LOST)
-
-_STAGE_POINT_SETTINGS = {
-    Stage.CONTACTED: "referrals.points_contacted",
-    Stage.TEST_DRIVE: "referrals.points_test_drive",
-    Stage.PURCHASED: "referrals.points_purchased",
-}
-
 
 # --- Invite codes -------------------------------------------------------------------------
 
@@ -84,15 +78,6 @@ def regenerate_invite(session: Session, user: User, secret_key: str, now: dateti
         invite.seed, invite.code_hash, invite.created_at = seed, hash_token(code), now
     session.flush()
     return code
-
-
-def find_referrer(session: Session, code: str) -> User | None:
-    """The active owner behind an invite code, or None; one query either way."""
-    return session.scalar(
-        select(User)
-        .join(InviteCode, InviteCode.user_id == User.id)
-        .where(InviteCode.code_hash == hash_token(code[:100]), User.deactivated_at.is_(None))
-    )
 
 
 # --- The landing-page form ----------------------------------------------------------------
@@ -173,7 +158,7 @@ def _award_stage_points(
     session: Session, referral: Referral, stage: Stage, settings: dict, now: datetime
 ) -> int:
     """Credit the referrer for a stage, once per referral and stage."""
-    key = _STAGE_POINT_SETTINGS.get(stage)
+    key = STAGE_POINT_SETTINGS.get(stage)
     points = int(settings[key]) if key else 0
     if referral.referrer_id is None or points <= 0:
         return 0
@@ -208,16 +193,6 @@ def move_stage(
     referral.stage_changed_at = now
     settings = read_settings(session, POINTS_DEFAULTS)
     return StageOutcome(points=_award_stage_points(session, referral, stage, settings, now))
-
-
-def normalise_vin(raw: str) -> str:
-    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
-    vin = "".join(raw.split()).upper()
-    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
-        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
-    if not Vin(vin).verify_checksum():
-        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
-    return vin
 
 
 def record_purchase(
@@ -345,30 +320,3 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
         action_label="See your rewards",
     )
     return [notification_id] if notification_id else []
-
-
-# --- Reading ------------------------------------------------------------------------------
-
-
-def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:
-    """The owner's referrals with the points each earned them, newest first (one query)."""
-    earned = (
-        select(PointsEntry.referral_id, func.sum(PointsEntry.points).label("points"))
-        .where(PointsEntry.user_id == user_id, PointsEntry.referral_id.is_not(None))
-        .group_by(PointsEntry.referral_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Referral, func.coalesce(earned.c.points, 0))
-        .outerjoin(earned, earned.c.referral_id == Referral.id)
-        .where(Referral.referrer_id == user_id)
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    ).all()
-    return [(referral, int(points)) for referral, points in rows]
-
-
-def get_owner_referral(session: Session, user_id: int, referral_id: int) -> Referral | None:
-    """One of the owner's own referrals, never another owner's."""
-    return session.scalar(
-        select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user_id)
-    )

@@ -13,7 +13,7 @@ from portal.extensions import db, limiter
 from portal.forms import EmptyForm
 from portal.phones import normalise_phone
 from portal.points.queries import referral_points
-from portal.referrals import bp, services
+from portal.referrals import bp, queries, services
 from portal.referrals.forms import LandingForm
 from portal.referrals.models import STAGE_LABELS, Stage
 from portal.templating import dealership
@@ -75,7 +75,7 @@ def regenerate_invite():
 @limiter.limit("10 per hour", methods=["POST"])
 def landing(code: str):
     """A referred friend's welcome; the same page (bar the greeting) for unknown codes."""
-    referrer = services.find_referrer(db.session, code)
+    referrer = queries.find_referrer(db.session, code)
     form = LandingForm()
     status = 200
     if form.validate_on_submit():
@@ -120,7 +120,7 @@ def landing_thanks(code: str):
 @login_required
 def my_referrals():
     """The friends the owner introduced, their stage and the points each earned."""
-    rows = services.owner_referrals(db.session, current_user.id)
+    rows = queries.owner_referrals(db.session, current_user.id)
     return render_template("referrals/mine.html", rows=rows, stage_labels=STAGE_LABELS)
 
 
@@ -128,7 +128,7 @@ def my_referrals():
 @login_required
 def referral_detail(referral_id: int):
     """One of the owner's referrals and the points it earned."""
-    referral = services.get_owner_referral(db.session, current_user.id, referral_id)
+    referral = queries.get_owner_referral(db.session, current_user.id, referral_id)
     if referral is None:
         abort(404)
     entries = referral_points(db.session, current_user.id, referral.id)

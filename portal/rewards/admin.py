@@ -16,7 +16,7 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.points.queries import points_balance, points_history
-from portal.referrals.tiers import load_tiers
+from portal.referrals.queries import load_tiers
 from portal.rewards import queries, services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
 from portal.rewards.models import Redemption, RedemptionStatus, Reward

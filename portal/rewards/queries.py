@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import Role, User
-from portal.referrals.tiers import Tiers
+from portal.referrals.rules import Tiers
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
 
 

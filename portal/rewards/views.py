@@ -11,7 +11,8 @@ from portal.charity import services as charity
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.points.queries import points_balance, points_history
-from portal.referrals.tiers import load_tiers, purchases_referred, tier_progress
+from portal.referrals.queries import load_tiers, purchases_referred
+from portal.referrals.rules import tier_progress
 from portal.rewards import bp, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Category
