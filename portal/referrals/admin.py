@@ -29,6 +29,7 @@ from portal.web import (
     export_moment,
     export_rows,
     list_args,
+    local_today,
     ordering,
     page_number,
     per_page,
@@ -86,9 +87,7 @@ def _detail(referral: Referral, stage_form=None, purchase_form=None, status: int
     stage_form = stage_form or StageForm(
         stage=referral.stage if referral.stage != Stage.PURCHASED else None, note=referral.note
     )
-    purchase_form = purchase_form or PurchaseForm(
-        purchase_date=clock.local_today(current_app.config["PORTAL_TIMEZONE"])
-    )
+    purchase_form = purchase_form or PurchaseForm(purchase_date=local_today())
     return render_template(
         "admin/referrals/detail.html",
         referral=referral,
