@@ -1,7 +1,7 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
@@ -11,6 +11,14 @@ from portal.referrals.rules import TIER_DEFAULTS, Tiers
 from portal.security import hash_token
 
 STAGE_VALUES = frozenset(stage.value for stage in Stage)
+
+#: Columns the pipeline sorts by: last move, friend's name, stage, date referred.
+REFERRAL_SORTS = {
+    "date": Referral.stage_changed_at,
+    "name": func.lower(Referral.name),
+    "stage": Referral.stage,
+    "referred": Referral.created_at,
+}
 
 
 def find_referrer(session: Session, code: str) -> User | None:
@@ -61,6 +69,31 @@ def get_owner_referral(session: Session, user_id: int, referral_id: int) -> Refe
     """One of the owner's own referrals, never another owner's."""
     return session.scalar(
         select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user_id)
+    )
+
+
+def chosen_stage(stage: str | None) -> str | None:
+    """The stage a list is filtered by, or None when the request names no real stage."""
+    return stage if stage in STAGE_VALUES else None
+
+
+def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
+    """Referrals (one stage or all) with their referrer, in the chosen order, for a paged list."""
+    column = REFERRAL_SORTS[sort]
+    statement = (
+        select(Referral)
+        .options(joinedload(Referral.referrer))
+        .order_by(column.desc() if descending else column.asc(), Referral.id.desc())
+    )
+    if stage is not None:
+        statement = statement.where(Referral.stage == stage)
+    return statement
+
+
+def stage_counts(session: Session) -> dict[str, int]:
+    """{stage: number of referrals at it}, for the pipeline's tabs."""
+    return dict(
+        session.execute(select(Referral.stage, func.count()).group_by(Referral.stage)).all()
     )
 
 

@@ -1,4 +1,4 @@
-"""Referral changes: invite codes, attribution, pipeline stages, purchases, points, tiers."""
+"""Referral changes: invite codes, attribution, pipeline stages, purchases, points, settings."""
 
 import base64
 import hashlib
@@ -6,11 +6,13 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.accounts.invitations import queue_claim_invitation
 from portal.accounts.models import User
 from portal.accounts.services import (
     create_invited_owner,
@@ -19,6 +21,7 @@ from portal.accounts.services import (
     normalise_email,
 )
 from portal.dealership.queries import dealership_profile, read_settings
+from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
 from portal.notifications.services import notify
@@ -30,10 +33,15 @@ from portal.referrals.rules import (
     MANUAL_STAGES,
     STAGE_POINT_SETTINGS,
     THANKS_DEFAULTS,
+    TIER_DEFAULTS,
+    check_template,
     normalise_vin,
     render_thanks,
 )
 from portal.security import hash_token
+
+#: Everything the referral settings page stores, each key with the value it has until set.
+SETTINGS_DEFAULTS = POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS
 
 # --- Invite codes -------------------------------------------------------------------------
 
@@ -195,6 +203,15 @@ def move_stage(
     return StageOutcome(points=_award_stage_points(session, referral, stage, settings, now))
 
 
+def record_stage(
+    session: Session, *, referral: Referral, stage: Stage, note: str | None, now: datetime
+) -> StageOutcome:
+    """A coordinator's move along the pipeline, with their working note (saved either way)."""
+    outcome = move_stage(session, referral=referral, stage=stage, now=now)
+    referral.note = (note or "").strip() or None
+    return outcome
+
+
 def record_purchase(
     session: Session,
     *,
@@ -206,11 +223,12 @@ def record_purchase(
     purchase_date: date,
     hash_method: str,
     now: datetime,
+    invite_new_owner: bool = False,
 ) -> StageOutcome:
     """The friend bought a car: their account and garage, the referrer's points, tier and thanks.
 
-    The caller commits, dispatches `notification_ids`, and then sends the claim invitation
-    to `new_owner` (None when the friend already had an account).
+    A friend new to the club becomes `new_owner` (None when they already had an account);
+    with `invite_new_owner` they are also sent the invitation to claim their account.
     """
     if referral.stage == Stage.PURCHASED:
         raise ServiceError("This purchase is already recorded.", "vin")
@@ -255,6 +273,16 @@ def record_purchase(
             session, referrer, referral, vehicle, settings, now
         )
         outcome.notification_ids += _recompute_tier(session, referrer, now)
+    if invite_new_owner and outcome.new_owner is not None:
+        invitation = queue_claim_invitation(
+            session,
+            outcome.new_owner,
+            cars=[vehicle.label],
+            reason=f"Congratulations on your {vehicle.label}.",
+            dealership_name=dealership_profile(session)["name"],
+            now=now,
+        )
+        outcome.notification_ids += [invitation] if invitation else []
     return outcome
 
 
@@ -320,3 +348,24 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
         action_label="See your rewards",
     )
     return [notification_id] if notification_id else []
+
+
+# --- Settings -----------------------------------------------------------------------------
+
+
+def save_referral_settings(session: Session, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Store points per stage, the tier ladder and the thank-you letter, once they make sense.
+
+    Returns what `write_settings` changed ({key: (before, after)}), for the audit log.
+    """
+    try:
+        check_template(values["rewards.thank_you_subject"])
+        check_template(values["rewards.thank_you_template"])
+    except ServiceError as error:
+        raise ServiceError(error.message, "thank_you_template") from error
+    thresholds = values["referrals.tier_thresholds"]
+    if thresholds != sorted(set(thresholds)):
+        raise ServiceError(
+            "Each tier needs more purchases than the one before.", "tier_3_threshold"
+        )
+    return write_settings(session, values)
