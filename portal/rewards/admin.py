@@ -284,7 +284,7 @@ def owner_points(owner) -> dict:
     return {
         "balance": points_balance(db.session, owner.id),
         "history": points_history(db.session, owner.id, limit=OWNER_LEDGER_LINES),
-        "redemptions": services.owner_redemptions(db.session, owner.id),
+        "redemptions": queries.owner_redemptions(db.session, owner.id),
     }
 
 

@@ -1,13 +1,48 @@
-"""The public thank-you wall: ambassadors who agreed to be thanked by name."""
+"""Reads of rewards: the catalogue, an owner's redemptions, the public thank-you wall."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import Role, User
 from portal.referrals.rules import Tiers
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
+
+
+def catalogue(session: Session, now: datetime) -> list[Reward]:
+    """Rewards owners can see now: active and inside their window, cheapest first."""
+    return list(
+        session.scalars(
+            select(Reward)
+            .where(
+                Reward.is_active.is_(True),
+                or_(Reward.available_from.is_(None), Reward.available_from <= now),
+                or_(Reward.available_until.is_(None), Reward.available_until > now),
+            )
+            .order_by(Reward.points_cost, Reward.id)
+        )
+    )
+
+
+def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
+    """The owner's redemptions with their rewards, newest first (one query)."""
+    return list(
+        session.scalars(
+            select(Redemption)
+            .options(joinedload(Redemption.reward))
+            .where(Redemption.user_id == user_id)
+            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        )
+    )
+
+
+def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
+    """One of the owner's own redemptions, never another owner's."""
+    return session.scalar(
+        select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
+    )
 
 
 @dataclass(frozen=True)

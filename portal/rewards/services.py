@@ -1,10 +1,9 @@
-"""Rewards rules: the catalogue, redeeming under concurrency, fulfilling and declining."""
+"""Rewards changes: redeeming under concurrency, fulfilling and declining."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_owner
@@ -26,49 +25,6 @@ def take_one_from_stock(session: Session, reward_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
-
-
-def catalogue(session: Session, now: datetime) -> list[Reward]:
-    """Rewards owners can see now: active and inside their window, cheapest first."""
-    return list(
-        session.scalars(
-            select(Reward)
-            .where(
-                Reward.is_active.is_(True),
-                or_(Reward.available_from.is_(None), Reward.available_from <= now),
-                or_(Reward.available_until.is_(None), Reward.available_until > now),
-            )
-            .order_by(Reward.points_cost, Reward.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class RedeemCheck:
-    """Whether an owner may redeem a reward now, and if not, why (shown on the card)."""
-
-    allowed: bool
-    reason: str | None = None
-
-
-def redeem_check(
-    reward: Reward, *, balance: int, tier_level: int, tier_name: str, drive_open: bool = True
-) -> RedeemCheck:
-    """The reason the redeem button is unavailable, if there is one.
-
-    `drive_open`: some charity drive can take this reward's points now (altruistic rewards).
-    """
-    if reward.category == Category.ALTRUISTIC and not drive_open:
-        return RedeemCheck(
-            False, "No charity drive is taking gifts right now. Your points will keep."
-        )
-    if reward.stock is not None and reward.stock <= 0:
-        return RedeemCheck(False, "All taken for now.")
-    if tier_level < reward.min_tier:
-        return RedeemCheck(False, f"Opens at {tier_name}.")
-    if balance < reward.points_cost:
-        return RedeemCheck(False, f"{reward.points_cost - balance:,} more points to go.")
-    return RedeemCheck(True)
 
 
 def _chosen_drive(session: Session, drive_id: int | None) -> Drive:
@@ -230,25 +186,6 @@ def decline(
             session, idempotency_key=f"redemption:{redemption.id}", now=now
         )
     session.refresh(redemption)
-
-
-def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
-    """The owner's redemptions with their rewards, newest first (one query)."""
-    return list(
-        session.scalars(
-            select(Redemption)
-            .options(joinedload(Redemption.reward))
-            .where(Redemption.user_id == user_id)
-            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
-        )
-    )
-
-
-def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
-    """One of the owner's own redemptions, never another owner's."""
-    return session.scalar(
-        select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
-    )
 
 
 def tell_owner_of_decision(

@@ -13,10 +13,10 @@ from portal.extensions import db
 from portal.points.queries import points_balance, points_history
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import tier_progress
-from portal.rewards import bp, services
+from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Category
-from portal.rewards.queries import ambassador_wall
+from portal.rewards.rules import redeem_check
 from portal.templating import dealership
 
 #: The community page shows this many names from the ambassadors' wall.
@@ -46,12 +46,12 @@ def _rewards_context(message: dict | None = None) -> dict:
     progress = tier_progress(
         tiers, current_user.tier_level, purchases_referred(db.session, current_user.id)
     )
-    rewards = services.catalogue(db.session, now)
+    rewards = queries.catalogue(db.session, now)
     gift_options = _gift_options(rewards)
     cards = [
         (
             reward,
-            services.redeem_check(
+            redeem_check(
                 reward,
                 balance=balance,
                 tier_level=current_user.tier_level,
@@ -70,7 +70,7 @@ def _rewards_context(message: dict | None = None) -> dict:
         # A fresh token per card: a form submitted twice (a double click) redeems once.
         "tokens": {reward.id: secrets.token_urlsafe(24) for reward in rewards},
         "category_labels": CATEGORY_LABELS,
-        "redemptions": services.owner_redemptions(db.session, current_user.id),
+        "redemptions": queries.owner_redemptions(db.session, current_user.id),
         "history": points_history(db.session, current_user.id),
         "message": message,
         "form": RedeemForm(),
@@ -130,7 +130,7 @@ def _redeemed_text(redemption) -> str:
 @login_required
 def redemption_detail(redemption_id: int):
     """One of the owner's redemptions and where it stands."""
-    redemption = services.get_owner_redemption(db.session, current_user.id, redemption_id)
+    redemption = queries.get_owner_redemption(db.session, current_user.id, redemption_id)
     if redemption is None:
         abort(404)
     return render_template("rewards/redemption.html", redemption=redemption)
@@ -139,14 +139,14 @@ def redemption_detail(redemption_id: int):
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
-    wall = ambassador_wall(db.session, load_tiers(db.session))
+    wall = queries.ambassador_wall(db.session, load_tiers(db.session))
     return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
 
 
 def community_wall(user) -> dict:
     """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
     tiers = load_tiers(db.session)
-    wall = ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
+    wall = queries.ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
     return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
 
 
