@@ -1,6 +1,8 @@
-"""Rewards changes: redeeming under concurrency, fulfilling and declining."""
+"""Rewards changes: the catalogue, redeeming under concurrency, fulfilling and declining."""
 
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +16,24 @@ from portal.notifications.services import notify
 from portal.points.queries import points_balance
 from portal.points.services import award_points
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
+from portal.rewards.rules import offer_window
+
+#: A reward as a coordinator keeps it (and as its audit entries record it).
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "points_cost",
+    "min_tier",
+    "stock",
+    "available_from",
+    "available_until",
+    "is_active",
+)
+#: What the catalogue form sets directly; the two dates go through `offer_window`.
+REWARD_EDITABLE = tuple(
+    name for name in REWARD_FIELDS if name not in ("available_from", "available_until")
+)
 
 
 def take_one_from_stock(session: Session, reward_id: int) -> bool:
@@ -25,6 +45,27 @@ def take_one_from_stock(session: Session, reward_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def save_reward(
+    session: Session,
+    reward: Reward | None,
+    values: dict[str, Any],
+    *,
+    first_day: date | None,
+    last_day: date | None,
+    zone: ZoneInfo,
+) -> Reward:
+    """Add a reward to the catalogue, or change one, offered from the first day to the last."""
+    starts, ends = offer_window(first_day, last_day, zone)
+    reward = reward or Reward()
+    for name in REWARD_EDITABLE:
+        setattr(reward, name, values[name])
+    reward.available_from, reward.available_until = starts, ends
+    reward.description = reward.description or ""
+    session.add(reward)
+    session.flush()
+    return reward
 
 
 def _chosen_drive(session: Session, drive_id: int | None) -> Drive:
