@@ -24,7 +24,7 @@ from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
-from portal.notifications.services import notify
+from portal.notifications.services import Message, notify_many
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
 from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
@@ -303,18 +303,16 @@ def _thank_referrer(
         "dealership": dealership_profile(session)["name"],
         "manager_name": settings["rewards.thank_you_manager_name"],
     }
-    notification_id = notify(
-        session,
+    message = Message(
         user=referrer,
         key=f"referral:{referral.id}:thank-you",
         kind="referral",
         subject=render_thanks(settings["rewards.thank_you_subject"], values)[:200],
         body=render_thanks(settings["rewards.thank_you_template"], values),
-        now=now,
         action_path="/rewards",
         action_label="See your rewards",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)
 
 
 def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int]:
@@ -332,8 +330,7 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
         if level >= 2
         else "Thank you for helping the club grow."
     )
-    notification_id = notify(
-        session,
+    message = Message(
         user=referrer,
         key=f"tier:{referrer.id}:{level}",
         kind="reward",
@@ -343,11 +340,10 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
             f"Thanks to the friends you've introduced, you're now {name} in the club. {perks}\n\n"
             "Your badge is on your rewards page, along with what your points can open."
         ),
-        now=now,
         action_path="/rewards",
         action_label="See your rewards",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)
 
 
 # --- Settings -----------------------------------------------------------------------------

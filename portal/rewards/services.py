@@ -12,7 +12,7 @@ from portal.accounts.services import lock_owner
 from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
-from portal.notifications.services import notify
+from portal.notifications.services import Message, notify_many
 from portal.points.queries import points_balance
 from portal.points.services import award_points
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
@@ -253,15 +253,13 @@ def tell_owner_of_decision(
             f"We're sorry: we couldn't arrange your {reward} this time, so your "
             f"{redemption.points:,} points are back in your balance.{withdrawn}{note}"
         )
-    notification_id = notify(
-        session,
+    message = Message(
         user=owner,
         key=f"redemption:{redemption.id}:{redemption.status}",
         kind="reward",
         subject=subject,
         body=body,
-        now=now,
         action_path=detail_path,
         action_label="See the details",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)
