@@ -36,8 +36,6 @@ from portal.web import (
 #: An owner's page shows this many of their latest ledger lines.
 OWNER_LEDGER_LINES = 10
 
-#: What a reward's audit entries record.
-REWARD_FIELDS = services.REWARD_FIELDS
 #: What a redemption's audit entries record.
 DECISION_FIELDS = ("status", "fulfilled_on", "staff_note")
 
@@ -88,7 +86,7 @@ def _audit_reward(reward: Reward, before: dict | None) -> None:
         reward.id,
         f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
         before=before,
-        after=snapshot(reward, REWARD_FIELDS),
+        after=snapshot(reward, services.REWARD_FIELDS),
     )
 
 
@@ -99,7 +97,7 @@ def reward_form(reward_id: int | None = None):
     reward = db.get_or_404(Reward, reward_id) if reward_id else None
     form = _reward_form(reward)
     if form.validate_on_submit():
-        before = snapshot(reward, REWARD_FIELDS) if reward else None
+        before = snapshot(reward, services.REWARD_FIELDS) if reward else None
         outcome = perform(
             lambda: _save_reward(reward, form),
             form,
@@ -145,11 +143,12 @@ def redemption(redemption_id: int):
     return _redemption_page(db.get_or_404(Redemption, redemption_id))
 
 
-def _decide(redemption: Redemption, form, field: str, service, audited, **values) -> bool:
+def _decide(
+    redemption: Redemption, form, field: str, service, action: str, summary: str, **values
+) -> bool:
     """Fulfil or decline with `service`; the owner is told and it is audited, in one transaction.
 
-    `audited` is the audit entry's (action, summary). False when refused: the reason is then
-    on `form[field]`.
+    False when refused: the reason is then next to `form[field]`.
     """
     before = snapshot(redemption, DECISION_FIELDS)
 
@@ -157,7 +156,7 @@ def _decide(redemption: Redemption, form, field: str, service, audited, **values
         path = url_for("rewards.redemption_detail", redemption_id=redemption.id)
         services.tell_owner_of_decision(db.session, redemption, detail_path=path, now=clock.now())
         after = snapshot(redemption, DECISION_FIELDS)
-        audit(audited[0], "redemption", redemption.id, audited[1], before=before, after=after)
+        audit(action, "redemption", redemption.id, summary, before=before, after=after)
 
     decided = perform(
         lambda: service(
@@ -185,7 +184,8 @@ def redemption_fulfil(redemption_id: int):
         form,
         "fulfilled_on",
         services.fulfil,
-        ("redemption.fulfil", f"Gave {redemption.user.name} their {redemption.reward.name}"),
+        "redemption.fulfil",
+        f"Gave {redemption.user.name} their {redemption.reward.name}",
         fulfilled_on=form.fulfilled_on.data,
     ):
         flash(f"Marked as given to {redemption.user.name}.", "success")
@@ -203,7 +203,7 @@ def redemption_decline(redemption_id: int):
         f"{redemption.points:,} points returned"
     )
     if form.validate_on_submit() and _decide(
-        redemption, form, "note", services.decline, ("redemption.decline", summary)
+        redemption, form, "note", services.decline, "redemption.decline", summary
     ):
         flash(
             f"Declined; {redemption.points:,} points returned to {redemption.user.name}.",
