@@ -327,3 +327,19 @@ def perform_in_form(
     """`perform` for a form that draws every refusal itself: one naming a field goes next to
     it, any other above the fields (`form.form_errors`) rather than into a flash."""
     return perform(action, _FieldsAndTop(form), _ABOVE_FIELDS, then)
+
+
+# --- One row's page ----------------------------------------------------------------------
+
+
+def found_or_404(value: T | None) -> T:
+    """What a query found, or a 404 when it found nothing (another owner's row, say)."""
+    if value is None:
+        abort(404)
+    return value
+
+
+def forms_page(template: str, **context: Any):
+    """Render a page holding several forms: 422 when any of them carries errors."""
+    forms = [value for value in context.values() if isinstance(value, FlaskForm)]
+    return render_template(template, **context), 422 if any(form.errors for form in forms) else 200

@@ -1,30 +1,38 @@
 """Coordinators' event pages: create, edit, publish, cancel, attendees, check-in, exports."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import abort, current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.errors import ServiceError
 from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.rules import check_in_note, not_checked_in_reason
 from portal.events.services import planning as services
 from portal.events.services import rsvps
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.notifications.dispatch import dispatch
-from portal.security import hash_token
-from portal.templating import dealership, local_datetime
+from portal.templating import dealership
 from portal.web import admin_bp as bp
-from portal.web import audit, list_args, page_number, per_page, snapshot, sort_params
+from portal.web import (
+    audit,
+    found_or_404,
+    list_args,
+    paginate,
+    perform,
+    see_other,
+    snapshot,
+    sort_params,
+    wants_fragment,
+)
 
 #: An owner's page lists this many of their past events.
 OWNER_PAST_EVENTS = 10
 
-
 #: What an event's audit entries record, before and after a change.
 AUDITED_FIELDS = (*services.EDITABLE, "capacity", "status")
+#: What a cancellation's audit entry records.
+CANCEL_FIELDS = ("status", "cancel_message")
 
 
 def _tz() -> str:
@@ -39,21 +47,40 @@ def _owner_event_url(event_id: int) -> str:
     return url_for("events.show", event_id=event_id)
 
 
+def _audit_event(action: str, event: Event, summary: str, **changes) -> None:
+    audit(action, "event", event.id, summary, **changes)
+
+
+def _change_audited(event: Event, change, fields: tuple[str, ...], action: str, summary, form=None):
+    """Run a change to the event with an audit entry of `fields` before and after it.
+
+    `summary(value)` words the entry from what the change returned.
+    """
+    before = snapshot(event, fields)
+    return perform(
+        change,
+        form,
+        then=lambda value: _audit_event(
+            action, event, summary(value), before=before, after=snapshot(event, fields)
+        ),
+    )
+
+
+def _counts(event_id: int) -> dict[str, int]:
+    """{status: RSVPs} for one event."""
+    return queries.seat_counts(db.session, [event_id])[event_id]
+
+
 @bp.route("/events")
 def events_index():
     """Upcoming (or past) events with seats, waitlist and check-ins at a glance."""
     past = request.args.get("past") == "1"
     sort, descending = sort_params(tuple(queries.COORDINATOR_SORTS), "date", past)
-    page = db.paginate(
-        queries.events_for_coordinators(clock.now(), past, sort, descending),
-        page=page_number(),
-        per_page=per_page(),
-        error_out=False,
-    )
+    page = paginate(queries.events_for_coordinators(clock.now(), past, sort, descending))
     return render_template(
         "admin/events/index.html",
         page=page,
-        counts=services.seat_counts(db.session, [event.id for event in page.items]),
+        counts=queries.seat_counts(db.session, [event.id for event in page.items]),
         past=past,
         sort=sort,
         descending=descending,
@@ -62,101 +89,69 @@ def events_index():
 
 
 def _details(form: EventForm) -> services.EventDetails:
-    """The form's values as event details, times converted from the dealership's zone."""
-    tz = _tz()
-    times = {}
-    for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
-        value = getattr(form, name).data
-        try:
-            times[name] = services.local_to_utc(value, tz) if value else None
-        except ServiceError as error:
-            raise ServiceError(error.message, field=name) from error
-    return services.EventDetails(
-        title=form.title.data,
-        kind=form.kind.data,
-        description=form.description.data or "",
-        location=form.location.data,
-        capacity=form.capacity.data,
-        guests_allowed=form.guests_allowed.data,
-        audience=form.audience.data,
-        early_access_days=form.early_access_days.data,
-        ambassador_priority=form.ambassador_priority.data,
-        target_make=form.target_make.data,
-        target_model=form.target_model.data,
-        target_year_from=form.target_year_from.data,
-        target_year_to=form.target_year_to.data,
-        **times,
-    )
+    """The form's values as event details, times read in the dealership's zone."""
+    return services.details_from_local(form.data, _tz())
 
 
-def _show_error(form: EventForm, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+def _event_form(event: Event | None = None) -> EventForm:
+    """The event's form; on a first visit its times as wall-clock times at the dealership."""
+    form = EventForm(obj=event)
+    if request.method == "GET" and event is not None:
+        for name in services.LOCAL_TIMES:
+            form[name].data = services.utc_to_local(getattr(event, name), _tz())
+    return form
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def events_new():
     """A new event, saved as a draft."""
-    form = EventForm()
+    form = _event_form()
     if form.validate_on_submit():
-        try:
-            event = services.create_event(db.session, _details(form), clock.now())
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            audit(
+        outcome = perform(
+            lambda: services.create_event(db.session, _details(form), clock.now()),
+            form,
+            then=lambda event: _audit_event(
                 "event.create",
-                "event",
-                event.id,
+                event,
                 f"Created the event “{event.title}”",
                 after=snapshot(event, AUDITED_FIELDS),
-            )
-            db.session.commit()
+            ),
+        )
+        if outcome.ok:
             flash("Saved as a draft. Publish it when you're ready for owners to see it.", "success")
-            return redirect(url_for("admin.events_show", event_id=event.id), code=303)
+            return see_other("admin.events_show", event_id=outcome.value.id)
     return render_template("admin/events/form.html", form=form, event=None, tz=_tz())
+
+
+def _update(event: Event, form: EventForm) -> list[int]:
+    return services.update_event(
+        db.session,
+        event,
+        _details(form),
+        now=clock.now(),
+        tz=_tz(),
+        secret_key=current_app.config["SECRET_KEY"],
+        event_url=_owner_event_url(event.id),
+    )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def events_edit(event_id: int):
     """Change an event; calendars pick the change up, owners hear about a new time or place."""
     event = _event_or_404(event_id)
-    form = EventForm(obj=event)
-    if request.method == "GET":
-        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
-            getattr(form, name).data = services.utc_to_local(getattr(event, name), _tz())
+    form = _event_form(event)
     if form.validate_on_submit():
-        before = snapshot(event, AUDITED_FIELDS)
-        try:
-            ids = services.update_event(
-                db.session,
-                event,
-                _details(form),
-                now=clock.now(),
-                tz=_tz(),
-                secret_key=current_app.config["SECRET_KEY"],
-                event_url=_owner_event_url(event.id),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            audit(
-                "event.update",
-                "event",
-                event.id,
-                f"Changed the event “{event.title}”",
-                before=before,
-                after=snapshot(event, AUDITED_FIELDS),
-            )
-            db.session.commit()
-            dispatch(ids)
+        outcome = _change_audited(
+            event,
+            lambda: _update(event, form),
+            AUDITED_FIELDS,
+            "event.update",
+            lambda _: f"Changed the event “{event.title}”",
+            form,
+        )
+        if outcome.ok:
             flash("Event saved.", "success")
-            return redirect(url_for("admin.events_show", event_id=event.id), code=303)
+            return see_other("admin.events_show", event_id=event.id)
     return render_template("admin/events/form.html", form=form, event=event, tz=_tz())
 
 
@@ -164,12 +159,11 @@ def events_edit(event_id: int):
 def events_show(event_id: int):
     """The event's control page: attendee list with check-in, actions and exports."""
     event = _event_or_404(event_id)
-    rows = queries.attendees(db.session, event)
     return render_template(
         "admin/events/show.html",
         event=event,
-        rows=rows,
-        counts=services.seat_counts(db.session, [event.id])[event.id],
+        rows=queries.attendees(db.session, event),
+        counts=_counts(event.id),
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
     )
@@ -180,23 +174,19 @@ def events_publish(event_id: int):
     """Open a draft to owners."""
     event = _event_or_404(event_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.publish_event(db.session, event, clock.now())
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            audit(
+        outcome = perform(
+            lambda: services.publish_event(db.session, event, clock.now()),
+            then=lambda _: _audit_event(
                 "event.publish",
-                "event",
-                event.id,
+                event,
                 f"Published “{event.title}”",
                 before={"status": EventStatus.DRAFT.value},
                 after={"status": event.status, "published_at": event.published_at},
-            )
-            db.session.commit()
+            ),
+        )
+        if outcome.ok:
             flash("Published: owners can see it and RSVP.", "success")
-    return redirect(url_for("admin.events_show", event_id=event_id), code=303)
+    return see_other("admin.events_show", event_id=event_id)
 
 
 @bp.post("/events/<int:event_id>/invite")
@@ -204,29 +194,32 @@ def events_invite(event_id: int):
     """Invite the owners the event suits (those already invited are not asked twice)."""
     event = _event_or_404(event_id)
     if EmptyForm().validate_on_submit():
-        try:
-            ids = services.invite_owners(
-                db.session,
-                event,
-                now=clock.now(),
-                tz=_tz(),
-                event_url=_owner_event_url(event.id),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            audit(
+        outcome = perform(
+            lambda: services.invite_owners(
+                db.session, event, now=clock.now(), tz=_tz(), event_url=_owner_event_url(event.id)
+            ),
+            then=lambda ids: _audit_event(
                 "event.invite",
-                "event",
-                event.id,
+                event,
                 f"Invited {len(ids)} owner(s) to “{event.title}”",
                 after={"invitations": len(ids)},
-            )
-            db.session.commit()
-            dispatch(ids)
-            flash(f"Invited {len(ids)} owner{'' if len(ids) == 1 else 's'}.", "success")
-    return redirect(url_for("admin.events_show", event_id=event_id), code=303)
+            ),
+        )
+        if outcome.ok:
+            invited = len(outcome.value)
+            flash(f"Invited {invited} owner{'' if invited == 1 else 's'}.", "success")
+    return see_other("admin.events_show", event_id=event_id)
+
+
+def _cancel(event: Event, form: CancelEventForm) -> list[int]:
+    return services.cancel_event(
+        db.session,
+        event,
+        form.message.data or "",
+        now=clock.now(),
+        tz=_tz(),
+        event_url=url_for("events.index"),
+    )
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -235,34 +228,38 @@ def events_cancel(event_id: int):
     event = _event_or_404(event_id)
     form = CancelEventForm()
     if form.validate_on_submit():
-        before = snapshot(event, ("status", "cancel_message"))
-        try:
-            ids = services.cancel_event(
-                db.session,
-                event,
-                form.message.data or "",
-                now=clock.now(),
-                tz=_tz(),
-                event_url=url_for("events.index"),
+        outcome = _change_audited(
+            event,
+            lambda: _cancel(event, form),
+            CANCEL_FIELDS,
+            "event.cancel",
+            lambda ids: f"Cancelled “{event.title}”; wrote to {len(ids)} owner(s)",
+        )
+        if outcome.ok:
+            flash(
+                f"Cancelled. We've written to {len(outcome.value)} owner(s) who RSVPed.", "success"
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            audit(
-                "event.cancel",
-                "event",
-                event.id,
-                f"Cancelled “{event.title}”; wrote to {len(ids)} owner(s)",
-                before=before,
-                after=snapshot(event, ("status", "cancel_message")),
-            )
-            db.session.commit()
-            dispatch(ids)
-            flash(f"Cancelled. We've written to {len(ids)} owner(s) who RSVPed.", "success")
-            return redirect(url_for("admin.events_show", event_id=event_id), code=303)
+            return see_other("admin.events_show", event_id=event_id)
     waiting = len(queries.attendees(db.session, event, include_cancelled=False))
     return render_template("admin/events/cancel.html", event=event, form=form, waiting=waiting)
+
+
+#: The attendee list's CSV columns.
+ATTENDEE_EXPORT_HEADER = (
+    "Name",
+    "Email",
+    "Phone",
+    "Status",
+    "Waitlist place",
+    "Guests",
+    "Checked in",
+)
+
+
+def _export_row(row: queries.Attendee, tz: str) -> list:
+    user, rsvp = row.user, row.rsvp
+    checked_in = services.utc_to_local(rsvp.checked_in_at, tz)
+    return [user.name, user.email, user.phone, rsvp.status, row.position, rsvp.guests, checked_in]
 
 
 @bp.route("/events/<int:event_id>/attendees.csv")
@@ -273,19 +270,8 @@ def events_csv(event_id: int):
     tz = _tz()
     return csv_response(
         f"event-{event.id}-attendees.csv",
-        ["Name", "Email", "Phone", "Status", "Waitlist place", "Guests", "Checked in"],
-        (
-            [
-                row.user.name,
-                row.user.email,
-                row.user.phone,
-                row.rsvp.status,
-                row.position,
-                row.rsvp.guests,
-                services.utc_to_local(row.rsvp.checked_in_at, tz),
-            ]
-            for row in rows
-        ),
+        ATTENDEE_EXPORT_HEADER,
+        (_export_row(row, tz) for row in rows),
     )
 
 
@@ -293,32 +279,21 @@ def events_csv(event_id: int):
 def events_sheet(event_id: int):
     """A printable check-in sheet: confirmed attendees, name order, a box to tick."""
     event = _event_or_404(event_id)
-    rows = [row for row in queries.attendees(db.session, event) if row.rsvp.holds_seat]
-    rows.sort(key=lambda row: row.user.name.lower())
+    rows = queries.check_in_sheet(db.session, event)
     return render_template("admin/events/sheet.html", event=event, rows=rows)
 
 
-@bp.post("/events/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
-def events_check_in(event_id: int, rsvp_id: int):
-    """Check an attendee in from the list (the row updates in place with htmx)."""
-    found = db.session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event_id))
-    if found is None or not EmptyForm().validate_on_submit():
-        abort(404 if found is None else 400)
-    first_time, found = rsvps.check_in(db.session, rsvp_id=rsvp_id, now=clock.now())
-    if first_time:
-        _audit_check_in(found, "from the attendee list")
-    db.session.commit()
-    note = f"{found.user.name} is checked in." if first_time else _not_checked_in_reason(found)
-    if request.htmx and not request.htmx.boosted:
-        return render_template(
-            "admin/events/_check_in_response.html",
-            row=queries.Attendee(found, found.user, None),
-            event=found.event,
-            counts=services.seat_counts(db.session, [event_id])[event_id],
-            form=EmptyForm(),
-        )
-    flash(note, "success" if first_time else "warning")
-    return redirect(url_for("admin.events_show", event_id=event_id), code=303)
+def _check_in(rsvp_id: int, how: str) -> tuple[bool, Rsvp]:
+    """Check the attendee in (once), audited the first time; (first time?, the RSVP)."""
+
+    def audit_first(result: tuple[bool, Rsvp]) -> None:
+        first_time, found = result
+        if first_time:
+            _audit_check_in(found, how)
+
+    return perform(
+        lambda: rsvps.check_in(db.session, rsvp_id=rsvp_id, now=clock.now()), then=audit_first
+    ).value
 
 
 def _audit_check_in(found: Rsvp, how: str) -> None:
@@ -332,31 +307,37 @@ def _audit_check_in(found: Rsvp, how: str) -> None:
     )
 
 
-def _not_checked_in_reason(found: Rsvp) -> str:
-    if found.event.status == EventStatus.CANCELLED:
-        return f"{found.event.title} is cancelled, so nobody is checked in."
-    if found.checked_in_at is not None:
-        return f"{found.user.name} was already checked in at {local_datetime(found.checked_in_at)}."
-    return f"{found.user.name}'s RSVP is {found.status}, so there's no seat to check in."
+@bp.post("/events/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
+def events_check_in(event_id: int, rsvp_id: int):
+    """Check an attendee in from the list (the row updates in place with htmx)."""
+    found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    first_time, found = _check_in(rsvp_id, "from the attendee list")
+    if wants_fragment():
+        return render_template(
+            "admin/events/_check_in_response.html",
+            row=queries.Attendee(found, found.user, None),
+            event=found.event,
+            counts=_counts(event_id),
+            form=EmptyForm(),
+        )
+    flash(check_in_note(found, first_time, _tz()), "success" if first_time else "warning")
+    return see_other("admin.events_show", event_id=event_id)
 
 
 @bp.route("/events/checkin/<code>")
 def events_checkin(code: str):
     """What a scanned ticket opens: checks the attendee in once, and says so the second time."""
-    found = db.session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
-    if found is None:
-        abort(404)
-    first_time, found = rsvps.check_in(db.session, rsvp_id=found.id, now=clock.now())
-    if first_time:
-        _audit_check_in(found, "by scanning their ticket")
-    db.session.commit()
+    found = found_or_404(queries.rsvp_by_ticket(db.session, code))
+    first_time, found = _check_in(found.id, "by scanning their ticket")
     return render_template(
         "admin/events/checkin.html",
         rsvp=found,
         event=found.event,
         first_time=first_time,
         cancelled_event=found.event.status == EventStatus.CANCELLED,
-        reason=None if first_time else _not_checked_in_reason(found),
+        reason=None if first_time else not_checked_in_reason(found, _tz()),
     )
 
 

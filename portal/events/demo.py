@@ -7,6 +7,7 @@ from flask import current_app
 
 from portal import clock
 from portal.accounts.demo import DemoData
+from portal.dealership.queries import dealership_profile
 from portal.events.models import Audience, Event, EventKind, EventStatus, Rsvp, RsvpStatus
 from portal.events.tokens import TICKET, fresh_token
 from portal.extensions import db
@@ -50,7 +51,7 @@ def _local(days: int, hour: int, tz: str) -> datetime:
 
 def seed_events(data: DemoData) -> None:
     """Eight events, upcoming and past, with confirmed, waitlisted and attended owners."""
-    tz = current_app.config["PORTAL_TIMEZONE"]
+    tz = dealership_profile(db.session)["timezone"]
     secret_key = current_app.config["SECRET_KEY"]
     now = clock.now()
     for spec in DEMO_EVENTS:

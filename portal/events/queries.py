@@ -1,18 +1,50 @@
 """What owners and coordinators read: each page's data in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, case, false, func, literal, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import suits_vehicle_condition, visible_condition
-from portal.events.services.rsvps import ranked_waitlist, waitlist_positions
+from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
+from portal.security import hash_token
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
 LIST_LIMIT = 60
+#: The personal feed lists events that ended at most this long ago.
+FEED_HISTORY_DAYS = 90
+
+
+def ranked_waitlist(event_ids) -> Subquery:
+    """Each waitlisted RSVP of these events (a select of ids) with its place in the queue."""
+    return (
+        select(
+            Rsvp.id.label("rsvp_id"),
+            func.row_number()
+            .over(partition_by=Rsvp.event_id, order_by=waitlist_order())
+            .label("position"),
+        )
+        .join(Event, Event.id == Rsvp.event_id)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(event_ids))
+        .subquery()
+    )
+
+
+def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
+    """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
+    if not rsvp_ids:
+        return {}
+    given = aliased(Rsvp)
+    events = select(given.event_id).where(given.id.in_(rsvp_ids))
+    ranked = ranked_waitlist(events)
+    rows = session.execute(
+        select(ranked.c.rsvp_id, ranked.c.position).where(ranked.c.rsvp_id.in_(rsvp_ids))
+    )
+    return {rsvp_id: position for rsvp_id, position in rows}
 
 
 @dataclass
@@ -151,6 +183,16 @@ def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.user_id == user.id))
 
 
+def event_rsvp(session: Session, event_id: int, rsvp_id: int) -> Rsvp | None:
+    """An RSVP to this event, or None (an RSVP to another event is not found)."""
+    return session.scalar(select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event_id))
+
+
+def rsvp_by_ticket(session: Session, code: str) -> Rsvp | None:
+    """The RSVP whose ticket carries this code, or None."""
+    return session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
+
+
 @dataclass
 class Attendee:
     """A row of the coordinator's attendee list."""
@@ -193,6 +235,27 @@ def attendees(session: Session, event: Event, include_cancelled: bool = True) ->
     return attendee_rows
 
 
+def check_in_sheet(session: Session, event: Event) -> list[Attendee]:
+    """The confirmed attendees in name order, for a printed check-in sheet."""
+    rows = [row for row in attendees(session, event) if row.rsvp.holds_seat]
+    return sorted(rows, key=lambda row: row.user.name.lower())
+
+
+def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
+    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    if not event_ids:
+        return counts
+    rows = session.execute(
+        select(Rsvp.event_id, Rsvp.status, func.count())
+        .where(Rsvp.event_id.in_(event_ids))
+        .group_by(Rsvp.event_id, Rsvp.status)
+    )
+    for event_id, status, number in rows:
+        counts[event_id][status] = number
+    return counts
+
+
 #: Columns coordinators sort the events list by.
 COORDINATOR_SORTS = {
     "date": Event.starts_at,
@@ -217,8 +280,17 @@ def feed_for(session: Session, user: User) -> CalendarFeed | None:
     return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
 
-def feed_events(session: Session, user_id: int, since: datetime) -> list[Event]:
-    """Events for the owner's feed: confirmed ones, and cancelled events they were going to."""
+def feed_by_token(session: Session, token: str) -> CalendarFeed | None:
+    """The calendar feed this address opens, or None."""
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+
+
+def feed_events(session: Session, user_id: int, now: datetime) -> list[Event]:
+    """Events for the owner's feed: confirmed ones, and cancelled events they were going to.
+
+    Events that ended more than FEED_HISTORY_DAYS ago drop off.
+    """
+    since = now - timedelta(days=FEED_HISTORY_DAYS)
     return list(
         session.scalars(
             select(Event)

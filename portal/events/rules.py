@@ -1,12 +1,12 @@
-"""Who may see an event, and when an owner may RSVP to it."""
+"""Who may see an event, when an owner may RSVP to it, and the order of a waitlist."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, true
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.events.models import Audience, Event, EventStatus
+from portal.events.models import Audience, Event, EventStatus, Rsvp
 from portal.garage.models import Vehicle
 
 
@@ -79,6 +79,38 @@ def rsvp_refusal(event: Event, user: User, now: datetime, tz: str) -> str | None
     return None
 
 
+def rsvp_window(event: Event, user, now: datetime, tz: str) -> tuple[str | None, datetime | None]:
+    """(why this person cannot RSVP now, when RSVPs open for them), for the RSVP box.
+
+    A visitor who is not signed in is asked to sign in first, so nothing is refused yet.
+    """
+    if not _signed_in(user):
+        return None, event.rsvp_opens_at
+    return rsvp_refusal(event, user, now, tz), rsvp_opens_at(event, user)
+
+
+def has_live_ticket(rsvp: Rsvp) -> bool:
+    """The RSVP has a ticket that will open the door: a seat, at an event still on."""
+    return bool(rsvp.holds_seat and rsvp.ticket_nonce and not rsvp.event.is_cancelled)
+
+
+def check_in_note(rsvp: Rsvp, first_time: bool, tz: str) -> str:
+    """What the team reads after checking someone in, or trying to."""
+    if first_time:
+        return f"{rsvp.user.name} is checked in."
+    return not_checked_in_reason(rsvp, tz)
+
+
+def not_checked_in_reason(rsvp: Rsvp, tz: str) -> str:
+    """Why a check-in changed nothing: the event is off, they are in already, or no seat."""
+    if rsvp.event.status == EventStatus.CANCELLED:
+        return f"{rsvp.event.title} is cancelled, so nobody is checked in."
+    if rsvp.checked_in_at is not None:
+        when = rsvp.checked_in_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %-I:%M %p")
+        return f"{rsvp.user.name} was already checked in at {when}."
+    return f"{rsvp.user.name}'s RSVP is {rsvp.status}, so there's no seat to check in."
+
+
 def suits_vehicle_condition(user_id: int) -> ColumnElement[bool]:
     """SQL condition: the event targets a car this owner has in their garage now."""
     return and_(
@@ -100,3 +132,11 @@ def suits_vehicle_condition(user_id: int) -> ColumnElement[bool]:
 def no_condition() -> ColumnElement[bool]:
     """A condition that holds for no row (anonymous visitors have no cars)."""
     return false()
+
+
+def waitlist_order() -> list:
+    """ORDER BY for a waitlist (needs Rsvp joined to Event and User): priority, then time."""
+    priority = case(
+        (and_(Event.ambassador_priority, User.tier_level >= AMBASSADOR_LEVEL), 0), else_=1
+    )
+    return [priority, Rsvp.waitlisted_at, Rsvp.id]

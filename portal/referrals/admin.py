@@ -1,25 +1,21 @@
 """Coordinator pages for the referral pipeline and the referral settings."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, flash, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
-from portal.accounts.services.invitations import queue_claim_invitation
 from portal.csvsafe import csv_response
-from portal.dealership.queries import dealership_profile, read_settings
-from portal.dealership.services import write_settings
-from portal.errors import ServiceError
+from portal.dealership.queries import read_settings
 from portal.extensions import db
-from portal.notifications.dispatch import dispatch
-from portal.points.rules import POINTS_DEFAULTS
 from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
-from portal.referrals.thanks import PLACEHOLDERS, THANKS_DEFAULTS, check_template
-from portal.referrals.tiers import TIER_DEFAULTS, load_tiers
+from portal.referrals.rules import PLACEHOLDERS
 from portal.web import admin_bp as bp
 from portal.web import (
     admin_required,
@@ -28,128 +24,171 @@ from portal.web import (
     export_filename,
     export_moment,
     export_rows,
+    form_page,
+    forms_page,
     list_args,
-    ordering,
-    page_number,
+    local_today,
+    paginate,
     per_page,
+    perform,
+    see_other,
     snapshot,
     sort_params,
 )
 
-#: Columns the pipeline sorts by: last move, friend's name, stage, date referred.
-REFERRAL_SORTS = {
-    "date": Referral.stage_changed_at,
-    "name": func.lower(Referral.name),
-    "stage": Referral.stage,
-    "referred": Referral.created_at,
-}
+
+def _ladder() -> dict:
+    """What the tier badges and priority flags on a staff page need."""
+    return {"tiers": queries.load_tiers(db.session), "ambassador_level": AMBASSADOR_LEVEL}
 
 
 @bp.route("/referrals")
 def referrals():
     """The pipeline: every referred friend, by stage, with who referred them."""
-    stage = request.args.get("stage")
-    query = select(Referral).options(joinedload(Referral.referrer))
-    if stage in {s.value for s in Stage}:
-        query = query.where(Referral.stage == stage)
-    else:
-        stage = None
-    sort, descending = sort_params(tuple(REFERRAL_SORTS), "date", True)
-    page = db.paginate(
-        query.order_by(*ordering(REFERRAL_SORTS, sort, descending, Referral.id.desc())),
-        page=page_number(),
-        per_page=per_page(50),
-        error_out=False,
-    )
-    counts = dict(
-        db.session.execute(select(Referral.stage, func.count()).group_by(Referral.stage)).all()
-    )
+    stage = queries.chosen_stage(request.args.get("stage"))
+    sort, descending = sort_params(tuple(queries.REFERRAL_SORTS), "date", True)
     return render_template(
         "admin/referrals/pipeline.html",
-        page=page,
+        page=paginate(queries.pipeline(stage, sort, descending), per=per_page(50)),
         stage=stage,
-        counts=counts,
+        counts=queries.stage_counts(db.session),
         stage_labels=STAGE_LABELS,
-        tiers=load_tiers(db.session),
-        ambassador_level=AMBASSADOR_LEVEL,
         sort=sort,
         descending=descending,
         list_args=list_args(stage=stage),
+        **_ladder(),
     )
 
 
-def _get_referral(referral_id: int) -> Referral:
-    return db.get_or_404(Referral, referral_id)
-
-
-def _detail(referral: Referral, stage_form=None, purchase_form=None, status: int = 200):
-    stage_form = stage_form or StageForm(
-        stage=referral.stage if referral.stage != Stage.PURCHASED else None, note=referral.note
-    )
-    purchase_form = purchase_form or PurchaseForm(
-        purchase_date=clock.local_today(current_app.config["PORTAL_TIMEZONE"])
-    )
-    return render_template(
+def _detail(referral: Referral, stage_form=None, purchase_form=None):
+    """The referral's page; 422 when a form sent back carries errors."""
+    open_stage = referral.stage if referral.stage != Stage.PURCHASED else None
+    return forms_page(
         "admin/referrals/detail.html",
         referral=referral,
-        stage_form=stage_form,
-        purchase_form=purchase_form,
+        stage_form=stage_form or StageForm(stage=open_stage, note=referral.note),
+        purchase_form=purchase_form or PurchaseForm(purchase_date=local_today()),
         stage_labels=STAGE_LABELS,
-        tiers=load_tiers(db.session),
-        ambassador_level=AMBASSADOR_LEVEL,
-    ), status
+        **_ladder(),
+    )
 
 
 @bp.route("/referrals/<int:referral_id>")
 def referral(referral_id: int):
     """One referral: move it along, or record the purchase."""
-    return _detail(_get_referral(referral_id))
+    return _detail(db.get_or_404(Referral, referral_id))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A change along the pipeline as its staff page runs it: form, audit entry, messages."""
+
+    #: The form's name on the referral's page, and the field a refusal goes next to.
+    form_name: str
+    field: str
+    #: The audit entry: its action, the fields it records, and its words.
+    action: str
+    audited: tuple[str, ...]
+    summary: Callable[[Referral, services.StageOutcome], str]
+    #: What the coordinator reads once it is done.
+    message: Callable[[Referral, services.StageOutcome], str]
+
+
+def _points_note(outcome: services.StageOutcome) -> str:
+    return f"; {outcome.points} points to the referrer" if outcome.points else ""
+
+
+def _stage_message(referral: Referral, outcome: services.StageOutcome) -> str:
+    message = f"{referral.name} is now at “{referral.stage_label}”."
+    if outcome.points:
+        message += f" {referral.referrer.first_name} earned {outcome.points} points."
+    return message
+
+
+def _purchase_message(referral: Referral, outcome: services.StageOutcome) -> str:
+    message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
+    if outcome.new_owner is not None:
+        message += " We've emailed them a link to claim their account."
+    if outcome.points:
+        thanked = referral.referrer.first_name
+        message += f" {thanked} earned {outcome.points} points and a thank-you."
+    return message
+
+
+STAGE_STEP = _Step(
+    form_name="stage_form",
+    field="stage",
+    action="referral.stage",
+    audited=("stage", "note"),
+    summary=lambda referral, moved: (
+        f"Moved {referral.name} to “{referral.stage_label}”{_points_note(moved)}"
+    ),
+    message=_stage_message,
+)
+PURCHASE_STEP = _Step(
+    form_name="purchase_form",
+    field="vin",
+    action="referral.purchase",
+    audited=("stage", "vin", "owner_id", "vehicle_id"),
+    summary=lambda referral, sold: (
+        f"Recorded {referral.name}'s purchase of a {sold.vehicle.label}{_points_note(sold)}"
+    ),
+    message=_purchase_message,
+)
+
+
+def _take_step(referral_id: int, step: _Step, form, change: Callable[[Referral], Any]):
+    """Run one change to the referral, audited; its page again (422) when it is refused."""
+    referral = db.get_or_404(Referral, referral_id)
+    if not form.validate_on_submit():
+        return _detail(referral, **{step.form_name: form})
+    before = snapshot(referral, step.audited)
+    outcome = perform(
+        lambda: change(referral),
+        form,
+        step.field,
+        then=lambda done: audit(
+            step.action,
+            "referral",
+            referral.id,
+            step.summary(referral, done),
+            before=before,
+            after=snapshot(referral, step.audited),
+        ),
+    )
+    if not outcome.ok:
+        return _detail(referral, **{step.form_name: form})
+    flash(step.message(referral, outcome.value), "success")
+    return see_other("admin.referral", referral_id=referral.id)
 
 
 @bp.post("/referrals/<int:referral_id>/stage")
 def referral_stage(referral_id: int):
     """Move a referral to another stage (points as configured, once per stage)."""
-    referral = _get_referral(referral_id)
     form = StageForm()
-    if not form.validate_on_submit():
-        return _detail(referral, stage_form=form, status=422)
-    before = snapshot(referral, ("stage", "note"))
-    try:
-        outcome = services.move_stage(
-            db.session, referral=referral, stage=Stage(form.stage.data), now=clock.now()
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        form.stage.errors.append(error.message)
-        return _detail(_get_referral(referral_id), stage_form=form, status=422)
-    referral.note = (form.note.data or "").strip() or None
-    audit(
-        "referral.stage",
-        "referral",
-        referral.id,
-        f"Moved {referral.name} to “{referral.stage_label}”"
-        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
-        before=before,
-        after=snapshot(referral, ("stage", "note")),
+    return _take_step(
+        referral_id,
+        STAGE_STEP,
+        form,
+        lambda referral: services.record_stage(
+            db.session,
+            referral=referral,
+            stage=Stage(form.stage.data),
+            note=form.note.data,
+            now=clock.now(),
+        ),
     )
-    db.session.commit()
-    message = f"{referral.name} is now at “{referral.stage_label}”."
-    if outcome.points:
-        message += f" {referral.referrer.first_name} earned {outcome.points} points."
-    flash(message, "success")
-    return redirect(url_for("admin.referral", referral_id=referral.id), code=303)
 
 
 @bp.post("/referrals/<int:referral_id>/purchase")
 def referral_purchase(referral_id: int):
     """Record the purchase: the friend's account and car, the referrer's points and thanks."""
-    referral = _get_referral(referral_id)
     form = PurchaseForm()
-    if not form.validate_on_submit():
-        return _detail(referral, purchase_form=form, status=422)
-    before = snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id"))
-    try:
-        outcome = services.record_purchase(
+    return _take_step(
+        referral_id,
+        PURCHASE_STEP,
+        form,
+        lambda referral: services.record_purchase(
             db.session,
             referral=referral,
             vin=form.vin.data,
@@ -159,44 +198,12 @@ def referral_purchase(referral_id: int):
             purchase_date=form.purchase_date.data,
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             now=clock.now(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        getattr(form, error.field or "vin").errors.append(error.message)
-        return _detail(_get_referral(referral_id), purchase_form=form, status=422)
-    notification_ids = list(outcome.notification_ids)
-    if outcome.new_owner is not None:
-        notification_ids.append(
-            queue_claim_invitation(
-                db.session,
-                outcome.new_owner,
-                cars=[outcome.vehicle.label],
-                reason=f"Congratulations on your {outcome.vehicle.label}.",
-                dealership_name=dealership_profile(db.session)["name"],
-                now=clock.now(),
-            )
-        )
-    audit(
-        "referral.purchase",
-        "referral",
-        referral.id,
-        f"Recorded {referral.name}'s purchase of a {outcome.vehicle.label}"
-        + (f"; {outcome.points} points to the referrer" if outcome.points else ""),
-        before=before,
-        after=snapshot(referral, ("stage", "vin", "owner_id", "vehicle_id")),
+            invite_new_owner=True,
+        ),
     )
-    db.session.commit()
-    dispatch([notification_id for notification_id in notification_ids if notification_id])
-    message = f"Purchase recorded: {referral.name}'s {outcome.vehicle.label} is in their garage."
-    if outcome.new_owner is not None:
-        message += " We've emailed them a link to claim their account."
-    if outcome.points:
-        thanked = referral.referrer.first_name
-        message += f" {thanked} earned {outcome.points} points and a thank-you."
-    flash(message, "success")
-    return redirect(url_for("admin.referral", referral_id=referral.id), code=303)
 
 
+#: The settings page's fields and the keys they are stored under (tiers are lists, below).
 SETTING_FIELDS = {
     "points_contacted": "referrals.points_contacted",
     "points_test_drive": "referrals.points_test_drive",
@@ -206,67 +213,57 @@ SETTING_FIELDS = {
     "thank_you_template": "rewards.thank_you_template",
     "thank_you_manager_name": "rewards.thank_you_manager_name",
 }
+TIER_LEVELS = range(4)
+
+
+def _settings_form() -> ReferralSettingsForm:
+    """The form, filled with what is stored (or each setting's default)."""
+    values = read_settings(db.session, services.SETTINGS_DEFAULTS)
+    names, thresholds = values["referrals.tier_names"], values["referrals.tier_thresholds"]
+    return ReferralSettingsForm(
+        data={field: values[key] for field, key in SETTING_FIELDS.items()}
+        | {f"tier_{n}_name": name for n, name in enumerate(names)}
+        | {f"tier_{n}_threshold": needed for n, needed in enumerate(thresholds)}
+    )
+
+
+def _settings_values(form: ReferralSettingsForm) -> dict:
+    """The form's values under their setting keys; the first tier always needs nothing."""
+    values = {key: form[field].data for field, key in SETTING_FIELDS.items()}
+    values["referrals.tier_names"] = [form[f"tier_{n}_name"].data.strip() for n in TIER_LEVELS]
+    values["referrals.tier_thresholds"] = [0] + [
+        form[f"tier_{n}_threshold"].data for n in TIER_LEVELS[1:]
+    ]
+    return values
 
 
 @bp.route("/referrals/settings", methods=["GET", "POST"])
 @admin_required
 def referral_settings():
     """Points per stage, the tier ladder and the thank-you letter."""
-    values = read_settings(db.session, POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS)
-    form = ReferralSettingsForm(
-        data={field: values[key] for field, key in SETTING_FIELDS.items()}
-        | {f"tier_{n}_name": name for n, name in enumerate(values["referrals.tier_names"])}
-        | {
-            f"tier_{n}_threshold": needed
-            for n, needed in enumerate(values["referrals.tier_thresholds"])
-        }
-    )
+    form = _settings_form()
     if form.validate_on_submit():
-        thresholds = [
-            0,
-            form.tier_1_threshold.data,
-            form.tier_2_threshold.data,
-            form.tier_3_threshold.data,
-        ]
-        try:
-            check_template(form.thank_you_subject.data)
-            check_template(form.thank_you_template.data)
-            if thresholds != sorted(set(thresholds)):
-                raise ServiceError("Each tier needs more purchases than the one before.")
-        except ServiceError as error:
-            target = form.thank_you_template if error.field == "template" else form.tier_3_threshold
-            target.errors.append(error.message)
-        else:
-            new_values = {key: getattr(form, field).data for field, key in SETTING_FIELDS.items()}
-            new_values["referrals.tier_names"] = [
-                getattr(form, f"tier_{n}_name").data.strip() for n in range(4)
-            ]
-            new_values["referrals.tier_thresholds"] = thresholds
-            audit_settings(
-                "referrals",
-                write_settings(db.session, new_values),
-                POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS,
-            )
-            db.session.commit()
+        outcome = perform(
+            lambda: services.save_referral_settings(db.session, _settings_values(form)),
+            form,
+            then=lambda changes: audit_settings("referrals", changes, services.SETTINGS_DEFAULTS),
+        )
+        if outcome.ok:
             flash("Referral settings saved.", "success")
-            return redirect(url_for("admin.referral_settings"), code=303)
-    return render_template(
-        "admin/referrals/settings.html",
-        form=form,
-        placeholders=PLACEHOLDERS,
-        editor=current_user,
-    ), 422 if form.errors else 200
+            return see_other("admin.referral_settings")
+    return form_page(
+        "admin/referrals/settings.html", form, placeholders=PLACEHOLDERS, editor=current_user
+    )
 
 
 def owner_referrals(owner) -> dict:
     """The friends an owner referred, by stage, with their tier (two queries)."""
-    friends = services.owner_referrals(db.session, owner.id)
+    friends = queries.owner_referrals(db.session, owner.id)
     return {
         "friends": friends,
         "purchases": sum(1 for referral, _ in friends if referral.stage == Stage.PURCHASED),
-        "tiers": load_tiers(db.session),
-        "ambassador_level": AMBASSADOR_LEVEL,
         "stage_labels": STAGE_LABELS,
+        **_ladder(),
     }
 
 
@@ -288,29 +285,28 @@ REFERRAL_EXPORT_HEADER = (
 )
 
 
+def _export_row(referral: Referral, referrer_name: str | None, referrer_email: str | None):
+    return (
+        referral.id,
+        referral.name,
+        referral.email,
+        referral.phone,
+        referral.preferred_contact,
+        referral.model_of_interest,
+        STAGE_LABELS[Stage(referral.stage)],
+        export_moment(referral.stage_changed_at),
+        export_moment(referral.created_at),
+        referrer_name,
+        referrer_email,
+        referral.vin,
+        referral.note,
+    )
+
+
 @bp.route("/referrals/export.csv")
 def export_referrals():
     """The referral pipeline (optionally one stage), newest move first."""
-    stage = request.args.get("stage")
-    statement = queries.referrals_export(stage)
-
-    def rows():
-        for referral, referrer_name, referrer_email in export_rows(statement):
-            yield (
-                referral.id,
-                referral.name,
-                referral.email,
-                referral.phone,
-                referral.preferred_contact,
-                referral.model_of_interest,
-                STAGE_LABELS[Stage(referral.stage)],
-                export_moment(referral.stage_changed_at),
-                export_moment(referral.created_at),
-                referrer_name,
-                referrer_email,
-                referral.vin,
-                referral.note,
-            )
-
-    name = f"referrals-{stage}" if stage in queries.STAGE_VALUES else "referrals"
-    return csv_response(export_filename(name), REFERRAL_EXPORT_HEADER, rows())
+    stage = queries.chosen_stage(request.args.get("stage"))
+    rows = (_export_row(*row) for row in export_rows(queries.referrals_export(stage)))
+    name = f"referrals-{stage}" if stage else "referrals"
+    return csv_response(export_filename(name), REFERRAL_EXPORT_HEADER, rows)

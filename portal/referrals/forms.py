@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from portal.referrals.models import CONTACT_LABELS, STAGE_LABELS
-from portal.referrals.services import MANUAL_STAGES
+from portal.referrals.rules import MANUAL_STAGES
 
 
 def _strip(value: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Referral rules: invite codes, attribution, pipeline stages, purchases, points and tiers."""
+"""Referral changes: invite codes, attribution, pipeline stages, purchases, points, settings."""
 
 import base64
 import hashlib
@@ -6,13 +6,14 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from vininfo import Vin
 
 from portal.accounts.models import User
+from portal.accounts.services.invitations import queue_claim_invitation
 from portal.accounts.services.members import (
     create_invited_owner,
     find_user_by_email,
@@ -20,26 +21,27 @@ from portal.accounts.services.members import (
     normalise_email,
 )
 from portal.dealership.queries import dealership_profile, read_settings
+from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
-from portal.notifications.services import notify
-from portal.points.models import PointsEntry
+from portal.notifications.services import Message, notify_many
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
 from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
-from portal.referrals.thanks import THANKS_DEFAULTS, render_thanks
-from portal.referrals.tiers import load_tiers, purchases_referred
+from portal.referrals.queries import load_tiers, purchases_referred
+from portal.referrals.rules import (
+    MANUAL_STAGES,
+    STAGE_POINT_SETTINGS,
+    THANKS_DEFAULTS,
+    TIER_DEFAULTS,
+    check_template,
+    normalise_vin,
+    render_thanks,
+)
 from portal.security import hash_token
 
-#: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see below).
-MANUAL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.LOST)
-
-_STAGE_POINT_SETTINGS = {
-    Stage.CONTACTED: "referrals.points_contacted",
-    Stage.TEST_DRIVE: "referrals.points_test_drive",
-    Stage.PURCHASED: "referrals.points_purchased",
-}
-
+#: Everything the referral settings page stores, each key with the value it has until set.
+SETTINGS_DEFAULTS = POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS
 
 # --- Invite codes -------------------------------------------------------------------------
 
@@ -84,15 +86,6 @@ def regenerate_invite(session: Session, user: User, secret_key: str, now: dateti
         invite.seed, invite.code_hash, invite.created_at = seed, hash_token(code), now
     session.flush()
     return code
-
-
-def find_referrer(session: Session, code: str) -> User | None:
-    """The active owner behind an invite code, or None; one query either way."""
-    return session.scalar(
-        select(User)
-        .join(InviteCode, InviteCode.user_id == User.id)
-        .where(InviteCode.code_hash == hash_token(code[:100]), User.deactivated_at.is_(None))
-    )
 
 
 # --- The landing-page form ----------------------------------------------------------------
@@ -173,7 +166,7 @@ def _award_stage_points(
     session: Session, referral: Referral, stage: Stage, settings: dict, now: datetime
 ) -> int:
     """Credit the referrer for a stage, once per referral and stage."""
-    key = _STAGE_POINT_SETTINGS.get(stage)
+    key = STAGE_POINT_SETTINGS.get(stage)
     points = int(settings[key]) if key else 0
     if referral.referrer_id is None or points <= 0:
         return 0
@@ -210,14 +203,13 @@ def move_stage(
     return StageOutcome(points=_award_stage_points(session, referral, stage, settings, now))
 
 
-def normalise_vin(raw: str) -> str:
-    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
-    vin = "".join(raw.split()).upper()
-    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
-        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
-    if not Vin(vin).verify_checksum():
-        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
-    return vin
+def record_stage(
+    session: Session, *, referral: Referral, stage: Stage, note: str | None, now: datetime
+) -> StageOutcome:
+    """A coordinator's move along the pipeline, with their working note (saved either way)."""
+    outcome = move_stage(session, referral=referral, stage=stage, now=now)
+    referral.note = (note or "").strip() or None
+    return outcome
 
 
 def record_purchase(
@@ -231,11 +223,12 @@ def record_purchase(
     purchase_date: date,
     hash_method: str,
     now: datetime,
+    invite_new_owner: bool = False,
 ) -> StageOutcome:
     """The friend bought a car: their account and garage, the referrer's points, tier and thanks.
 
-    The caller commits, dispatches `notification_ids`, and then sends the claim invitation
-    to `new_owner` (None when the friend already had an account).
+    A friend new to the club becomes `new_owner` (None when they already had an account);
+    with `invite_new_owner` they are also sent the invitation to claim their account.
     """
     if referral.stage == Stage.PURCHASED:
         raise ServiceError("This purchase is already recorded.", "vin")
@@ -280,6 +273,16 @@ def record_purchase(
             session, referrer, referral, vehicle, settings, now
         )
         outcome.notification_ids += _recompute_tier(session, referrer, now)
+    if invite_new_owner and outcome.new_owner is not None:
+        invitation = queue_claim_invitation(
+            session,
+            outcome.new_owner,
+            cars=[vehicle.label],
+            reason=f"Congratulations on your {vehicle.label}.",
+            dealership_name=dealership_profile(session)["name"],
+            now=now,
+        )
+        outcome.notification_ids += [invitation] if invitation else []
     return outcome
 
 
@@ -300,18 +303,16 @@ def _thank_referrer(
         "dealership": dealership_profile(session)["name"],
         "manager_name": settings["rewards.thank_you_manager_name"],
     }
-    notification_id = notify(
-        session,
+    message = Message(
         user=referrer,
         key=f"referral:{referral.id}:thank-you",
         kind="referral",
         subject=render_thanks(settings["rewards.thank_you_subject"], values)[:200],
         body=render_thanks(settings["rewards.thank_you_template"], values),
-        now=now,
         action_path="/rewards",
         action_label="See your rewards",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)
 
 
 def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int]:
@@ -329,8 +330,7 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
         if level >= 2
         else "Thank you for helping the club grow."
     )
-    notification_id = notify(
-        session,
+    message = Message(
         user=referrer,
         key=f"tier:{referrer.id}:{level}",
         kind="reward",
@@ -340,35 +340,28 @@ def _recompute_tier(session: Session, referrer: User, now: datetime) -> list[int
             f"Thanks to the friends you've introduced, you're now {name} in the club. {perks}\n\n"
             "Your badge is on your rewards page, along with what your points can open."
         ),
-        now=now,
         action_path="/rewards",
         action_label="See your rewards",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)
 
 
-# --- Reading ------------------------------------------------------------------------------
+# --- Settings -----------------------------------------------------------------------------
 
 
-def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:
-    """The owner's referrals with the points each earned them, newest first (one query)."""
-    earned = (
-        select(PointsEntry.referral_id, func.sum(PointsEntry.points).label("points"))
-        .where(PointsEntry.user_id == user_id, PointsEntry.referral_id.is_not(None))
-        .group_by(PointsEntry.referral_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Referral, func.coalesce(earned.c.points, 0))
-        .outerjoin(earned, earned.c.referral_id == Referral.id)
-        .where(Referral.referrer_id == user_id)
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    ).all()
-    return [(referral, int(points)) for referral, points in rows]
+def save_referral_settings(session: Session, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Store points per stage, the tier ladder and the thank-you letter, once they make sense.
 
-
-def get_owner_referral(session: Session, user_id: int, referral_id: int) -> Referral | None:
-    """One of the owner's own referrals, never another owner's."""
-    return session.scalar(
-        select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user_id)
-    )
+    Returns what `write_settings` changed ({key: (before, after)}), for the audit log.
+    """
+    try:
+        check_template(values["rewards.thank_you_subject"])
+        check_template(values["rewards.thank_you_template"])
+    except ServiceError as error:
+        raise ServiceError(error.message, "thank_you_template") from error
+    thresholds = values["referrals.tier_thresholds"]
+    if thresholds != sorted(set(thresholds)):
+        raise ServiceError(
+            "Each tier needs more purchases than the one before.", "tier_3_threshold"
+        )
+    return write_settings(session, values)

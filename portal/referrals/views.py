@@ -3,20 +3,20 @@
 from urllib.parse import quote
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.errors import ServiceError
 from portal.events import queries as event_queries
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
 from portal.phones import normalise_phone
 from portal.points.queries import referral_points
-from portal.referrals import bp, services
+from portal.referrals import bp, queries, services
 from portal.referrals.forms import LandingForm
-from portal.referrals.models import STAGE_LABELS, Stage
+from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.templating import dealership
+from portal.web import form_page, found_or_404, perform, see_other
 
 SHARE_SUBJECT = "A car dealership I can recommend"
 
@@ -35,18 +35,23 @@ def _qr_data_uri(link: str) -> str:
     return segno.make(link, error="m").svg_data_uri(scale=6, border=2, dark="#1d2430")
 
 
-@bp.route("/invite")
-@login_required
-def invite():
-    """The owner's personal invite link: QR code, copy button and words to share it with."""
-    code = services.invite_code_for(db.session, current_user, current_app.config["SECRET_KEY"])
-    db.session.commit()
-    link = _invite_link(code)
-    share_text = (
+def _share_text(link: str) -> str:
+    """What the owner sends a friend, in their own voice."""
+    return (
         f"I've been really happy with my car from {dealership()['name']}, and they look after "
         f"their owners properly. If you're thinking about a new car, here's my personal link: "
         f"{link}"
     )
+
+
+@bp.route("/invite")
+@login_required
+def invite():
+    """The owner's personal invite link: QR code, copy button and words to share it with."""
+    secret_key = current_app.config["SECRET_KEY"]
+    code = perform(lambda: services.invite_code_for(db.session, current_user, secret_key)).value
+    link = _invite_link(code)
+    share_text = _share_text(link)
     return render_template(
         "referrals/invite.html",
         link=link,
@@ -62,12 +67,27 @@ def invite():
 def regenerate_invite():
     """Replace the owner's link; the old one stops naming them."""
     if EmptyForm().validate_on_submit():
-        services.regenerate_invite(
-            db.session, current_user, current_app.config["SECRET_KEY"], clock.now()
+        secret_key = current_app.config["SECRET_KEY"]
+        perform(
+            lambda: services.regenerate_invite(db.session, current_user, secret_key, clock.now())
         )
-        db.session.commit()
         flash("Here's your new link. The old one no longer mentions you.", "success")
-    return redirect(url_for("referrals.invite"), code=303)
+    return see_other("referrals.invite")
+
+
+def _submit(form: LandingForm, referrer) -> Referral:
+    """The friend's details as the service takes them, the phone number made dialable."""
+    return services.submit_referral(
+        db.session,
+        referrer=referrer,
+        name=form.name.data,
+        email=form.email.data,
+        phone=normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"]),
+        preferred_contact=form.preferred_contact.data,
+        model_of_interest=form.model_of_interest.data,
+        consent_contact=form.consent_contact.data,
+        now=clock.now(),
+    )
 
 
 @bp.route("/i/<code>", methods=["GET", "POST"])
@@ -75,38 +95,21 @@ def regenerate_invite():
 @limiter.limit("10 per hour", methods=["POST"])
 def landing(code: str):
     """A referred friend's welcome; the same page (bar the greeting) for unknown codes."""
-    referrer = services.find_referrer(db.session, code)
+    referrer = queries.find_referrer(db.session, code)
     form = LandingForm()
-    status = 200
     if form.validate_on_submit():
-        try:
-            phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
-            referral = services.submit_referral(
-                db.session,
-                referrer=referrer,
-                name=form.name.data,
-                email=form.email.data,
-                phone=phone,
-                preferred_contact=form.preferred_contact.data,
-                model_of_interest=form.model_of_interest.data,
-                consent_contact=form.consent_contact.data,
-                now=clock.now(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"Thank you, {referral.first_name}.", "success")
-            return redirect(url_for("referrals.landing_thanks", code=code), code=303)
-    if form.errors:
-        status = 422
-    return render_template(
+        outcome = perform(lambda: _submit(form, referrer), form, "email")
+        if outcome.ok:
+            flash(f"Thank you, {outcome.value.first_name}.", "success")
+            return see_other("referrals.landing_thanks", code=code)
+    return form_page(
         "referrals/landing.html",
-        form=form,
+        form,
         referrer_first_name=referrer.first_name if referrer else None,
-        events=event_queries.upcoming_events(db.session, None, clock.now(), None)[:LANDING_EVENTS],
-    ), status
+        events=event_queries.upcoming_events(
+            db.session, None, clock.now(), None, limit=LANDING_EVENTS
+        ),
+    )
 
 
 @bp.route("/i/<code>/thanks")
@@ -120,7 +123,7 @@ def landing_thanks(code: str):
 @login_required
 def my_referrals():
     """The friends the owner introduced, their stage and the points each earned."""
-    rows = services.owner_referrals(db.session, current_user.id)
+    rows = queries.owner_referrals(db.session, current_user.id)
     return render_template("referrals/mine.html", rows=rows, stage_labels=STAGE_LABELS)
 
 
@@ -128,9 +131,7 @@ def my_referrals():
 @login_required
 def referral_detail(referral_id: int):
     """One of the owner's referrals and the points it earned."""
-    referral = services.get_owner_referral(db.session, current_user.id, referral_id)
-    if referral is None:
-        abort(404)
+    referral = found_or_404(queries.get_owner_referral(db.session, current_user.id, referral_id))
     entries = referral_points(db.session, current_user.id, referral.id)
     return render_template(
         "referrals/detail.html", referral=referral, entries=entries, stages=list(Stage)

@@ -1,36 +1,34 @@
 """Coordinator pages for the rewards catalogue and redemption fulfilment."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
 from portal import clock
-from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.csvsafe import csv_response
-from portal.errors import ServiceError
+from portal.dealership.queries import dealership_zone
 from portal.extensions import db
-from portal.notifications.dispatch import dispatch
 from portal.points.queries import points_balance, points_history
-from portal.referrals.tiers import load_tiers
+from portal.referrals.queries import load_tiers
 from portal.rewards import queries, services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
-from portal.templating import dealership
+from portal.rewards.rules import offer_days
 from portal.web import admin_bp as bp
 from portal.web import (
     audit,
     export_filename,
     export_moment,
     export_rows,
+    form_page,
+    forms_page,
     list_args,
-    ordering,
-    page_number,
+    local_today,
+    paginate,
     per_page,
+    perform,
+    see_other,
     snapshot,
     sort_params,
 )
@@ -38,245 +36,181 @@ from portal.web import (
 #: An owner's page shows this many of their latest ledger lines.
 OWNER_LEDGER_LINES = 10
 
-
-#: What a reward's audit entries record.
-REWARD_FIELDS = (
-    "name",
-    "description",
-    "category",
-    "points_cost",
-    "min_tier",
-    "stock",
-    "available_from",
-    "available_until",
-    "is_active",
-)
-#: Columns the redemptions list sorts by (oldest request first by default).
-REDEMPTION_SORTS = {
-    "date": Redemption.created_at,
-    "owner": func.lower(User.name),
-    "reward": func.lower(Reward.name),
-    "points": Redemption.points,
-}
 #: What a redemption's audit entries record.
 DECISION_FIELDS = ("status", "fulfilled_on", "staff_note")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(dealership()["timezone"])
-
-
-def _start_of(day: date | None) -> datetime | None:
-    """Local midnight at the start of `day`, in UTC."""
-    return datetime.combine(day, time(), _zone()).astimezone(ZoneInfo("UTC")) if day else None
-
-
-def _local_day(moment: datetime | None, *, last_day: bool = False) -> date | None:
-    if moment is None:
-        return None
-    day = moment.astimezone(_zone()).date()
-    return day - timedelta(days=1) if last_day else day
+def _ladder() -> dict:
+    """What the tier badges and priority flags on a staff page need."""
+    return {"tiers": load_tiers(db.session), "ambassador_level": AMBASSADOR_LEVEL}
 
 
 @bp.route("/rewards")
 def rewards():
     """The catalogue, including retired rewards, with pending redemptions per reward."""
-    pending = dict(
-        db.session.execute(
-            select(Redemption.reward_id, func.count())
-            .where(Redemption.status == RedemptionStatus.PENDING)
-            .group_by(Redemption.reward_id)
-        ).all()
-    )
-    catalogue = db.session.scalars(
-        select(Reward).order_by(Reward.is_active.desc(), Reward.category, Reward.points_cost)
-    ).all()
     return render_template(
         "admin/rewards/catalogue.html",
-        catalogue=catalogue,
-        pending=pending,
+        catalogue=queries.staff_catalogue(db.session),
+        pending=queries.pending_by_reward(db.session),
         tiers=load_tiers(db.session),
     )
 
 
 def _reward_form(reward: Reward | None) -> RewardForm:
-    form = RewardForm(obj=reward) if request.method == "GET" and reward else RewardForm()
+    """The reward's form: its values on a first visit, tiers to choose from by name."""
+    editing = request.method == "GET" and reward is not None
+    form = RewardForm(obj=reward) if editing else RewardForm()
     tiers = load_tiers(db.session)
     form.min_tier.choices = [SelectChoice(level, name) for level, name in enumerate(tiers.names)]
-    if request.method == "GET" and reward:
-        form.available_from.data = _local_day(reward.available_from)
-        form.available_until.data = _local_day(reward.available_until, last_day=True)
+    if editing:
+        first, last = offer_days(reward, dealership_zone(db.session))
+        form.available_from.data, form.available_until.data = first, last
     return form
+
+
+def _save_reward(reward: Reward | None, form: RewardForm) -> Reward:
+    return services.save_reward(
+        db.session,
+        reward,
+        {name: form[name].data for name in services.REWARD_EDITABLE},
+        first_day=form.available_from.data,
+        last_day=form.available_until.data,
+        zone=dealership_zone(db.session),
+    )
+
+
+def _audit_reward(reward: Reward, before: dict | None) -> None:
+    audit(
+        "reward.update" if before else "reward.create",
+        "reward",
+        reward.id,
+        f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
+        before=before,
+        after=snapshot(reward, services.REWARD_FIELDS),
+    )
 
 
 @bp.route("/rewards/new", methods=["GET", "POST"], endpoint="reward_new")
 @bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"], endpoint="reward_edit")
 def reward_form(reward_id: int | None = None):
     """Add a reward, or change one (stock, window, cost...)."""
-    reward = db.session.get(Reward, reward_id) if reward_id else None
-    if reward_id and reward is None:
-        abort(404)
+    reward = db.get_or_404(Reward, reward_id) if reward_id else None
     form = _reward_form(reward)
     if form.validate_on_submit():
-        starts = _start_of(form.available_from.data)
-        last_day = form.available_until.data
-        ends = _start_of(last_day + timedelta(days=1)) if last_day else None
-        if starts and ends and ends <= starts:
-            form.available_until.errors.append("The last day comes after the first.")
-        else:
-            before = snapshot(reward, REWARD_FIELDS) if reward else None
-            reward = reward or Reward()
-            form.populate_obj(reward)
-            reward.available_from, reward.available_until = starts, ends
-            reward.description = reward.description or ""
-            db.session.add(reward)
-            db.session.flush()
-            audit(
-                "reward.update" if before else "reward.create",
-                "reward",
-                reward.id,
-                f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
-                before=before,
-                after=snapshot(reward, REWARD_FIELDS),
-            )
-            db.session.commit()
-            flash(f"“{reward.name}” saved.", "success")
-            return redirect(url_for("admin.rewards"), code=303)
-    return render_template("admin/rewards/form.html", form=form, reward=reward), (
-        422 if form.errors else 200
-    )
+        before = snapshot(reward, services.REWARD_FIELDS) if reward else None
+        outcome = perform(
+            lambda: _save_reward(reward, form),
+            form,
+            then=lambda saved: _audit_reward(saved, before),
+        )
+        if outcome.ok:
+            flash(f"“{outcome.value.name}” saved.", "success")
+            return see_other("admin.rewards")
+    return form_page("admin/rewards/form.html", form, reward=reward)
 
 
 @bp.route("/rewards/redemptions")
 def redemptions():
     """Redemptions to fulfil (pending first), with the owner's tier and priority flag."""
-    status = request.args.get("status", RedemptionStatus.PENDING.value)
-    if status not in {s.value for s in RedemptionStatus}:
-        status = RedemptionStatus.PENDING.value
-    sort, descending = sort_params(tuple(REDEMPTION_SORTS), "date")
-    query = (
-        select(Redemption)
-        .join(Redemption.user)
-        .join(Redemption.reward)
-        .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
-        .where(Redemption.status == status)
-        .order_by(*ordering(REDEMPTION_SORTS, sort, descending, Redemption.id))
-    )
-    page = db.paginate(query, page=page_number(), per_page=per_page(50), error_out=False)
+    status = queries.chosen_status(request.args.get("status"))
+    sort, descending = sort_params(tuple(queries.REDEMPTION_SORTS), "date")
     return render_template(
         "admin/rewards/redemptions.html",
-        page=page,
+        page=paginate(queries.redemptions_list(status, sort, descending), per=per_page(50)),
         status=status,
         statuses=list(RedemptionStatus),
-        tiers=load_tiers(db.session),
-        ambassador_level=AMBASSADOR_LEVEL,
         sort=sort,
         descending=descending,
         list_args=list_args(status=status),
+        **_ladder(),
     )
 
 
-def _get_redemption(redemption_id: int) -> Redemption:
-    return db.get_or_404(Redemption, redemption_id)
-
-
-def _redemption_page(redemption, fulfil_form=None, decline_form=None, status=200):
-    today = clock.local_today(dealership()["timezone"])
-    return render_template(
+def _redemption_page(redemption: Redemption, fulfil_form=None, decline_form=None):
+    """The redemption's page; 422 when a form sent back carries errors."""
+    return forms_page(
         "admin/rewards/redemption.html",
         redemption=redemption,
-        fulfil_form=fulfil_form or FulfilForm(fulfilled_on=today),
+        fulfil_form=fulfil_form or FulfilForm(fulfilled_on=local_today()),
         decline_form=decline_form or DeclineForm(),
-        tiers=load_tiers(db.session),
-        ambassador_level=AMBASSADOR_LEVEL,
-    ), status
+        **_ladder(),
+    )
 
 
 @bp.route("/rewards/redemptions/<int:redemption_id>")
 def redemption(redemption_id: int):
     """One redemption: fulfil it (date, note) or decline it (points go back)."""
-    return _redemption_page(_get_redemption(redemption_id))
+    return _redemption_page(db.get_or_404(Redemption, redemption_id))
 
 
-def _tell_owner(redemption: Redemption) -> list[int]:
-    return services.tell_owner_of_decision(
-        db.session,
-        redemption,
-        detail_path=url_for("rewards.redemption_detail", redemption_id=redemption.id),
-        now=clock.now(),
+def _decide(
+    redemption: Redemption, form, field: str, service, action: str, summary: str, **values
+) -> bool:
+    """Fulfil or decline with `service`; the owner is told and it is audited, in one transaction.
+
+    False when refused: the reason is then next to `form[field]`.
+    """
+    before = snapshot(redemption, DECISION_FIELDS)
+
+    def tell_and_audit(_) -> None:
+        path = url_for("rewards.redemption_detail", redemption_id=redemption.id)
+        services.tell_owner_of_decision(db.session, redemption, detail_path=path, now=clock.now())
+        after = snapshot(redemption, DECISION_FIELDS)
+        audit(action, "redemption", redemption.id, summary, before=before, after=after)
+
+    decided = perform(
+        lambda: service(
+            db.session,
+            redemption=redemption,
+            actor=current_user,
+            note=form.note.data,
+            now=clock.now(),
+            **values,
+        ),
+        form,
+        field,
+        then=tell_and_audit,
     )
+    return decided.ok
 
 
 @bp.post("/rewards/redemptions/<int:redemption_id>/fulfil")
 def redemption_fulfil(redemption_id: int):
     """Record that the reward was given; the owner hears about it."""
-    redemption = _get_redemption(redemption_id)
+    redemption = db.get_or_404(Redemption, redemption_id)
     form = FulfilForm()
-    if not form.validate_on_submit():
-        return _redemption_page(redemption, fulfil_form=form, status=422)
-    before = snapshot(redemption, DECISION_FIELDS)
-    try:
-        services.fulfil(
-            db.session,
-            redemption=redemption,
-            actor=current_user,
-            fulfilled_on=form.fulfilled_on.data,
-            note=form.note.data,
-            now=clock.now(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        form.fulfilled_on.errors.append(error.message)
-        return _redemption_page(_get_redemption(redemption_id), fulfil_form=form, status=422)
-    ids = _tell_owner(redemption)
-    audit(
+    if form.validate_on_submit() and _decide(
+        redemption,
+        form,
+        "fulfilled_on",
+        services.fulfil,
         "redemption.fulfil",
-        "redemption",
-        redemption.id,
         f"Gave {redemption.user.name} their {redemption.reward.name}",
-        before=before,
-        after=snapshot(redemption, DECISION_FIELDS),
-    )
-    db.session.commit()
-    dispatch(ids)
-    flash(f"Marked as given to {redemption.user.name}.", "success")
-    return redirect(url_for("admin.redemptions"), code=303)
+        fulfilled_on=form.fulfilled_on.data,
+    ):
+        flash(f"Marked as given to {redemption.user.name}.", "success")
+        return see_other("admin.redemptions")
+    return _redemption_page(redemption, fulfil_form=form)
 
 
 @bp.post("/rewards/redemptions/<int:redemption_id>/decline")
 def redemption_decline(redemption_id: int):
     """Decline a redemption: the points return by a reversing entry, stock goes back."""
-    redemption = _get_redemption(redemption_id)
+    redemption = db.get_or_404(Redemption, redemption_id)
     form = DeclineForm()
-    if not form.validate_on_submit():
-        return _redemption_page(redemption, decline_form=form, status=422)
-    before = snapshot(redemption, DECISION_FIELDS)
-    try:
-        services.decline(
-            db.session,
-            redemption=redemption,
-            actor=current_user,
-            note=form.note.data,
-            now=clock.now(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        form.note.errors.append(error.message)
-        return _redemption_page(_get_redemption(redemption_id), decline_form=form, status=422)
-    ids = _tell_owner(redemption)
-    audit(
-        "redemption.decline",
-        "redemption",
-        redemption.id,
+    summary = (
         f"Declined {redemption.user.name}'s {redemption.reward.name}; "
-        f"{redemption.points:,} points returned",
-        before=before,
-        after=snapshot(redemption, DECISION_FIELDS),
+        f"{redemption.points:,} points returned"
     )
-    db.session.commit()
-    dispatch(ids)
-    flash(f"Declined; {redemption.points:,} points returned to {redemption.user.name}.", "success")
-    return redirect(url_for("admin.redemptions"), code=303)
+    if form.validate_on_submit() and _decide(
+        redemption, form, "note", services.decline, "redemption.decline", summary
+    ):
+        flash(
+            f"Declined; {redemption.points:,} points returned to {redemption.user.name}.",
+            "success",
+        )
+        return see_other("admin.redemptions")
+    return _redemption_page(redemption, decline_form=form)
 
 
 def owner_points(owner) -> dict:
@@ -284,7 +218,7 @@ def owner_points(owner) -> dict:
     return {
         "balance": points_balance(db.session, owner.id),
         "history": points_history(db.session, owner.id, limit=OWNER_LEDGER_LINES),
-        "redemptions": services.owner_redemptions(db.session, owner.id),
+        "redemptions": queries.owner_redemptions(db.session, owner.id),
     }
 
 
@@ -305,28 +239,27 @@ REDEMPTION_EXPORT_HEADER = (
 )
 
 
+def _export_row(redemption: Redemption, owner_name, owner_email, reward_name, decided_by):
+    return (
+        redemption.id,
+        owner_name,
+        owner_email,
+        reward_name,
+        redemption.points,
+        redemption.status,
+        redemption.cause,
+        export_moment(redemption.created_at),
+        export_moment(redemption.decided_at),
+        decided_by,
+        redemption.fulfilled_on,
+        redemption.staff_note,
+    )
+
+
 @bp.route("/rewards/redemptions/export.csv")
 def export_redemptions():
     """Reward redemptions (optionally one status), oldest request first."""
     status = request.args.get("status")
-    statement = queries.redemptions_export(status)
-
-    def rows():
-        for redemption, owner_name, owner_email, reward_name, decided_by in export_rows(statement):
-            yield (
-                redemption.id,
-                owner_name,
-                owner_email,
-                reward_name,
-                redemption.points,
-                redemption.status,
-                redemption.cause,
-                export_moment(redemption.created_at),
-                export_moment(redemption.decided_at),
-                decided_by,
-                redemption.fulfilled_on,
-                redemption.staff_note,
-            )
-
+    rows = (_export_row(*row) for row in export_rows(queries.redemptions_export(status)))
     name = f"redemptions-{status}" if status in queries.STATUS_VALUES else "redemptions"
-    return csv_response(export_filename(name), REDEMPTION_EXPORT_HEADER, rows())
+    return csv_response(export_filename(name), REDEMPTION_EXPORT_HEADER, rows)

@@ -11,6 +11,8 @@ from portal.extensions import db
 from portal.rewards import services
 from portal.rewards.models import Category, Reward
 
+#: What each row of the demo catalogue below holds, in order.
+CATALOGUE_COLUMNS = ("name", "category", "points_cost", "min_tier", "stock", "description")
 CATALOGUE = [
     ("$50 parts and accessories credit", Category.TRANSACTIONAL, 300, 0, None,
      "Put it towards floor mats, a roof box or anything from the parts counter."),
@@ -34,18 +36,8 @@ CATALOGUE = [
 def seed_rewards(data: DemoData) -> None:
     """The catalogue; the first referrer redeems a valet; an owner gives points to a drive."""
     now = clock.now()
-    rewards = []
-    for name, category, cost, min_tier, stock, description in CATALOGUE:
-        reward = Reward(
-            name=name,
-            category=category,
-            points_cost=cost,
-            min_tier=min_tier,
-            stock=stock,
-            description=description,
-        )
-        db.session.add(reward)
-        rewards.append(reward)
+    rewards = [Reward(**dict(zip(CATALOGUE_COLUMNS, row, strict=True))) for row in CATALOGUE]
+    db.session.add_all(rewards)
     db.session.flush()
     services.redeem(
         db.session, user=data.owners[0], reward_id=rewards[1].id, now=now - timedelta(days=5)

@@ -1,13 +1,116 @@
-"""The public thank-you wall: ambassadors who agreed to be thanked by name."""
+"""Reads of rewards: the catalogue, an owner's rewards page, redemptions, the thank-you wall."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from portal.accounts.models import Role, User
-from portal.referrals.tiers import Tiers
-from portal.rewards.models import Redemption, RedemptionStatus, Reward
+from portal.charity import queries as charity
+from portal.charity import rules as charity_rules
+from portal.points.queries import points_balance, points_history
+from portal.referrals.queries import load_tiers, purchases_referred
+from portal.referrals.rules import TierProgress, Tiers, tier_progress
+from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
+from portal.rewards.rules import redeem_check
+
+STATUS_VALUES = frozenset(status.value for status in RedemptionStatus)
+
+#: Columns the redemptions list sorts by (oldest request first by default).
+REDEMPTION_SORTS = {
+    "date": Redemption.created_at,
+    "owner": func.lower(User.name),
+    "reward": func.lower(Reward.name),
+    "points": Redemption.points,
+}
+
+
+# --- Owners -------------------------------------------------------------------------------
+
+
+def catalogue(session: Session, now: datetime) -> list[Reward]:
+    """Rewards owners can see now: active and inside their window, cheapest first."""
+    return list(
+        session.scalars(
+            select(Reward)
+            .where(
+                Reward.is_active.is_(True),
+                or_(Reward.available_from.is_(None), Reward.available_from <= now),
+                or_(Reward.available_until.is_(None), Reward.available_until > now),
+            )
+            .order_by(Reward.points_cost, Reward.id)
+        )
+    )
+
+
+def owner_progress(session: Session, user: User, tiers: Tiers) -> TierProgress:
+    """The owner's tier and how far they are from the next one (one query)."""
+    return tier_progress(tiers, user.tier_level, purchases_referred(session, user.id))
+
+
+def gift_options(session: Session, rewards: list[Reward], today: date) -> dict[int, list[tuple]]:
+    """For each altruistic reward: the drives taking gifts now, with what the points give."""
+    altruistic = [reward for reward in rewards if reward.category == Category.ALTRUISTIC]
+    if not altruistic:
+        return {}
+    drives = [d for d in charity.open_drives(session) if charity_rules.accepts_pledges(d, today)]
+    rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
+    options = {}
+    for reward in altruistic:
+        gifts = [(d, charity_rules.convert_points(d, reward.points_cost, rate)) for d in drives]
+        options[reward.id] = [(drive, drive.format_amount(gift)) for drive, gift in gifts if gift]
+    return options
+
+
+def rewards_page(session: Session, user: User, now: datetime, today: date) -> dict:
+    """The owner's rewards page: balance, tier, each reward with whether they may redeem it,
+    their redemptions and ledger, in a fixed number of queries."""
+    tiers = load_tiers(session)
+    balance = points_balance(session, user.id)
+    rewards = catalogue(session, now)
+    gifts = gift_options(session, rewards, today)
+    cards = [
+        (
+            reward,
+            redeem_check(
+                reward,
+                balance=balance,
+                tier_level=user.tier_level,
+                tier_name=tiers.name(reward.min_tier),
+                drive_open=bool(gifts.get(reward.id)),
+            ),
+        )
+        for reward in rewards
+    ]
+    return {
+        "balance": balance,
+        "progress": owner_progress(session, user, tiers),
+        "tiers": tiers,
+        "cards": cards,
+        "gift_options": gifts,
+        "redemptions": owner_redemptions(session, user.id),
+        "history": points_history(session, user.id),
+    }
+
+
+def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
+    """The owner's redemptions with their rewards, newest first (one query)."""
+    return list(
+        session.scalars(
+            select(Redemption)
+            .options(joinedload(Redemption.reward))
+            .where(Redemption.user_id == user_id)
+            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        )
+    )
+
+
+def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
+    """One of the owner's own redemptions, never another owner's."""
+    return session.scalar(
+        select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +149,45 @@ def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) ->
     ]
 
 
-STATUS_VALUES = frozenset(status.value for status in RedemptionStatus)
+# --- Staff --------------------------------------------------------------------------------
+
+
+def staff_catalogue(session: Session) -> list[Reward]:
+    """Every reward, retired ones last, by category and cost."""
+    return list(
+        session.scalars(
+            select(Reward).order_by(Reward.is_active.desc(), Reward.category, Reward.points_cost)
+        )
+    )
+
+
+def pending_by_reward(session: Session) -> dict[int, int]:
+    """{reward id: redemptions waiting to be fulfilled}."""
+    return dict(
+        session.execute(
+            select(Redemption.reward_id, func.count())
+            .where(Redemption.status == RedemptionStatus.PENDING)
+            .group_by(Redemption.reward_id)
+        ).all()
+    )
+
+
+def chosen_status(status: str | None) -> str:
+    """The status a redemptions list shows: the one asked for, else those pending."""
+    return status if status in STATUS_VALUES else RedemptionStatus.PENDING.value
+
+
+def redemptions_list(status: str, sort: str, descending: bool) -> Select:
+    """Redemptions at one status with their owner and reward, in the chosen order."""
+    column = REDEMPTION_SORTS[sort]
+    return (
+        select(Redemption)
+        .join(Redemption.user)
+        .join(Redemption.reward)
+        .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
+        .where(Redemption.status == status)
+        .order_by(column.desc() if descending else column.asc(), Redemption.id)
+    )
 
 
 def redemptions_export(status: str | None) -> Select:

@@ -1,20 +1,39 @@
-"""Rewards rules: the catalogue, redeeming under concurrency, fulfilling and declining."""
+"""Rewards changes: the catalogue, redeeming under concurrency, fulfilling and declining."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.accounts.services.members import lock_owner
 from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
-from portal.notifications.services import notify
+from portal.notifications.services import Message, notify_many
 from portal.points.queries import points_balance
 from portal.points.services import award_points
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
+from portal.rewards.rules import offer_window
+
+#: A reward as a coordinator keeps it (and as its audit entries record it).
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "points_cost",
+    "min_tier",
+    "stock",
+    "available_from",
+    "available_until",
+    "is_active",
+)
+#: What the catalogue form sets directly; the two dates go through `offer_window`.
+REWARD_EDITABLE = tuple(
+    name for name in REWARD_FIELDS if name not in ("available_from", "available_until")
+)
 
 
 def take_one_from_stock(session: Session, reward_id: int) -> bool:
@@ -28,47 +47,25 @@ def take_one_from_stock(session: Session, reward_id: int) -> bool:
     return result.rowcount == 1
 
 
-def catalogue(session: Session, now: datetime) -> list[Reward]:
-    """Rewards owners can see now: active and inside their window, cheapest first."""
-    return list(
-        session.scalars(
-            select(Reward)
-            .where(
-                Reward.is_active.is_(True),
-                or_(Reward.available_from.is_(None), Reward.available_from <= now),
-                or_(Reward.available_until.is_(None), Reward.available_until > now),
-            )
-            .order_by(Reward.points_cost, Reward.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class RedeemCheck:
-    """Whether an owner may redeem a reward now, and if not, why (shown on the card)."""
-
-    allowed: bool
-    reason: str | None = None
-
-
-def redeem_check(
-    reward: Reward, *, balance: int, tier_level: int, tier_name: str, drive_open: bool = True
-) -> RedeemCheck:
-    """The reason the redeem button is unavailable, if there is one.
-
-    `drive_open`: some charity drive can take this reward's points now (altruistic rewards).
-    """
-    if reward.category == Category.ALTRUISTIC and not drive_open:
-        return RedeemCheck(
-            False, "No charity drive is taking gifts right now. Your points will keep."
-        )
-    if reward.stock is not None and reward.stock <= 0:
-        return RedeemCheck(False, "All taken for now.")
-    if tier_level < reward.min_tier:
-        return RedeemCheck(False, f"Opens at {tier_name}.")
-    if balance < reward.points_cost:
-        return RedeemCheck(False, f"{reward.points_cost - balance:,} more points to go.")
-    return RedeemCheck(True)
+def save_reward(
+    session: Session,
+    reward: Reward | None,
+    values: dict[str, Any],
+    *,
+    first_day: date | None,
+    last_day: date | None,
+    zone: ZoneInfo,
+) -> Reward:
+    """Add a reward to the catalogue, or change one, offered from the first day to the last."""
+    starts, ends = offer_window(first_day, last_day, zone)
+    reward = reward or Reward()
+    for name in REWARD_EDITABLE:
+        setattr(reward, name, values[name])
+    reward.available_from, reward.available_until = starts, ends
+    reward.description = reward.description or ""
+    session.add(reward)
+    session.flush()
+    return reward
 
 
 def _chosen_drive(session: Session, drive_id: int | None) -> Drive:
@@ -232,25 +229,6 @@ def decline(
     session.refresh(redemption)
 
 
-def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
-    """The owner's redemptions with their rewards, newest first (one query)."""
-    return list(
-        session.scalars(
-            select(Redemption)
-            .options(joinedload(Redemption.reward))
-            .where(Redemption.user_id == user_id)
-            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
-        )
-    )
-
-
-def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
-    """One of the owner's own redemptions, never another owner's."""
-    return session.scalar(
-        select(Redemption).where(Redemption.id == redemption_id, Redemption.user_id == user_id)
-    )
-
-
 def tell_owner_of_decision(
     session: Session, redemption: Redemption, *, detail_path: str, now: datetime
 ) -> list[int]:
@@ -275,15 +253,13 @@ def tell_owner_of_decision(
             f"We're sorry: we couldn't arrange your {reward} this time, so your "
             f"{redemption.points:,} points are back in your balance.{withdrawn}{note}"
         )
-    notification_id = notify(
-        session,
+    message = Message(
         user=owner,
         key=f"redemption:{redemption.id}:{redemption.status}",
         kind="reward",
         subject=subject,
         body=body,
-        now=now,
         action_path=detail_path,
         action_label="See the details",
     )
-    return [notification_id] if notification_id else []
+    return notify_many(session, [message], now)

@@ -2,76 +2,31 @@
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, render_template
 from flask_login import current_user, login_required
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
-from portal.charity import queries as charity
-from portal.charity import rules as charity_rules
-from portal.errors import ServiceError
 from portal.extensions import db
-from portal.points.queries import points_balance, points_history
-from portal.referrals.tiers import load_tiers, purchases_referred, tier_progress
-from portal.rewards import bp, services
+from portal.points.queries import points_balance
+from portal.referrals.queries import load_tiers
+from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
-from portal.rewards.models import CATEGORY_LABELS, Category
-from portal.rewards.queries import ambassador_wall
-from portal.templating import dealership
+from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.web import found_or_404, local_today, perform, see_other, wants_fragment
 
 #: The community page shows this many names from the ambassadors' wall.
 COMMUNITY_WALL = 12
 
 
-def _gift_options(rewards) -> dict[int, list[tuple]]:
-    """For each altruistic reward: the drives taking gifts now, with what the points give."""
-    altruistic = [reward for reward in rewards if reward.category == Category.ALTRUISTIC]
-    if not altruistic:
-        return {}
-    today = clock.local_today(dealership()["timezone"])
-    drives = [d for d in charity.open_drives(db.session) if charity_rules.accepts_pledges(d, today)]
-    rate = int(charity.read_charity_settings(db.session)["charity.points_per_dollar"])
-    options = {}
-    for reward in altruistic:
-        gifts = [(d, charity_rules.convert_points(d, reward.points_cost, rate)) for d in drives]
-        options[reward.id] = [(drive, drive.format_amount(gift)) for drive, gift in gifts if gift]
-    return options
-
-
 def _rewards_context(message: dict | None = None) -> dict:
     """Everything the rewards page and its fragments show, in a fixed number of queries."""
-    now = clock.now()
-    tiers = load_tiers(db.session)
-    balance = points_balance(db.session, current_user.id)
-    progress = tier_progress(
-        tiers, current_user.tier_level, purchases_referred(db.session, current_user.id)
-    )
-    rewards = services.catalogue(db.session, now)
-    gift_options = _gift_options(rewards)
-    cards = [
-        (
-            reward,
-            services.redeem_check(
-                reward,
-                balance=balance,
-                tier_level=current_user.tier_level,
-                tier_name=tiers.name(reward.min_tier),
-                drive_open=bool(gift_options.get(reward.id)),
-            ),
-        )
-        for reward in rewards
-    ]
+    page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
     return {
-        "balance": balance,
-        "progress": progress,
-        "tiers": tiers,
-        "cards": cards,
-        "gift_options": gift_options,
+        **page,
         # A fresh token per card: a form submitted twice (a double click) redeems once.
-        "tokens": {reward.id: secrets.token_urlsafe(24) for reward in rewards},
+        "tokens": {reward.id: secrets.token_urlsafe(24) for reward, _ in page["cards"]},
         "category_labels": CATEGORY_LABELS,
-        "redemptions": services.owner_redemptions(db.session, current_user.id),
-        "history": points_history(db.session, current_user.id),
         "message": message,
         "form": RedeemForm(),
     }
@@ -84,39 +39,7 @@ def index():
     return render_template("rewards/index.html", **_rewards_context())
 
 
-@bp.post("/rewards/<int:reward_id>/redeem")
-@login_required
-def redeem(reward_id: int):
-    """Redeem one reward: htmx swaps the catalogue in place; without JS, post/redirect/get."""
-    form = RedeemForm()
-    status = 200
-    if not form.validate_on_submit():
-        message = {"reward_id": reward_id, "error": "Please try again."}
-        status = 422
-    else:
-        try:
-            redemption = services.redeem(
-                db.session,
-                user=current_user,
-                reward_id=reward_id,
-                now=clock.now(),
-                drive_id=form.drive.data,
-                request_token=form.token.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            message = {"reward_id": reward_id, "error": error.message}
-            status = 422
-        else:
-            db.session.commit()
-            message = {"reward_id": reward_id, "success": _redeemed_text(redemption)}
-    if request.htmx and not request.htmx.boosted:
-        return render_template("rewards/_redeem_response.html", **_rewards_context(message)), status
-    flash(message.get("success") or message["error"], "success" if status == 200 else "error")
-    return redirect(url_for("rewards.index"), code=303)
-
-
-def _redeemed_text(redemption) -> str:
+def _redeemed_text(redemption: Redemption) -> str:
     """What the owner reads after redeeming."""
     if redemption.drive_id is not None:
         return (
@@ -126,34 +49,68 @@ def _redeemed_text(redemption) -> str:
     return f"{redemption.reward.name} is yours. The team will be in touch to arrange it."
 
 
+def _redeem(reward_id: int, form: RedeemForm) -> dict:
+    """Redeem for the owner; what the reward's card then says ({"success"} or {"error"})."""
+    if not form.validate_on_submit():
+        return {"reward_id": reward_id, "error": "Please try again."}
+    outcome = perform(
+        lambda: services.redeem(
+            db.session,
+            user=current_user,
+            reward_id=reward_id,
+            now=clock.now(),
+            drive_id=form.drive.data,
+            request_token=form.token.data,
+        ),
+        # A refusal stays with the posted form, not in a flash: the card says it.
+        form,
+        "token",
+    )
+    if not outcome.ok:
+        return {"reward_id": reward_id, "error": outcome.error.message}
+    return {"reward_id": reward_id, "success": _redeemed_text(outcome.value)}
+
+
+@bp.post("/rewards/<int:reward_id>/redeem")
+@login_required
+def redeem(reward_id: int):
+    """Redeem one reward: htmx swaps the catalogue in place; without JS, post/redirect/get."""
+    message = _redeem(reward_id, RedeemForm())
+    refused = "error" in message
+    if wants_fragment():
+        context = _rewards_context(message)
+        return render_template("rewards/_redeem_response.html", **context), 422 if refused else 200
+    flash(message["error"] if refused else message["success"], "error" if refused else "success")
+    return see_other("rewards.index")
+
+
 @bp.route("/rewards/redemptions/<int:redemption_id>")
 @login_required
 def redemption_detail(redemption_id: int):
     """One of the owner's redemptions and where it stands."""
-    redemption = services.get_owner_redemption(db.session, current_user.id, redemption_id)
-    if redemption is None:
-        abort(404)
+    redemption = found_or_404(
+        queries.get_owner_redemption(db.session, current_user.id, redemption_id)
+    )
     return render_template("rewards/redemption.html", redemption=redemption)
 
 
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
-    wall = ambassador_wall(db.session, load_tiers(db.session))
+    wall = queries.ambassador_wall(db.session, load_tiers(db.session))
     return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
 
 
 def community_wall(user) -> dict:
     """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
     tiers = load_tiers(db.session)
-    wall = ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
+    wall = queries.ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
     return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
 
 
 def home_section(user) -> dict:
     """Points and tier on the owner's home page (three queries)."""
-    tiers = load_tiers(db.session)
     return {
         "balance": points_balance(db.session, user.id),
-        "progress": tier_progress(tiers, user.tier_level, purchases_referred(db.session, user.id)),
+        "progress": queries.owner_progress(db.session, user, load_tiers(db.session)),
     }

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.errors import ServiceError
+from portal.events import queries
 from portal.events.models import Audience, Event, Rsvp, RsvpStatus
 from portal.events.services import planning as services
 from portal.events.services import rsvps
@@ -107,7 +108,7 @@ def test_waitlist_puts_ambassadors_first_when_the_event_says_so(make_event, make
     rsvp_as(make_owner(), event)
     member = rsvp_as(make_owner(), event)
     ambassador = rsvp_as(make_owner(tier_level=2), event)
-    positions = rsvps.waitlist_positions(db.session, [member.id, ambassador.id])
+    positions = queries.waitlist_positions(db.session, [member.id, ambassador.id])
     assert positions == {ambassador.id: 1, member.id: 2}
 
 
@@ -116,7 +117,7 @@ def test_waitlist_is_first_come_without_priority(make_event, make_owner, rsvp_as
     rsvp_as(make_owner(), event)
     member = rsvp_as(make_owner(), event)
     ambassador = rsvp_as(make_owner(tier_level=3), event)
-    positions = rsvps.waitlist_positions(db.session, [member.id, ambassador.id])
+    positions = queries.waitlist_positions(db.session, [member.id, ambassador.id])
     assert positions == {member.id: 1, ambassador.id: 2}
 
 

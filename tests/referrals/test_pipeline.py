@@ -1,8 +1,13 @@
 """The coordinator's pipeline: stages, points once per stage, the purchase and what it sets off."""
 
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.dealership.services import write_settings
 from portal.extensions import db
@@ -172,3 +177,21 @@ def test_owners_cannot_open_the_pipeline(client, login, make_owner, make_referra
 def test_referral_settings_are_for_admins_only(client, login, coordinator):
     login(coordinator)
     assert client.get("/admin/referrals/settings").status_code == 403
+
+
+def test_the_purchase_date_starts_at_today_in_the_dealerships_stored_time_zone(
+    app, client, login, coordinator, make_owner, make_referral
+):
+    # Noon UTC on 1 March: still 1 March in the deployment's zone, already 2 March on
+    # Kiritimati (UTC+14), the zone an admin chose on the settings page.
+    moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    deployment_today = moment.astimezone(ZoneInfo(app.config["PORTAL_TIMEZONE"])).date()
+    assert deployment_today == date(2026, 3, 1)
+    write_settings(db.session, {"dealership.timezone": "Pacific/Kiritimati"})
+    db.session.commit()
+    with clock.frozen(moment):
+        referral = make_referral(make_owner())
+        login(coordinator)
+        page = client.get(f"/admin/referrals/{referral.id}").get_data(as_text=True)
+    purchase_date = re.search(r'<input[^>]*name="purchase_date"[^>]*>', page).group(0)
+    assert 'value="2026-03-02"' in purchase_date

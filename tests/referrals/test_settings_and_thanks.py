@@ -5,8 +5,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.dealership.models import Setting
 from portal.extensions import db
-from portal.referrals.thanks import check_template, render_thanks
-from portal.referrals.tiers import load_tiers
+from portal.referrals.queries import load_tiers
+from portal.referrals.rules import check_template, render_thanks
 
 
 def _settings_form(**overrides) -> dict:

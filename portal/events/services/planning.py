@@ -1,7 +1,9 @@
 """Running events: create, edit, publish, cancel, change capacity, invite the owners it suits."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -13,7 +15,7 @@ from portal.events.models import Audience, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import AMBASSADOR_LEVEL
 from portal.events.services.rsvps import promote_waitlist
 from portal.garage.models import Vehicle
-from portal.notifications.services import Consent, notify
+from portal.notifications.services import Consent, Message, notify_many
 
 #: Fields a coordinator edits directly (capacity goes through `set_capacity`).
 EDITABLE = (
@@ -36,6 +38,8 @@ EDITABLE = (
 )
 #: Changes owners with an RSVP are told about.
 NOTIFIED_CHANGES = ("starts_at", "ends_at", "location")
+#: The times a coordinator enters as wall-clock times at the dealership.
+LOCAL_TIMES = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at")
 
 
 def local_to_utc(value: datetime, tz: str) -> datetime:
@@ -113,6 +117,22 @@ class EventDetails:
         ):
             raise ServiceError("The first model year comes before the last.", "target_year_to")
         return self
+
+
+def details_from_local(values: Mapping[str, Any], tz: str) -> EventDetails:
+    """Event details from what a coordinator typed, its times read in the dealership's zone.
+
+    A time that never occurs there (the night the clocks go forward) is refused next to
+    its own field.
+    """
+    entered = {item.name: values[item.name] for item in fields(EventDetails)}
+    entered["description"] = entered["description"] or ""
+    for name in LOCAL_TIMES:
+        try:
+            entered[name] = local_to_utc(entered[name], tz) if entered[name] else None
+        except ServiceError as error:
+            raise ServiceError(error.message, field=name) from error
+    return EventDetails(**entered)
 
 
 def create_event(session: Session, details: EventDetails, now: datetime) -> Event:
@@ -225,33 +245,33 @@ def cancel_event(
     event.sequence = Event.sequence + 1
     session.flush()
     session.refresh(event)
-    ids = []
-    for user in _rsvped_users(session, event):
-        body = (
-            f"Hello {user.first_name},\n\n"
-            f"We're sorry: {event.title}, planned for {_when(event.starts_at, tz)}, "
-            "has been cancelled."
-        )
-        if event.cancel_message:
-            body += f"\n\n{event.cancel_message}"
-        body += (
-            "\n\nYour RSVP is released and the event will disappear from a subscribed "
-            "calendar at its next refresh. We hope to see you at another event soon."
-        )
-        notification_id = notify(
-            session,
+    messages = [
+        Message(
             user=user,
             key=f"event:{event.id}:cancelled:{user.id}",
             kind="event_cancelled",
             subject=f"Cancelled: {event.title}",
-            body=body,
-            now=now,
+            body=_cancellation_letter(event, user, tz),
             action_path=event_url,
             action_label="See other events",
         )
-        if notification_id:
-            ids.append(notification_id)
-    return ids
+        for user in _rsvped_users(session, event)
+    ]
+    return notify_many(session, messages, now)
+
+
+def _cancellation_letter(event: Event, user: User, tz: str) -> str:
+    body = (
+        f"Hello {user.first_name},\n\n"
+        f"We're sorry: {event.title}, planned for {_when(event.starts_at, tz)}, "
+        "has been cancelled."
+    )
+    if event.cancel_message:
+        body += f"\n\n{event.cancel_message}"
+    return body + (
+        "\n\nYour RSVP is released and the event will disappear from a subscribed "
+        "calendar at its next refresh. We hope to see you at another event soon."
+    )
 
 
 def _when(value: datetime, tz: str) -> str:
@@ -262,10 +282,8 @@ def _when(value: datetime, tz: str) -> str:
 def _notify_change(
     session: Session, event: Event, now: datetime, tz: str, event_url: str
 ) -> list[int]:
-    ids = []
-    for user in _rsvped_users(session, event):
-        notification_id = notify(
-            session,
+    messages = [
+        Message(
             user=user,
             key=f"event:{event.id}:changed:{event.sequence}:{user.id}",
             kind="event_changed",
@@ -277,13 +295,12 @@ def _notify_change(
                 "Your RSVP stands. If the new time doesn't suit you, you can cancel from the "
                 "event page so someone on the waitlist can come."
             ),
-            now=now,
             action_path=event_url,
             action_label="See the event",
         )
-        if notification_id:
-            ids.append(notification_id)
-    return ids
+        for user in _rsvped_users(session, event)
+    ]
+    return notify_many(session, messages, now)
 
 
 def invite_owners(
@@ -307,15 +324,13 @@ def invite_owners(
     if event.has_target:
         suited = set(session.scalars(select(Vehicle.owner_id).where(*_target_conditions(event))))
         owners = [owner for owner in owners if owner.id in suited]
-    ids = []
-    for owner in owners:
-        reason = (
-            f"it's made for owners of a {event.target_label}, like you"
-            if event.has_target
-            else "we'd love to see you there"
-        )
-        notification_id = notify(
-            session,
+    reason = (
+        f"it's made for owners of a {event.target_label}, like you"
+        if event.has_target
+        else "we'd love to see you there"
+    )
+    messages = [
+        Message(
             user=owner,
             key=f"event:{event.id}:invite:{owner.id}",
             kind="event_invite",
@@ -328,29 +343,13 @@ def invite_owners(
                 f"There are {event.capacity} places. If you'd like to come, you can RSVP "
                 "from the event page in one click; no need to reply to this message."
             ),
-            now=now,
             consent=Consent.EVENT_INVITES,
             action_path=event_url,
             action_label="See the event",
         )
-        if notification_id:
-            ids.append(notification_id)
-    return ids
-
-
-def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
-    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
-    if not event_ids:
-        return counts
-    rows = session.execute(
-        select(Rsvp.event_id, Rsvp.status, func.count())
-        .where(Rsvp.event_id.in_(event_ids))
-        .group_by(Rsvp.event_id, Rsvp.status)
-    )
-    for event_id, status, number in rows:
-        counts[event_id][status] = number
-    return counts
+        for owner in owners
+    ]
+    return notify_many(session, messages, now)
 
 
 def _target_conditions(event: Event) -> list:

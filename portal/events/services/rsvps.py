@@ -10,16 +10,15 @@ on PostgreSQL) before its own state changes, so a double click changes it once.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import Subquery
+from sqlalchemy.orm import Session
 
-from portal.accounts.models import AMBASSADOR_LEVEL, User
+from portal.accounts.models import User
 from portal.dealership.queries import read_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import rsvp_refusal
+from portal.events.rules import rsvp_refusal, waitlist_order
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
 from portal.points.rules import POINTS_DEFAULTS
@@ -59,43 +58,6 @@ def release_seats(session: Session, event_id: int, seats: int) -> None:
 def _refresh_seats(session: Session, event: Event) -> None:
     """Re-read the seat count the conditional UPDATEs changed behind the ORM's back."""
     session.expire(event, ["seats_taken", "capacity"])
-
-
-def waitlist_order() -> list:
-    """ORDER BY for a waitlist (needs Rsvp joined to Event and User): priority, then time."""
-    priority = case(
-        (and_(Event.ambassador_priority, User.tier_level >= AMBASSADOR_LEVEL), 0), else_=1
-    )
-    return [priority, Rsvp.waitlisted_at, Rsvp.id]
-
-
-def ranked_waitlist(event_ids) -> Subquery:
-    """Each waitlisted RSVP of these events (a select of ids) with its place in the queue."""
-    return (
-        select(
-            Rsvp.id.label("rsvp_id"),
-            func.row_number()
-            .over(partition_by=Rsvp.event_id, order_by=waitlist_order())
-            .label("position"),
-        )
-        .join(Event, Event.id == Rsvp.event_id)
-        .join(User, User.id == Rsvp.user_id)
-        .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(event_ids))
-        .subquery()
-    )
-
-
-def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
-    """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
-    if not rsvp_ids:
-        return {}
-    given = aliased(Rsvp)
-    events = select(given.event_id).where(given.id.in_(rsvp_ids))
-    ranked = ranked_waitlist(events)
-    rows = session.execute(
-        select(ranked.c.rsvp_id, ranked.c.position).where(ranked.c.rsvp_id.in_(rsvp_ids))
-    )
-    return {rsvp_id: position for rsvp_id, position in rows}
 
 
 def _issue_ticket(secret_key: str) -> dict:

@@ -1,10 +1,88 @@
-"""The personal thank-you a referrer receives when a friend buys: the dealership's template."""
+"""Referral rules without a database: stages, VINs, the tier ladder and the thank-you letter."""
 
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from vininfo import Vin
+
 from portal.errors import ServiceError
+from portal.referrals.models import Stage
+
+#: The stages a coordinator moves a referral to by hand; purchase needs a VIN (see services).
+MANUAL_STAGES = (Stage.INVITED, Stage.CONTACTED, Stage.TEST_DRIVE, Stage.LOST)
+
+#: The setting that says how many points each stage earns the referrer.
+STAGE_POINT_SETTINGS = {
+    Stage.CONTACTED: "referrals.points_contacted",
+    Stage.TEST_DRIVE: "referrals.points_test_drive",
+    Stage.PURCHASED: "referrals.points_purchased",
+}
+
+
+def normalise_vin(raw: str) -> str:
+    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
+    vin = "".join(raw.split()).upper()
+    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
+        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
+    if not Vin(vin).verify_checksum():
+        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
+    return vin
+
+
+# --- Ambassador tiers ---------------------------------------------------------------------
+
+TIER_DEFAULTS: dict[str, Any] = {
+    "referrals.tier_names": ["Member", "Advocate", "Ambassador", "Elite Ambassador"],
+    #: Purchases referred to reach each tier; the first is always 0.
+    "referrals.tier_thresholds": [0, 1, 3, 6],
+}
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """The dealership's tier ladder."""
+
+    names: list[str]
+    thresholds: list[int]
+
+    def level_for(self, purchases: int) -> int:
+        """The highest tier whose threshold `purchases` reaches."""
+        return max(level for level, needed in enumerate(self.thresholds) if purchases >= needed)
+
+    def name(self, level: int) -> str:
+        return self.names[max(0, min(level, len(self.names) - 1))]
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where an owner stands: their tier, purchases referred, and what the next tier needs."""
+
+    level: int
+    name: str
+    purchases: int
+    next_name: str | None
+    next_needed: int | None
+
+    @property
+    def to_go(self) -> int:
+        return max(0, (self.next_needed or 0) - self.purchases)
+
+
+def tier_progress(tiers: Tiers, level: int, purchases: int) -> TierProgress:
+    """Progress towards the next tier, from a stored level and a purchase count."""
+    has_next = level + 1 < len(tiers.thresholds)
+    return TierProgress(
+        level=level,
+        name=tiers.name(level),
+        purchases=purchases,
+        next_name=tiers.name(level + 1) if has_next else None,
+        next_needed=tiers.thresholds[level + 1] if has_next else None,
+    )
+
+
+# --- The thank-you letter -----------------------------------------------------------------
 
 THANKS_DEFAULTS: dict[str, Any] = {
     "rewards.thank_you_subject": "Thank you for introducing {friend_first_name}",
