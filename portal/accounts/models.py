@@ -4,11 +4,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 from portal.notifications.models import ContactChannel
 
 
@@ -31,12 +31,11 @@ CHANNEL_LABELS = {
 }
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     """An owner or a member of staff."""
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased; the login name.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -55,10 +54,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.OWNER)
     #: Ambassador tier level (0 Member .. 3 Elite Ambassador), kept by the referrals service.
     tier_level: Mapped[int] = mapped_column(default=0)
-    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[datetime | None]
     #: Set by an admin to stop the account signing in; history stays.
-    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -95,36 +94,33 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class LoginSession(db.Model):
+class LoginSession(IdMixin, db.Model):
     """One signed-in browser; deleting the row signs that browser out everywhere it is copied."""
 
     __tablename__ = "login_sessions"
-    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk(index=True)
     #: SHA-256 of the random token kept in the signed session cookie.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     user_agent: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(back_populates="login_sessions")
 
 
-class StaffNote(db.Model):
+class StaffNote(IdMixin, db.Model):
     """Something the team wants to remember about an owner ("asked about winter tyres")."""
 
     __tablename__ = "staff_notes"
     __table_args__ = (Index("ix_staff_notes_owner_created", "owner_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = user_fk()
     #: The member of staff who wrote it; kept as None if their account is ever removed.
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = optional_user_fk()
     #: Plain text, shown escaped.
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, utcnow
 
 
 class DriveStatus(StrEnum):
@@ -34,13 +34,12 @@ class ContributionKind(StrEnum):
     POINTS = "points"  # reward points an owner donated, converted at the dealership's rate
 
 
-class Drive(TimestampMixin, db.Model):
+class Drive(IdMixin, TimestampMixin, db.Model):
     """A charity drive the dealership runs with its owners."""
 
     __tablename__ = "charity_drives"
     __table_args__ = (Index("ix_charity_drives_status_ends_on", "status", "ends_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     #: The charity that receives what the drive collects.
     beneficiary_name: Mapped[str] = mapped_column(String(120))
@@ -66,8 +65,8 @@ class Drive(TimestampMixin, db.Model):
     #: Random file name under the instance folder, and its checked content type.
     cover_filename: Mapped[str | None] = mapped_column(String(64))
     cover_content_type: Mapped[str | None] = mapped_column(String(16))
-    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     @property
     def beneficiary_link(self) -> str | None:
@@ -95,19 +94,15 @@ class Drive(TimestampMixin, db.Model):
         return f"{value:,} {label}"
 
 
-class Contribution(db.Model):
+class Contribution(IdMixin, db.Model):
     """One pledge or points donation; drive totals are always sums over these rows."""
 
     __tablename__ = "charity_contributions"
-    __table_args__ = (
-        Index("ix_charity_contributions_drive_created", "drive_id", "created_at"),
-        Index("ix_charity_contributions_user_id", "user_id"),
-    )
+    __table_args__ = (Index("ix_charity_contributions_drive_created", "drive_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     drive_id: Mapped[int] = mapped_column(ForeignKey("charity_drives.id", ondelete="CASCADE"))
     #: Who gave; kept NULL if the account is ever deleted so the total still adds up.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = optional_user_fk(index=True)
     kind: Mapped[str] = mapped_column(String(8), default=ContributionKind.PLEDGE)
     #: In the drive's unit: cents or items.
     amount: Mapped[int]
@@ -118,11 +113,11 @@ class Contribution(db.Model):
     #: The owner chose to appear on the honour roll by name (otherwise counted anonymously).
     show_name: Mapped[bool] = mapped_column(default=False)
     #: When the money or items reached the dealership; points arrive at once.
-    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime | None]
+    received_by_id: Mapped[int | None] = optional_user_fk()
     #: Unique per donation from another system (rewards); inserting it claims it.
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     drive: Mapped[Drive] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

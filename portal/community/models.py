@@ -3,11 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime
+from portal.models import IdMixin, TimestampMixin, optional_user_fk
 
 
 class Audience(StrEnum):
@@ -25,13 +25,12 @@ class BodyFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-class Announcement(TimestampMixin, db.Model):
+class Announcement(IdMixin, TimestampMixin, db.Model):
     """A note from the team: title and body, pinned or not, for an audience."""
 
     __tablename__ = "announcements"
     __table_args__ = (Index("ix_announcements_pinned_published", "pinned", "published_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
     #: As written: plain text, or Markdown rendered without raw HTML and sanitised with nh3.
     body: Mapped[str] = mapped_column(Text)
@@ -41,5 +40,5 @@ class Announcement(TimestampMixin, db.Model):
     #: For `make` audiences; compared case-insensitively with the owner's vehicles.
     make: Mapped[str | None] = mapped_column(String(60))
     model: Mapped[str | None] = mapped_column(String(60))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime]
+    author_id: Mapped[int | None] = optional_user_fk()

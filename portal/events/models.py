@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime
+from portal.models import IdMixin, TimestampMixin, user_fk
 
 
 class EventKind(StrEnum):
@@ -66,7 +66,7 @@ class RsvpStatus(StrEnum):
 SEAT_HOLDING = (RsvpStatus.CONFIRMED, RsvpStatus.ATTENDED)
 
 
-class Event(TimestampMixin, db.Model):
+class Event(IdMixin, TimestampMixin, db.Model):
     """Something owners can come to, with a capacity that is never exceeded."""
 
     __tablename__ = "events"
@@ -77,14 +77,13 @@ class Event(TimestampMixin, db.Model):
         Index("ix_events_status_starts_at", "status", "starts_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(String(200))
     #: Aware UTC; entered and shown in the dealership's time zone.
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
     #: People the event can take, guests included.
     capacity: Mapped[int]
     #: Sum of (1 + guests) over RSVPs holding a seat; changed only by conditional UPDATEs.
@@ -92,9 +91,9 @@ class Event(TimestampMixin, db.Model):
     #: Plus-ones each RSVP may bring; they count toward capacity.
     guests_allowed: Mapped[int] = mapped_column(default=0)
     #: RSVPs open at this time (None: as soon as the event is published).
-    rsvp_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rsvp_opens_at: Mapped[datetime | None]
     #: RSVPs close at this time (None: when the event starts).
-    rsvp_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rsvp_closes_at: Mapped[datetime | None]
     audience: Mapped[str] = mapped_column(String(16), default=Audience.OWNERS)
     #: Ambassadors may RSVP this many days before `rsvp_opens_at`.
     early_access_days: Mapped[int] = mapped_column(default=0)
@@ -106,8 +105,8 @@ class Event(TimestampMixin, db.Model):
     target_year_from: Mapped[int | None]
     target_year_to: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
     #: What the coordinator told everyone when calling the event off.
     cancel_message: Mapped[str | None] = mapped_column(Text)
     #: iCalendar SEQUENCE: bumped on every change calendars should pick up.
@@ -147,7 +146,7 @@ class Event(TimestampMixin, db.Model):
         return f"<Event {self.id} {self.title!r}>"
 
 
-class Rsvp(TimestampMixin, db.Model):
+class Rsvp(IdMixin, TimestampMixin, db.Model):
     """One owner's answer to one event: a seat, a place in the queue, or a cancellation."""
 
     __tablename__ = "rsvps"
@@ -155,20 +154,18 @@ class Rsvp(TimestampMixin, db.Model):
         # A double-submitted RSVP stays one row.
         UniqueConstraint("event_id", "user_id"),
         Index("ix_rsvps_event_status", "event_id", "status"),
-        Index("ix_rsvps_user_id", "user_id"),
         CheckConstraint("guests >= 0", name="guests_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk(index=True)
     status: Mapped[str] = mapped_column(String(16))
     guests: Mapped[int] = mapped_column(default=0)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None]
     #: Queue time: the waitlist is ordered by (ambassador priority, this, id).
-    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
     #: Random per ticket; the ticket code is an HMAC of it under the app's secret key.
     ticket_nonce: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the ticket code, to find the RSVP when a ticket is scanned.
@@ -190,13 +187,12 @@ class Rsvp(TimestampMixin, db.Model):
         return f"<Rsvp {self.id} event={self.event_id} user={self.user_id} {self.status}>"
 
 
-class CalendarFeed(TimestampMixin, db.Model):
+class CalendarFeed(IdMixin, TimestampMixin, db.Model):
     """An owner's personal calendar subscription; rotating the nonce retires the old URL."""
 
     __tablename__ = "calendar_feeds"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = user_fk(unique=True)
     #: From `new_url_token()`; the URL token is an HMAC of it under the app's secret key.
     nonce: Mapped[str] = mapped_column(String(64))
     #: SHA-256 of the URL token, to find the feed from its URL.

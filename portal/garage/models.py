@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime
+from portal.models import IdMixin, TimestampMixin, user_fk
 
 
 class RetiredReason(StrEnum):
@@ -18,7 +18,7 @@ class RetiredReason(StrEnum):
     TRANSFERRED = "transferred"
 
 
-class Vehicle(TimestampMixin, db.Model):
+class Vehicle(IdMixin, TimestampMixin, db.Model):
     """A car an owner has (or had) registered."""
 
     __tablename__ = "vehicles"
@@ -31,11 +31,9 @@ class Vehicle(TimestampMixin, db.Model):
             sqlite_where=text("retired_at IS NULL"),
             postgresql_where=text("retired_at IS NULL"),
         ),
-        Index("ix_vehicles_owner_id", "owner_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = user_fk(index=True)
     #: 17 characters, upper case.
     vin: Mapped[str] = mapped_column(String(17))
     make: Mapped[str] = mapped_column(String(60))
@@ -49,7 +47,7 @@ class Vehicle(TimestampMixin, db.Model):
     purchase_odometer: Mapped[int | None]
     warranty_end_date: Mapped[date | None]
     warranty_miles: Mapped[int | None]
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None]
     retired_reason: Mapped[str | None] = mapped_column(String(16))
 
     owner: Mapped[User] = relationship()
@@ -77,13 +75,12 @@ class Vehicle(TimestampMixin, db.Model):
         return self.nickname or f"{self.year} {self.make} {self.model}"
 
 
-class OdometerReading(db.Model):
+class OdometerReading(IdMixin, db.Model):
     """Miles on a date, as the owner or the workshop read them."""
 
     __tablename__ = "odometer_readings"
     __table_args__ = (Index("ix_odometer_readings_vehicle_read_on", "vehicle_id", "read_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
     read_on: Mapped[date]
     miles: Mapped[int]
@@ -91,13 +88,12 @@ class OdometerReading(db.Model):
     vehicle: Mapped[Vehicle] = relationship(back_populates="odometer_readings")
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(IdMixin, db.Model):
     """A visit to a workshop: when, at what mileage, what was done, and where."""
 
     __tablename__ = "service_records"
     __table_args__ = (Index("ix_service_records_vehicle_performed", "vehicle_id", "performed_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
     performed_on: Mapped[date]
     miles: Mapped[int | None]
@@ -109,12 +105,11 @@ class ServiceRecord(db.Model):
     vehicle: Mapped[Vehicle] = relationship(back_populates="service_records")
 
 
-class ProtectionProduct(db.Model):
+class ProtectionProduct(IdMixin, db.Model):
     """An extended warranty, tyre-and-wheel cover or similar, ending on a date or mileage."""
 
     __tablename__ = "protection_products"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(
         ForeignKey("vehicles.id", ondelete="CASCADE"), index=True
     )

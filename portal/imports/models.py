@@ -4,12 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import UTCDateTime, utcnow
+from portal.models import IdMixin, optional_user_fk, utcnow
 
 
 class ImportStatus(StrEnum):
@@ -20,18 +20,17 @@ class ImportStatus(StrEnum):
     APPLIED = "applied"
 
 
-class ImportBatch(db.Model):
+class ImportBatch(IdMixin, db.Model):
     """One uploaded dealer-system file and the plan its preview showed; apply runs that plan."""
 
     __tablename__ = "import_batches"
     __table_args__ = (Index("ix_import_batches_sha256", "sha256"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     #: Hex SHA-256 of the uploaded bytes: the same file is recognised when it comes again.
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = optional_user_fk()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=ImportStatus.PREVIEWED)
     row_count: Mapped[int] = mapped_column(default=0)
     #: Every row as parsed, with its planned action or the reasons it is rejected.
@@ -40,8 +39,8 @@ class ImportBatch(db.Model):
     summary: Mapped[Any] = mapped_column(JSON)
     #: Counts by outcome after applying, and rows skipped because the data changed meanwhile.
     result: Mapped[Any] = mapped_column(JSON, nullable=True)
-    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    applied_at: Mapped[datetime | None]
+    applied_by_id: Mapped[int | None] = optional_user_fk()
 
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])

@@ -6,11 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import UTCDateTime, utcnow
+from portal.models import IdMixin, user_fk, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -35,7 +35,7 @@ class DeliveryStatus(StrEnum):
     INBOX_ONLY = "inbox_only"  # the owner chose the inbox (or a phone call from staff)
 
 
-class Notification(db.Model):
+class Notification(IdMixin, db.Model):
     """A message in an owner's inbox, and its delivery on their preferred channel."""
 
     __tablename__ = "notifications"
@@ -44,8 +44,7 @@ class Notification(db.Model):
         Index("ix_notifications_status", "status"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk()
     #: Unique per message, e.g. "reminder:service:vehicle-12:2026-05-01"; inserting it claims it.
     key: Mapped[str] = mapped_column(String(200), unique=True)
     #: service, warranty, recall, birthday, anniversary, seasonal, event, referral, reward, ...
@@ -61,9 +60,9 @@ class Notification(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()

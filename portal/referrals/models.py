@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 
 
 class Stage(StrEnum):
@@ -45,34 +45,29 @@ CONTACT_LABELS = {
 }
 
 
-class InviteCode(db.Model):
+class InviteCode(IdMixin, db.Model):
     """An owner's personal invite link; regenerating it replaces the row's seed and hash."""
 
     __tablename__ = "invite_codes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = user_fk(unique=True)
     #: Random seed from `secrets`; the code shown to the owner is an HMAC of it (see services).
     seed: Mapped[str] = mapped_column(String(64))
     #: SHA-256 of the code in the link: the only thing a landing page looks up.
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
 
 
-class Referral(TimestampMixin, db.Model):
+class Referral(IdMixin, TimestampMixin, db.Model):
     """A friend an owner referred, from the landing-page form to a purchase (or not)."""
 
     __tablename__ = "referrals"
-    __table_args__ = (
-        Index("ix_referrals_referrer_id", "referrer_id"),
-        Index("ix_referrals_stage", "stage"),
-    )
+    __table_args__ = (Index("ix_referrals_stage", "stage"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     #: The owner who referred them (the first referrer wins); None when the link was unknown.
-    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    referrer_id: Mapped[int | None] = optional_user_fk(index=True)
     name: Mapped[str] = mapped_column(String(120))
     #: Lower-cased; unique, so a friend is referred once.
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -82,10 +77,10 @@ class Referral(TimestampMixin, db.Model):
     #: The prospect agreed to be contacted about the car (required to submit the form).
     consent_contact: Mapped[bool] = mapped_column(default=False)
     stage: Mapped[str] = mapped_column(String(16), default=Stage.INVITED)
-    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set at purchase: the VIN sold, and the owner account and car created for the friend.
     vin: Mapped[str | None] = mapped_column(String(17))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = optional_user_fk()
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
     #: The coordinator's working note (who called, what was said).
     note: Mapped[str | None] = mapped_column(Text)

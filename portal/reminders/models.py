@@ -9,15 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.garage.models import Vehicle
-from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 
 
-class SeasonalCampaign(TimestampMixin, db.Model):
+class SeasonalCampaign(IdMixin, TimestampMixin, db.Model):
     """A yearly window (e.g. winter tyres, 15 Oct - 30 Nov) with advice for matching cars."""
 
     __tablename__ = "seasonal_campaigns"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     #: What to do, in the dealership's words; shown under the reminder and sent in messages.
     advice: Mapped[str] = mapped_column(Text, default="")
@@ -30,12 +29,11 @@ class SeasonalCampaign(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class RecallCampaign(TimestampMixin, db.Model):
+class RecallCampaign(IdMixin, TimestampMixin, db.Model):
     """A manufacturer recall; open for every matching car until a service record closes it."""
 
     __tablename__ = "recall_campaigns"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     #: The manufacturer's code, upper case; a service record's `recall_code` closes it.
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(150))
@@ -50,20 +48,18 @@ class RecallCampaign(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class ReminderState(db.Model):
+class ReminderState(IdMixin, db.Model):
     """What the owner did with one reminder (by its stable key): snoozed it, or marked it done."""
 
     __tablename__ = "reminder_states"
-    __table_args__ = (Index("ix_reminder_states_user_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk(index=True)
     #: The reminder's stable key, e.g. "service:vehicle-12:2026-01-15".
     key: Mapped[str] = mapped_column(String(200), unique=True)
     #: Hidden from messages (and moved down the page) until this local date.
     snoozed_until: Mapped[date | None]
     done_on: Mapped[date | None]
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class TimeWindow(StrEnum):
@@ -88,17 +84,13 @@ class VisitStatus(StrEnum):
     HANDLED = "handled"
 
 
-class ServiceVisitRequest(db.Model):
+class ServiceVisitRequest(IdMixin, db.Model):
     """An owner asking the service team for a visit; staff call back and mark it handled."""
 
     __tablename__ = "service_visit_requests"
-    __table_args__ = (
-        Index("ix_service_visit_requests_user_id", "user_id"),
-        Index("ix_service_visit_requests_status", "status", "created_at"),
-    )
+    __table_args__ = (Index("ix_service_visit_requests_status", "status", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk(index=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
     #: The reminder it was asked from, if any.
     reminder_key: Mapped[str | None] = mapped_column(String(200))
@@ -108,9 +100,9 @@ class ServiceVisitRequest(db.Model):
     time_window: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=VisitStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = optional_user_fk()
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     vehicle: Mapped[Vehicle] = relationship()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import TimestampMixin, UTCDateTime, utcnow
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 
 
 class Category(StrEnum):
@@ -36,7 +36,7 @@ class RedemptionStatus(StrEnum):
     DECLINED = "declined"
 
 
-class Reward(TimestampMixin, db.Model):
+class Reward(IdMixin, TimestampMixin, db.Model):
     """Something an owner can redeem points for."""
 
     __tablename__ = "rewards"
@@ -45,7 +45,6 @@ class Reward(TimestampMixin, db.Model):
         CheckConstraint("points_cost > 0", name="points_cost_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(16))
@@ -54,8 +53,8 @@ class Reward(TimestampMixin, db.Model):
     min_tier: Mapped[int] = mapped_column(default=0)
     #: How many are left; None means unlimited.
     stock: Mapped[int | None]
-    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    available_from: Mapped[datetime | None]
+    available_until: Mapped[datetime | None]
     #: Coordinators retire a reward instead of deleting it (redemptions keep pointing at it).
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -72,19 +71,17 @@ class Reward(TimestampMixin, db.Model):
         return self.available_until is None or now < self.available_until
 
 
-class Redemption(db.Model):
+class Redemption(IdMixin, db.Model):
     """An owner's request for a reward, pending until a coordinator fulfils or declines it."""
 
     __tablename__ = "redemptions"
     __table_args__ = (
-        Index("ix_redemptions_user_id", "user_id"),
         Index("ix_redemptions_status", "status"),
         Index("ix_redemptions_drive_id", "drive_id"),
         Index("uq_redemptions_request_token", "request_token", unique=True),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_fk(index=True)
     reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id", ondelete="RESTRICT"))
     #: The cost when redeemed (the catalogue price may change later).
     points: Mapped[int]
@@ -99,9 +96,9 @@ class Redemption(db.Model):
     #: The redeem form's one-time token: a double-submitted form finds this redemption
     #: instead of making a second one.
     request_token: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = optional_user_fk()
     fulfilled_on: Mapped[date | None]
     #: The coordinator's note to the owner (what was arranged, or why it was declined).
     staff_note: Mapped[str | None] = mapped_column(Text)
