@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import clock
+from portal import clock, web
 from portal.charity import queries, rules, services
 from portal.charity.forms import CharitySettingsForm, DriveForm, RecordPledgeForm
 from portal.charity.models import Drive, DriveStatus
@@ -12,24 +12,8 @@ from portal.csvsafe import csv_response
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.templating import dealership, local_datetime
-from portal.web import admin_bp as bp
-from portal.web import (
-    audit,
-    audit_settings,
-    export_filename,
-    export_moment,
-    export_rows,
-    form_page,
-    list_args,
-    local_today,
-    paginate,
-    per_page,
-    perform,
-    see_other,
-    snapshot,
-    sort_params,
-    wants_fragment,
-)
+
+bp = web.admin_bp
 
 CONTRIBUTIONS_PER_PAGE = 50
 #: What a drive's audit entries record.
@@ -46,14 +30,14 @@ def _drive_or_404(drive_id: int) -> Drive:
 
 
 def _back_to(drive_id: int):
-    return see_other("admin.charity_drive", drive_id=drive_id)
+    return web.see_other("admin.charity_drive", drive_id=drive_id)
 
 
 @bp.route("/charity")
 def charity_drives():
     """Every drive with its progress, and the points conversion rate."""
-    sort, descending = sort_params(tuple(queries.DRIVE_SORTS), "status", True)
-    page = paginate(queries.drive_list(sort, descending))
+    sort, descending = web.sort_params(tuple(queries.DRIVE_SORTS), "status", True)
+    page = web.paginate(queries.drive_list(sort, descending))
     rate = queries.read_charity_settings(db.session)["charity.points_per_dollar"]
     return render_template(
         "admin/charity/index.html",
@@ -61,9 +45,9 @@ def charity_drives():
         totals=queries.totals_for(db.session, page.items),
         sort=sort,
         descending=descending,
-        list_args=list_args(),
+        list_args=web.list_args(),
         settings_form=CharitySettingsForm(points_per_dollar=rate),
-        today=local_today(),
+        today=web.local_today(),
     )
 
 
@@ -73,12 +57,12 @@ def charity_settings():
     form = CharitySettingsForm()
     if not form.validate_on_submit():
         flash("Enter a whole number of points, at least 1.", "error")
-    elif perform(
+    elif web.perform(
         lambda: services.save_charity_settings(db.session, form.points_per_dollar.data),
-        then=lambda changes: audit_settings("charity", changes, rules.DEFAULTS),
+        then=lambda changes: web.audit_settings("charity", changes, rules.DEFAULTS),
     ).ok:
         flash("Points rate saved.", "success")
-    return see_other("admin.charity_drives")
+    return web.see_other("admin.charity_drives")
 
 
 def _offer_events(form: DriveForm, drive: Drive | None) -> None:
@@ -96,8 +80,10 @@ def _offer_events(form: DriveForm, drive: Drive | None) -> None:
 def _audit_drive(saved: Drive, before: dict | None) -> None:
     """The entry for a created or changed drive."""
     action, verb = ("drive.update", "Changed") if before else ("drive.create", "Created")
-    after = snapshot(saved, DRIVE_FIELDS)
-    audit(action, "drive", saved.id, f"{verb} the drive “{saved.name}”", before=before, after=after)
+    after = web.snapshot(saved, DRIVE_FIELDS)
+    web.audit(
+        action, "drive", saved.id, f"{verb} the drive “{saved.name}”", before=before, after=after
+    )
 
 
 def _save_drive_form(form: DriveForm, drive: Drive | None) -> Drive | None:
@@ -105,9 +91,9 @@ def _save_drive_form(form: DriveForm, drive: Drive | None) -> Drive | None:
     _offer_events(form, drive)
     if not form.validate_on_submit():
         return None
-    before = snapshot(drive, DRIVE_FIELDS) if drive else None
+    before = web.snapshot(drive, DRIVE_FIELDS) if drive else None
     upload = form.cover.data if getattr(form.cover.data, "filename", "") else None
-    outcome = perform(
+    outcome = web.perform(
         lambda: services.save_drive(
             db.session,
             drive,
@@ -136,7 +122,7 @@ def charity_new():
     if drive is not None:
         flash(f"{drive.name} is saved as a draft. Open it when you're ready.", "success")
         return _back_to(drive.id)
-    return form_page("admin/charity/form.html", form, drive=None)
+    return web.form_page("admin/charity/form.html", form, drive=None)
 
 
 @bp.route("/charity/<int:drive_id>/edit", methods=["GET", "POST"])
@@ -150,14 +136,14 @@ def charity_edit(drive_id: int):
     if _save_drive_form(form, drive) is not None:
         flash("Drive updated.", "success")
         return _back_to(drive.id)
-    return form_page("admin/charity/form.html", form, drive=drive)
+    return web.form_page("admin/charity/form.html", form, drive=drive)
 
 
 @bp.route("/charity/<int:drive_id>")
 def charity_drive(drive_id: int):
     """A drive's totals, its contributions (newest first) and its actions."""
     drive = _drive_or_404(drive_id)
-    sort, descending = sort_params(tuple(queries.CONTRIBUTION_SORTS), "date", True)
+    sort, descending = web.sort_params(tuple(queries.CONTRIBUTION_SORTS), "date", True)
     contributions = queries.drive_contributions(drive, sort, descending)
     return render_template(
         "admin/charity/drive.html",
@@ -165,20 +151,20 @@ def charity_drive(drive_id: int):
         totals=queries.drive_totals(db.session, drive),
         linked_events=queries.events_of_drive(db.session, drive, current_user),
         now=clock.now(),
-        page=paginate(contributions, per=per_page(CONTRIBUTIONS_PER_PAGE)),
+        page=web.paginate(contributions, per=web.per_page(CONTRIBUTIONS_PER_PAGE)),
         action_form=EmptyForm(),
         record_form=RecordPledgeForm(recognition="anonymous"),
-        today=local_today(),
+        today=web.local_today(),
         sort=sort,
         descending=descending,
-        list_args=list_args(drive_id=drive.id),
+        list_args=web.list_args(drive_id=drive.id),
     )
 
 
 def _audit_status(drive: Drive, before: str, action: str, summary: str) -> None:
     """An entry for a drive that moved from `before` to its status now (none if it did not)."""
     if drive.status != before:
-        audit(
+        web.audit(
             action,
             "drive",
             drive.id,
@@ -193,7 +179,7 @@ def charity_open(drive_id: int):
     """Start taking pledges."""
     drive = _drive_or_404(drive_id)
     if EmptyForm().validate_on_submit():
-        outcome = perform(
+        outcome = web.perform(
             lambda: services.open_drive(db.session, drive, clock.now()),
             then=lambda _: _audit_status(
                 drive, DriveStatus.DRAFT.value, "drive.open", f"Opened “{drive.name}” for pledges"
@@ -227,7 +213,7 @@ def charity_close(drive_id: int):
         )
     elif EmptyForm().validate_on_submit():
         before = drive.status
-        outcome = perform(
+        outcome = web.perform(
             lambda: services.close_drive(db.session, drive, clock.now(), dealership()["name"]),
             then=lambda thanked: _audit_status(
                 drive, before, "drive.close", f"Closed “{drive.name}”; thanked {len(thanked)}"
@@ -248,13 +234,13 @@ def charity_mark_received(drive_id: int, contribution_id: int):
     if contribution is None:
         abort(404)
     if EmptyForm().validate_on_submit():
-        perform(
+        web.perform(
             lambda: services.mark_received(
                 db.session, contribution=contribution, by=current_user, now=clock.now()
             ),
             then=lambda marked: marked and _audit_received(contribution),
         )
-    if wants_fragment():
+    if web.wants_fragment():
         return render_template(
             "admin/charity/_contribution_row.html",
             item=contribution,
@@ -266,7 +252,7 @@ def charity_mark_received(drive_id: int, contribution_id: int):
 
 
 def _audit_received(contribution) -> None:
-    audit(
+    web.audit(
         "contribution.receive",
         "contribution",
         contribution.id,
@@ -277,12 +263,12 @@ def _audit_received(contribution) -> None:
 
 
 def _audit_recorded(contribution) -> None:
-    audit(
+    web.audit(
         "contribution.record",
         "contribution",
         contribution.id,
         f"Recorded {contribution.user.name}'s pledge to “{contribution.drive.name}”",
-        after=snapshot(contribution, ("drive_id", "user_id", "amount", "received_at")),
+        after=web.snapshot(contribution, ("drive_id", "user_id", "amount", "received_at")),
     )
 
 
@@ -302,14 +288,14 @@ def charity_record_pledge(drive_id: int):
     if not form.validate_on_submit():
         flash("Please check the pledge: " + _problems(form), "error")
         return _back_to(drive.id)
-    outcome = perform(
+    outcome = web.perform(
         lambda: services.record_pledge_for(
             db.session,
             email=form.email.data,
             drive=drive,
             **form.values(drive),
             now=clock.now(),
-            today=local_today(),
+            today=web.local_today(),
             received_by=current_user if form.received.data else None,
         ),
         then=_audit_recorded,
@@ -337,11 +323,11 @@ CONTRIBUTION_EXPORT_HEADER = (
 
 def _contribution_rows(statement):
     """CSV rows from (Contribution, Drive, name, email) results."""
-    for contribution, drive, owner_name, owner_email in export_rows(statement):
+    for contribution, drive, owner_name, owner_email in web.export_rows(statement):
         yield (
             contribution.id,
             drive.name,
-            export_moment(contribution.created_at),
+            web.export_moment(contribution.created_at),
             owner_name,
             owner_email,
             contribution.kind,
@@ -350,7 +336,7 @@ def _contribution_rows(statement):
             contribution.points,
             "by name" if contribution.show_name else "anonymous",
             contribution.message,
-            export_moment(contribution.received_at),
+            web.export_moment(contribution.received_at),
         )
 
 
@@ -358,7 +344,7 @@ def _contribution_rows(statement):
 def export_contributions():
     """Every pledge and points donation to every drive."""
     rows = _contribution_rows(queries.contributions_export())
-    return csv_response(export_filename("charity-pledges"), CONTRIBUTION_EXPORT_HEADER, rows)
+    return csv_response(web.export_filename("charity-pledges"), CONTRIBUTION_EXPORT_HEADER, rows)
 
 
 @bp.route("/charity/<int:drive_id>/contributions.csv")
@@ -366,5 +352,5 @@ def export_drive_contributions(drive_id: int):
     """One drive's pledges and points donations."""
     drive = _drive_or_404(drive_id)
     rows = _contribution_rows(queries.contributions_export(drive.id))
-    name = export_filename(f"drive-{drive.id}-pledges")
+    name = web.export_filename(f"drive-{drive.id}-pledges")
     return csv_response(name, CONTRIBUTION_EXPORT_HEADER, rows)

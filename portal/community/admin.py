@@ -3,24 +3,14 @@
 from flask import flash, render_template, request
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, web
 from portal.community import queries, services
 from portal.community.forms import AnnouncementForm
 from portal.community.models import Announcement
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.web import admin_bp as bp
-from portal.web import (
-    audit,
-    form_page,
-    list_args,
-    paginate,
-    per_page,
-    perform,
-    see_other,
-    snapshot,
-    sort_params,
-)
+
+bp = web.admin_bp
 
 #: What an announcement's audit entries record.
 ANNOUNCEMENT_FIELDS = ("title", "body", "body_format", "pinned", "audience", "make", "model")
@@ -33,26 +23,26 @@ def _announcement_or_404(announcement_id: int) -> Announcement:
 @bp.route("/announcements")
 def announcements():
     """Every announcement, pinned first, with who sees it."""
-    sort, descending = sort_params(tuple(queries.ANNOUNCEMENT_SORTS), "pinned", True)
+    sort, descending = web.sort_params(tuple(queries.ANNOUNCEMENT_SORTS), "pinned", True)
     return render_template(
         "admin/community/index.html",
-        page=paginate(queries.announcement_list(sort, descending), per=per_page(30)),
+        page=web.paginate(queries.announcement_list(sort, descending), per=web.per_page(30)),
         action_form=EmptyForm(),
         sort=sort,
         descending=descending,
-        list_args=list_args(),
+        list_args=web.list_args(),
     )
 
 
 def _audit_saved(saved: Announcement, before: dict | None) -> None:
     """The audit entry for a posted or changed announcement."""
-    audit(
+    web.audit(
         "announcement.update" if before else "announcement.post",
         "announcement",
         saved.id,
         f"{'Changed' if before else 'Posted'} the announcement “{saved.title}”",
         before=before,
-        after=snapshot(saved, ANNOUNCEMENT_FIELDS),
+        after=web.snapshot(saved, ANNOUNCEMENT_FIELDS),
     )
 
 
@@ -60,8 +50,8 @@ def _saved(form: AnnouncementForm, announcement: Announcement | None) -> bool:
     """Validate and save the form (with its audit entry); False shows the form again."""
     if not form.validate_on_submit():
         return False
-    before = snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
-    return perform(
+    before = web.snapshot(announcement, ANNOUNCEMENT_FIELDS) if announcement else None
+    return web.perform(
         lambda: services.save_announcement(
             db.session, announcement, form.values(), author=current_user, now=clock.now()
         ),
@@ -77,8 +67,8 @@ def announcement_new():
     form = AnnouncementForm()
     if _saved(form, None):
         flash("Announcement posted.", "success")
-        return see_other("admin.announcements")
-    return form_page("admin/community/form.html", form, announcement=None)
+        return web.see_other("admin.announcements")
+    return web.form_page("admin/community/form.html", form, announcement=None)
 
 
 @bp.route("/announcements/<int:announcement_id>/edit", methods=["GET", "POST"])
@@ -88,8 +78,8 @@ def announcement_edit(announcement_id: int):
     form = AnnouncementForm(obj=announcement if request.method == "GET" else None)
     if _saved(form, announcement):
         flash("Announcement updated.", "success")
-        return see_other("admin.announcements")
-    return form_page("admin/community/form.html", form, announcement=announcement)
+        return web.see_other("admin.announcements")
+    return web.form_page("admin/community/form.html", form, announcement=announcement)
 
 
 @bp.post("/announcements/<int:announcement_id>/delete")
@@ -97,10 +87,10 @@ def announcement_delete(announcement_id: int):
     """Take an announcement down."""
     announcement = _announcement_or_404(announcement_id)
     if EmptyForm().validate_on_submit():
-        title, before = announcement.title, snapshot(announcement, ANNOUNCEMENT_FIELDS)
-        outcome = perform(
+        title, before = announcement.title, web.snapshot(announcement, ANNOUNCEMENT_FIELDS)
+        outcome = web.perform(
             lambda: services.delete_announcement(db.session, announcement),
-            then=lambda _: audit(
+            then=lambda _: web.audit(
                 "announcement.delete",
                 "announcement",
                 announcement_id,
@@ -111,4 +101,4 @@ def announcement_delete(announcement_id: int):
         )
         if outcome.ok:
             flash(f"“{title}” was taken down.", "success")
-    return see_other("admin.announcements")
+    return web.see_other("admin.announcements")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, flash, render_template, request
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, web
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.csvsafe import csv_response
 from portal.dealership.queries import read_settings
@@ -16,25 +16,8 @@ from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.referrals.rules import PLACEHOLDERS
-from portal.web import admin_bp as bp
-from portal.web import (
-    admin_required,
-    audit,
-    audit_settings,
-    export_filename,
-    export_moment,
-    export_rows,
-    form_page,
-    forms_page,
-    list_args,
-    local_today,
-    paginate,
-    per_page,
-    perform,
-    see_other,
-    snapshot,
-    sort_params,
-)
+
+bp = web.admin_bp
 
 
 def _ladder() -> dict:
@@ -46,16 +29,16 @@ def _ladder() -> dict:
 def referrals():
     """The pipeline: every referred friend, by stage, with who referred them."""
     stage = queries.chosen_stage(request.args.get("stage"))
-    sort, descending = sort_params(tuple(queries.REFERRAL_SORTS), "date", True)
+    sort, descending = web.sort_params(tuple(queries.REFERRAL_SORTS), "date", True)
     return render_template(
         "admin/referrals/pipeline.html",
-        page=paginate(queries.pipeline(stage, sort, descending), per=per_page(50)),
+        page=web.paginate(queries.pipeline(stage, sort, descending), per=web.per_page(50)),
         stage=stage,
         counts=queries.stage_counts(db.session),
         stage_labels=STAGE_LABELS,
         sort=sort,
         descending=descending,
-        list_args=list_args(stage=stage),
+        list_args=web.list_args(stage=stage),
         **_ladder(),
     )
 
@@ -63,11 +46,11 @@ def referrals():
 def _detail(referral: Referral, stage_form=None, purchase_form=None):
     """The referral's page; 422 when a form sent back carries errors."""
     open_stage = referral.stage if referral.stage != Stage.PURCHASED else None
-    return forms_page(
+    return web.forms_page(
         "admin/referrals/detail.html",
         referral=referral,
         stage_form=stage_form or StageForm(stage=open_stage, note=referral.note),
-        purchase_form=purchase_form or PurchaseForm(purchase_date=local_today()),
+        purchase_form=purchase_form or PurchaseForm(purchase_date=web.local_today()),
         stage_labels=STAGE_LABELS,
         **_ladder(),
     )
@@ -142,24 +125,24 @@ def _take_step(referral_id: int, step: _Step, form, change: Callable[[Referral],
     referral = db.get_or_404(Referral, referral_id)
     if not form.validate_on_submit():
         return _detail(referral, **{step.form_name: form})
-    before = snapshot(referral, step.audited)
-    outcome = perform(
+    before = web.snapshot(referral, step.audited)
+    outcome = web.perform(
         lambda: change(referral),
         form,
         step.field,
-        then=lambda done: audit(
+        then=lambda done: web.audit(
             step.action,
             "referral",
             referral.id,
             step.summary(referral, done),
             before=before,
-            after=snapshot(referral, step.audited),
+            after=web.snapshot(referral, step.audited),
         ),
     )
     if not outcome.ok:
         return _detail(referral, **{step.form_name: form})
     flash(step.message(referral, outcome.value), "success")
-    return see_other("admin.referral", referral_id=referral.id)
+    return web.see_other("admin.referral", referral_id=referral.id)
 
 
 @bp.post("/referrals/<int:referral_id>/stage")
@@ -238,20 +221,22 @@ def _settings_values(form: ReferralSettingsForm) -> dict:
 
 
 @bp.route("/referrals/settings", methods=["GET", "POST"])
-@admin_required
+@web.admin_required
 def referral_settings():
     """Points per stage, the tier ladder and the thank-you letter."""
     form = _settings_form()
     if form.validate_on_submit():
-        outcome = perform(
+        outcome = web.perform(
             lambda: services.save_referral_settings(db.session, _settings_values(form)),
             form,
-            then=lambda changes: audit_settings("referrals", changes, services.SETTINGS_DEFAULTS),
+            then=lambda changes: web.audit_settings(
+                "referrals", changes, services.SETTINGS_DEFAULTS
+            ),
         )
         if outcome.ok:
             flash("Referral settings saved.", "success")
-            return see_other("admin.referral_settings")
-    return form_page(
+            return web.see_other("admin.referral_settings")
+    return web.form_page(
         "admin/referrals/settings.html", form, placeholders=PLACEHOLDERS, editor=current_user
     )
 
@@ -294,8 +279,8 @@ def _export_row(referral: Referral, referrer_name: str | None, referrer_email: s
         referral.preferred_contact,
         referral.model_of_interest,
         STAGE_LABELS[Stage(referral.stage)],
-        export_moment(referral.stage_changed_at),
-        export_moment(referral.created_at),
+        web.export_moment(referral.stage_changed_at),
+        web.export_moment(referral.created_at),
         referrer_name,
         referrer_email,
         referral.vin,
@@ -307,6 +292,6 @@ def _export_row(referral: Referral, referrer_name: str | None, referrer_email: s
 def export_referrals():
     """The referral pipeline (optionally one stage), newest move first."""
     stage = queries.chosen_stage(request.args.get("stage"))
-    rows = (_export_row(*row) for row in export_rows(queries.referrals_export(stage)))
+    rows = (_export_row(*row) for row in web.export_rows(queries.referrals_export(stage)))
     name = f"referrals-{stage}" if stage else "referrals"
-    return csv_response(export_filename(name), REFERRAL_EXPORT_HEADER, rows)
+    return csv_response(web.export_filename(name), REFERRAL_EXPORT_HEADER, rows)

@@ -5,7 +5,7 @@ import calendar
 from flask import abort, flash, render_template, request
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, web
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.notifications.models import DeliveryStatus
@@ -17,20 +17,8 @@ from portal.reminders.models import RecallCampaign, SeasonalCampaign, VisitStatu
 from portal.reminders.queries import pages as queries
 from portal.reminders.queries.fleet import reminder_settings as current_settings
 from portal.reminders.rules import DEFAULTS
-from portal.web import admin_bp as bp
-from portal.web import (
-    admin_required,
-    audit,
-    audit_settings,
-    form_page,
-    list_args,
-    paginate,
-    per_page,
-    perform,
-    see_other,
-    snapshot,
-    sort_params,
-)
+
+bp = web.admin_bp
 
 
 def _saved_changes(count: int) -> str:
@@ -40,25 +28,25 @@ def _saved_changes(count: int) -> str:
 
 
 @bp.route("/reminders/settings", methods=["GET", "POST"])
-@admin_required
+@web.admin_required
 def reminder_settings():
     """Edit the numbers the reminder rules use."""
     form = ReminderSettingsForm(obj=current_settings(db.session))
     if form.validate_on_submit():
         values = {key: form[key.removeprefix("reminders.")].data for key in DEFAULTS}
-        outcome = perform(
+        outcome = web.perform(
             lambda: services.save_reminder_settings(db.session, values),
             form,
-            then=lambda changes: audit_settings("reminders", changes, DEFAULTS),
+            then=lambda changes: web.audit_settings("reminders", changes, DEFAULTS),
         )
         if outcome.ok:
             flash(_saved_changes(len(outcome.value)), "success")
-            return see_other("admin.reminder_settings")
-    return form_page("admin/reminders/settings.html", form)
+            return web.see_other("admin.reminder_settings")
+    return web.form_page("admin/reminders/settings.html", form)
 
 
 @bp.route("/reminders/campaigns")
-@admin_required
+@web.admin_required
 def reminder_campaigns():
     """Seasonal and recall campaigns, each with how many cars it covers today."""
     seasonal, recalls = queries.campaign_overview(db.session)
@@ -77,13 +65,13 @@ def _title(campaign) -> str:
 def _audit_campaign(campaign, fields: list[str], before: dict | None) -> None:
     """The entry for a created or changed campaign (`seasonal_campaign.update`...)."""
     entity = campaign.__tablename__.removesuffix("s")
-    audit(
+    web.audit(
         f"{entity}.{'update' if before else 'create'}",
         entity,
         campaign.id,
         f"{'Changed' if before else 'Created'} the campaign “{_title(campaign)}”",
         before=before,
-        after=snapshot(campaign, fields),
+        after=web.snapshot(campaign, fields),
     )
 
 
@@ -91,15 +79,15 @@ def _preview(model, form, campaign) -> int | None:
     """How many cars the campaign as typed would cover; a copy is counted, nothing saved."""
     draft = model(id=campaign.id if campaign else None)
     form.populate_obj(draft)
-    return perform(lambda: services.preview_campaign(db.session, draft), form).value
+    return web.perform(lambda: services.preview_campaign(db.session, draft), form).value
 
 
 def _saved(model, form, campaign, fields: list[str]) -> bool:
     """Save the campaign as typed, with its audit entry; say how many cars it covers."""
-    before = snapshot(campaign, fields) if campaign else None
+    before = web.snapshot(campaign, fields) if campaign else None
     draft = campaign or model()
     form.populate_obj(draft)
-    outcome = perform(
+    outcome = web.perform(
         lambda: services.save_campaign(db.session, draft),
         form,
         then=lambda _: _audit_campaign(draft, fields, before),
@@ -118,13 +106,13 @@ def _campaign_form_page(model, form_class, template: str, campaign_id: int | Non
         if "preview" in request.form:
             preview = _preview(model, form, campaign)
         elif _saved(model, form, campaign, fields):
-            return see_other("admin.reminder_campaigns")
-    return form_page(template, form, campaign=campaign, preview=preview)
+            return web.see_other("admin.reminder_campaigns")
+    return web.form_page(template, form, campaign=campaign, preview=preview)
 
 
 @bp.route("/reminders/seasonal/new", methods=["GET", "POST"], defaults={"campaign_id": None})
 @bp.route("/reminders/seasonal/<int:campaign_id>", methods=["GET", "POST"])
-@admin_required
+@web.admin_required
 def seasonal_campaign(campaign_id: int | None):
     """Create or edit a seasonal campaign, with a preview of how many cars it covers."""
     return _campaign_form_page(
@@ -134,7 +122,7 @@ def seasonal_campaign(campaign_id: int | None):
 
 @bp.route("/reminders/recalls/new", methods=["GET", "POST"], defaults={"campaign_id": None})
 @bp.route("/reminders/recalls/<int:campaign_id>", methods=["GET", "POST"])
-@admin_required
+@web.admin_required
 def recall_campaign(campaign_id: int | None):
     """Create or edit a recall campaign, with a preview of how many cars it covers."""
     return _campaign_form_page(
@@ -148,10 +136,10 @@ def notification_log():
     status = request.args.get("status") or None
     if status not in set(DeliveryStatus):
         status = None
-    sort, descending = sort_params(tuple(queries.NOTIFICATION_SORTS), "date", True)
+    sort, descending = web.sort_params(tuple(queries.NOTIFICATION_SORTS), "date", True)
     return render_template(
         "admin/reminders/notifications.html",
-        page=paginate(queries.notification_log(status, sort, descending), per=per_page(50)),
+        page=web.paginate(queries.notification_log(status, sort, descending), per=web.per_page(50)),
         status=status,
         counts=status_counts(db.session),
         statuses=list(DeliveryStatus),
@@ -159,21 +147,23 @@ def notification_log():
         form=EmptyForm(),
         sort=sort,
         descending=descending,
-        list_args=list_args(status=status),
+        list_args=web.list_args(status=status),
     )
 
 
 def _audit_moved(action: str, entity_id: int, summary: str, before: str, after: str) -> None:
     """The entry for a row whose status a member of staff moved on (`notification.retry`...)."""
     entity = action.split(".")[0]
-    audit(action, entity, entity_id, summary, before={"status": before}, after={"status": after})
+    web.audit(
+        action, entity, entity_id, summary, before={"status": before}, after={"status": after}
+    )
 
 
 @bp.post("/notifications/<int:notification_id>/retry")
 def retry_notification(notification_id: int):
     """Send a failed message again now; it stays queued for `notify run` if it fails again."""
     _valid_or_400()
-    outcome = perform(
+    outcome = web.perform(
         lambda: services.retry_notification(db.session, notification_id),
         then=lambda retried: (
             retried
@@ -192,24 +182,24 @@ def retry_notification(notification_id: int):
         flash("Sent.", "success")
     else:
         flash("It failed again; the error is in the log and it stays queued.", "error")
-    return see_other("admin.notification_log", status=request.args.get("status"))
+    return web.see_other("admin.notification_log", status=request.args.get("status"))
 
 
 @bp.route("/visit-requests")
 def visit_requests():
     """Owners asking for a service visit; open ones first, oldest first."""
     show = "all" if request.args.get("show") == "all" else "open"
-    sort, descending = sort_params(tuple(queries.VISIT_SORTS), "date")
+    sort, descending = web.sort_params(tuple(queries.VISIT_SORTS), "date")
     requests = queries.visit_request_list(show != "all", sort, descending)
     return render_template(
         "admin/reminders/visits.html",
-        page=paginate(requests, per=per_page(50)),
+        page=web.paginate(requests, per=web.per_page(50)),
         show=show,
         open_count=queries.open_visit_count(db.session),
         form=EmptyForm(),
         sort=sort,
         descending=descending,
-        list_args=list_args(show=show if show == "all" else None),
+        list_args=web.list_args(show=show if show == "all" else None),
     )
 
 
@@ -217,7 +207,7 @@ def visit_requests():
 def handle_visit_request(request_id: int):
     """Mark a request handled (the team called the owner back and booked it)."""
     _valid_or_400()
-    outcome = perform(
+    outcome = web.perform(
         lambda: services.mark_visit_handled(db.session, request_id, current_user, clock.now()),
         then=lambda changed: (
             changed
@@ -231,7 +221,7 @@ def handle_visit_request(request_id: int):
         ),
     )
     flash("Marked handled." if outcome.value else "Someone had already handled it.", "success")
-    return see_other("admin.visit_requests")
+    return web.see_other("admin.visit_requests")
 
 
 def _valid_or_400() -> None:

@@ -4,7 +4,7 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import clock
+from portal import clock, web
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.csvsafe import csv_response
 from portal.dealership.queries import dealership_zone
@@ -15,23 +15,8 @@ from portal.rewards import queries, services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
 from portal.rewards.rules import offer_days
-from portal.web import admin_bp as bp
-from portal.web import (
-    audit,
-    export_filename,
-    export_moment,
-    export_rows,
-    form_page,
-    forms_page,
-    list_args,
-    local_today,
-    paginate,
-    per_page,
-    perform,
-    see_other,
-    snapshot,
-    sort_params,
-)
+
+bp = web.admin_bp
 
 #: An owner's page shows this many of their latest ledger lines.
 OWNER_LEDGER_LINES = 10
@@ -80,13 +65,13 @@ def _save_reward(reward: Reward | None, form: RewardForm) -> Reward:
 
 
 def _audit_reward(reward: Reward, before: dict | None) -> None:
-    audit(
+    web.audit(
         "reward.update" if before else "reward.create",
         "reward",
         reward.id,
         f"{'Changed' if before else 'Added'} the reward “{reward.name}”",
         before=before,
-        after=snapshot(reward, services.REWARD_FIELDS),
+        after=web.snapshot(reward, services.REWARD_FIELDS),
     )
 
 
@@ -97,41 +82,41 @@ def reward_form(reward_id: int | None = None):
     reward = db.get_or_404(Reward, reward_id) if reward_id else None
     form = _reward_form(reward)
     if form.validate_on_submit():
-        before = snapshot(reward, services.REWARD_FIELDS) if reward else None
-        outcome = perform(
+        before = web.snapshot(reward, services.REWARD_FIELDS) if reward else None
+        outcome = web.perform(
             lambda: _save_reward(reward, form),
             form,
             then=lambda saved: _audit_reward(saved, before),
         )
         if outcome.ok:
             flash(f"“{outcome.value.name}” saved.", "success")
-            return see_other("admin.rewards")
-    return form_page("admin/rewards/form.html", form, reward=reward)
+            return web.see_other("admin.rewards")
+    return web.form_page("admin/rewards/form.html", form, reward=reward)
 
 
 @bp.route("/rewards/redemptions")
 def redemptions():
     """Redemptions to fulfil (pending first), with the owner's tier and priority flag."""
     status = queries.chosen_status(request.args.get("status"))
-    sort, descending = sort_params(tuple(queries.REDEMPTION_SORTS), "date")
+    sort, descending = web.sort_params(tuple(queries.REDEMPTION_SORTS), "date")
     return render_template(
         "admin/rewards/redemptions.html",
-        page=paginate(queries.redemptions_list(status, sort, descending), per=per_page(50)),
+        page=web.paginate(queries.redemptions_list(status, sort, descending), per=web.per_page(50)),
         status=status,
         statuses=list(RedemptionStatus),
         sort=sort,
         descending=descending,
-        list_args=list_args(status=status),
+        list_args=web.list_args(status=status),
         **_ladder(),
     )
 
 
 def _redemption_page(redemption: Redemption, fulfil_form=None, decline_form=None):
     """The redemption's page; 422 when a form sent back carries errors."""
-    return forms_page(
+    return web.forms_page(
         "admin/rewards/redemption.html",
         redemption=redemption,
-        fulfil_form=fulfil_form or FulfilForm(fulfilled_on=local_today()),
+        fulfil_form=fulfil_form or FulfilForm(fulfilled_on=web.local_today()),
         decline_form=decline_form or DeclineForm(),
         **_ladder(),
     )
@@ -150,15 +135,15 @@ def _decide(
 
     False when refused: the reason is then next to `form[field]`.
     """
-    before = snapshot(redemption, DECISION_FIELDS)
+    before = web.snapshot(redemption, DECISION_FIELDS)
 
     def tell_and_audit(_) -> None:
         path = url_for("rewards.redemption_detail", redemption_id=redemption.id)
         services.tell_owner_of_decision(db.session, redemption, detail_path=path, now=clock.now())
-        after = snapshot(redemption, DECISION_FIELDS)
-        audit(action, "redemption", redemption.id, summary, before=before, after=after)
+        after = web.snapshot(redemption, DECISION_FIELDS)
+        web.audit(action, "redemption", redemption.id, summary, before=before, after=after)
 
-    decided = perform(
+    decided = web.perform(
         lambda: service(
             db.session,
             redemption=redemption,
@@ -189,7 +174,7 @@ def redemption_fulfil(redemption_id: int):
         fulfilled_on=form.fulfilled_on.data,
     ):
         flash(f"Marked as given to {redemption.user.name}.", "success")
-        return see_other("admin.redemptions")
+        return web.see_other("admin.redemptions")
     return _redemption_page(redemption, fulfil_form=form)
 
 
@@ -209,7 +194,7 @@ def redemption_decline(redemption_id: int):
             f"Declined; {redemption.points:,} points returned to {redemption.user.name}.",
             "success",
         )
-        return see_other("admin.redemptions")
+        return web.see_other("admin.redemptions")
     return _redemption_page(redemption, decline_form=form)
 
 
@@ -248,8 +233,8 @@ def _export_row(redemption: Redemption, owner_name, owner_email, reward_name, de
         redemption.points,
         redemption.status,
         redemption.cause,
-        export_moment(redemption.created_at),
-        export_moment(redemption.decided_at),
+        web.export_moment(redemption.created_at),
+        web.export_moment(redemption.decided_at),
         decided_by,
         redemption.fulfilled_on,
         redemption.staff_note,
@@ -260,6 +245,6 @@ def _export_row(redemption: Redemption, owner_name, owner_email, reward_name, de
 def export_redemptions():
     """Reward redemptions (optionally one status), oldest request first."""
     status = request.args.get("status")
-    rows = (_export_row(*row) for row in export_rows(queries.redemptions_export(status)))
+    rows = (_export_row(*row) for row in web.export_rows(queries.redemptions_export(status)))
     name = f"redemptions-{status}" if status in queries.STATUS_VALUES else "redemptions"
-    return csv_response(export_filename(name), REDEMPTION_EXPORT_HEADER, rows)
+    return csv_response(web.export_filename(name), REDEMPTION_EXPORT_HEADER, rows)
