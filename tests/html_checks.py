@@ -1,4 +1,4 @@
-"""Charity helpers: an HTML inspector for checks on what owners may write."""
+"""HTML checks for text staff and owners write: the tags a browser would parse, nothing live."""
 
 from html.parser import HTMLParser
 
