@@ -269,7 +269,7 @@ def make_reward(app):
 
 @pytest.fixture
 def make_redemption(app):
-    """`make_redemption(owner, reward=None, status=...)`: a redemption row."""
+    """`make_redemption(owner, reward, status=...)`: a redemption row (of a new reward if none)."""
     return factories.redemption
 
 
