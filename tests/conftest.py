@@ -21,13 +21,13 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.accounts.models import Role, User
-from portal.accounts.services.members import hash_password
 from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
+from tests import factories
+from tests.factories import TEST_PASSWORD
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"]
-TEST_PASSWORD = "correct horse battery"
 
 
 class PortalClient(FlaskClient):
@@ -118,6 +118,7 @@ def app(app_config) -> Iterator:
     config.update(app_config)
     application = create_app(config)
     application.test_client_class = PortalClient
+    factories.reset_numbers()
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             if not _POSTGRES_SCHEMA_READY:
@@ -145,44 +146,149 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# --- Factories: the functions in tests/factories.py, one fixture each -----------------------
+
+
 @pytest.fixture
 def make_user(app):
-    """Create a user directly: `make_user(email=..., role=Role.ADMIN, ...)`."""
-    counter = iter(range(1, 1_000_000))
-
-    def factory(**overrides) -> User:
-        number = next(counter)
-        password = overrides.pop("password", TEST_PASSWORD)
-        values = {
-            "email": f"owner{number}@example.com",
-            "name": f"Owner Number{number}",
-            "role": Role.OWNER,
-            "password_hash": hash_password(password, app.config["PASSWORD_HASH_METHOD"]),
-        }
-        values.update(overrides)
-        user = User(**values)
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return factory
+    """`make_user(email=..., role=Role.ADMIN, password=...)`: a member, an owner by default."""
+    return factories.user
 
 
 @pytest.fixture
-def make_owner(make_user):
-    return lambda **overrides: make_user(role=Role.OWNER, **overrides)
+def make_owner(app):
+    """`make_owner(name=..., tier_level=...)`: an owner."""
+    return factories.owner
 
 
 @pytest.fixture
-def admin_user(make_user):
-    return make_user(role=Role.ADMIN, name="Alex Admin", email="alex@dealership.example")
+def make_coordinator(app):
+    """`make_coordinator(name=...)`: a coordinator."""
+    return factories.coordinator
 
 
 @pytest.fixture
-def coordinator(make_user):
-    return make_user(
-        role=Role.COORDINATOR, name="Casey Coordinator", email="casey@dealership.example"
-    )
+def owner(app):
+    """One owner, Olivia."""
+    return factories.owner(name="Olivia Owner", email="olivia@example.com")
+
+
+@pytest.fixture
+def admin_user(app):
+    return factories.user(role=Role.ADMIN, name="Alex Admin", email="alex@dealership.example")
+
+
+@pytest.fixture
+def coordinator(app):
+    return factories.coordinator(name="Casey Coordinator", email="casey@dealership.example")
+
+
+@pytest.fixture
+def make_vehicle(app):
+    """`make_vehicle(owner, purchase_date=..., ...)`: a car in the owner's garage."""
+    return factories.vehicle
+
+
+@pytest.fixture
+def add_reading(app):
+    """`add_reading(vehicle, on=date, miles=...)`: an odometer reading."""
+    return factories.odometer_reading
+
+
+@pytest.fixture
+def add_service(app):
+    """`add_service(vehicle, on=date, miles=None, recall_code=None)`: a service record."""
+    return factories.service_record
+
+
+@pytest.fixture
+def make_visit_request(app):
+    """`make_visit_request(owner, status=..., vehicle=...)`: a service visit request."""
+    return factories.visit_request
+
+
+@pytest.fixture
+def make_event(app):
+    """`make_event(title, days=10, capacity=10, status=..., seats_taken=0, ...)`: an event."""
+    return factories.event
+
+
+@pytest.fixture
+def rsvp_as(app):
+    """`rsvp_as(owner, event, guests=0)`: an RSVP placed through the service."""
+    return factories.rsvp_as
+
+
+@pytest.fixture
+def add_rsvp(app):
+    """`add_rsvp(event, owner, status=RsvpStatus.WAITLISTED)`: an RSVP row as given."""
+    return factories.rsvp
+
+
+@pytest.fixture
+def make_referral(app):
+    """`make_referral(referrer, name=..., stage=..., days_ago=0, ...)`: a referred friend."""
+    return factories.referral
+
+
+@pytest.fixture
+def invite_code(app):
+    """`invite_code(owner)`: the owner's current invite code."""
+    return factories.invite_code
+
+
+@pytest.fixture
+def make_drive(app):
+    """`make_drive(name, goal_amount=..., status=...)`: a charity drive, open by default."""
+    return factories.drive
+
+
+@pytest.fixture
+def pledge(app):
+    """`pledge(drive, owner, amount, show_name=True)`: a pledge through the service."""
+    return factories.pledge
+
+
+@pytest.fixture
+def add_contribution(app):
+    """`add_contribution(drive, owner, amount, received=False)`: a pledge row as given."""
+    return factories.contribution
+
+
+@pytest.fixture
+def link_events(app):
+    """`link_events(drive, event, ...)`: link events to a drive."""
+    return factories.link_events
+
+
+@pytest.fixture
+def make_reward(app):
+    """`make_reward(name, points_cost=..., stock=...)`: a catalogue entry."""
+    return factories.reward
+
+
+@pytest.fixture
+def make_redemption(app):
+    """`make_redemption(owner, reward, status=...)`: a redemption row (of a new reward if none)."""
+    return factories.redemption
+
+
+@pytest.fixture
+def give_points(app):
+    """`give_points(owner, 300)`: credit the owner's ledger."""
+    return factories.give_points
+
+
+@pytest.fixture
+def make_announcement(app):
+    """`make_announcement(title, ...)`: a published announcement."""
+    return factories.announcement
+
+
+@pytest.fixture
+def make_notification(app):
+    """`make_notification(owner, ...)`: a sent notification."""
+    return factories.notification
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def test_coordinator_searches_as_they_type_opens_an_owner_and_adds_a_note(
 def test_admin_previews_an_import_that_reads_clearly(
     live_server, browser_page, make_user, axe_check, tmp_path, database
 ):
-    from tests.admin.conftest import csv_bytes, dms_row
+    from tests.imports.conftest import csv_bytes, dms_row
 
     admin = make_user(role=Role.ADMIN, name="Alex Morgan", email="alex@dealership.example")
     rows = [

@@ -12,7 +12,6 @@ from portal.events.services import planning as event_services
 from portal.extensions import db
 from portal.points.services import award_points
 from portal.rewards.models import Category, Reward
-from tests.charity.conftest import link_events, make_drive, pledge  # noqa: F401
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

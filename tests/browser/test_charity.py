@@ -9,7 +9,6 @@ import pytest
 from portal import clock
 from portal.community.models import Announcement, Audience, BodyFormat
 from portal.extensions import db
-from tests.charity.conftest import make_drive, pledge  # noqa: F401 - shared fixtures
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

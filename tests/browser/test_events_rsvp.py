@@ -12,13 +12,9 @@ from portal.accounts.models import Role
 from portal.events.services import planning as services
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
-from tests.events import conftest as events_fixtures
-from tests.events.conftest import TZ
+from tests.factories import TZ
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-make_event = events_fixtures.make_event
-rsvp_as = events_fixtures.rsvp_as
 
 
 def _sign_in(page, base_url, email):

@@ -9,18 +9,11 @@ from sqlalchemy import func, select
 from portal.charity.models import Contribution, Drive, DriveStatus
 from portal.charity.rules import COVER_FOLDER
 from portal.extensions import db
-from tests.charity.conftest import today
+from tests.factories import today
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
-
-
-@pytest.fixture
-def coordinator(make_user, login):
-    user = make_user(role="coordinator", name="Jordan Blake")
-    login(user)
-    return user
 
 
 def _form(**overrides) -> dict:
@@ -56,7 +49,7 @@ def test_owner_gets_403_on_charity_admin_pages(client, login, make_owner, make_d
     assert client.post(f"/admin/charity/{drive.id}/close").status_code == 403
 
 
-def test_create_a_money_drive_as_a_draft_with_match(client, coordinator):
+def test_create_a_money_drive_as_a_draft_with_match(client, as_coordinator):
     response = client.post("/admin/charity/new", data=_form())
     assert response.status_code == 303
     drive = db.session.scalar(select(Drive))
@@ -68,7 +61,7 @@ def test_create_a_money_drive_as_a_draft_with_match(client, coordinator):
     )
 
 
-def test_item_drive_needs_a_unit_and_dates_in_order(client, coordinator):
+def test_item_drive_needs_a_unit_and_dates_in_order(client, as_coordinator):
     response = client.post(
         "/admin/charity/new",
         data=_form(
@@ -85,7 +78,7 @@ def test_item_drive_needs_a_unit_and_dates_in_order(client, coordinator):
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)", "data:text/html,hi", "ftp://files.example", "shelter.example"]
 )
-def test_beneficiary_link_must_be_http_or_https(client, coordinator, url):
+def test_beneficiary_link_must_be_http_or_https(client, as_coordinator, url):
     response = client.post("/admin/charity/new", data=_form(beneficiary_url=url))
     assert response.status_code == 422
     assert "https://" in response.get_data(as_text=True)
@@ -102,7 +95,7 @@ def test_a_bad_link_already_stored_is_never_rendered(client, make_drive):
     [(PNG, "image/png"), (JPEG, "image/jpeg"), (WEBP, "image/webp")],
 )
 def test_cover_image_is_stored_under_a_random_name_and_served_safely(
-    app, client, coordinator, content, content_type
+    app, client, as_coordinator, content, content_type
 ):
     response = client.post(
         "/admin/charity/new",
@@ -124,7 +117,7 @@ def test_cover_image_is_stored_under_a_random_name_and_served_safely(
     assert served.data == content
 
 
-def test_html_named_png_is_refused_and_nothing_is_stored(app, client, coordinator):
+def test_html_named_png_is_refused_and_nothing_is_stored(app, client, as_coordinator):
     html = b"<html><script>alert(1)</script></html>"
     response = client.post(
         "/admin/charity/new",
@@ -138,7 +131,7 @@ def test_html_named_png_is_refused_and_nothing_is_stored(app, client, coordinato
     assert db.session.scalar(select(func.count()).select_from(Drive)) == 0
 
 
-def test_cover_over_two_megabytes_is_refused(app, client, coordinator):
+def test_cover_over_two_megabytes_is_refused(app, client, as_coordinator):
     big = PNG + b"\x00" * (2 * 1024 * 1024)
     response = client.post(
         "/admin/charity/new",
@@ -150,7 +143,7 @@ def test_cover_over_two_megabytes_is_refused(app, client, coordinator):
     assert _covers(app) == []
 
 
-def test_request_over_the_app_limit_gets_the_friendly_413_page(app, client, coordinator):
+def test_request_over_the_app_limit_gets_the_friendly_413_page(app, client, as_coordinator):
     huge = PNG + b"\x00" * (4 * 1024 * 1024)
     response = client.post(
         "/admin/charity/new",
@@ -162,7 +155,7 @@ def test_request_over_the_app_limit_gets_the_friendly_413_page(app, client, coor
     assert _covers(app) == []
 
 
-def test_replacing_a_cover_removes_the_old_file(app, client, coordinator, make_drive):
+def test_replacing_a_cover_removes_the_old_file(app, client, as_coordinator, make_drive):
     drive = make_drive()
     for content in (PNG, JPEG):
         response = client.post(
@@ -175,7 +168,9 @@ def test_replacing_a_cover_removes_the_old_file(app, client, coordinator, make_d
     assert stored.suffix == ".jpg"
 
 
-def test_goal_unit_is_fixed_once_owners_gave(client, coordinator, make_drive, make_owner, pledge):
+def test_goal_unit_is_fixed_once_owners_gave(
+    client, as_coordinator, make_drive, make_owner, pledge
+):
     drive = make_drive()
     pledge(drive, make_owner(), 10_00)
     response = client.post(
@@ -187,7 +182,7 @@ def test_goal_unit_is_fixed_once_owners_gave(client, coordinator, make_drive, ma
     assert drive.is_money
 
 
-def test_open_then_close_from_the_admin_page(client, coordinator):
+def test_open_then_close_from_the_admin_page(client, as_coordinator):
     client.post("/admin/charity/new", data=_form())
     drive = db.session.scalar(select(Drive))
     assert client.post(f"/admin/charity/{drive.id}/open").status_code == 303
@@ -202,7 +197,9 @@ def test_open_then_close_from_the_admin_page(client, coordinator):
     assert drive.status == DriveStatus.CLOSED
 
 
-def test_mark_received_inline_with_htmx(client, coordinator, make_drive, make_owner, pledge):
+def test_mark_received_inline_with_htmx(
+    client, coordinator, as_coordinator, make_drive, make_owner, pledge
+):
     drive = make_drive()
     contribution = pledge(drive, make_owner(), 20_00)
     response = client.post(
@@ -217,14 +214,16 @@ def test_mark_received_inline_with_htmx(client, coordinator, make_drive, make_ow
     assert saved.received_at is not None and saved.received_by_id == coordinator.id
 
 
-def test_mark_received_checks_the_drive(client, coordinator, make_drive, make_owner, pledge):
+def test_mark_received_checks_the_drive(client, as_coordinator, make_drive, make_owner, pledge):
     contribution = pledge(make_drive(), make_owner(), 20_00)
     other = make_drive(name="Other")
     url = f"/admin/charity/{other.id}/contributions/{contribution.id}/received"
     assert client.post(url).status_code == 404
 
 
-def test_staff_record_a_pledge_handed_over_in_person(client, coordinator, make_drive, make_owner):
+def test_staff_record_a_pledge_handed_over_in_person(
+    client, coordinator, as_coordinator, make_drive, make_owner
+):
     drive = make_drive()
     owner = make_owner(email="grace@example.com")
     response = client.post(
@@ -241,7 +240,7 @@ def test_staff_record_a_pledge_handed_over_in_person(client, coordinator, make_d
     assert (saved.user_id, saved.amount, saved.received_by_id) == (owner.id, 30_00, coordinator.id)
 
 
-def test_points_rate_setting(client, coordinator):
+def test_points_rate_setting(client, as_coordinator):
     assert (
         client.post("/admin/charity/settings", data={"points_per_dollar": "80"}).status_code == 303
     )

@@ -3,7 +3,6 @@
 import http.cookiejar
 import re
 import threading
-import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +14,7 @@ from portal.dealership.queries import read_settings
 from portal.dealership.services import write_settings
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
+from tests.rendezvous import Rendezvous
 
 OWNERS = 30
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -108,10 +108,12 @@ def test_control_a_stored_counter_loses_pledges_under_the_same_load(
     db.session.commit()
     record_pledge = services.record_pledge
 
+    counters = Rendezvous(2)  # two pledges read the counter before either writes it
+
     def pledge_with_counter(session, **kwargs):
         before = read_settings(session, key)["charity.naive_counter"]
         session.commit()  # what an ORM read early in a request, written later, amounts to
-        time.sleep(0.05)
+        counters.meet()
         write_settings(session, {"charity.naive_counter": before + kwargs["amount"]})
         return record_pledge(session, **kwargs)
 

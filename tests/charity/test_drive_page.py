@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from portal.charity.models import Contribution, DriveStatus
 from portal.extensions import db
-from tests.charity.conftest import assert_no_live_user_markup, parsed_tags, today
+from tests.factories import today
+from tests.html_checks import assert_no_live_user_markup, parsed_tags
 
 HTMX = {"HX-Request": "true"}
 

@@ -3,7 +3,6 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal import clock
@@ -13,18 +12,11 @@ from portal.extensions import db
 from tests.charity.test_admin_drives import _form
 
 
-@pytest.fixture
-def coordinator(make_user, login):
-    user = make_user(role="coordinator", name="Jordan Blake")
-    login(user)
-    return user
-
-
 def _links() -> set[tuple[int, int]]:
     return set(db.session.execute(select(DriveEvent.drive_id, DriveEvent.event_id)).all())
 
 
-def test_drive_form_offers_upcoming_and_recent_events_only(client, coordinator, make_event):
+def test_drive_form_offers_upcoming_and_recent_events_only(client, as_coordinator, make_event):
     make_event(title="Charity car wash")
     make_event(title="Last weekend's toy drop", starts_at=clock.now() - timedelta(days=6))
     make_event(title="Spring meet long ago", starts_at=clock.now() - timedelta(days=200))
@@ -37,7 +29,7 @@ def test_drive_form_offers_upcoming_and_recent_events_only(client, coordinator, 
 
 
 def test_coordinator_links_events_when_creating_and_changes_them_when_editing(
-    client, coordinator, make_event
+    client, as_coordinator, make_event
 ):
     wash = make_event(title="Charity car wash")
     drop_off = make_event(title="Toy drop-off day")
@@ -59,7 +51,7 @@ def test_coordinator_links_events_when_creating_and_changes_them_when_editing(
     assert _links() == set()
 
 
-def test_an_event_that_is_not_on_offer_is_refused(client, coordinator, make_event):
+def test_an_event_that_is_not_on_offer_is_refused(client, as_coordinator, make_event):
     old = make_event(title="Long ago", starts_at=clock.now() - timedelta(days=300))
     response = client.post("/admin/charity/new", data=_form(events=[old.id]))
     assert response.status_code == 422
@@ -68,7 +60,7 @@ def test_an_event_that_is_not_on_offer_is_refused(client, coordinator, make_even
 
 
 def test_an_old_linked_event_stays_on_offer_when_editing(
-    client, coordinator, make_drive, make_event, link_events
+    client, as_coordinator, make_drive, make_event, link_events
 ):
     drive = make_drive()
     old = make_event(title="Last year's wash", starts_at=clock.now() - timedelta(days=300))

@@ -11,7 +11,7 @@ from portal.charity.models import Contribution, DriveStatus, GoalKind
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
-from tests.charity.conftest import today
+from tests.factories import today
 
 
 def test_totals_equal_the_sum_of_contributions(make_drive, make_owner, make_user, pledge):

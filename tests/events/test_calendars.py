@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.events.models import Audience, CalendarFeed
 from portal.events.services import planning as services
 from portal.extensions import db
-from tests.events.conftest import TZ
+from tests.factories import TZ
 
 
 def _events(response):

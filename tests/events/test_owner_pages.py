@@ -35,7 +35,7 @@ def test_drafts_and_ambassador_events_are_hidden_from_members(
     assert client.get(f"/events/{vip.id}").status_code == 404
 
 
-def test_events_for_my_car_come_first(client, login, make_owner, make_event, add_car):
+def test_events_for_my_car_come_first(client, login, make_owner, make_event, make_vehicle):
     make_event(title="Soonest general clinic", starts_at=clock.now() + timedelta(days=1))
     make_event(
         title="MX-5 owners' meet",
@@ -45,7 +45,7 @@ def test_events_for_my_car_come_first(client, login, make_owner, make_event, add
         starts_at=clock.now() + timedelta(days=20),
     )
     owner = make_owner()
-    add_car(owner)
+    make_vehicle(owner, make="Mazda", model="MX-5", year=2020)
     login(owner)
     page = client.get("/events").get_data(as_text=True)
     assert page.index("MX-5 owners&#39; meet") < page.index("Soonest general clinic")
@@ -157,10 +157,10 @@ def test_home_page_shows_the_owners_next_events(client, login, make_owner, make_
 
 
 def test_list_event_page_and_my_events_run_the_same_queries_for_2_or_30_events(
-    client, login, make_owner, make_event, rsvp_as, add_car, count_queries
+    client, login, make_owner, make_event, rsvp_as, make_vehicle, count_queries
 ):
     owner = make_owner()
-    add_car(owner)
+    make_vehicle(owner, make="Mazda", model="MX-5", year=2020)
     login(owner)
     others = [make_owner() for _ in range(2)]
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
-from tests.events.conftest import TZ
+from tests.factories import TZ
 
 
 def _seats_confirmed(event_id: int) -> int:
@@ -237,14 +237,14 @@ def test_editing_an_event_bumps_sequence_and_tells_owners_of_a_move(
     assert db.session.get(Event, event.id).sequence == before + 1
 
 
-def test_invitations_go_to_owners_whose_car_matches(make_event, make_owner, add_car):
+def test_invitations_go_to_owners_whose_car_matches(make_event, make_owner, make_vehicle):
     event = make_event(target_make="mazda", target_model="MX-5", target_year_from=2016)
     suited = make_owner()
-    add_car(suited, year=2019)
+    make_vehicle(suited, make="Mazda", model="MX-5", year=2019)
     old_car = make_owner()
-    add_car(old_car, year=2010)
+    make_vehicle(old_car, make="Mazda", model="MX-5", year=2010)
     sold = make_owner()
-    add_car(sold, year=2020, retired=True)
+    make_vehicle(sold, make="Mazda", model="MX-5", year=2020, retired_at=clock.now())
     ids = services.invite_owners(db.session, event, now=clock.now(), tz=TZ, event_url="/e")
     again = services.invite_owners(db.session, event, now=clock.now(), tz=TZ, event_url="/e")
     db.session.commit()

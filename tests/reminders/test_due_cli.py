@@ -67,7 +67,12 @@ def test_all_adds_upcoming_reminders(runner, make_owner, make_vehicle):
 
 def test_sold_cars_and_deactivated_owners_get_nothing(runner, make_owner, make_vehicle):
     seller = make_owner()
-    make_vehicle(seller, retired_at=datetime(2025, 6, 1, 12, tzinfo=UTC), retired_reason="sold")
+    make_vehicle(
+        seller,
+        purchase_date=date(2025, 1, 10),
+        retired_at=datetime(2025, 6, 1, 12, tzinfo=UTC),
+        retired_reason="sold",
+    )
     gone = make_owner(deactivated_at=datetime(2025, 1, 1, tzinfo=UTC))
     make_vehicle(gone)
     assert due(runner, "--as-of", "2025-11-01", "--all") == []

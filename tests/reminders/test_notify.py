@@ -232,6 +232,7 @@ def test_control_a_check_then_send_dispatcher_does_send_twice(
 ):
     expected = _fleet_of_overdue_owners(overdue_owner, 6)
     env = _environment(app, smtp_server, tmp_path)
-    command = [sys.executable, HELPER, "--naive", "--as-of", "2025-11-20"]
+    meeting = tmp_path / "naive-runs-meet-here"
+    command = [sys.executable, HELPER, "--naive", str(meeting), "--as-of", "2025-11-20"]
     _run_two_at_once([command, command], env)
     assert len(smtp_server.messages) > len(expected), "the overlap test would not catch the race"

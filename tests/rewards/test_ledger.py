@@ -1,7 +1,5 @@
 """The points ledger: one line per idempotency key, even when fifty callers race."""
 
-import time
-
 from sqlalchemy import func, select, text
 
 from portal import clock
@@ -10,6 +8,7 @@ from portal.points import services as ledger
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
 from portal.points.services import award_points
+from tests.rendezvous import Rendezvous
 from tests.rewards.concurrency import run_at_once, sqlite_without_begin_immediate
 
 
@@ -49,22 +48,26 @@ def test_fifty_concurrent_awards_with_one_key_make_one_line(app, make_owner):
     assert points_balance(db.session, owner_id) == 20
 
 
-def _naive_award_points(session, *, user_id, points, idempotency_key, reason, now, **refs):
+def _naive_award_points(checkers: Rendezvous):
     """Check, then insert: the race the unique key and ON CONFLICT close."""
-    exists = session.scalar(
-        select(PointsEntry.id).where(PointsEntry.idempotency_key == idempotency_key)
-    )
-    if exists:
-        return False
-    time.sleep(0.02)
-    session.add(
-        PointsEntry(
-            user_id=user_id, points=points, reason=reason, idempotency_key=idempotency_key,
-            created_at=now, **refs,
+
+    def award_points(session, *, user_id, points, idempotency_key, reason, now, **refs):
+        exists = session.scalar(
+            select(PointsEntry.id).where(PointsEntry.idempotency_key == idempotency_key)
         )
-    )  # fmt: skip
-    session.flush()
-    return True
+        if exists:
+            return False
+        checkers.meet()
+        session.add(
+            PointsEntry(
+                user_id=user_id, points=points, reason=reason, idempotency_key=idempotency_key,
+                created_at=now, **refs,
+            )
+        )  # fmt: skip
+        session.flush()
+        return True
+
+    return award_points
 
 
 def test_control_without_the_unique_key_the_race_duplicates_points(app, make_owner, monkeypatch):
@@ -72,7 +75,8 @@ def test_control_without_the_unique_key_the_race_duplicates_points(app, make_own
     owner_id = make_owner().id
     db.session.execute(text("DROP INDEX uq_points_entries_idempotency_key"))
     db.session.commit()
-    monkeypatch.setattr(ledger, "award_points", _naive_award_points)
+    # Two callers check for the key before either inserts it.
+    monkeypatch.setattr(ledger, "award_points", _naive_award_points(Rendezvous(2)))
     try:
         with sqlite_without_begin_immediate():
             results = run_at_once(

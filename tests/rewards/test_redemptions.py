@@ -1,7 +1,5 @@
 """Redeeming: stock and balance never go negative, even under concurrent redemptions."""
 
-import time
-
 import pytest
 from sqlalchemy import func, select, update
 
@@ -13,6 +11,7 @@ from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
 from portal.rewards import services
 from portal.rewards.models import Category, Redemption, Reward
+from tests.rendezvous import Rendezvous
 from tests.rewards.concurrency import run_at_once, sqlite_without_begin_immediate
 
 
@@ -92,24 +91,34 @@ def test_twenty_concurrent_redemptions_never_overdraw_one_owner(
     assert points_balance(db.session, owner_id) == 50
 
 
-def _naive_take_one_from_stock(session, reward_id):
-    """Read, check, write back: two buyers both see the last one."""
-    stock = session.scalar(select(Reward.stock).where(Reward.id == reward_id))
-    if stock is not None and stock <= 0:
-        return False
-    time.sleep(0.02)
-    if stock is not None:
-        session.execute(update(Reward).where(Reward.id == reward_id).values(stock=stock - 1))
-    return True
+def _naive_take_one_from_stock(readers: Rendezvous):
+    """Read, check, write back: buyers who read together all see the same stock."""
+
+    def take_one_from_stock(session, reward_id):
+        stock = session.scalar(select(Reward.stock).where(Reward.id == reward_id))
+        if stock is not None and stock <= 0:
+            return False
+        readers.meet()
+        if stock is not None:
+            session.execute(update(Reward).where(Reward.id == reward_id).values(stock=stock - 1))
+        return True
+
+    return take_one_from_stock
 
 
-def _slow_balance(session, user_id):
-    """The real sum, then a pause: the window an unlocked check leaves open."""
-    balance = session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.user_id == user_id)
-    )
-    time.sleep(0.02)
-    return balance
+def _balance_read_together(readers: Rendezvous):
+    """The real sum, read by several redemptions before any of them spends."""
+
+    def points_balance(session, user_id):
+        balance = session.scalar(
+            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.user_id == user_id
+            )
+        )
+        readers.meet()
+        return balance
+
+    return points_balance
 
 
 def test_control_without_the_conditional_update_stock_is_oversold(
@@ -120,7 +129,8 @@ def test_control_without_the_conditional_update_stock_is_oversold(
         give_points(owner, 100)
     owner_ids = [owner.id for owner in owners]
     reward_id = make_reward(points_cost=100, stock=5).id
-    monkeypatch.setattr(services, "take_one_from_stock", _naive_take_one_from_stock)
+    # Six buyers read the stock of five before anyone takes one.
+    monkeypatch.setattr(services, "take_one_from_stock", _naive_take_one_from_stock(Rendezvous(6)))
     with sqlite_without_begin_immediate():
         results = run_at_once(app, 20, lambda i: _redeem_as(owner_ids[i], reward_id))
     assert sum(isinstance(result, Redemption) for result in results) > 5
@@ -134,7 +144,8 @@ def test_control_without_the_owner_lock_the_balance_goes_negative(
     owner_id = owner.id
     reward_id = make_reward(points_cost=100, stock=None).id
     monkeypatch.setattr(services, "lock_owner", lambda session, user_id: None)
-    monkeypatch.setattr(services, "points_balance", _slow_balance)
+    # Three redemptions of 100 read the balance of 250 before any spends.
+    monkeypatch.setattr(services, "points_balance", _balance_read_together(Rendezvous(3)))
     with sqlite_without_begin_immediate():
         run_at_once(app, 20, lambda _: _redeem_as(owner_id, reward_id))
     assert points_balance(db.session, owner_id) < 0

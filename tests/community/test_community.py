@@ -9,24 +9,17 @@ from portal.community.rules import markdown
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.pages import COMMUNITY
-from tests.charity.conftest import assert_no_live_user_markup, parsed_tags
+from tests.html_checks import assert_no_live_user_markup, parsed_tags
 
 VIN = "1HGCM82633A00435{}"
 
 
 @pytest.fixture
-def announce(app):
+def announce(make_announcement):
+    """`announce(title, audience, **values)`: an announcement whose body names its title."""
+
     def create(title, audience=Audience.EVERYONE, **values) -> Announcement:
-        announcement = Announcement(
-            title=title,
-            body=values.pop("body", f"About {title}."),
-            audience=audience,
-            published_at=clock.now(),
-            **values,
-        )
-        db.session.add(announcement)
-        db.session.commit()
-        return announcement
+        return make_announcement(title, audience=audience, **({"body": f"About {title}."} | values))
 
     return create
 

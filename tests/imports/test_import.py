@@ -10,8 +10,7 @@ from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.models import ImportBatch
-
-from .conftest import csv_bytes, dms_row, vin_for
+from tests.imports.conftest import csv_bytes, dms_row, vin_for
 
 
 def _count(model) -> int:

@@ -1,10 +1,9 @@
-"""Staff accounts, roles and dealership settings: admin only, every change audited."""
+"""Staff accounts and roles: admin only, every change audited."""
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import LoginSession, Role, User
 from portal.audit import AuditEntry
-from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 
 
@@ -79,45 +78,3 @@ def test_admin_deactivates_a_member_of_staff(client, as_admin, coordinator, logi
     )
     assert browser.get("/admin/").status_code == 302
     assert len(_audit("account.deactivate")) == 1
-
-
-def test_settings_change_is_saved_and_audited_with_before_and_after(client, as_admin, app):
-    response = client.post(
-        "/admin/settings",
-        data={
-            "name": "Lakeside Motors",
-            "timezone": "America/Chicago",
-            "phone": "(312) 555-0100",
-            "email": "club@lakeside.example",
-            "address": "1 Shore Road",
-        },
-    )
-    assert response.status_code == 303
-    profile = dealership_profile(db.session)
-    assert (profile["name"], profile["timezone"], profile["phone"]) == (
-        "Lakeside Motors",
-        "America/Chicago",
-        "+13125550100",
-    )
-    [entry] = _audit("settings.update")
-    assert entry.before["dealership.name"] == app.config["PORTAL_DEALERSHIP_NAME"]
-    assert entry.after["dealership.name"] == "Lakeside Motors"
-    assert entry.before["dealership.timezone"] == app.config["PORTAL_TIMEZONE"]
-
-    client.post(
-        "/admin/settings",
-        data={
-            **{"name": "Lakeside Motors", "timezone": "America/Chicago"},
-            "phone": "+13125550100",
-            "email": "club@lakeside.example",
-            "address": "1 Shore Road",
-        },
-    )
-    assert len(_audit("settings.update")) == 1  # nothing changed, nothing logged
-
-
-def test_an_unknown_time_zone_is_refused_next_to_the_field(client, as_admin):
-    response = client.post("/admin/settings", data={"name": "X", "timezone": "Mars/Olympus_Mons"})
-    assert response.status_code == 422
-    assert "Not a time zone we know" in response.get_data(True)
-    assert _audit("settings.update") == []
