@@ -2,19 +2,28 @@
 
 from pathlib import Path
 
+import pytest
+
 import portal
 
-STYLESHEET = Path(portal.__file__).parent / "static" / "css" / "portal.css"
+STYLESHEETS = sorted((Path(portal.__file__).parent / "static" / "css").glob("*.css"))
+BASE = Path(portal.__file__).parent / "templates" / "base.html"
 
 
-def test_every_block_in_the_stylesheet_is_closed():
+@pytest.mark.parametrize("stylesheet", STYLESHEETS, ids=lambda path: path.name)
+def test_every_block_in_the_stylesheet_is_closed(stylesheet):
     depth = 0
-    for number, line in enumerate(STYLESHEET.read_text().splitlines(), start=1):
+    for number, line in enumerate(stylesheet.read_text().splitlines(), start=1):
         if line.startswith("/* ") and depth:
             raise AssertionError(f"line {number} starts a section inside an unclosed block")
         depth += line.count("{") - line.count("}")
         assert depth >= 0, f"line {number} closes a block that was never opened"
     assert depth == 0
+
+
+def test_every_stylesheet_is_linked_from_the_layout():
+    layout = BASE.read_text()
+    assert [path.stem for path in STYLESHEETS if f'"{path.stem}"' not in layout] == []
 
 
 def test_no_inline_styles_in_templates():
