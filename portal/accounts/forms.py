@@ -1,6 +1,5 @@
 """Forms for signing up, signing in, passwords and the profile."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.accounts.models import CHANNEL_LABELS, Role
 from portal.accounts.services import MAX_NOTE_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.forms import PortalForm
 
 _password_length = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -26,7 +26,7 @@ _password_length = Length(
 )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     """A new owner's account."""
 
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
@@ -40,7 +40,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Email and password, with an optional remembered browser."""
 
     email = EmailField("Email", validators=[DataRequired()])
@@ -49,7 +49,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     """Ask for a reset link."""
 
     email = EmailField(
@@ -57,7 +57,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     """Choose a new password from a reset link."""
 
     password = PasswordField("New password", validators=[DataRequired(), _password_length])
@@ -67,7 +67,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     """Change the password while signed in."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])
@@ -78,7 +78,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     """What the owner tells the dealership about themselves, and what they agree to."""
 
     display_name = StringField("What should we call you?", validators=[Optional(), Length(max=60)])
@@ -101,7 +101,7 @@ STAFF_ROLES = [
 ]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     """A staff note on an owner."""
 
     body = TextAreaField(
@@ -110,7 +110,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PortalForm):
     """A new coordinator or admin."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
@@ -120,7 +120,7 @@ class StaffForm(FlaskForm):
     role = SelectField("Role", choices=STAFF_ROLES, default=Role.COORDINATOR.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     """Change a member of staff's role; "owner" removes their staff access."""
 
     role = SelectField(

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -14,10 +13,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.forms import PortalForm
+
 MONTHS = [SelectChoice(number, date(2000, number, 1).strftime("%B")) for number in range(1, 13)]
 
 
-class ReminderSettingsForm(FlaskForm):
+class ReminderSettingsForm(PortalForm):
     """The rules' numbers; the ranges keep a typo from flooding or silencing owners."""
 
     service_interval_months = IntegerField(
@@ -55,7 +56,7 @@ def _valid_month_day(month: int, day: int | None) -> bool:
     return True
 
 
-class SeasonalCampaignForm(FlaskForm):
+class SeasonalCampaignForm(PortalForm):
     """A yearly window with advice, for every car or one make."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
@@ -76,7 +77,7 @@ class SeasonalCampaignForm(FlaskForm):
             raise ValidationError("That month has no such day.")
 
 
-class RecallCampaignForm(FlaskForm):
+class RecallCampaignForm(PortalForm):
     """A manufacturer recall and the cars it covers."""
 
     code = StringField("Recall code", validators=[DataRequired(), Length(max=40)])

@@ -1,20 +1,20 @@
 """Forms behind the actions on a reminder."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.reminders.models import TIME_WINDOW_LABELS
 
 
-class SnoozeForm(FlaskForm):
+class SnoozeForm(PortalForm):
     """Snooze for 7 or 30 days (the two buttons carry the value)."""
 
     days = IntegerField("Days", validators=[InputRequired(), NumberRange(min=1, max=30)])
 
 
-class DoneForm(FlaskForm):
+class DoneForm(PortalForm):
     """Mark done, optionally with the odometer reading at the time."""
 
     miles = IntegerField(
@@ -22,7 +22,7 @@ class DoneForm(FlaskForm):
     )
 
 
-class VisitForm(FlaskForm):
+class VisitForm(PortalForm):
     """Ask the service team for a visit."""
 
     preferred_day = DateField("Preferred day", validators=[InputRequired("Choose a day.")])
