@@ -1,14 +1,16 @@
-"""Safe redirects, security headers and token helpers."""
+"""Safe redirects, security headers, bounded URLs and token helpers."""
 
 import hashlib
 import hmac
 import secrets
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.routing import IntegerConverter
 
 from portal.config import DEV_SECRET_KEY
+from portal.db import DATABASE_INT_MAX
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
@@ -65,12 +67,29 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a number no database id can reach does not match (a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=DATABASE_INT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def refuse_nul_in_url() -> None:
+    """A NUL byte in the path or the query string is never meant: 400 before any query."""
+    values = [*(request.view_args or {}).values(), *request.args.values()]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400)
+
+
 def register_security(app: Flask) -> None:
-    """Attach the header hook and refuse the development key outside development."""
+    """Refuse the development key in production, bound URLs, add the header hook."""
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
         None,
         "",
         DEV_SECRET_KEY,
     ):
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY.")
+    # Before any blueprint adds a rule, so every `<int:...>` uses it.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_nul_in_url)
     app.after_request(add_security_headers)

@@ -9,19 +9,22 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.audit import AuditEntry
+from portal.db import DATABASE_INT_MAX
 from portal.extensions import db
+from portal.forms import EARLIEST_DATE, LATEST_DATE
 from portal.templating import dealership
 from portal.web import admin_bp as bp
-from portal.web import admin_required, page_number, wants_fragment
+from portal.web import admin_required, bounded_int, page_number, wants_fragment
 
 PER_PAGE = 50
 
 
 def _day(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 def _local_midnight(day: date) -> datetime:
@@ -35,7 +38,7 @@ def _local_midnight(day: date) -> datetime:
 def audit_log():
     """Who changed what, when; newest first, filtered by actor, entity, action and dates."""
     filters = {
-        "actor": request.args.get("actor", type=int),
+        "actor": bounded_int("actor", 0, 0, DATABASE_INT_MAX) or None,
         "entity_type": request.args.get("entity_type", "").strip(),
         "action": request.args.get("action", "").strip(),
         "since": _day("since"),

@@ -17,7 +17,15 @@ from portal.forms import EmptyForm
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
 from portal.sections import render_sections
-from portal.web import PER_PAGE, admin_required, client_ip, page_number, sort_params, wants_fragment
+from portal.web import (
+    PER_PAGE,
+    admin_required,
+    client_ip,
+    page_number,
+    paginate,
+    sort_params,
+    wants_fragment,
+)
 from portal.web import admin_bp as bp
 
 NOTES_PER_PAGE = 10
@@ -79,14 +87,13 @@ def _owner_or_404(user_id: int) -> User:
 
 
 def _notes_page(owner: User):
-    return db.paginate(
+    return paginate(
         select(StaffNote)
         .options(joinedload(StaffNote.author))
         .where(StaffNote.owner_id == owner.id)
         .order_by(StaffNote.created_at.desc(), StaffNote.id.desc()),
-        page=max(request.args.get("notes_page", 1, type=int), 1),
-        per_page=NOTES_PER_PAGE,
-        error_out=False,
+        per=NOTES_PER_PAGE,
+        page=page_number("notes_page"),
     )
 
 
@@ -103,13 +110,12 @@ def _owner_page(person: User, note_form: NoteForm) -> str:
         .where(Vehicle.owner_id == person.id)
         .order_by(Vehicle.retired_at.is_not(None), Vehicle.purchase_date.desc(), Vehicle.id)
     ).all()
-    messages = db.paginate(
+    messages = paginate(
         select(Notification)
         .where(Notification.user_id == person.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        page=max(request.args.get("messages_page", 1, type=int), 1),
-        per_page=MESSAGES_PER_PAGE,
-        error_out=False,
+        per=MESSAGES_PER_PAGE,
+        page=page_number("messages_page"),
     )
     return render_template(
         "admin/owners/detail.html",

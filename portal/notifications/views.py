@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
+from portal.db import DATABASE_INT_MAX
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.notifications import bp, services
@@ -18,11 +19,10 @@ CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
 @login_required
 def inbox():
     """Every message the dealership sent the owner, newest first."""
-    page = db.paginate(
+    page = db.paginate(  # a page before the first or past the last is a 404
         services.inbox_query(current_user),
-        page=request.args.get("page", 1, type=int),
+        page=min(request.args.get("page", 1, type=int), DATABASE_INT_MAX),
         per_page=20,
-        error_out=False,
     )
     return render_template("notifications/inbox.html", page=page, form=EmptyForm())
 
