@@ -39,6 +39,9 @@ class Config:
     PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "America/New_York")
     PORTAL_PHONE_REGION = os.environ.get("PORTAL_PHONE_REGION", "US")
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    #: How many proxies (nginx, a load balancer) stand in front of the app and add
+    #: X-Forwarded-For/-Proto/-Host. 0: the headers are ignored, as anyone can send them.
+    PORTAL_PROXY_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 
     # OWASP minimum for scrypt: N=2^17, r=8, p=1.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method, not a password

@@ -1,4 +1,4 @@
-"""Safe redirects, security headers, bounded URLs and token helpers."""
+"""Safe redirects, security headers, trusted proxies, bounded URLs and token helpers."""
 
 import hashlib
 import hmac
@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal.config import DEV_SECRET_KEY
@@ -16,6 +17,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+#: HSTS in production: browsers use https only, for a year, on every subdomain too.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -64,6 +68,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+    if current_app.config["ENV_NAME"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response
 
 
@@ -81,14 +87,24 @@ def refuse_nul_in_url() -> None:
         abort(400)
 
 
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Behind `hops` proxies, take the client, scheme and host from their X-Forwarded-* headers.
+
+    With no hops configured the headers are ignored: anyone can send them.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def register_security(app: Flask) -> None:
-    """Refuse the development key in production, bound URLs, add the header hook."""
+    """Refuse the development key in production, trust proxies, bound URLs, add headers."""
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
         None,
         "",
         DEV_SECRET_KEY,
     ):
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY.")
+    trust_proxies(app, app.config["PORTAL_PROXY_HOPS"])
     # Before any blueprint adds a rule, so every `<int:...>` uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(refuse_nul_in_url)
