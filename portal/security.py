@@ -104,7 +104,7 @@ def register_security(app: Flask) -> None:
         DEV_SECRET_KEY,
     ):
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY.")
-    trust_proxies(app, app.config["PORTAL_PROXY_HOPS"])
+    trust_proxies(app, app.config["PORTAL_PROXY_HOPS"] or 0)
     # Before any blueprint adds a rule, so every `<int:...>` uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(refuse_nul_in_url)
