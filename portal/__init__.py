@@ -181,12 +181,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """`flask create-user`, `flask seed-demo`, backups, and the scheduled jobs."""
-    from portal import backup, demo, jobs
+    """`flask create-user`, `flask seed-demo`, backups, the scheduled jobs, `check-deploy`."""
+    from portal import backup, demo, deploy, jobs
     from portal.accounts import cli as accounts_cli
     from portal.reminders.cli import reminders_cli
 
     app.cli.add_command(accounts_cli.create_user)
+    app.cli.add_command(deploy.check_deploy)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_cli)
     app.cli.add_command(jobs.notify_cli)
