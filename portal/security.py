@@ -82,7 +82,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 def refuse_nul_in_url() -> None:
     """A NUL byte in the path or the query string is never meant: 400 before any query."""
-    values = [*(request.view_args or {}).values(), *request.args.values()]
+    values = [*(request.view_args or {}).values(), *request.args.keys()]
+    values += [value for _name, value in request.args.items(multi=True)]
     if any(isinstance(value, str) and "\x00" in value for value in values):
         abort(400)
 

@@ -28,7 +28,10 @@ def test_the_largest_database_id_is_looked_up_as_usual(client):
     assert client.get("/events/2147483647").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/events?kind=clinic%00", "/i/abc%00def", "/drives/?page=1%00"])
+@pytest.mark.parametrize(
+    "path",
+    ["/events?kind=clinic%00", "/i/abc%00def", "/drives/?page=1%00", "/events?kind=a&kind=b%00"],
+)
 def test_a_nul_byte_in_the_url_is_a_400(client, path):
     assert client.get(path).status_code == 400
 
