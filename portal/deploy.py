@@ -33,11 +33,20 @@ class Problem:
     fix: str
 
 
+def error(setting: str, message: str, fix: str) -> Problem:
+    """A problem that must be fixed before deploying."""
+    return Problem(ERROR, setting, message, fix)
+
+
+def warning(setting: str, message: str, fix: str) -> Problem:
+    """A problem worth knowing about that need not stop a deploy."""
+    return Problem(WARNING, setting, message, fix)
+
+
 def _secret_key(config: Mapping) -> Iterable[Problem]:
     key = config.get("SECRET_KEY") or ""
     if key in ("", DEV_SECRET_KEY):
-        yield Problem(
-            ERROR,
+        yield error(
             "SECRET_KEY",
             "is the development key: anyone who has read the source can forge sessions, "
             "sign-in links and password-reset links.",
@@ -46,8 +55,7 @@ def _secret_key(config: Mapping) -> Iterable[Problem]:
             "repository.",
         )
     elif len(key) < 32:
-        yield Problem(
-            WARNING,
+        yield warning(
             "SECRET_KEY",
             f"is only {len(key)} characters long; a short key can be guessed.",
             "use at least 32 random characters (`secrets.token_urlsafe(48)`).",
@@ -56,23 +64,20 @@ def _secret_key(config: Mapping) -> Iterable[Problem]:
 
 def _environment(config: Mapping) -> Iterable[Problem]:
     if config.get("ENV_NAME") != "production":
-        yield Problem(
-            ERROR,
+        yield error(
             "PORTAL_ENV",
             f"is {config.get('ENV_NAME')!r}: cookies are not marked Secure, browsers get no "
             "HSTS header and the development key is accepted.",
             "set PORTAL_ENV=production.",
         )
     elif not config.get("SESSION_COOKIE_SECURE"):
-        yield Problem(
-            ERROR,
+        yield error(
             "SESSION_COOKIE_SECURE",
             "is off: the sign-in cookie would also travel over plain http.",
             "remove SESSION_COOKIE_SECURE from the environment (production turns it on).",
         )
     if config.get("DEBUG"):
-        yield Problem(
-            ERROR,
+        yield error(
             "FLASK_DEBUG",
             "debug mode is on: an error would show the source code, and the debugger lets "
             "anyone who reaches it run code on the server.",
@@ -83,8 +88,7 @@ def _environment(config: Mapping) -> Iterable[Problem]:
 def _base_url(config: Mapping) -> Iterable[Problem]:
     url = urlsplit(config.get("PORTAL_BASE_URL") or "")
     if url.scheme != "https":
-        yield Problem(
-            ERROR,
+        yield error(
             "PORTAL_BASE_URL",
             f"is {config.get('PORTAL_BASE_URL')!r}: links in the emails `flask notify run` "
             "sends would not use https.",
@@ -92,8 +96,7 @@ def _base_url(config: Mapping) -> Iterable[Problem]:
             "https://club.dealership.example.",
         )
     elif url.hostname in LOOPBACK_HOSTS:
-        yield Problem(
-            ERROR,
+        yield error(
             "PORTAL_BASE_URL",
             "points at this machine: links in emails would lead owners nowhere.",
             "set PORTAL_BASE_URL to the public https address of the portal.",
@@ -103,8 +106,7 @@ def _base_url(config: Mapping) -> Iterable[Problem]:
 def _database_and_limits(config: Mapping) -> Iterable[Problem]:
     workers = config.get("WEB_CONCURRENCY") or 1
     if workers > 1 and str(config.get("SQLALCHEMY_DATABASE_URI")).startswith("sqlite"):
-        yield Problem(
-            WARNING,
+        yield warning(
             "DATABASE_URL",
             f"is SQLite with {workers} workers (WEB_CONCURRENCY): their writes take turns, "
             "and a second host cannot share the file.",
@@ -112,15 +114,13 @@ def _database_and_limits(config: Mapping) -> Iterable[Problem]:
             "DATABASE_URL=postgresql://… (pip install -e '.[postgres]').",
         )
     if not config.get("RATELIMIT_ENABLED", True):
-        yield Problem(
-            ERROR,
+        yield error(
             "RATELIMIT_ENABLED",
             "is off: password guessing and sign-up floods are unlimited.",
             "remove RATELIMIT_ENABLED from the environment.",
         )
     elif workers > 1 and str(config.get("RATELIMIT_STORAGE_URI")).startswith("memory://"):
-        yield Problem(
-            ERROR,
+        yield error(
             "RATELIMIT_STORAGE_URI",
             f"is memory:// with {workers} workers (WEB_CONCURRENCY): each worker counts on "
             f"its own, so every limit lets {workers} times as many attempts through, and a "
@@ -132,8 +132,7 @@ def _database_and_limits(config: Mapping) -> Iterable[Problem]:
 
 def _mail(config: Mapping) -> Iterable[Problem]:
     if config.get("MAIL_BACKEND") != "smtp":
-        yield Problem(
-            ERROR,
+        yield error(
             "MAIL_BACKEND",
             f"is {config.get('MAIL_BACKEND')!r}: emails (password resets, reminders, "
             "invitations) are written to files on this server and never sent.",
@@ -142,16 +141,14 @@ def _mail(config: Mapping) -> Iterable[Problem]:
         )
         return
     if config.get("MAIL_USERNAME") and not config.get("MAIL_USE_TLS"):
-        yield Problem(
-            ERROR,
+        yield error(
             "MAIL_USE_TLS",
             "is off while signing in to the mail server: the password travels unencrypted.",
             "set MAIL_USE_TLS=1 (STARTTLS, usually on port 587).",
         )
     domain = parseaddr(config.get("MAIL_FROM") or "")[1].rpartition("@")[2].lower()
     if not domain or domain.endswith(EXAMPLE_DOMAINS):
-        yield Problem(
-            WARNING,
+        yield warning(
             "MAIL_FROM",
             f"is {config.get('MAIL_FROM')!r}: mail providers refuse or bin messages from a "
             "domain that is not the sender's.",
@@ -183,8 +180,7 @@ def _proxy(config: Mapping) -> Iterable[Problem]:
     if https:
         reasons.append("the portal's address is https while gunicorn serves plain http")
     if hops is None and reasons:
-        yield Problem(
-            ERROR,
+        yield error(
             "PORTAL_PROXY_HOPS",
             f"is unset while requests arrive through a proxy ({' and '.join(reasons)}): "
             "every visitor would share the proxy's rate-limit bucket, and links would say "
@@ -193,8 +189,7 @@ def _proxy(config: Mapping) -> Iterable[Problem]:
             "Caddy); set it to 0 only if clients connect to gunicorn directly.",
         )
     if hops and any(host in ALL_INTERFACES for host in hosts):
-        yield Problem(
-            WARNING,
+        yield warning(
             "PORTAL_BIND",
             f"is {config.get('PORTAL_BIND')} (every interface) while X-Forwarded-For is "
             "trusted: anyone who reaches gunicorn directly can pretend to be any address.",
