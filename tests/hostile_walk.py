@@ -82,14 +82,22 @@ ORDINARY = {
 }
 
 TEXT_INPUTS = {"text", "email", "tel", "url", "search", "password", "hidden", "textarea"}
-FIELD_KIND = {"number": "number", "range": "number", "date": "date", "month": "date"}
-FIELD_KIND["datetime-local"] = "datetime"
+#: Which hostile value an input type takes (text inputs take "text", choices "choice").
+FIELD_KIND = {
+    "number": "number",
+    "range": "number",
+    "date": "date",
+    "month": "date",
+    "datetime-local": "datetime",
+}
 
 # --- Reading pages -----------------------------------------------------------------------
 
 
 @dataclass
 class Field:
+    """One named input, text area or select of a form, as the page renders it."""
+
     name: str
     type: str  # input type, or "textarea" / "select"
     value: str = ""
@@ -98,6 +106,8 @@ class Field:
 
 @dataclass
 class Form:
+    """A form: where it goes, its fields, its named submit buttons, whether htmx sends it."""
+
     method: str
     action: str
     htmx: bool
@@ -168,6 +178,7 @@ class PageReader(HTMLParser):
 
 
 def _ordinary(item: Field) -> str:
+    """What a careful person would put in this field."""
     if item.type in ("checkbox", "radio"):
         return item.value or "y"
     if item.type == "select":
@@ -221,6 +232,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 @dataclass(frozen=True)
 class Failure:
+    """An answer of 500 or more: who asked, what, with which kind of value, and why."""
+
     role: str
     endpoint: str
     kind: str
