@@ -1,16 +1,23 @@
 """Forms every domain shares, and the base class that keeps hostile input out of all of them.
 
 Every form in the portal is a `PortalForm`. Its fields get checks no one has to remember:
-text refuses control characters (PostgreSQL refuses NUL outright, and the others have no
-business in a name or a note), numbers stay within what a database integer holds, and dates
-stay within years the date arithmetic downstream can handle.
+text and uploaded files' names refuse control characters (PostgreSQL refuses NUL outright,
+and the others have no business in a name or a note), numbers stay within what a database
+integer holds, and dates stay within years the date arithmetic downstream can handle.
 """
 
 import re
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DateTimeField,
+    DecimalField,
+    FileField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import StopValidation
 
@@ -22,6 +29,9 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_CHARACTERS_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_CHARACTERS_MESSAGE = (
     "This contains invisible control characters (such as a null byte); please retype it."
+)
+FILE_NAME_MESSAGE = (
+    "The file's name contains invisible control characters; rename the file and try again."
 )
 
 EARLIEST_DATE = date(1900, 1, 1)
@@ -37,6 +47,14 @@ def refuse_control_characters(form, field) -> None:
     )
     if isinstance(field.data, str) and pattern.search(field.data):
         raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
+
+
+def refuse_control_characters_in_file_names(form, field) -> None:
+    """Stop at once on an uploaded file whose name carries control characters."""
+    uploads = field.data if isinstance(field.data, list) else [field.data]
+    names = [getattr(upload, "filename", None) or "" for upload in uploads]
+    if any(CONTROL_CHARACTERS.search(name) for name in names):
+        raise StopValidation(FILE_NAME_MESSAGE)
 
 
 def refuse_non_finite(form, field) -> None:
@@ -68,6 +86,8 @@ def _guards(field) -> tuple[list, list]:
         return [], []
     if isinstance(field, StringField):
         return [refuse_control_characters], []
+    if isinstance(field, FileField):  # MultipleFileField too
+        return [refuse_control_characters_in_file_names], []
     if isinstance(field, DecimalField):
         return [refuse_non_finite], [within_database_range]
     if isinstance(field, IntegerField):

@@ -191,8 +191,11 @@ def _ordinary(item: Field) -> str:
     return ORDINARY.get(item.type, ORDINARY["text"])
 
 
-def form_data(form: Form, kind: str, csrf_token: str, button: int) -> tuple[dict, dict]:
-    """(fields, files) for one submission of `form` with the `kind` of hostile values."""
+def form_data(
+    form: Form, kind: str, csrf_token: str, button: int, upload: bytes
+) -> tuple[dict, dict]:
+    """(fields, files) for one submission of `form` with the `kind` of hostile values;
+    `upload` is an ordinary file for file inputs."""
     values = KINDS[kind]
     data: dict[str, list[str]] = defaultdict(list)
     files = {}
@@ -201,9 +204,10 @@ def form_data(form: Form, kind: str, csrf_token: str, button: int) -> tuple[dict
         if item.name.endswith("csrf_token"):  # forms with a prefix name it `prefix-csrf_token`
             data[item.name] = [csrf_token]
             continue
-        if item.type == "file":
-            content = values.get("text", "name,email\nWalk Test,walker@example.com\n")
-            files[item.name] = (BytesIO(content.encode()), "walk.csv")
+        if item.type == "file":  # an ordinary file with a hostile last line and name
+            text = values.get("text", "")
+            content = upload + text.encode()
+            files[item.name] = (BytesIO(content), f"walk{text[:40]}.csv")
             continue
         if item.type == "radio":
             if item.name in radios_done:
@@ -266,6 +270,8 @@ class Walker:
     #: Values seen for each URL argument name (`event_id`, `code`, ...), to fill routes with.
     seen_args: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     skip_endpoints: frozenset[str] = frozenset({"static", "accounts.logout"})
+    #: What file inputs get, before the hostile part (a file the portal would accept).
+    upload: bytes = b"name,email\nWalk Test,walker@example.com\n"
 
     def __post_init__(self) -> None:
         self._errors: list[str] = []
@@ -422,7 +428,9 @@ class Walker:
         sent = defaultdict(set)
         for number, kind in enumerate(KINDS):
             for index, form in enumerate(forms):
-                data, files = form_data(form, kind, client.csrf_token(), button=number)
+                data, files = form_data(
+                    form, kind, client.csrf_token(), button=number, upload=self.upload
+                )
                 signature = repr(sorted((k, v) for k, v in data.items() if "csrf" not in k))
                 signature += repr({name: file.getvalue() for name, (file, _n) in files.items()})
                 if signature in sent[index]:

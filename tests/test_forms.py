@@ -1,6 +1,7 @@
 """Every form refuses control characters, out-of-range numbers and dates, next to the field."""
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from portal.forms import (
     PortalForm,
 )
 from portal.garage.models import Vehicle
+from portal.imports.models import ImportBatch
 from portal.referrals import services as referral_services
 from portal.referrals.models import Referral
 from tests.conftest import TEST_PASSWORD
@@ -173,3 +175,11 @@ def test_nul_in_the_display_name_is_refused(client, make_owner, login):
     assert response.status_code in (200, 422)
     assert CONTROL_CHARACTERS_MESSAGE in response.get_data(as_text=True)
     assert db.session.get(User, owner.id).display_name is None
+
+
+def test_an_upload_whose_name_carries_nul_is_refused(client, as_admin):
+    sample = client.get("/admin/imports/sample.csv").get_data()
+    response = client.post("/admin/imports", data={"file": (BytesIO(sample), "owners\x00.csv")})
+    assert response.status_code == 422
+    assert "rename the file" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0

@@ -85,7 +85,10 @@ def test_hostile_input_never_answers_5xx(walk_config, app, runner, database):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert runner.invoke(args=["notify", "run"]).exit_code == 0
     app.test_client().post("/forgot-password", data={"email": "priya.patel@example.com"})
-    walker = Walker(app)
+    # File inputs get the import's own sample (a drive's cover refuses it, as it should).
+    sample = app.test_client()
+    sign_in(sample, "admin@dealership.example")
+    walker = Walker(app, upload=sample.get("/admin/imports/sample.csv").get_data())
 
     for role, email, start in ROLES:
         client = app.test_client()
