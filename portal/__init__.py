@@ -156,8 +156,21 @@ def register_errorhandlers(app: Flask) -> None:
         template = f"errors/{error.code}.html"
         return render_template([template, "errors/generic.html"], error=error), error.code
 
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(429)
+    def too_many_requests(error: HTTPException):
+        from portal.extensions import db
+        from portal.limits import retry_after_seconds, wait_in_words
+
+        db.session.rollback()
+        seconds = retry_after_seconds(error)
+        headers = {"Retry-After": str(seconds)}
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=error.name, retry_after=seconds), 429, headers
+        page = render_template("errors/429.html", retry_in=wait_in_words(seconds))
+        return page, 429, headers
 
     @app.errorhandler(500)
     def server_error(error):
@@ -168,12 +181,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """`flask create-user`, `flask seed-demo`, backups, and the scheduled jobs."""
-    from portal import backup, demo, jobs
+    """`flask create-user`, `flask seed-demo`, backups, the scheduled jobs, `check-deploy`."""
+    from portal import backup, demo, deploy, jobs
     from portal.accounts import cli as accounts_cli
     from portal.reminders.cli import reminders_cli
 
     app.cli.add_command(accounts_cli.create_user)
+    app.cli.add_command(deploy.check_deploy)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(backup.backup_cli)
     app.cli.add_command(jobs.notify_cli)

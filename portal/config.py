@@ -25,6 +25,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int_or_none(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
 class Config:
     """Production-safe defaults; every value can come from the environment."""
 
@@ -39,6 +44,15 @@ class Config:
     PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "America/New_York")
     PORTAL_PHONE_REGION = os.environ.get("PORTAL_PHONE_REGION", "US")
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    #: How many proxies (nginx, a load balancer) stand in front of the app and add
+    #: X-Forwarded-For/-Proto/-Host. 0 or unset: the headers are ignored, as anyone can send
+    #: them; unset also means nobody said, which `flask check-deploy` asks about.
+    PORTAL_PROXY_HOPS = _int_or_none("PORTAL_PROXY_HOPS")
+
+    # Serving: gunicorn.conf.py reads these, and `flask check-deploy` judges them.
+    PORTAL_BIND = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+    WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
     # OWASP minimum for scrypt: N=2^17, r=8, p=1.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method, not a password

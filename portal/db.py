@@ -4,6 +4,11 @@ from sqlalchemy import Engine, event
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: The range of an `Integer` column on PostgreSQL (SQLite holds more): numbers from a form
+#: or a URL outside it are refused before a query could overflow.
+DATABASE_INT_MIN = -(2**31)
+DATABASE_INT_MAX = 2**31 - 1
+
 
 def configure_engine(engine: Engine) -> None:
     """Make SQLite safe for concurrent writers; PostgreSQL needs nothing here."""

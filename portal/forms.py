@@ -1,7 +1,114 @@
-"""Forms every domain shares."""
+"""Forms every domain shares, and the base class that keeps hostile input out of all of them.
+
+Every form in the portal is a `PortalForm`. Its fields get checks no one has to remember:
+text and uploaded files' names refuse control characters (PostgreSQL refuses NUL outright,
+and the others have no business in a name or a note), numbers stay within what a database
+integer holds, and dates stay within years the date arithmetic downstream can handle.
+"""
+
+import re
+from datetime import date, datetime
 
 from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeField,
+    DecimalField,
+    FileField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.validators import StopValidation
+
+from portal.db import DATABASE_INT_MAX, DATABASE_INT_MIN
+
+#: Control characters (C0, DEL, C1). A multi-line field keeps tab, line feed and the
+#: carriage return browsers send with every line break.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "This contains invisible control characters (such as a null byte); please retype it."
+)
+FILE_NAME_MESSAGE = (
+    "The file's name contains invisible control characters; rename the file and try again."
+)
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+DATE_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
+NUMBER_RANGE_MESSAGE = "That number is out of range; please check it."
 
 
-class EmptyForm(FlaskForm):
+def refuse_control_characters(form, field) -> None:
+    """Stop at once on text carrying control characters (tab and new lines in text areas)."""
+    pattern = (
+        CONTROL_CHARACTERS_MULTILINE if isinstance(field, TextAreaField) else CONTROL_CHARACTERS
+    )
+    if isinstance(field.data, str) and pattern.search(field.data):
+        raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
+
+
+def refuse_control_characters_in_file_names(form, field) -> None:
+    """Stop at once on an uploaded file whose name carries control characters."""
+    uploads = field.data if isinstance(field.data, list) else [field.data]
+    names = [getattr(upload, "filename", None) or "" for upload in uploads]
+    if any(CONTROL_CHARACTERS.search(name) for name in names):
+        raise StopValidation(FILE_NAME_MESSAGE)
+
+
+def refuse_non_finite(form, field) -> None:
+    """Stop at once on NaN and infinity, which no range check can compare."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(NUMBER_RANGE_MESSAGE)
+
+
+def within_database_range(form, field) -> None:
+    """Stop a number no database integer holds, before anything computes with it.
+
+    It runs last, so a field's own range message wins when there is one; it still stops
+    the chain, so the form's `validate_<field>` methods never see the number.
+    """
+    if field.data is not None and not DATABASE_INT_MIN <= field.data <= DATABASE_INT_MAX:
+        raise StopValidation(None if field.errors else NUMBER_RANGE_MESSAGE)
+
+
+def within_date_range(form, field) -> None:
+    """Stop a date far in the past or future, before anything adds days to it."""
+    value = field.data.date() if isinstance(field.data, datetime) else field.data
+    if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise StopValidation(None if field.errors else DATE_RANGE_MESSAGE)
+
+
+def _guards(field) -> tuple[list, list]:
+    """The checks to run before and after a field's own validators."""
+    if isinstance(field, CSRFTokenField):
+        return [], []
+    if isinstance(field, StringField):
+        return [refuse_control_characters], []
+    if isinstance(field, FileField):  # MultipleFileField too
+        return [refuse_control_characters_in_file_names], []
+    if isinstance(field, DecimalField):
+        return [refuse_non_finite], [within_database_range]
+    if isinstance(field, IntegerField):
+        return [], [within_database_range]
+    if isinstance(field, DateTimeField):  # DateField and DateTimeLocalField too
+        return [], [within_date_range]
+    return [], []
+
+
+class PortalForm(FlaskForm):
+    """The base of every form: CSRF from Flask-WTF, plus the guards above on every field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            before, after = _guards(field)
+            if before or after:
+                # A new list: the unbound field's list is shared by every form instance.
+                field.validators = [*before, *field.validators, *after]
+            return field
+
+
+class EmptyForm(PortalForm):
     """A form with only the CSRF token, for buttons that post."""

@@ -1,19 +1,25 @@
-"""Safe redirects, security headers and token helpers."""
+"""Safe redirects, security headers, trusted proxies, bounded URLs and token helpers."""
 
 import hashlib
 import hmac
 import secrets
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import DEV_SECRET_KEY
+from portal.db import DATABASE_INT_MAX
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+#: HSTS in production: browsers use https only, for a year, on every subdomain too.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -62,15 +68,45 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+    if current_app.config["ENV_NAME"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a number no database id can reach does not match (a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=DATABASE_INT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def refuse_nul_in_url() -> None:
+    """A NUL byte in the path or the query string is never meant: 400 before any query."""
+    values = [*(request.view_args or {}).values(), *request.args.keys()]
+    values += [value for _name, value in request.args.items(multi=True)]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400)
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Behind `hops` proxies, take the client, scheme and host from their X-Forwarded-* headers.
+
+    With no hops configured the headers are ignored: anyone can send them.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def register_security(app: Flask) -> None:
-    """Attach the header hook and refuse the development key outside development."""
+    """Refuse the development key in production, trust proxies, bound URLs, add headers."""
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
         None,
         "",
         DEV_SECRET_KEY,
     ):
         raise RuntimeError("Refusing to start in production with the development SECRET_KEY.")
+    trust_proxies(app, app.config["PORTAL_PROXY_HOPS"] or 0)
+    # Before any blueprint adds a rule, so every `<int:...>` uses it.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_nul_in_url)
     app.after_request(add_security_headers)

@@ -143,3 +143,75 @@ def test_login_is_rate_limited_per_address(client):
     ]
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429
+
+
+def test_hsts_in_production_only(tmp_path, client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(
+        ENV_NAME="production",
+        SECRET_KEY="a-long-random-production-key-for-this-test",
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        INSTANCE_PATH=str(tmp_path),
+    )
+    production = create_app(config)
+    hsts = production.test_client().get("/healthz").headers["Strict-Transport-Security"]
+    assert "includeSubDomains" in hsts
+    assert int(hsts.split("max-age=")[1].split(";")[0]) >= 180 * 24 * 3600
+
+
+PROXY = {"REMOTE_ADDR": "10.9.9.9"}  # every request reaches the app from the same proxy
+
+
+def _fail_logins(client, forwarded_for: str, attempts: int) -> list[int]:
+    return [
+        client.post(
+            "/login",
+            data={"email": f"guess{number}@example.com", "password": "not a real one"},
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base=PROXY,
+        ).status_code
+        for number in range(attempts)
+    ]
+
+
+@pytest.fixture
+def behind_one_proxy(app_config):
+    app_config["PORTAL_PROXY_HOPS"] = 1
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(behind_one_proxy, client):
+    assert _fail_logins(client, "203.0.113.1", 21)[-1] == 429
+    assert _fail_logins(client, "203.0.113.2", 1) == [200]
+
+
+def test_without_trusted_proxies_x_forwarded_for_changes_nothing(client):
+    assert _fail_logins(client, "203.0.113.1", 21)[-1] == 429
+    assert _fail_logins(client, "203.0.113.2", 1) == [429]
+
+
+def _reset_link(client, outbox, owner, headers) -> str:
+    client.post("/forgot-password", data={"email": owner.email}, headers=headers)
+    body = outbox()[-1].get_body(preferencelist=("plain",)).get_content()
+    return next(word for word in body.split() if "/reset-password/" in word)
+
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "club.dealership.example"}
+
+
+def test_behind_a_trusted_proxy_links_use_the_real_scheme_and_host(
+    behind_one_proxy, client, make_owner, outbox
+):
+    # Over https Flask-WTF wants a same-site Referer, as a browser sends.
+    headers = {
+        **FORWARDED,
+        "X-Forwarded-For": "203.0.113.7",
+        "Referer": "https://club.dealership.example/forgot-password",
+    }
+    link = _reset_link(client, outbox, make_owner(), headers)
+    assert link.startswith("https://club.dealership.example/reset-password/")
+
+
+def test_without_trusted_proxies_forwarded_scheme_and_host_are_ignored(client, make_owner, outbox):
+    link = _reset_link(client, outbox, make_owner(), FORWARDED)
+    assert link.startswith("http://localhost/reset-password/")

@@ -1,6 +1,5 @@
 """Forms for signing up, signing in, passwords and the profile."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from portal.accounts.models import CHANNEL_LABELS, Role
 from portal.accounts.services.members import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.accounts.services.staff import MAX_NOTE_LENGTH
+from portal.forms import PortalForm
 
 _password_length = Length(
     min=MIN_PASSWORD_LENGTH,
@@ -45,7 +45,7 @@ def _new_password(label: str) -> tuple[PasswordField, PasswordField]:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     """A new owner's account."""
 
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
@@ -53,7 +53,7 @@ class RegisterForm(FlaskForm):
     password, confirm = _new_password("Password")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Email and password, with an optional remembered browser."""
 
     email = EmailField("Email", validators=[DataRequired()])
@@ -62,26 +62,26 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     """Ask for a reset link."""
 
     email = _email()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     """Choose a new password from a reset link."""
 
     password, confirm = _new_password("New password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     """Change the password while signed in."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password, confirm = _new_password("New password")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     """What the owner tells the dealership about themselves, and what they agree to."""
 
     display_name = StringField("What should we call you?", validators=[Optional(), Length(max=60)])
@@ -104,7 +104,7 @@ STAFF_ROLES = [
 ]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PortalForm):
     """A staff note on an owner."""
 
     body = TextAreaField(
@@ -113,7 +113,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PortalForm):
     """A new coordinator or admin."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
@@ -121,7 +121,7 @@ class StaffForm(FlaskForm):
     role = SelectField("Role", choices=STAFF_ROLES, default=Role.COORDINATOR.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     """Change a member of staff's role; "owner" removes their staff access."""
 
     role = SelectField(

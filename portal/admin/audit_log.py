@@ -6,25 +6,28 @@ from zoneinfo import ZoneInfo
 from flask import render_template, request
 
 from portal.admin import queries
+from portal.db import DATABASE_INT_MAX
 from portal.extensions import db
+from portal.forms import EARLIEST_DATE, LATEST_DATE
 from portal.templating import dealership
 from portal.web import admin_bp as bp
-from portal.web import admin_required, paginate, wants_fragment
+from portal.web import admin_required, bounded_int, paginate, wants_fragment
 
 PER_PAGE = 50
 
 
 def _day(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
 
 
 def _filters() -> dict:
     """The audit log's filters from the query string; blank or nonsense ones are None or ''."""
     return {
-        "actor": request.args.get("actor", type=int),
+        "actor": bounded_int("actor", 0, 0, DATABASE_INT_MAX) or None,
         "entity_type": request.args.get("entity_type", "").strip(),
         "action": request.args.get("action", "").strip(),
         "since": _day("since"),

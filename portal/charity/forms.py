@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.charity.models import GoalKind, is_web_url
 from portal.charity.rules import MAX_MESSAGE_LENGTH
+from portal.forms import PortalForm
 
 RECOGNITION_CHOICES = [
     SelectChoice("name", "Thank me by name on the honour roll"),
@@ -30,7 +30,7 @@ RECOGNITION_CHOICES = [
 ]
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(PortalForm):
     """An owner's pledge: how much, an optional message, named or anonymous."""
 
     amount = IntegerField(
@@ -82,7 +82,7 @@ def _web_url(form, field) -> None:
         raise ValidationError("Enter a full web address starting with https:// or http://.")
 
 
-class DriveForm(FlaskForm):
+class DriveForm(PortalForm):
     """A drive as coordinators describe it."""
 
     name = StringField("Drive name", validators=[DataRequired(), Length(max=120)])
@@ -166,7 +166,7 @@ class DriveForm(FlaskForm):
         self.match_cap.data = drive.match_cap // scale if drive.match_cap else None
 
 
-class CharitySettingsForm(FlaskForm):
+class CharitySettingsForm(PortalForm):
     """The dealership's conversion rate for donated reward points."""
 
     points_per_dollar = IntegerField(

@@ -1,13 +1,13 @@
 """The announcement form coordinators use."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.community.models import Audience, BodyFormat
+from portal.forms import PortalForm
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(PortalForm):
     """Title, body, format, audience and whether it stays on top."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])

@@ -1,11 +1,12 @@
 """The dealership settings form."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from portal.forms import PortalForm
 
-class DealershipForm(FlaskForm):
+
+class DealershipForm(PortalForm):
     """The dealership's identity and contact details, shown across the portal and in emails."""
 
     name = StringField("Dealership name", validators=[DataRequired(), Length(max=100)])

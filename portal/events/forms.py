@@ -1,6 +1,5 @@
 """Forms for coordinators' events and owners' RSVPs."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -13,11 +12,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.events.models import AUDIENCE_LABELS, KIND_LABELS
+from portal.forms import PortalForm
 
 _when = {"format": "%Y-%m-%dT%H:%M"}
 
 
-class EventForm(FlaskForm):
+class EventForm(PortalForm):
     """An event as a coordinator enters it; times in the dealership's time zone."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
@@ -61,7 +61,7 @@ class EventForm(FlaskForm):
     )
 
 
-class GuestsForm(FlaskForm):
+class GuestsForm(PortalForm):
     """How many guests the owner brings (an RSVP, or a change to one)."""
 
     guests = IntegerField(
@@ -69,7 +69,7 @@ class GuestsForm(FlaskForm):
     )
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(PortalForm):
     """Call an event off, with a word to everyone who RSVPed."""
 
     message = TextAreaField(

@@ -1,6 +1,5 @@
 """Garage forms: a car's details, odometer readings, service visits, cover, retiring."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -11,12 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.garage.models import RetiredReason
 
 _MILES = NumberRange(min=0, max=2_000_000, message="Enter miles as a whole number, 0 or more.")
 
 
-class VehicleForm(FlaskForm):
+class VehicleForm(PortalForm):
     """Add or edit a car; make and year may be left for the VIN to fill in."""
 
     vin = StringField(
@@ -41,7 +41,7 @@ class VehicleForm(FlaskForm):
     )
 
 
-class OdometerForm(FlaskForm):
+class OdometerForm(PortalForm):
     """A new odometer reading."""
 
     read_on = DateField("Date", validators=[InputRequired(message="Enter the date.")])
@@ -50,7 +50,7 @@ class OdometerForm(FlaskForm):
     )
 
 
-class ServiceRecordForm(FlaskForm):
+class ServiceRecordForm(PortalForm):
     """A visit to a workshop."""
 
     performed_on = DateField("Date", validators=[InputRequired(message="Enter the date.")])
@@ -79,7 +79,7 @@ class ServiceRecordForm(FlaskForm):
         }
 
 
-class ProtectionForm(FlaskForm):
+class ProtectionForm(PortalForm):
     """A protection product: extended warranty, tyre and wheel cover and the like."""
 
     name = StringField("What it is", validators=[DataRequired(), Length(max=100)])
@@ -92,7 +92,7 @@ class ProtectionForm(FlaskForm):
         return {name: self[name].data for name in ("name", "provider", "ends_on", "ends_at_miles")}
 
 
-class RetireForm(FlaskForm):
+class RetireForm(PortalForm):
     """Move a car to the owner's past cars."""
 
     reason = RadioField(

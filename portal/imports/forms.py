@@ -1,12 +1,13 @@
 """The import upload form."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+
+from portal.forms import PortalForm
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(PortalForm):
     """The dealer-management-system export to preview."""
 
     file = FileField(

@@ -1,10 +1,11 @@
 """The consent form reached from an email link."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from portal.forms import PortalForm
 
-class ConsentForm(FlaskForm):
+
+class ConsentForm(PortalForm):
     """Which messages the owner agrees to receive."""
 
     consent_service = BooleanField("Service reminders, warranty notices and recalls")

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
+from portal.db import DATABASE_INT_MAX
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.notifications import bp, queries, services
@@ -24,11 +25,10 @@ MESSAGES_PER_PAGE = 20
 @login_required
 def inbox():
     """Every message the dealership sent the owner, newest first."""
-    page = db.paginate(
+    page = db.paginate(  # a page before the first or past the last is a 404
         queries.inbox_query(current_user),
-        page=request.args.get("page", 1, type=int),
+        page=min(request.args.get("page", 1, type=int), DATABASE_INT_MAX),
         per_page=MESSAGES_PER_PAGE,
-        error_out=False,
     )
     return render_template("notifications/inbox.html", page=page, form=EmptyForm())
 

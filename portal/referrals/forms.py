@@ -1,6 +1,5 @@
 """Forms for the invite landing page, the pipeline and the referral settings."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.referrals.models import CONTACT_LABELS, STAGE_LABELS
 from portal.referrals.rules import MANUAL_STAGES
 
@@ -23,7 +23,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LandingForm(FlaskForm):
+class LandingForm(PortalForm):
     """A referred friend's details: no account, no JavaScript needed."""
 
     name = StringField("Your name", filters=[_strip], validators=[DataRequired(), Length(max=120)])
@@ -45,7 +45,7 @@ class LandingForm(FlaskForm):
     consent_contact = BooleanField("I'm happy for the team to contact me about this, and only this")
 
 
-class StageForm(FlaskForm):
+class StageForm(PortalForm):
     """Move a referral along the pipeline (a purchase has its own form)."""
 
     stage = SelectField(
@@ -54,7 +54,7 @@ class StageForm(FlaskForm):
     note = TextAreaField("Working note", validators=[Optional(), Length(max=2000)])
 
 
-class PurchaseForm(FlaskForm):
+class PurchaseForm(PortalForm):
     """The friend bought a car: which one."""
 
     vin = StringField("VIN of the car sold", validators=[DataRequired(), Length(max=32)])
@@ -68,7 +68,7 @@ _tier_name = Length(min=1, max=40, message="Give the tier a name (up to 40 chara
 _threshold = NumberRange(1, 1000)
 
 
-class ReferralSettingsForm(FlaskForm):
+class ReferralSettingsForm(PortalForm):
     """Points per stage, the tier ladder, and the thank-you letter."""
 
     points_contacted = IntegerField("Points when contacted", validators=[NumberRange(0, 100000)])

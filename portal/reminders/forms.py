@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,11 +22,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.forms import PortalForm
 from portal.reminders.models import TIME_WINDOW_LABELS
 from portal.reminders.rules import SNOOZE_DAYS
 
 
-class SnoozeForm(FlaskForm):
+class SnoozeForm(PortalForm):
     """Snooze for 7 or 30 days (the two buttons carry the value)."""
 
     days = IntegerField(
@@ -36,7 +36,7 @@ class SnoozeForm(FlaskForm):
     )
 
 
-class DoneForm(FlaskForm):
+class DoneForm(PortalForm):
     """Mark done, optionally with the odometer reading at the time."""
 
     miles = IntegerField(
@@ -44,7 +44,7 @@ class DoneForm(FlaskForm):
     )
 
 
-class VisitForm(FlaskForm):
+class VisitForm(PortalForm):
     """Ask the service team for a visit."""
 
     preferred_day = DateField("Preferred day", validators=[InputRequired("Choose a day.")])
@@ -67,7 +67,7 @@ class VisitForm(FlaskForm):
 MONTHS = [SelectChoice(number, date(2000, number, 1).strftime("%B")) for number in range(1, 13)]
 
 
-class ReminderSettingsForm(FlaskForm):
+class ReminderSettingsForm(PortalForm):
     """The rules' numbers; the ranges keep a typo from flooding or silencing owners."""
 
     service_interval_months = IntegerField(
@@ -105,7 +105,7 @@ def _valid_month_day(month: int, day: int | None) -> bool:
     return True
 
 
-class SeasonalCampaignForm(FlaskForm):
+class SeasonalCampaignForm(PortalForm):
     """A yearly window with advice, for every car or one make."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
@@ -126,7 +126,7 @@ class SeasonalCampaignForm(FlaskForm):
             raise ValidationError("That month has no such day.")
 
 
-class RecallCampaignForm(FlaskForm):
+class RecallCampaignForm(PortalForm):
     """A manufacturer recall and the cars it covers."""
 
     code = StringField("Recall code", validators=[DataRequired(), Length(max=40)])

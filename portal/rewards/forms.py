@@ -1,6 +1,5 @@
 """Forms for redeeming, the catalogue and fulfilment."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,10 +12,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.forms import PortalForm
 from portal.rewards.models import CATEGORY_LABELS
 
 
-class RedeemForm(FlaskForm):
+class RedeemForm(PortalForm):
     """Redeem one reward; altruistic rewards ask which open charity drive gets the points."""
 
     drive = IntegerField("Which charity drive?", validators=[Optional()])
@@ -24,7 +24,7 @@ class RedeemForm(FlaskForm):
     token = HiddenField(validators=[Optional(), Length(max=64)])
 
 
-class RewardForm(FlaskForm):
+class RewardForm(PortalForm):
     """A reward in the catalogue."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -41,14 +41,14 @@ class RewardForm(FlaskForm):
     is_active = BooleanField("Show in the catalogue", default=True)
 
 
-class FulfilForm(FlaskForm):
+class FulfilForm(PortalForm):
     """Record that a reward was given."""
 
     fulfilled_on = DateField("Given on", validators=[InputRequired()])
     note = TextAreaField("Note for the owner", validators=[Optional(), Length(max=2000)])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(PortalForm):
     """Decline a redemption; the points go back."""
 
     note = TextAreaField("Why (the owner will see this)", validators=[Optional(), Length(max=2000)])
