@@ -41,8 +41,6 @@ def test_two_hosts_share_login_limits_through_redis(tmp_path):
         host = host_a if attempt % 2 == 0 else host_b
         client = host.test_client()
         statuses.append(
-            client.post(
-                "/login", data=data, environ_base={"REMOTE_ADDR": f"10.1.0.{attempt}"}
-            ).status_code
+            client.post("/login", data=data, environ_base={"REMOTE_ADDR": "10.1.0.1"}).status_code
         )
     assert statuses == [200, 200, 200, 200, 200, 429]

@@ -1,6 +1,16 @@
 """Account pages: register, verify, sign in and out, passwords, profile."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import clock
@@ -43,8 +53,36 @@ def load_user(cookie_id: str) -> User | None:
     return members.load_user_for_login(db.session, cookie_id, clock.now())
 
 
-def _login_email_key() -> str:
-    return "login:" + members.normalise_email(request.form.get("email", ""))
+#: Wrong passwords for one account from one client address: the limit a guesser meets first.
+FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per minute;30 per hour"
+#: Wrong passwords for one account from anywhere (NIST SP 800-63B: at most 100 in a row).
+FAILURES_PER_ACCOUNT = "100 per hour"
+#: Sign-in attempts from one address, right or wrong: each one costs a password hash.
+ATTEMPTS_PER_ADDRESS = "20 per minute;100 per hour"
+#: Reset requests: per address, and per account so many addresses cannot flood one inbox.
+RESETS_PER_ADDRESS = "5 per 15 minutes"
+RESETS_PER_ACCOUNT = "5 per hour"
+
+
+def _posted_email() -> str:
+    return members.normalise_email(request.form.get("email", ""))
+
+
+def _login_account_key() -> str:
+    return "login-account:" + _posted_email()
+
+
+def _login_account_and_address_key() -> str:
+    return f"login-account-address:{_posted_email()}|{request.remote_addr}"
+
+
+def _reset_account_key() -> str:
+    return "reset-account:" + _posted_email()
+
+
+def _sign_in_failed(response) -> bool:
+    """Only a refused password counts against the account limits, never a sign-in."""
+    return g.get("sign_in_failed", False)
 
 
 def _hash_method() -> str:
@@ -169,8 +207,19 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute;100 per hour", methods=["POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"], key_func=_login_email_key)
+@limiter.limit(ATTEMPTS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(
+    FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    methods=["POST"],
+    key_func=_login_account_and_address_key,
+    deduct_when=_sign_in_failed,
+)
+@limiter.limit(
+    FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=_login_account_key,
+    deduct_when=_sign_in_failed,
+)
 def login():
     """Sign in with email and password."""
     next_path = request.values.get("next")
@@ -185,6 +234,7 @@ def login():
             form,
             "password",
         )
+        g.sign_in_failed = not outcome.ok
         if outcome.ok:
             _sign_in(outcome.value, remember=form.remember.data)
             flash(f"Welcome back, {outcome.value.first_name}.", "success")
@@ -205,7 +255,8 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"])
+@limiter.limit(RESETS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(RESETS_PER_ACCOUNT, methods=["POST"], key_func=_reset_account_key)
 def forgot_password():
     """Email a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
