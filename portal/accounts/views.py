@@ -55,7 +55,7 @@ def load_user(cookie_id: str) -> User | None:
 
 #: Wrong passwords for one account from one client address: the limit a guesser meets first.
 FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per minute;30 per hour"
-#: Wrong passwords for one account from anywhere (NIST SP 800-63B: at most 100 in a row).
+#: Wrong passwords for one account from anywhere (NIST SP 800-63B asks for at most 100).
 FAILURES_PER_ACCOUNT = "100 per hour"
 #: Sign-in attempts from one address, right or wrong: each one costs a password hash.
 ATTEMPTS_PER_ADDRESS = "20 per minute;100 per hour"
