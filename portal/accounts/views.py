@@ -15,6 +15,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.invitations import CLAIM_LINK_MAX_AGE
 from portal.accounts.models import User
+from portal.db import write_in_own_transaction
 from portal.errors import ServiceError
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
@@ -98,10 +99,11 @@ def verify_email(token: str):
         return redirect(
             url_for("accounts.profile" if current_user.is_authenticated else "accounts.login")
         )
-    user, newly = services.verify_email(db.session, payload, clock.now())
+    user, newly = write_in_own_transaction(
+        db.session, lambda: services.verify_email(db.session, payload, clock.now())
+    )
     if user is None:
         abort(404)
-    db.session.commit()
     if newly:
         flash(f"Thank you, {user.first_name}: your email is confirmed.", "success")
     else:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.csvsafe import csv_response
+from portal.db import write_in_own_transaction
 from portal.errors import ServiceError
 from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm
@@ -340,16 +341,21 @@ def _not_checked_in_reason(found: Rsvp) -> str:
     return f"{found.user.name}'s RSVP is {found.status}, so there's no seat to check in."
 
 
+def _check_in_scanned(rsvp_id: int) -> tuple[bool, Rsvp]:
+    first_time, found = rsvps.check_in(db.session, rsvp_id=rsvp_id, now=clock.now())
+    if first_time:
+        _audit_check_in(found, "by scanning their ticket")
+    return first_time, found
+
+
 @bp.route("/events/checkin/<code>")
 def events_checkin(code: str):
     """What a scanned ticket opens: checks the attendee in once, and says so the second time."""
     found = db.session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
     if found is None:
         abort(404)
-    first_time, found = rsvps.check_in(db.session, rsvp_id=found.id, now=clock.now())
-    if first_time:
-        _audit_check_in(found, "by scanning their ticket")
-    db.session.commit()
+    rsvp_id = found.id
+    first_time, found = write_in_own_transaction(db.session, lambda: _check_in_scanned(rsvp_id))
     return render_template(
         "admin/events/checkin.html",
         rsvp=found,

@@ -247,6 +247,18 @@ def get_for_owner(session: Session, user: User, notification_id: int) -> Notific
     )
 
 
+def mark_read(session: Session, notification_id: int, now: datetime) -> bool:
+    """Mark one message read (a page opened it); False when it already was."""
+    return (
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        ).rowcount
+        == 1
+    )
+
+
 def mark_all_read(session: Session, user: User, now: datetime) -> int:
     """Mark every unread message read; returns how many."""
     return session.execute(

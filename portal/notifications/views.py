@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
+from portal.db import write_in_own_transaction
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.notifications import bp, services
@@ -35,8 +36,9 @@ def message(notification_id: int):
     if notification is None:
         abort(404)
     if notification.read_at is None:
-        notification.read_at = clock.now()
-        db.session.commit()
+        write_in_own_transaction(
+            db.session, lambda: services.mark_read(db.session, notification.id, clock.now())
+        )
     return render_template("notifications/message.html", notification=notification)
 
 

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
+from portal.db import write_in_own_transaction
 from portal.errors import ServiceError
 from portal.events import queries as event_queries
 from portal.extensions import db, limiter
@@ -39,8 +40,12 @@ def _qr_data_uri(link: str) -> str:
 @login_required
 def invite():
     """The owner's personal invite link: QR code, copy button and words to share it with."""
-    code = services.invite_code_for(db.session, current_user, current_app.config["SECRET_KEY"])
-    db.session.commit()
+    secret = current_app.config["SECRET_KEY"]
+    code = services.current_invite_code(db.session, current_user, secret) or (
+        write_in_own_transaction(
+            db.session, lambda: services.invite_code_for(db.session, current_user, secret)
+        )
+    )
     link = _invite_link(code)
     share_text = (
         f"I've been really happy with my car from {dealership()['name']}, and they look after "
