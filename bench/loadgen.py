@@ -29,7 +29,16 @@ def _ms(value: str) -> float:
 
 def wrk(url: str, headers: dict, threads: int, connections: int, seconds: int) -> Result:
     """Run wrk with --latency and read its summary."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        url,
+    ]
     for name, value in headers.items():
         command[1:1] = ["-H", f"{name}: {value}"]
     output = subprocess.run(
