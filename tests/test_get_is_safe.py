@@ -74,7 +74,7 @@ def _first(statement):
     return db.session.scalar(statement.limit(1))
 
 
-def _seed_everything(runner) -> tuple[User, dict[str, str]]:
+def _seed_everything(runner) -> tuple[User, dict]:
     """The demo dealership and what it lacks; returns its owner and a value per URL argument.
 
     Arguments are filled by name; "tokens" holds the values that depend on the endpoint.
@@ -126,6 +126,7 @@ def _seed_everything(runner) -> tuple[User, dict[str, str]]:
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
     }
+    invite_code = referral_services.current_invite_code(db.session, owner, secret)
     tokens = {
         "accounts.verify_email": sign(
             "verify-email", account_services.verification_payload(unconfirmed)
@@ -140,8 +141,8 @@ def _seed_everything(runner) -> tuple[User, dict[str, str]]:
         ),
         "notifications.preferences": sign("consent", {"uid": owner.id}),
         "events.feed": derive_token(secret, CALENDAR, nonce),
-        "referrals.landing": referral_services.current_invite_code(db.session, owner, secret),
-        "referrals.landing_thanks": "thanks",
+        "referrals.landing": invite_code,
+        "referrals.landing_thanks": invite_code,
         "admin.recall_campaign": str(_first(select(RecallCampaign.id))),
         "admin.seasonal_campaign": str(_first(select(SeasonalCampaign.id))),
     }
@@ -158,10 +159,10 @@ def get_routes(app, values: dict) -> list[tuple[str, str]]:
         path = rule.rule
         for argument in rule.arguments:
             value = values["tokens"].get(rule.endpoint, values.get(argument))
+            assert value is not None, f"no value for <{argument}> of {rule.rule}"
             path = path.replace(f"<int:{argument}>", str(value))
             path = path.replace(f"<path:{argument}>", str(value))
             path = path.replace(f"<{argument}>", str(value))
-        assert "<" not in path, f"no value for an argument of {rule.rule}"
         routes.append((rule.endpoint, path))
     return routes
 
