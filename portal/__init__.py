@@ -46,7 +46,7 @@ def load_config(app: Flask, config) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and tune the database engine."""
-    from portal.db import configure_engine
+    from portal.db import configure_engine, mark_reading_requests
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.security import register_security
 
@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)
+    mark_reading_requests(app)
     with app.app_context():
         configure_engine(db.engine)
 

@@ -1,8 +1,88 @@
-"""Engine set-up: SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+"""Engine set-up, and on SQLite the split between transactions that read and those that write.
 
+SQLite has one write lock per database file. In WAL mode readers never block the writer nor
+each other, so the portal decides, when each transaction begins, whether it may write:
+
+- A request that only reads (GET, HEAD, OPTIONS) begins a deferred, read-only transaction:
+  `PRAGMA query_only = ON` then `BEGIN`. It reads one snapshot, never waits for a writer and
+  never makes a writer wait, so page views run side by side on every worker. A write in it
+  fails at once with "attempt to write a readonly database", every time, instead of now and
+  then with "database is locked" (a deferred transaction cannot wait for the lock it needs
+  to upgrade to a writer once another writer has committed after its snapshot).
+- Everything else (POST, PUT, PATCH and DELETE requests, `flask` commands, the dispatch job,
+  tests' own sessions) begins `BEGIN IMMEDIATE`: it takes the write lock up front, and when
+  another writer holds it, waits for it (the busy timeout) rather than failing.
+- The few GET pages that must write (a message marked read when it is opened, an invite link
+  made on first visit, an email confirmed from its link, a ticket checked in when it is
+  scanned) make that change through `write_in_own_transaction`: the read ends, the change
+  runs in a short IMMEDIATE transaction and is committed, and the page reads on afterwards.
+  `tests/test_get_is_safe.py` opens every GET page for every role and checks that nothing
+  else writes.
+
+A request is marked as reading by Flask's `request_started` signal, before any
+`before_request` hook or user loader can query, and the engine's "begin" event reads the
+mark, so the rule holds for every session and connection. A request context made only for
+`url_for` and templates (`test_request_context` in a command or the dispatcher) is not a
+request the app serves, and writes as commands do. PostgreSQL needs none of this: its
+readers never block nor wait, and its writers lock rows in the statements themselves.
+"""
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TypeVar
+
+from flask import Flask, has_request_context, request, request_started
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Requests with these methods only read (RFC 9110 "safe" methods).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Set in the WSGI environ of a request the app serves with one of those methods.
+_READS_ONLY = "portal.reads_only"
+#: Where a pooled SQLite connection remembers whether `query_only` is on.
+_QUERY_ONLY = "portal.query_only"
+
+_writing: ContextVar[bool] = ContextVar("portal_writing", default=False)
+
+
+def mark_reading_requests(app: Flask) -> None:
+    """Note, as each request starts (before any hook can query), whether it only reads."""
+    request_started.connect(_mark_if_reading, app)
+
+
+def _mark_if_reading(sender: Flask, **extra) -> None:
+    if request.method in READ_METHODS:
+        request.environ[_READS_ONLY] = True
+
+
+def begins_read_only() -> bool:
+    """Whether a transaction begun now only reads: in a GET, HEAD or OPTIONS request the app
+    serves, outside `write_in_own_transaction`."""
+    return not _writing.get() and has_request_context() and request.environ.get(_READS_ONLY, False)
+
+
+def write_in_own_transaction(session: Session, action: Callable[[], T]) -> T:
+    """From a page that reads, make one change in a short write transaction of its own.
+
+    The read transaction ends first (it holds no changes: a read cannot make any), then
+    `action()` runs in an IMMEDIATE transaction that is committed, or rolled back when it
+    raises. Objects loaded before are expired and read afresh, inside the write, on use.
+    """
+    session.commit()
+    token = _writing.set(True)
+    try:
+        result = action()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _writing.reset(token)
+    return result
+
 
 #: The range of an `Integer` column on PostgreSQL (SQLite holds more): numbers from a form
 #: or a URL outside it are refused before a query could overflow.
@@ -11,7 +91,7 @@ DATABASE_INT_MAX = 2**31 - 1
 
 
 def configure_engine(engine: Engine) -> None:
-    """Make SQLite safe for concurrent writers; PostgreSQL needs nothing here."""
+    """Make SQLite safe for concurrent writers and free for readers; PostgreSQL needs nothing."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -26,9 +106,16 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        connection_record.info[_QUERY_ONLY] = False
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # Take the write lock up front: a deferred transaction that reads and then writes
-        # fails at once with "database is locked" when another writer got in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = begins_read_only()
+        info = connection.connection.info
+        if info.get(_QUERY_ONLY) is not read_only:
+            # Changed only when the connection switches roles: one pragma, no round trip.
+            connection.exec_driver_sql(f"PRAGMA query_only = {'ON' if read_only else 'OFF'}")
+            info[_QUERY_ONLY] = read_only
+        # A writer takes the lock up front: a deferred transaction that reads and then
+        # writes fails at once with "database is locked" when another writer got in between.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

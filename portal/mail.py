@@ -1,8 +1,11 @@
 """A small mailer: build a text+HTML message, hand it to the configured backend."""
 
+import email.policy
 import smtplib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -13,10 +16,36 @@ from flask import current_app
 from portal import clock
 
 
+class _HeaderRegistry(HeaderRegistry):
+    """The standard header registry, but each header's class is made once, not per header.
+
+    Python's registry builds a new class with `type()` for every header of every message;
+    at the volume of a dispatch run that is a fifth of the time spent building mail.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+
+#: email's default policy (RFC-correct headers), with the faster header registry.
+POLICY = email.policy.default.clone(header_factory=_HeaderRegistry())
+
+
 class MailBackend(Protocol):
     """Something that delivers a built message or raises."""
 
     def send(self, message: EmailMessage) -> None: ...
+
+    def connection(self) -> AbstractContextManager[None]:
+        """Inside it, messages may share one connection to the server."""
+        ...
 
 
 class FileBackend:
@@ -30,21 +59,97 @@ class FileBackend:
         name = f"{clock.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         (self.outbox / name).write_bytes(bytes(message))
 
+    def connection(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, noting when a message's content has started to go out."""
+
+    handed_over = False
+
+    def data(self, msg):
+        self.handed_over = True
+        return super().data(msg)
+
+
+def _connection_dropped(error: Exception) -> bool:
+    """A failure of the connection itself (closed, reset, 421), not a refusal of the message."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
 
 class SmtpBackend:
-    """Delivers over SMTP, with STARTTLS and login when configured."""
+    """Delivers over SMTP, with STARTTLS and login when configured.
+
+    Alone, each message opens and closes its own connection. Inside `connection()` (the
+    dispatch job) messages share one; when the server has dropped it (idle timeout, a
+    limit of messages per connection), the next message reconnects and is sent on the new
+    connection, as long as none of its content had gone out on the old one: a message the
+    server may have received is reported as failed, never sent twice.
+    """
 
     def __init__(self, host: str, port: int, username=None, password=None, use_tls=False):
         self.host, self.port = host, port
         self.username, self.password, self.use_tls = username, password, use_tls
+        self._smtp: _Smtp | None = None
+        self._keep_open = False
 
     def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
+        reused = self._smtp is not None
+        try:
+            self._send_on_connection(message)
+        except Exception as error:
+            if not _connection_dropped(error):
+                raise  # a refusal of this message: smtplib has reset, the connection serves on
+            handed_over = self._smtp is not None and self._smtp.handed_over
+            self.close()
+            if not reused or handed_over:
+                raise
+            self._send_on_connection(message)
+        finally:
+            if not self._keep_open:
+                self.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[None]:
+        self._keep_open = True
+        try:
+            yield
+        finally:
+            self._keep_open = False
+            self.close()
+
+    def close(self) -> None:
+        """Say goodbye to the server, if connected; a connection already gone is fine."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _send_on_connection(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        self._smtp.handed_over = False
+        self._smtp.send_message(message)
+
+    def _connect(self) -> _Smtp:
+        smtp = _Smtp(self.host, self.port, timeout=20)
+        try:
             if self.use_tls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 class Mailer:
@@ -62,7 +167,7 @@ class Mailer:
         headers: Mapping[str, str] | None = None,
     ) -> str:
         """Send one message; return its Message-ID. Raises when the backend fails."""
-        message = EmailMessage()
+        message = EmailMessage(policy=POLICY)
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
@@ -75,6 +180,10 @@ class Mailer:
             message.add_alternative(html, subtype="html")
         self.backend.send(message)
         return message["Message-ID"]
+
+    def connection(self) -> AbstractContextManager[None]:
+        """Send every message inside over one connection (a batch job), closed at the end."""
+        return self.backend.connection()
 
 
 def mailer_from_config(config: Mapping) -> Mailer:

@@ -26,6 +26,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import User
 from portal.accounts.services import members
 from portal.accounts.services.invitations import CLAIM_LINK_MAX_AGE
+from portal.db import write_in_own_transaction
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
 from portal.mail import current_mailer
@@ -185,7 +186,9 @@ def verify_email(token: str):
         return redirect(
             url_for("accounts.profile" if current_user.is_authenticated else "accounts.login")
         )
-    user, newly = perform(lambda: members.verify_email(db.session, payload, clock.now())).value
+    user, newly = write_in_own_transaction(
+        db.session, lambda: members.verify_email(db.session, payload, clock.now())
+    )
     if user is None:
         abort(404)
     if newly:

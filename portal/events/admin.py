@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
+from portal.db import write_in_own_transaction
 from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
@@ -329,8 +330,10 @@ def events_check_in(event_id: int, rsvp_id: int):
 @bp.route("/events/checkin/<code>")
 def events_checkin(code: str):
     """What a scanned ticket opens: checks the attendee in once, and says so the second time."""
-    found = found_or_404(queries.rsvp_by_ticket(db.session, code))
-    first_time, found = _check_in(found.id, "by scanning their ticket")
+    rsvp_id = found_or_404(queries.rsvp_by_ticket(db.session, code)).id
+    first_time, found = write_in_own_transaction(
+        db.session, lambda: _check_in(rsvp_id, "by scanning their ticket")
+    )
     return render_template(
         "admin/events/checkin.html",
         rsvp=found,

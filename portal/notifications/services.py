@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.mail import Mailer
 from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 5
 #: A dispatcher that died mid-send releases its claim after this long.
 STALE_CLAIM = timedelta(minutes=15)
+#: A dispatcher writes what it sent after this many messages (and at the end of a batch).
+RESULTS_PER_COMMIT = 10
 #: Where a session keeps the ids of the messages it queued, to send once it commits.
 QUEUED = "portal.queued_notifications"
 
@@ -186,44 +188,100 @@ def deliver_pending(
 ) -> DeliveryReport:
     """Send every deliverable message once; a failure is recorded and retried next time.
 
+    Messages are claimed in batches (one transaction each) and sent over one mail
+    connection for the whole run. Results are written every `RESULTS_PER_COMMIT` messages,
+    in a short transaction, so a dispatcher that dies mid-batch has sent at most that many
+    messages it did not record (another run sends them again once the claim is stale).
     `render_email(notification)` returns (text, html, headers) with the consent link.
     """
     report = DeliveryReport()
     last_id = 0
-    while True:
-        ids = _claim_batch(session, now, batch_size, only_ids, last_id)
-        if not ids:
-            return report
-        last_id = ids[-1]
-        notifications = session.scalars(
-            select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
-        ).all()
-        for notification in notifications:
-            user = notification.user
-            try:
-                if notification.channel == ContactChannel.SMS:
-                    if not user.phone:
-                        raise RuntimeError("no phone number on file for a text message")
-                    sms.send(user.phone, f"{notification.subject}: {notification.body}"[:640])
-                else:
-                    text, html, headers = render_email(notification)
-                    mailer.send(user.email, notification.subject, text, html, headers)
-            except Exception as error:  # noqa: BLE001 - any failure is recorded, not lost
-                notification.status = DeliveryStatus.FAILED
-                notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-                report.failed += 1
-            else:
-                notification.status = DeliveryStatus.SENT
-                notification.sent_at = now
-                notification.last_error = None
-                report.sent += 1
-            session.commit()
+    with mailer.connection():
+        while ids := _claim_batch(session, now, batch_size, only_ids, last_id):
+            last_id = ids[-1]
+            results: list[tuple[int, str | None]] = []
+            for notification in _load_batch(session, ids):
+                error = _deliver(notification, mailer, sms, render_email)
+                results.append((notification.id, error))
+                report.sent += error is None
+                report.failed += error is not None
+                if len(results) == RESULTS_PER_COMMIT:
+                    _record_results(session, results, now)
+                    results = []
+            _record_results(session, results, now)
+    return report
 
 
-def mark_read(notification: Notification, now: datetime) -> None:
-    """Opening a message marks it read, once."""
-    if notification.read_at is None:
-        notification.read_at = now
+def _load_batch(session: Session, ids: Sequence[int]) -> list[Notification]:
+    """The claimed messages with their recipients, loaded apart from `session`.
+
+    They are read in a short session of their own and detached, so the per-message commits
+    that follow neither expire nor reload them, and no transaction stays open while mail
+    goes out (on SQLite an open transaction here would hold the write lock).
+    """
+    with Session(session.get_bind()) as reader:
+        return list(
+            reader.scalars(
+                select(Notification)
+                .options(joinedload(Notification.user))
+                .where(Notification.id.in_(ids))
+                .order_by(Notification.id)
+            ).unique()
+        )
+
+
+def _deliver(
+    notification: Notification,
+    mailer: Mailer,
+    sms: SmsBackend,
+    render_email: Callable[[Notification], tuple[str, str, dict[str, str]]],
+) -> str | None:
+    """Hand one message to its channel; returns the error, or None when it went out."""
+    user = notification.user
+    try:
+        if notification.channel == ContactChannel.SMS:
+            if not user.phone:
+                raise RuntimeError("no phone number on file for a text message")
+            sms.send(user.phone, f"{notification.subject}: {notification.body}"[:640])
+        else:
+            text, html, headers = render_email(notification)
+            mailer.send(user.email, notification.subject, text, html, headers)
+    except Exception as error:  # noqa: BLE001 - any failure is recorded, not lost
+        return f"{type(error).__name__}: {error}"[:2000]
+    return None
+
+
+def _record_results(session: Session, results: Sequence[tuple[int, str | None]], now: datetime):
+    """Commit what became of some messages: sent, or failed with the error (retried later)."""
+    sent = [notification_id for notification_id, error in results if error is None]
+    if sent:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(sent))
+            .values(status=DeliveryStatus.SENT, sent_at=now, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+    for notification_id, error in results:
+        if error is not None:
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(status=DeliveryStatus.FAILED, last_error=error)
+                .execution_options(synchronize_session=False)
+            )
+    session.commit()
+
+
+def mark_read(session: Session, notification_id: int, now: datetime) -> bool:
+    """Mark one message read (a page opened it); False when it already was."""
+    return (
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        ).rowcount
+        == 1
+    )
 
 
 def mark_all_read(session: Session, user: User, now: datetime) -> int:

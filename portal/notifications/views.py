@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.db import DATABASE_INT_MAX
+from portal.db import DATABASE_INT_MAX, write_in_own_transaction
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.notifications import bp, queries, services
@@ -40,8 +40,10 @@ def message(notification_id: int):
     notification = queries.get_for_owner(db.session, current_user, notification_id)
     if notification is None:
         abort(404)
-    services.mark_read(notification, clock.now())
-    db.session.commit()
+    if notification.read_at is None:
+        write_in_own_transaction(
+            db.session, lambda: services.mark_read(db.session, notification.id, clock.now())
+        )
     return render_template("notifications/message.html", notification=notification)
 
 

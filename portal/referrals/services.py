@@ -59,6 +59,15 @@ def _new_seed() -> str:
     return secrets.token_urlsafe(32)
 
 
+def current_invite_code(session: Session, user: User, secret_key: str) -> str | None:
+    """The owner's invite code when it can be shown as is; None when it must be made first."""
+    invite = session.scalar(select(InviteCode).where(InviteCode.user_id == user.id))
+    if invite is None:
+        return None
+    code = _code_from_seed(invite.seed, secret_key)
+    return code if invite.code_hash == hash_token(code) else None
+
+
 def invite_code_for(session: Session, user: User, secret_key: str) -> str:
     """The owner's current invite code, created on first use."""
     invite = session.scalar(select(InviteCode).where(InviteCode.user_id == user.id))

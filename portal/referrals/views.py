@@ -7,6 +7,7 @@ from flask import current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
+from portal.db import write_in_own_transaction
 from portal.events import queries as event_queries
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
@@ -49,7 +50,11 @@ def _share_text(link: str) -> str:
 def invite():
     """The owner's personal invite link: QR code, copy button and words to share it with."""
     secret_key = current_app.config["SECRET_KEY"]
-    code = perform(lambda: services.invite_code_for(db.session, current_user, secret_key)).value
+    code = services.current_invite_code(db.session, current_user, secret_key) or (
+        write_in_own_transaction(
+            db.session, lambda: services.invite_code_for(db.session, current_user, secret_key)
+        )
+    )
     link = _invite_link(code)
     share_text = _share_text(link)
     return render_template(

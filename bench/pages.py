@@ -1,0 +1,304 @@
+"""Benchmark every page of issue 14's table against a bare page of the same stack.
+
+    .venv/bin/python bench/pages.py                    # SQLite, full size (70,000 owners)
+    .venv/bin/python bench/pages.py --scale 0.05       # a quick run on a small dataset
+    .venv/bin/python bench/pages.py --reuse            # measure the dataset built last time
+    .venv/bin/python bench/pages.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+Builds the dataset (`bench/pages_data.py`: 70,000 owners, 100,000 cars, 200 events with
+18,000 RSVPs, 6,000 referrals, 60,000 points entries, 210,000 notifications, 3,000 pledges,
+120 announcements; seeded, so the same every time) and the reference database (10,000
+owners, 30,000 cars), starts the portal and the reference page (`bench/reference_app.py`)
+under gunicorn with 2 workers on loopback, signs in one session per role, then for each page
+runs `wrk -t2 -c16 -d8s` on the reference page and right after on the page (a small Python
+load generator stands in when wrk is missing). It prints requests per second, p50, p99, the
+ratio to the reference run just before, and the statements one request of the page runs.
+Rate limits are off in the servers it starts (16 connections from one address would trip
+them). It stops its servers when done, interrupted or failing.
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, make_url
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench import loadgen, pages_data, reference_app  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.config import normalise_database_url  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+SECRET_KEY = "bench-secret-key-for-loopback-only"  # noqa: S105 - a throwaway server's key
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+CONNECTIONS, THREADS = 16, 2
+
+
+@dataclass(frozen=True)
+class Page:
+    """One row of the issue's table: who asks for which path."""
+
+    label: str
+    role: str  # visitor, owner, coordinator or admin
+    path: str
+
+
+def pages(dataset: pages_data.Dataset) -> list[Page]:
+    """The issue's table, in its order."""
+    return [
+        Page("/admin/owners", "admin", "/admin/owners"),
+        Page("/i/<code> (logged out)", "visitor", f"/i/{dataset.invite_code}"),
+        Page("/community", "owner", "/community"),
+        Page("/admin/events/<id>", "admin", f"/admin/events/{dataset.busiest_event_id}"),
+        Page("/admin/", "admin", "/admin/"),
+        Page("/admin/referrals", "admin", "/admin/referrals"),
+        Page("owner /", "owner", "/"),
+        Page("/events", "owner", "/events"),
+        Page("/reminders", "owner", "/reminders"),
+        Page("/rewards", "owner", "/rewards"),
+        Page("/events/<id>", "owner", f"/events/{dataset.upcoming_event_id}"),
+        Page("/inbox", "owner", "/inbox"),
+        Page("/garage", "owner", "/garage"),
+        Page("calendar feed", "visitor", f"/calendar/{dataset.feed_token}.ics"),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_path: str, chdir: Path, env: dict):
+    """Serve `app_path` with 2 sync workers on a loopback port; yields the base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(chdir), app_path],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(base: str, email: str) -> str:
+    """Sign in through the real form; returns the session cookie's value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    form = {"csrf_token": token, "email": email, "password": pages_data.BENCH_PASSWORD}
+    try:
+        opener.open(base + "/login", urllib.parse.urlencode(form).encode())
+    except urllib.error.HTTPError as error:
+        if error.code != 303:
+            raise
+    return next(cookie.value for cookie in jar if cookie.name == "session")
+
+
+def status_of(url: str, cookie: str | None) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": f"session={cookie}"} if cookie else {})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def statement_counts(url: str, cookies: dict, page_list: list[Page]) -> dict[str, int]:
+    """Statements one request of each page runs (BEGIN and PRAGMA not counted), in-process."""
+    app = create_app(server_config(url))
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT")):
+            statements.append(statement)
+
+    counts = {}
+    event.listen(engine, "before_cursor_execute", record)
+    # No app context around the requests: each gets its own, as under gunicorn.
+    for page in page_list:
+        client = app.test_client()
+        if cookies.get(page.role):
+            client.set_cookie("session", cookies[page.role])
+        client.get(page.path)  # warm caches the way a running worker has them
+        statements.clear()
+        status = client.get(page.path).status_code
+        if status != 200:
+            raise RuntimeError(f"{page.path} answered {status} in-process")
+        counts[page.label] = len(statements)
+    event.remove(engine, "before_cursor_execute", record)
+    engine.dispose()
+    return counts
+
+
+def server_config(url: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": SECRET_KEY,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "file",
+    }
+
+
+def server_env(url: str, instance: Path) -> dict:
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "RATELIMIT_ENABLED": "false",
+        "MAIL_BACKEND": "file",
+        "PORTAL_INSTANCE_PATH": str(instance),
+        "PORTAL_ENV": "development",
+    }
+
+
+def measure(url: str, cookie: str | None, seconds: int) -> loadgen.Result:
+    """Drive one URL with 16 connections: wrk when installed, the Python generator otherwise."""
+    headers = {"Cookie": f"session={cookie}"} if cookie else {}
+    if shutil.which("wrk"):
+        return loadgen.wrk(url, headers, THREADS, CONNECTIONS, seconds)
+    return loadgen.python_load(url, headers, CONNECTIONS, seconds)
+
+
+def database_urls(arguments) -> tuple[str, str]:
+    """(portal URL, reference URL) for SQLite files or two PostgreSQL databases."""
+    if not arguments.postgres:
+        folder = Path(arguments.sqlite_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return (
+            f"sqlite:///{folder / 'pages_bench.sqlite3'}",
+            f"sqlite:///{folder / 'pages_reference.sqlite3'}",
+        )
+    base = make_url(normalise_database_url(arguments.postgres))
+    urls = []
+    for name in ("pages_bench", "pages_reference"):
+        if not arguments.reuse:
+            import psycopg
+
+            admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                connection.execute(f'CREATE DATABASE "{name}"')
+        urls.append(base.set(database=name).render_as_string(hide_password=False))
+    return urls[0], urls[1]
+
+
+def build(portal_url: str, reference_url: str, arguments) -> pages_data.Dataset:
+    app = create_app(server_config(portal_url))
+    if arguments.reuse:
+        return pages_data.describe(app)
+    for url in (portal_url, reference_url):
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    started = time.perf_counter()
+    dataset = pages_data.build(app, portal_url, arguments.scale, arguments.seed)
+    reference_app.build(reference_url)
+    print(f"datasets built in {time.perf_counter() - started:.0f} s", flush=True)
+    return dataset
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's size")
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--postgres", help="a PostgreSQL URL; databases pages_bench(_reference)")
+    parser.add_argument("--sqlite-dir", default=str(PROJECT / "instance" / "bench"))
+    parser.add_argument("--reuse", action="store_true", help="measure the last dataset again")
+    parser.add_argument("--only", help="measure only pages whose label contains this")
+    arguments = parser.parse_args()
+
+    portal_url, reference_url = database_urls(arguments)
+    dataset = build(portal_url, reference_url, arguments)
+    page_list = [p for p in pages(dataset) if not arguments.only or arguments.only in p.label]
+    with ExitStack() as stack:
+        instance = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        portal = stack.enter_context(
+            gunicorn("wsgi:app", PROJECT, server_env(portal_url, instance))
+        )
+        reference = stack.enter_context(
+            gunicorn(
+                "reference_app:app", PROJECT / "bench", {"REFERENCE_DATABASE_URL": reference_url}
+            )
+        )
+        emails = {"owner": dataset.owner_email, **pages_data.STAFF}
+        cookies = {role: sign_in(portal, email) for role, email in emails.items()}
+        counts = statement_counts(portal_url, cookies, page_list)
+        measure(reference + "/", None, 2)  # warm both servers' workers
+        engine = "PostgreSQL" if arguments.postgres else "SQLite"
+        scale = "dataset reused" if arguments.reuse else f"scale {arguments.scale}"
+        print(
+            f"{engine}, {scale}, gunicorn 2 workers, {THREADS} threads, "
+            f"{CONNECTIONS} connections, {arguments.seconds} s per run"
+        )
+        print(
+            f"{'page':<24} {'role':<8} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'ref rps':>8} {'ref p99':>8} {'ratio':>6} {'stmts':>6}  notes"
+        )
+        for page in page_list:
+            cookie = cookies.get(page.role)
+            status = status_of(portal + page.path, cookie)
+            if status != 200:
+                print(f"{page.label:<24} {page.role:<8} answered {status}: not measured")
+                continue
+            measure(portal + page.path, cookie, 1)
+            ref = measure(reference + "/", None, arguments.seconds)
+            run = measure(portal + page.path, cookie, arguments.seconds)
+            notes = f"{run.errors} errors" if run.errors else ""
+            print(
+                f"{page.label:<24} {page.role:<8} {run.rps:>7.1f} {run.p50_ms:>8.1f} "
+                f"{run.p99_ms:>8.1f} {ref.rps:>8.1f} {ref.p99_ms:>8.1f} "
+                f"{run.rps / ref.rps:>6.2f} {counts[page.label]:>6}  {notes}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
