@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bench.reminders_due import bulk, generate
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.services.members import hash_password
 from portal.charity.models import Contribution, Drive
 from portal.community.models import Announcement
 from portal.events.models import CalendarFeed, Event, Rsvp

@@ -14,9 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import clock
-from portal.accounts import services as account_services
 from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import Role, User
+from portal.accounts.services import members as account_services
 from portal.charity.models import Drive
 from portal.community.models import Announcement
 from portal.events.models import CalendarFeed, Rsvp
@@ -24,7 +24,7 @@ from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.rules import sample_csv
-from portal.imports.services import preview_import
+from portal.imports.services.planning import preview_import
 from portal.notifications.services import notify
 from portal.referrals import services as referral_services
 from portal.referrals.models import Referral
