@@ -42,7 +42,7 @@ def imports():
         outcome = perform(
             lambda: preview_import(
                 db.session,
-                data=upload.read(),
+                upload=upload.stream,
                 filename=upload.filename,
                 actor=current_user,
                 phone_region=current_app.config["PORTAL_PHONE_REGION"],
