@@ -118,3 +118,31 @@ def test_an_owners_phone_from_a_row_in_a_later_chunk_reaches_their_first_row(
     assert first["owner_changes"] == {"phone": [None, "+12025550199"]}
     assert new_owner["owner_action"] == "create" and new_owner["phone"] == "+12025550198"
     assert batch.plan[599]["phone"] is None  # only the owner's first row sets it
+
+
+def test_the_import_takes_a_5_mb_file(client, as_admin):
+    padding = "p" * 100_000
+    rows = [dms_row(number, notes=padding) for number in range(1, 56)]
+    data = csv_bytes(rows, header=(*COLUMNS, "notes"))
+    assert len(data) > 5 * 1024 * 1024
+    batch = _preview(client, data)
+    assert batch.summary["create"] == 55 and batch.summary["notes"] == ["Ignored column: notes."]
+
+
+def test_the_import_refuses_a_file_over_its_own_setting(app, client, as_admin):
+    app.config["PORTAL_IMPORT_MAX_BYTES"] = 1024 * 1024
+    data = csv_bytes([dms_row(1, notes="p" * 100_000)] * 12, header=(*COLUMNS, "notes"))
+    response = _upload(client, data)
+    assert response.status_code == 413
+    assert _no_batch()
+
+
+def test_every_other_route_keeps_the_small_limit(client, as_admin):
+    response = client.post(
+        "/admin/imports/1/apply",
+        data={"file": (BytesIO(b"x" * (4 * 1024 * 1024)), "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    response = client.post("/login", data={"email": "a" * (4 * 1024 * 1024), "password": "x"})
+    assert response.status_code == 413
