@@ -146,3 +146,21 @@ def test_every_other_route_keeps_the_small_limit(client, as_admin):
     assert response.status_code == 413
     response = client.post("/login", data={"email": "a" * (4 * 1024 * 1024), "password": "x"})
     assert response.status_code == 413
+
+
+def test_an_owner_whose_rows_span_apply_chunks_is_created_once_with_all_cars(
+    client, as_admin, outbox, monkeypatch
+):
+    from portal.imports.services import applying
+
+    monkeypatch.setattr(applying, "APPLY_CHUNK", 2)
+    rows = [dms_row(1), dms_row(2), dms_row(3, email="dana1@example.com", model="Pilot")]
+    batch = _preview(client, csv_bytes(rows))
+    response = client.post(f"/admin/imports/{batch.id}/apply")
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert batch.result["owners_created"] == 2 and batch.result["vehicles_created"] == 3
+    assert batch.result["skipped"] == []
+    letters = [message for message in outbox() if message["To"] == "dana1@example.com"]
+    body = letters[0].get_body(("plain",)).get_content()
+    assert len(letters) == 1 and "2023 Honda Civic" in body and "2023 Honda Pilot" in body
