@@ -164,3 +164,9 @@ def test_an_owner_whose_rows_span_apply_chunks_is_created_once_with_all_cars(
     letters = [message for message in outbox() if message["To"] == "dana1@example.com"]
     body = letters[0].get_body(("plain",)).get_content()
     assert len(letters) == 1 and "2023 Honda Civic" in body and "2023 Honda Pilot" in body
+
+
+def test_the_upload_page_and_the_form_state_the_limit_setting(app, client, as_admin):
+    assert "A .csv file up to 20 MB" in client.get("/admin/imports").get_data(True)
+    app.config["PORTAL_IMPORT_MAX_BYTES"] = 1.5 * 1024 * 1024
+    assert "A .csv file up to 1.5 MB" in client.get("/admin/imports").get_data(True)
