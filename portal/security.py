@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -126,7 +127,10 @@ def allow_large_body(endpoint: str, setting: str) -> None:
 
 
 def raise_body_limit() -> None:
-    """Raise this request's body limit when its route is one allowed a larger body."""
+    """Raise this request's body limit when its route is one allowed a larger body.
+
+    Only for a signed-in user: a stranger's large body is refused before it is read.
+    """
     setting = LARGE_BODY_ENDPOINTS.get(request.endpoint or "")
-    if setting is not None:
+    if setting is not None and current_user.is_authenticated:
         request.max_content_length = current_app.config[setting]

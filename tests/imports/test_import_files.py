@@ -170,3 +170,9 @@ def test_the_upload_page_and_the_form_state_the_limit_setting(app, client, as_ad
     assert "A .csv file up to 20 MB" in client.get("/admin/imports").get_data(True)
     app.config["PORTAL_IMPORT_MAX_BYTES"] = 1.5 * 1024 * 1024
     assert "A .csv file up to 1.5 MB" in client.get("/admin/imports").get_data(True)
+
+
+def test_a_stranger_cannot_send_the_import_a_large_body(client):
+    data = csv_bytes([dms_row(1, notes="p" * 100_000)] * 40, header=(*COLUMNS, "notes"))
+    response = _upload(client, data)
+    assert response.status_code == 413
