@@ -130,7 +130,7 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
             started = time.perf_counter()
             batch = preview_import(
                 db.session,
-                data=data,
+                upload=io.BytesIO(data),
                 filename="dms-10k.csv",
                 actor=None,
                 phone_region="US",

@@ -85,6 +85,8 @@ class Config:
     # Uploads (drive covers) are at most 2 MB; a request carrying one fits in 3 MB.
     # Anything larger is refused with a 413 before the body is read.
     MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+    # The DMS import alone takes larger files: a 50,000-owner export is about 4.6 MB.
+    PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 
     EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)

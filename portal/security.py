@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -109,4 +110,27 @@ def register_security(app: Flask) -> None:
     # Before any blueprint adds a rule, so every `<int:...>` uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(refuse_nul_in_url)
+    # Before CSRF protection reads the form, so the larger limit applies to that read too.
+    app.before_request(raise_body_limit)
     app.after_request(add_security_headers)
+
+
+# --- Per-route body limits -------------------------------------------------------------
+#: Endpoints that may receive a body larger than MAX_CONTENT_LENGTH, and the setting that
+#: holds their own limit. Every other route keeps the small global limit.
+LARGE_BODY_ENDPOINTS: dict[str, str] = {}
+
+
+def allow_large_body(endpoint: str, setting: str) -> None:
+    """Let `endpoint` receive a request body up to `app.config[setting]` bytes."""
+    LARGE_BODY_ENDPOINTS[endpoint] = setting
+
+
+def raise_body_limit() -> None:
+    """Raise this request's body limit when its route is one allowed a larger body.
+
+    Only for a signed-in user: a stranger's large body is refused before it is read.
+    """
+    setting = LARGE_BODY_ENDPOINTS.get(request.endpoint or "")
+    if setting is not None and current_user.is_authenticated:
+        request.max_content_length = current_app.config[setting]

@@ -15,6 +15,7 @@ from portal.imports.services.applying import AppliedImport, apply_and_invite
 from portal.imports.services.planning import preview_import
 from portal.notifications.models import DeliveryStatus
 from portal.notifications.queries import status_counts
+from portal.security import allow_large_body
 from portal.templating import plural
 from portal.web import admin_bp as bp
 from portal.web import (
@@ -31,6 +32,9 @@ from portal.web import (
 ROWS_PER_PAGE = 50
 UPLOADS_PER_PAGE = 20
 
+# A DMS export is larger than the global request limit allows (50,000 owners: ~4.6 MB).
+allow_large_body("admin.imports", "PORTAL_IMPORT_MAX_BYTES")
+
 
 @bp.route("/imports", methods=["GET", "POST"])
 @admin_required
@@ -42,7 +46,7 @@ def imports():
         outcome = perform(
             lambda: preview_import(
                 db.session,
-                data=upload.read(),
+                upload=upload.stream,
                 filename=upload.filename,
                 actor=current_user,
                 phone_region=current_app.config["PORTAL_PHONE_REGION"],

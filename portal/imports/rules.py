@@ -1,16 +1,20 @@
 """Reading a dealer-management-system CSV export: columns, row parsing and validation.
 
-Pure functions: no database. `read_rows` turns the uploaded bytes into `ParsedRow`s, each
-with its clean values or the reasons it cannot be imported; `chunks` and `stored_value`
+Pure functions: no database. `text_stream` decodes an upload as it is read; `read_rows`
+turns that text into `ParsedRow`s, one at a time, each with its clean values or the reasons
+it cannot be imported; `chunks` and `stored_value`
 serve the planning and applying services.
 """
 
+import codecs
 import csv
+import hashlib
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 from vininfo import Vin
@@ -18,6 +22,7 @@ from vininfo.exceptions import ValidationError as VinValidationError
 
 from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
+from portal.forms import CONTROL_CHARACTERS
 from portal.phones import normalise_phone
 
 #: The columns, in the order of the sample file. Names are matched case-insensitively;
@@ -102,32 +107,75 @@ def sample_csv() -> str:
     return buffer.getvalue()
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without a BOM), else Windows-1252, which older DMS exports use."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+class HashingReader(io.RawIOBase):
+    """A binary upload read once, front to back, hashing its bytes on the way through."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.sha256.update(data)
+        return len(data)
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 are read as Windows-1252, which older DMS exports use."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("portal-cp1252", _cp1252_fallback)
+
+
+def text_stream(upload: BinaryIO) -> tuple[io.TextIOWrapper, HashingReader]:
+    """The upload as text, decoded as it is read (UTF-8 with or without a BOM, else
+    Windows-1252 byte by byte), and the reader that hashes its bytes."""
+    hashing = HashingReader(upload)
+    text = io.TextIOWrapper(
+        io.BufferedReader(hashing, 64 * 1024),
+        encoding="utf-8-sig",
+        errors="portal-cp1252",
+        newline="",
+    )
+    return text, hashing
 
 
 def _column_name(raw: str) -> str:
     return raw.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def read_rows(data: bytes, phone_region: str, today: date) -> tuple[list[ParsedRow], list[str]]:
-    """Every non-blank data row, parsed; plus notes about the file (ignored columns).
+def read_rows(
+    text: TextIO, phone_region: str, today: date
+) -> tuple[Iterator[ParsedRow], list[str]]:
+    """Every non-blank data row, parsed as it is read; plus notes about the file.
 
-    Raises ServiceError when the file as a whole cannot be read (no header, missing columns).
+    Raises ServiceError when the file as a whole cannot be read (not text, no header,
+    missing columns, a quote never closed); a row that cannot be read as CSV is rejected
+    with the reason.
     """
-    text = decode(data)
+    head = text.read(4096)
+    if "\x00" in head.partition("\n")[0]:
+        raise ServiceError(
+            "The file is not a plain-text CSV (a spreadsheet or UTF-16 file?). "
+            "Export it as CSV in UTF-8 or Windows-1252."
+        )
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(head, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
-    if not header:
-        raise ServiceError("The file is empty. Export the customer list with its header row.")
+    # The head again, then the rest of the stream: each is read once.
+    lines = itertools.chain(io.StringIO(head + text.readline(), newline=""), text)
+    # RFC 4180 quoting whatever the sniffer guessed: a quote inside a quoted cell is
+    # doubled, and a quote that closes mid-cell or never closes is an error, not a guess.
+    reader = csv.reader(lines, dialect, doublequote=True, strict=True)
+    header = _header(reader)
     columns = [_column_name(name) for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
@@ -138,25 +186,77 @@ def read_rows(data: bytes, phone_region: str, today: date) -> tuple[list[ParsedR
     notes = [f"Ignored column{'s' if len(ignored) > 1 else ''}: {', '.join(ignored)}."] * bool(
         ignored
     )
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
+    return _parsed_rows(reader, columns, phone_region, today), notes
+
+
+def _header(reader: Iterator[list[str]]) -> list[str]:
+    """The header row, or why the file has none."""
+    try:
+        header = next(reader, None)
+    except csv.Error as problem:
+        raise ServiceError(f"The header row cannot be read: {_csv_problem(problem)}.") from None
+    if not header:
+        raise ServiceError("The file is empty. Export the customer list with its header row.")
+    return header
+
+
+def _parsed_rows(
+    reader: Iterator[list[str]], columns: list[str], phone_region: str, today: date
+) -> Iterator[ParsedRow]:
+    """Each data row as it is read: parsed, or rejected with why it cannot be read."""
+    count = 0
+    for number in itertools.count(2):
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as problem:
+            if "unexpected end of data" in str(problem):
+                raise ServiceError(
+                    f"Row {number} opens a quote that is never closed, so the rest of the file "
+                    "cannot be read. Fix that row and upload the file again."
+                ) from None
+            cells, reason = None, _csv_problem(problem)
+        if cells is not None and not any(cell.strip() for cell in cells):
             continue
-        if len(rows) >= MAX_ROWS:
+        count += 1
+        if count > MAX_ROWS:
             raise ServiceError(f"The file has more than {MAX_ROWS:,} rows; split it in parts.")
+        if cells is None:
+            yield unreadable_row(number, reason)
+            continue
         raw = {
             name: cells[index].strip() if index < len(cells) else ""
             for index, name in enumerate(columns)
             if name in COLUMNS
         }
-        rows.append(parse_row(number, raw, phone_region, today))
-    return rows, notes
+        yield parse_row(number, raw, phone_region, today)
+
+
+def _csv_problem(problem: csv.Error) -> str:
+    """What a CSV reading error means, in the words of someone fixing the export."""
+    message = str(problem)
+    if "field larger than field limit" in message:
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    if "expected after" in message:
+        return "a quote closes in the middle of a cell"
+    return f"the row is not valid CSV ({message[:100]})"
+
+
+def unreadable_row(number: int, reason: str) -> ParsedRow:
+    """A row the CSV reader could not read: rejected with why, its values blank."""
+    values = dict.fromkeys(("customer_id", "name", "email", "phone", "vin", "make", "model"))
+    return ParsedRow(number, values | dict.fromkeys(VEHICLE_FIELDS), [reason + "; row not read"])
 
 
 def parse_row(number: int, raw: dict[str, str], phone_region: str, today: date) -> ParsedRow:
     """Validate one row's cells into clean values, collecting every problem at once."""
     row = ParsedRow(number)
     values = row.values
+    for name, value in raw.items():
+        # PostgreSQL refuses NUL outright; no column of the export holds line breaks either.
+        if CONTROL_CHARACTERS.search(value):
+            row.errors.append(f"{name} contains an invisible control character (such as NUL)")
     for name, limit in TEXT_LIMITS.items():
         if len(raw.get(name, "")) > limit:
             row.errors.append(f"{name} is longer than {limit} characters")
@@ -249,6 +349,13 @@ def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
     """`items` in consecutive slices of at most `size`."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def batches(items: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    """Consecutive lists of at most `size` items, taken from `items` as they come."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def stored_value(value: Any) -> Any:

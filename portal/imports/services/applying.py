@@ -22,7 +22,7 @@ from portal.errors import ServiceError
 from portal.garage.models import Vehicle
 from portal.imports.models import ImportBatch, ImportStatus
 from portal.imports.queries import active_vehicles_by_vin, users_by_email
-from portal.imports.rules import VEHICLE_FIELDS, chunks, stored_value
+from portal.imports.rules import VEHICLE_FIELDS, batches, stored_value
 from portal.notifications.dispatch import take_queued
 from portal.security import new_url_token
 
@@ -48,24 +48,42 @@ class RowSkipped(Exception):
 
 @dataclass
 class _Progress:
-    """What applying has found and done so far; copied so a failed chunk can be undone."""
+    """What applying has done so far: small facts per new owner, counts, skipped rows."""
 
-    users: dict[str, User]
-    vehicles: dict[str, Vehicle]
-    created_owners: dict[str, User] = field(default_factory=dict)
+    #: The id of each owner the import created, by email.
+    created_ids: dict[str, int] = field(default_factory=dict)
     cars_of_new_owner: dict[str, list[str]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
     skipped: list[dict] = field(default_factory=list)
 
-    def copy(self) -> "_Progress":
-        return _Progress(
-            dict(self.users),
-            dict(self.vehicles),
-            dict(self.created_owners),
-            {email: list(cars) for email, cars in self.cars_of_new_owner.items()},
-            dict(self.counts),
-            list(self.skipped),
-        )
+    def merge(self, step: "_Step") -> None:
+        """Keep what a savepoint did, once the database has accepted it."""
+        self.created_ids.update((email, user.id) for email, user in step.created.items())
+        for email, label in step.cars:
+            self.cars_of_new_owner.setdefault(email, []).append(label)
+        for name, count in step.counts.items():
+            self.counts[name] += count
+        self.skipped.extend(step.skipped)
+
+
+@dataclass
+class _Step:
+    """One savepoint's work, kept apart so a savepoint the database refuses leaves no trace.
+
+    `users` and `vehicles` are the chunk's owners and cars as found, plus those it writes.
+    """
+
+    users: dict[str, User]
+    vehicles: dict[str, Vehicle]
+    progress: _Progress
+    created: dict[str, User] = field(default_factory=dict)
+    cars: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
+    skipped: list[dict] = field(default_factory=list)
+
+    def is_new_owner(self, email: str) -> bool:
+        """Whether this import created the account for `email`."""
+        return email in self.created or email in self.progress.created_ids
 
 
 APPLY_COUNTS = (
@@ -75,8 +93,8 @@ APPLY_COUNTS = (
     "vehicles_created",
     "vehicles_updated",
 )
-#: Rows applied per savepoint. A chunk the database refuses is undone and replayed one row
-#: per savepoint, so each row still lands whole or not at all.
+#: Rows applied per savepoint, each chunk with its own lookups. A chunk the database refuses
+#: is undone and replayed one row per savepoint, so each row still lands whole or not at all.
 APPLY_CHUNK = 250
 
 
@@ -104,29 +122,10 @@ def apply_import(
     if claimed != 1:
         raise ServiceError("This file has already been imported.")
 
-    todo = [entry for entry in batch.plan if entry["outcome"] in ("create", "update")]
-    progress = _Progress(
-        users=users_by_email(session, (entry["email"] for entry in todo)),
-        vehicles=active_vehicles_by_vin(session, (entry["vin"] for entry in todo)),
-    )
-    for chunk in chunks(todo, APPLY_CHUNK):
-        before = progress.copy()
-        try:
-            with session.begin_nested(), session.no_autoflush:
-                for entry in chunk:
-                    _apply_entry(session, entry, progress)
-        except IntegrityError:
-            progress = before
-            for entry in chunk:
-                row_before = progress.copy()
-                try:
-                    with session.begin_nested(), session.no_autoflush:
-                        _apply_entry(session, entry, progress)
-                except IntegrityError:
-                    progress = row_before
-                    progress.skipped.append(
-                        {"row": entry["row"], "reason": "the database refused it; upload again"}
-                    )
+    progress = _Progress()
+    todo = (entry for entry in batch.plan if entry["outcome"] in ("create", "update"))
+    for chunk in batches(todo, APPLY_CHUNK):
+        _apply_chunk(session, chunk, progress)
 
     result: dict[str, Any] = dict(progress.counts) | {"skipped": progress.skipped}
     batch.status = ImportStatus.APPLIED
@@ -152,48 +151,83 @@ def apply_import(
     session.flush()
     return result | {
         "invitations": [
-            (progress.created_owners[email].id, cars)
+            (progress.created_ids[email], cars)
             for email, cars in progress.cars_of_new_owner.items()
         ]
     }
 
 
-def _apply_entry(session: Session, entry: dict, progress: _Progress) -> None:
+def _apply_chunk(session: Session, chunk: list[dict], progress: _Progress) -> None:
+    """Apply a chunk in one savepoint, looking up only its own owners and cars.
+
+    A chunk the database refuses is replayed one row per savepoint. The chunk's objects
+    are not kept afterwards, so the session lets go of them and memory stays flat.
+    """
+    users = users_by_email(session, (entry["email"] for entry in chunk))
+    vehicles = active_vehicles_by_vin(session, (entry["vin"] for entry in chunk))
+    step = _Step(dict(users), dict(vehicles), progress)
+    if _in_savepoint(session, chunk, step):
+        progress.merge(step)
+        return
+    for entry in chunk:
+        step = _Step(dict(users), dict(vehicles), progress)
+        if _in_savepoint(session, [entry], step):
+            progress.merge(step)
+            users, vehicles = step.users, step.vehicles
+        else:
+            progress.skipped.append(
+                {"row": entry["row"], "reason": "the database refused it; upload again"}
+            )
+
+
+def _in_savepoint(session: Session, entries: list[dict], step: _Step) -> bool:
+    """Apply the entries in one savepoint; False, with nothing written, if the database
+    refuses them."""
+    try:
+        with session.begin_nested(), session.no_autoflush:
+            for entry in entries:
+                _apply_entry(session, entry, step)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _apply_entry(session: Session, entry: dict, step: _Step) -> None:
     """Apply one row, or record why it was skipped; nothing is written for a skipped row."""
     try:
-        user, vehicle = _check_row(entry, progress)
+        user, vehicle = _check_row(entry, step)
         user, new_user = _write_owner(session, entry, user)
     except RowSkipped as problem:
-        progress.skipped.append({"row": entry["row"], "reason": str(problem)})
+        step.skipped.append({"row": entry["row"], "reason": str(problem)})
         return
     vehicle = _write_vehicle(session, entry, user, vehicle)
-    counts = progress.counts
+    counts = step.counts
     counts["applied_rows"] += 1
     if new_user:
-        progress.created_owners[user.email] = user
-        progress.users[user.email] = user
+        step.created[user.email] = user
+        step.users[user.email] = user
         counts["owners_created"] += 1
     counts["owners_updated"] += entry["owner_action"] == "update"
     counts["vehicles_created"] += entry["vehicle_action"] == "create"
     counts["vehicles_updated"] += entry["vehicle_action"] == "update"
-    progress.vehicles[vehicle.vin] = vehicle
-    if user.email in progress.created_owners:
-        progress.cars_of_new_owner.setdefault(user.email, []).append(vehicle.label)
+    step.vehicles[vehicle.vin] = vehicle
+    if step.is_new_owner(user.email):
+        step.cars.append((user.email, vehicle.label))
 
 
-def _check_row(entry: dict, progress: _Progress) -> tuple[User | None, Vehicle | None]:
+def _check_row(entry: dict, step: _Step) -> tuple[User | None, Vehicle | None]:
     """The row's owner and car as they are now; RowSkipped if the preview no longer holds."""
     email = entry["email"]
-    user = progress.users.get(email)
+    user = step.users.get(email)
     if entry["owner_action"] in ("create", "same_as_earlier_row"):
-        if user is not None and email not in progress.created_owners:
+        if user is not None and not step.is_new_owner(email):
             raise RowSkipped(f"an account for {email} was created since the preview")
     elif user is None or user.id != entry["owner_id"]:
         raise RowSkipped(f"the account for {email} changed since the preview")
     elif user.role != Role.OWNER or user.deactivated_at is not None:
         raise RowSkipped(f"the account for {email} is no longer an active owner")
 
-    vehicle = progress.vehicles.get(entry["vin"])
+    vehicle = step.vehicles.get(entry["vin"])
     if entry["vehicle_action"] == "create":
         if vehicle is not None:
             raise RowSkipped(f"VIN {entry['vin']} was registered since the preview")
