@@ -354,11 +354,11 @@ def save_referral_settings(session: Session, values: dict[str, Any]) -> dict[str
 
     Returns what `write_settings` changed ({key: (before, after)}), for the audit log.
     """
-    try:
-        check_template(values["rewards.thank_you_subject"])
-        check_template(values["rewards.thank_you_template"])
-    except ServiceError as error:
-        raise ServiceError(error.message, "thank_you_template") from error
+    for form_field in ("thank_you_subject", "thank_you_template"):
+        try:
+            check_template(values[f"rewards.{form_field}"])
+        except ServiceError as error:
+            raise ServiceError(error.message, form_field) from error
     thresholds = values["referrals.tier_thresholds"]
     if thresholds != sorted(set(thresholds)):
         raise ServiceError(
