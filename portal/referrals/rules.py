@@ -1,11 +1,9 @@
-"""Referral rules without a database: stages, VINs, the tier ladder and the thank-you letter."""
+"""Referral rules without a database: stages, the tier ladder and the thank-you letter."""
 
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from vininfo import Vin
 
 from portal.errors import ServiceError
 from portal.referrals.models import Stage
@@ -19,16 +17,6 @@ STAGE_POINT_SETTINGS = {
     Stage.TEST_DRIVE: "referrals.points_test_drive",
     Stage.PURCHASED: "referrals.points_purchased",
 }
-
-
-def normalise_vin(raw: str) -> str:
-    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
-    vin = "".join(raw.split()).upper()
-    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
-        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
-    if not Vin(vin).verify_checksum():
-        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
-    return vin
 
 
 # --- Ambassador tiers ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
+from portal.garage.rules import checked_vin
 from portal.notifications.services import Message, notify_many
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
@@ -35,7 +36,6 @@ from portal.referrals.rules import (
     THANKS_DEFAULTS,
     TIER_DEFAULTS,
     check_template,
-    normalise_vin,
     render_thanks,
 )
 from portal.security import hash_token
@@ -232,7 +232,7 @@ def record_purchase(
     """
     if referral.stage == Stage.PURCHASED:
         raise ServiceError("This purchase is already recorded.", "vin")
-    vin = normalise_vin(vin)
+    vin = checked_vin(vin)  # the garage's rule: the car must be welcome in the garage
     if session.scalar(select(Vehicle.id).where(Vehicle.vin == vin, Vehicle.retired_at.is_(None))):
         raise ServiceError("A car with this VIN is already in an owner's garage.", "vin")
     if referral.referrer_id is not None:
