@@ -230,6 +230,9 @@ def record_purchase(
     A friend new to the club becomes `new_owner` (None when they already had an account);
     with `invite_new_owner` they are also sent the invitation to claim their account.
     """
+    # The referral's row lock (SQLite: BEGIN IMMEDIATE) makes a double submit wait for the
+    # first, then see the purchase it recorded, instead of failing on the car's VIN.
+    session.refresh(referral, ["stage"], with_for_update=True)
     if referral.stage == Stage.PURCHASED:
         raise ServiceError("This purchase is already recorded.", "vin")
     vin = checked_vin(vin)  # the garage's rule: the car must be welcome in the garage
