@@ -288,17 +288,21 @@ def charity_record_pledge(drive_id: int):
     if not form.validate_on_submit():
         flash("Please check the pledge: " + _problems(form), "error")
         return _back_to(drive.id)
+    now = clock.now()
     outcome = web.perform(
         lambda: services.record_pledge_for(
             db.session,
             email=form.email.data,
             drive=drive,
             **form.values(drive),
-            now=clock.now(),
+            now=now,
             today=web.local_today(),
             received_by=current_user if form.received.data else None,
         ),
-        then=_audit_recorded,
+        # A repeat of the same form returns the earlier pledge: nothing new to audit.
+        then=lambda contribution: (
+            _audit_recorded(contribution) if contribution.created_at == now else None
+        ),
     )
     if outcome.ok:
         flash(f"Pledge recorded for {outcome.value.user.name}.", "success")

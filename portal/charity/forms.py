@@ -1,5 +1,6 @@
 """Forms for pledging to a drive and for running drives."""
 
+import secrets
 from decimal import Decimal
 
 from flask_wtf.file import FileField
@@ -8,6 +9,7 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -53,6 +55,10 @@ class PledgeForm(PortalForm):
     recognition = RadioField(
         "On the honour roll", choices=RECOGNITION_CHOICES, validators=[DataRequired()]
     )
+    #: Fresh in every rendered form: submitting the same form twice pledges once.
+    token = HiddenField(
+        default=lambda: secrets.token_urlsafe(24), validators=[Optional(), Length(max=64)]
+    )
 
     def values(self, drive) -> dict:
         """The pledge as `record_pledge` takes it, in the drive's unit (dollars become cents)."""
@@ -60,6 +66,7 @@ class PledgeForm(PortalForm):
             "amount": self.amount.data * (100 if drive.is_money else 1),
             "message": self.message.data,
             "show_name": self.recognition.data == "name",
+            "request_token": self.token.data or None,
         }
 
 

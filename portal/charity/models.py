@@ -98,7 +98,15 @@ class Contribution(IdMixin, db.Model):
     """One pledge or points donation; drive totals are always sums over these rows."""
 
     __tablename__ = "charity_contributions"
-    __table_args__ = (Index("ix_charity_contributions_drive_created", "drive_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_charity_contributions_drive_created", "drive_id", "created_at"),
+        Index(
+            "uq_charity_contributions_user_request_token",
+            "user_id",
+            "request_token",
+            unique=True,
+        ),
+    )
 
     drive_id: Mapped[int] = mapped_column(ForeignKey("charity_drives.id", ondelete="CASCADE"))
     #: Who gave; kept NULL if the account is ever deleted so the total still adds up.
@@ -117,6 +125,9 @@ class Contribution(IdMixin, db.Model):
     received_by_id: Mapped[int | None] = optional_user_fk()
     #: Unique per donation from another system (rewards); inserting it claims it.
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    #: The pledge form's one-time token: a double-submitted form finds this pledge again
+    #: instead of making a second one (unique per owner).
+    request_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     drive: Mapped[Drive] = relationship()

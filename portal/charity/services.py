@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
+from portal.accounts.services.members import lock_owner
 from portal.charity.models import Contribution, ContributionKind, Drive, DriveEvent, DriveStatus
 from portal.charity.queries import drive_totals, linked_event_ids
 from portal.charity.rules import (
@@ -61,6 +62,23 @@ def _check_accepting(session: Session, drive: Drive, today: date) -> None:
         raise ServiceError("This drive has ended. Thank you for thinking of it.")
 
 
+def _pledge_of_form(session: Session, user: User, request_token: str | None) -> Contribution | None:
+    """The pledge this form already made for the owner, if any.
+
+    Under the owner's row lock (SQLite: BEGIN IMMEDIATE), so a second submit of the same
+    form waits for the first to commit and then finds its pledge; the unique index on
+    (user_id, request_token) is the backstop.
+    """
+    if not request_token:
+        return None
+    lock_owner(session, user.id)
+    return session.scalar(
+        select(Contribution).where(
+            Contribution.user_id == user.id, Contribution.request_token == request_token
+        )
+    )
+
+
 def record_pledge(
     session: Session,
     *,
@@ -72,10 +90,18 @@ def record_pledge(
     now: datetime,
     today: date,
     received_by: User | None = None,
+    request_token: str | None = None,
 ) -> Contribution:
-    """Add an owner's pledge (in the drive's unit); `received_by` records it as already in."""
+    """Add an owner's pledge (in the drive's unit); `received_by` records it as already in.
+
+    `request_token` is the form's one-time token: a second submit of the same form returns
+    the pledge the first one made instead of adding another.
+    """
     if user.role != Role.OWNER:
         raise ServiceError("Pledges come from owners; staff record them on an owner's behalf.")
+    earlier = _pledge_of_form(session, user, request_token)
+    if earlier is not None:
+        return earlier
     check_pledge_amount(drive, amount)
     message = checked_message(message)
     _check_accepting(session, drive, today)
@@ -89,6 +115,7 @@ def record_pledge(
         created_at=now,
         received_at=now if received_by else None,
         received_by_id=received_by.id if received_by else None,
+        request_token=request_token or None,
     )
     session.add(contribution)
     session.flush()

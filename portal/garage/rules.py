@@ -55,8 +55,13 @@ def check_digit(vin: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
-def decode_vin(raw: str | None) -> DecodedVin:
-    """Tidy and check a VIN (the check digit where its region uses one) and decode it."""
+def checked_vin(raw: str | None) -> str:
+    """The one VIN rule (garage, import, referral purchase): tidied, 17 valid characters,
+    and the check digit where its region uses one; a ServiceError on field "vin" otherwise.
+
+    The check digit is verified without vininfo's model-year test (`check_year=False`):
+    that test refuses real cars whose 10th character it does not expect.
+    """
     vin = normalise_vin(raw)
     info = Vin(vin)
     if info.region in CHECK_DIGIT_REGIONS and not info.verify_checksum(check_year=False):
@@ -66,6 +71,13 @@ def decode_vin(raw: str | None) -> DecodedVin:
             "registration document.",
             field="vin",
         )
+    return vin
+
+
+def decode_vin(raw: str | None) -> DecodedVin:
+    """Tidy and check a VIN (`checked_vin`) and decode it."""
+    vin = checked_vin(raw)
+    info = Vin(vin)
     return DecodedVin(vin=vin, make=_make(info), year=_model_year(info))
 
 

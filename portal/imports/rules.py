@@ -17,12 +17,11 @@ from datetime import date, datetime
 from typing import Any, BinaryIO, TextIO
 
 from email_validator import EmailNotValidError, validate_email
-from vininfo import Vin
-from vininfo.exceptions import ValidationError as VinValidationError
 
 from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
 from portal.forms import CONTROL_CHARACTERS
+from portal.garage.rules import checked_vin
 from portal.phones import normalise_phone
 
 #: The columns, in the order of the sample file. Names are matched case-insensitively;
@@ -305,20 +304,14 @@ def _phone(raw: str, region: str, row: ParsedRow) -> str | None:
 
 
 def _vin(raw: str, row: ParsedRow) -> str | None:
-    vin = raw.replace(" ", "").upper()
-    if not vin:
+    if not raw.strip():
         row.errors.append("VIN is missing")
         return None
     try:
-        parsed = Vin(vin)
-    except VinValidationError:
-        row.errors.append(f"VIN “{vin[:40]}” is not 17 letters and digits (no I, O or Q)")
+        return checked_vin(raw)  # the garage's rule, so an imported car passes there too
+    except ServiceError as error:
+        row.errors.append(f"VIN “{raw.strip()[:40]}”: {error.message}")
         return None
-    # The check digit is mandatory for North American VINs only (WMI starting 1-5).
-    if vin[0] in "12345" and not parsed.verify_checksum():
-        row.errors.append(f"VIN {vin} fails its check digit (a typo?)")
-        return None
-    return vin
 
 
 def _whole_number(raw: str, column: str, row: ParsedRow, required: bool = False) -> int | None:

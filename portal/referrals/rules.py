@@ -1,11 +1,9 @@
-"""Referral rules without a database: stages, VINs, the tier ladder and the thank-you letter."""
+"""Referral rules without a database: stages, the tier ladder and the thank-you letter."""
 
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from vininfo import Vin
 
 from portal.errors import ServiceError
 from portal.referrals.models import Stage
@@ -19,16 +17,6 @@ STAGE_POINT_SETTINGS = {
     Stage.TEST_DRIVE: "referrals.points_test_drive",
     Stage.PURCHASED: "referrals.points_purchased",
 }
-
-
-def normalise_vin(raw: str) -> str:
-    """A VIN in upper case, refused when it cannot be real (length, letters, check digit)."""
-    vin = "".join(raw.split()).upper()
-    if len(vin) != 17 or any(ch in "IOQ" for ch in vin) or not vin.isalnum():
-        raise ServiceError("A VIN has 17 letters and digits (never I, O or Q).", "vin")
-    if not Vin(vin).verify_checksum():
-        raise ServiceError("That VIN's check digit does not match; check for a typo.", "vin")
-    return vin
 
 
 # --- Ambassador tiers ---------------------------------------------------------------------
@@ -110,29 +98,29 @@ PLACEHOLDERS = {
 }
 
 
-class _SimpleFields(string.Formatter):
-    """str.format with plain names only: no attribute or index access into the values."""
+def _pieces(template: str) -> list[tuple[str, str | None]]:
+    """The template as (text, placeholder name or None); ValueError for anything but {name}.
 
-    def get_field(self, field_name: str, args, kwargs):
-        if not field_name.isidentifier():
-            raise KeyError(field_name)
-        return self.get_value(field_name, args, kwargs), field_name
-
-
-class _KeepUnknown(dict):
-    """Leave an unknown {placeholder} as written rather than failing the whole letter."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    Only a plain name is a placeholder: a format spec (`{first_name:>50000000}` would pad
+    the letter to 50 MB), a conversion (`!r`), attribute or index access are refused.
+    """
+    pieces = []
+    for text, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            raise ValueError(name)
+        pieces.append((text, name))
+    return pieces
 
 
 def check_template(template: str) -> None:
-    """Refuse a template with unbalanced braces or a placeholder we cannot fill."""
+    """Refuse a template with unbalanced braces, a format spec, or a placeholder we cannot fill."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        fields = [name for _, name in _pieces(template) if name is not None]
     except ValueError as error:
         raise ServiceError(
-            "Check the curly braces: each placeholder looks like {first_name}.", "template"
+            "Check the curly braces: each placeholder is a plain name such as {first_name}, "
+            "with no format, conversion or dots inside the braces.",
+            "template",
         ) from error
     unknown = sorted({name for name in fields if name not in PLACEHOLDERS})
     if unknown:
@@ -147,10 +135,16 @@ def check_template(template: str) -> None:
 
 
 def render_thanks(template: str, values: Mapping[str, Any]) -> str:
-    """Fill the template; the result is plain text, escaped wherever it is shown."""
-    safe = _KeepUnknown({key: str(value) for key, value in values.items()})
+    """Fill the template; the result is plain text, escaped wherever it is shown.
+
+    An unknown {placeholder} stays as written. A template that is not plain {name}s (one
+    saved before these checks existed) is sent unfilled: it is never formatted.
+    """
     try:
-        return _SimpleFields().vformat(template, (), safe)
-    except (ValueError, KeyError, IndexError):
-        # A template saved before validation existed: send it unfilled rather than nothing.
+        pieces = _pieces(template)
+    except ValueError:
         return template
+    return "".join(
+        text + ("" if name is None else str(values[name]) if name in values else "{" + name + "}")
+        for text, name in pieces
+    )

@@ -24,6 +24,7 @@ from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
+from portal.garage.rules import checked_vin
 from portal.notifications.services import Message, notify_many
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
@@ -35,7 +36,6 @@ from portal.referrals.rules import (
     THANKS_DEFAULTS,
     TIER_DEFAULTS,
     check_template,
-    normalise_vin,
     render_thanks,
 )
 from portal.security import hash_token
@@ -239,9 +239,12 @@ def record_purchase(
     A friend new to the club becomes `new_owner` (None when they already had an account);
     with `invite_new_owner` they are also sent the invitation to claim their account.
     """
+    # The referral's row lock (SQLite: BEGIN IMMEDIATE) makes a double submit wait for the
+    # first, then see the purchase it recorded, instead of failing on the car's VIN.
+    session.refresh(referral, ["stage"], with_for_update=True)
     if referral.stage == Stage.PURCHASED:
         raise ServiceError("This purchase is already recorded.", "vin")
-    vin = normalise_vin(vin)
+    vin = checked_vin(vin)  # the garage's rule: the car must be welcome in the garage
     if session.scalar(select(Vehicle.id).where(Vehicle.vin == vin, Vehicle.retired_at.is_(None))):
         raise ServiceError("A car with this VIN is already in an owner's garage.", "vin")
     if referral.referrer_id is not None:
@@ -363,11 +366,11 @@ def save_referral_settings(session: Session, values: dict[str, Any]) -> dict[str
 
     Returns what `write_settings` changed ({key: (before, after)}), for the audit log.
     """
-    try:
-        check_template(values["rewards.thank_you_subject"])
-        check_template(values["rewards.thank_you_template"])
-    except ServiceError as error:
-        raise ServiceError(error.message, "thank_you_template") from error
+    for form_field in ("thank_you_subject", "thank_you_template"):
+        try:
+            check_template(values[f"rewards.{form_field}"])
+        except ServiceError as error:
+            raise ServiceError(error.message, form_field) from error
     thresholds = values["referrals.tier_thresholds"]
     if thresholds != sorted(set(thresholds)):
         raise ServiceError(

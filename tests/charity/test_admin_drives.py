@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.audit import AuditEntry
 from portal.charity.models import Contribution, Drive, DriveStatus
 from portal.charity.rules import COVER_FOLDER
 from portal.extensions import db
@@ -245,3 +246,20 @@ def test_points_rate_setting(client, as_coordinator):
         client.post("/admin/charity/settings", data={"points_per_dollar": "80"}).status_code == 303
     )
     assert 'value="80"' in client.get("/admin/charity").get_data(as_text=True)
+
+
+def test_staff_record_pledge_submitted_twice_records_once(
+    client, as_coordinator, make_drive, make_owner
+):
+    drive = make_drive()
+    make_owner(email="grace@example.com")
+    form = {"email": "grace@example.com", "amount": "30", "recognition": "name", "token": "t-1"}
+    url = f"/admin/charity/{drive.id}/pledges"
+    assert client.post(url, data=form).status_code == 303
+    assert client.post(url, data=form).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 1
+    assert 'name="token"' in client.get(f"/admin/charity/{drive.id}").get_data(as_text=True)
+    records = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "contribution.record")
+    ).all()
+    assert len(records) == 1

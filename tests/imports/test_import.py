@@ -115,7 +115,7 @@ def test_malformed_rows_are_reported_by_row_number_and_good_rows_still_apply(cli
     plan = _rows_by_number(batch)
     # Spreadsheet numbering: the header is row 1, so dms_row(1) is row 2.
     assert plan[3]["errors"] == ["email “not-an-email” is not a valid address"]
-    assert "fails its check digit" in plan[4]["errors"][0]
+    assert "its check digit (the 9th character)" in plan[4]["errors"][0]
     assert plan[5]["errors"] == ["year “twenty” is not a whole number"]
     assert plan[7]["errors"] == [f"VIN {vin_for(5)} is also on row 6; fix the export"]
     assert "purchase_date" in plan[8]["errors"][0]

@@ -111,8 +111,8 @@ def test_three_purchases_make_an_ambassador_flagged_for_priority_service(
 @pytest.mark.parametrize(
     ("vin", "message"),
     [
-        ("1HGCM82633A00435", "17 letters and digits"),
-        ("1HGCM82634A004352", "check digit does not match"),
+        ("1HGCM82633A00435", "A VIN has 17 characters"),
+        ("1HGCM82634A004352", "its check digit (the 9th character)"),
     ],
 )
 def test_a_bad_vin_is_refused_and_nothing_changes(

@@ -1,9 +1,11 @@
 """Referral settings and the thank-you template."""
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.dealership.models import Setting
+from portal.errors import ServiceError
 from portal.extensions import db
 from portal.referrals.queries import load_tiers
 from portal.referrals.rules import check_template, render_thanks
@@ -69,3 +71,41 @@ def test_check_template_reports_broken_braces():
 
     with pytest.raises(ServiceError, match="curly braces"):
         check_template("Dear {first_name")
+
+
+HOSTILE_PLACEHOLDERS = [
+    "{first_name:>50000000}",  # a format spec: 50 MB of padding
+    "{first_name!r}",  # a conversion
+    "{first_name.__class__}",  # attribute access
+    "{first_name[0]}",  # index access
+    "{0}",  # positional
+    "{}",
+]
+
+
+@pytest.mark.parametrize("placeholder", HOSTILE_PLACEHOLDERS)
+def test_only_plain_placeholders_are_accepted(placeholder):
+    with pytest.raises(ServiceError, match="plain name such as"):
+        check_template(f"Dear {placeholder}")
+
+
+@pytest.mark.parametrize("placeholder", HOSTILE_PLACEHOLDERS)
+def test_rendering_refuses_anything_but_plain_placeholders(placeholder):
+    template = f"Dear {placeholder}, from {{manager_name}}"
+    assert render_thanks(template, {"first_name": "Priya", "manager_name": "Dana"}) == template
+
+
+@pytest.mark.parametrize(
+    ("field", "placeholder"),
+    [("thank_you_template", "{first_name:>50000000}"), ("thank_you_subject", "{points!r}")],
+)
+def test_an_admin_saving_a_format_spec_sees_why_next_to_the_field(
+    client, login, make_user, field, placeholder
+):
+    login(make_user(role=Role.ADMIN))
+    response = client.post("/admin/referrals/settings", data=_settings_form(**{field: placeholder}))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # The message sits with the field it is about.
+    error = html.split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0]
+    assert "plain name such as {first_name}" in error

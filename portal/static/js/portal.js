@@ -10,3 +10,19 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = original; }, 2000);
   });
 });
+
+// A plain form marked data-disable-on-submit disables its button once sent, so a second
+// click cannot post it again (the form's one-time token refuses a repeat anyway).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("[data-disable-on-submit]")) return;
+  form.querySelectorAll("button[type=submit]").forEach((button) => {
+    setTimeout(() => { button.disabled = true; }, 0);  // after the browser reads the form
+  });
+});
+// Back/forward cache restores the page as it was: give the buttons back.
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("[data-disable-on-submit] button[type=submit]").forEach((button) => {
+    button.disabled = false;
+  });
+});
