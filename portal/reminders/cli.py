@@ -1,6 +1,7 @@
 """`flask reminders due`: what is due across the whole fleet on a date."""
 
 import json
+from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
@@ -12,18 +13,25 @@ from portal.reminders.queries.pages import due_listing
 reminders_cli = AppGroup("reminders", help="Service reminders and personal dates.")
 
 
+def as_of_option(help_text: str):
+    """`--as-of YYYY-MM-DD`, the day a command works out what is due on."""
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help=help_text
+    )
+
+
+def day_asked(as_of: datetime | None) -> date:
+    """The `--as-of` day, or today at the dealership."""
+    return as_of.date() if as_of else today_at_dealership(db.session)
+
+
 @reminders_cli.command("due")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The date to compute for (default: today at the dealership).",
-)
+@as_of_option("The date to compute for (default: today at the dealership).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.option("--all", "include_upcoming", is_flag=True, help="Include upcoming reminders.")
 def due(as_of, as_json: bool, include_upcoming: bool) -> None:
     """Print every overdue and due-soon reminder (and upcoming ones with --all)."""
-    today = as_of.date() if as_of else today_at_dealership(db.session)
+    today = day_asked(as_of)
     listing = due_listing(db.session, today, include_upcoming=include_upcoming)
     db.session.rollback()
     if as_json:
