@@ -251,7 +251,9 @@ def _deliver(
     return None
 
 
-def _record_results(session: Session, results: Sequence[tuple[int, str | None]], now: datetime):
+def _record_results(
+    session: Session, results: Sequence[tuple[int, str | None]], now: datetime
+) -> None:
     """Commit what became of some messages: sent, or failed with the error (retried later)."""
     sent = [notification_id for notification_id, error in results if error is None]
     if sent:
