@@ -215,9 +215,9 @@ def deliver_pending(
 def _load_batch(session: Session, ids: Sequence[int]) -> list[Notification]:
     """The claimed messages with their recipients, loaded apart from `session`.
 
-    They are read in a short session of their own and detached, so the per-message commits
-    that follow neither expire nor reload them, and no transaction stays open while mail
-    goes out (on SQLite an open transaction here would hold the write lock).
+    They are read in a short session of their own and detached, so the commits that record
+    results neither expire nor reload them, and no transaction stays open while mail goes
+    out (on SQLite an open transaction here would hold the write lock).
     """
     with Session(session.get_bind()) as reader:
         return list(
