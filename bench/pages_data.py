@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.reminders_due import bulk, generate
 from portal.accounts.models import User
@@ -62,6 +62,7 @@ def build(app: Flask, url: str, scale: float, seed: int) -> Dataset:
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     with app.app_context():
+        _sync_sequences()
         owners = db.session.scalar(select(db.func.max(User.id)))
         _staff_and_bench_owner(app, now)
         _ambassadors(rng, owners)
@@ -73,9 +74,24 @@ def build(app: Flask, url: str, scale: float, seed: int) -> Dataset:
         _rewards(rng, owners, now)
         _announcements(rng, sizes["announcements"], now)
         dataset = _links(app, event_ids)
+        _sync_sequences()
         db.session.commit()
         db.engine.dispose()
     return dataset
+
+
+def _sync_sequences() -> None:
+    """PostgreSQL: move each id sequence past the ids the bulk inserts gave explicitly."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.columns and table.columns["id"].autoincrement is not False:
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f'coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+                )
+            )
 
 
 def _staff_and_bench_owner(app: Flask, now: datetime) -> None:

@@ -215,9 +215,9 @@ def deliver_pending(
 def _load_batch(session: Session, ids: Sequence[int]) -> list[Notification]:
     """The claimed messages with their recipients, loaded apart from `session`.
 
-    They are read in a short session of their own and detached, so the per-message commits
-    that follow neither expire nor reload them, and no transaction stays open while mail
-    goes out (on SQLite an open transaction here would hold the write lock).
+    They are read in a short session of their own and detached, so the commits that record
+    results neither expire nor reload them, and no transaction stays open while mail goes
+    out (on SQLite an open transaction here would hold the write lock).
     """
     with Session(session.get_bind()) as reader:
         return list(
@@ -251,7 +251,9 @@ def _deliver(
     return None
 
 
-def _record_results(session: Session, results: Sequence[tuple[int, str | None]], now: datetime):
+def _record_results(
+    session: Session, results: Sequence[tuple[int, str | None]], now: datetime
+) -> None:
     """Commit what became of some messages: sent, or failed with the error (retried later)."""
     sent = [notification_id for notification_id, error in results if error is None]
     if sent:
