@@ -7,6 +7,7 @@ read-only transaction (portal/db.py), so a write outside `write_in_own_transacti
 server error here; on PostgreSQL the row snapshots catch it.
 """
 
+import io
 from dataclasses import dataclass, field
 
 import pytest
@@ -88,7 +89,7 @@ def _seed_everything(runner) -> tuple[User, dict]:
     db.session.add(unconfirmed)
     batch = preview_import(
         db.session,
-        data=sample_csv().encode(),
+        upload=io.BytesIO(sample_csv().encode()),
         filename="dms.csv",
         actor=admin,
         phone_region="US",
