@@ -2,8 +2,11 @@
 
 import csv
 import io
+import re
 
+from portal.extensions import db
 from portal.garage.rules import with_check_digit
+from portal.imports.models import ImportBatch
 
 
 def vin_for(number: int) -> str:
@@ -43,3 +46,20 @@ def dms_row(number: int, **overrides) -> dict:
     }
     row.update(overrides)
     return row
+
+
+def upload_csv(client, data: bytes, name: str = "dms.csv"):
+    """Post a DMS export to the import page, as the upload form does."""
+    return client.post(
+        "/admin/imports",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def preview_csv(client, data: bytes) -> ImportBatch:
+    """Upload a DMS export and return the previewed batch it made."""
+    response = upload_csv(client, data)
+    assert response.status_code == 303, response.get_data(True)
+    batch_id = int(re.search(r"/admin/imports/(\d+)", response.headers["Location"]).group(1))
+    return db.session.get(ImportBatch, batch_id)

@@ -1,8 +1,5 @@
 """Importing owners and cars from a DMS export: preview, apply, idempotence, rejections."""
 
-import re
-from io import BytesIO
-
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
@@ -10,26 +7,11 @@ from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.models import ImportBatch
-from tests.imports.conftest import csv_bytes, dms_row, vin_for
+from tests.imports.conftest import csv_bytes, dms_row, preview_csv, upload_csv, vin_for
 
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _upload(client, data: bytes, name: str = "dms.csv"):
-    return client.post(
-        "/admin/imports",
-        data={"file": (BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def _preview(client, data: bytes) -> ImportBatch:
-    response = _upload(client, data)
-    assert response.status_code == 303, response.get_data(True)
-    batch_id = int(re.search(r"/admin/imports/(\d+)", response.headers["Location"]).group(1))
-    return db.session.get(ImportBatch, batch_id)
 
 
 def _apply(client, batch: ImportBatch):
@@ -45,7 +27,7 @@ def _rows_by_number(batch: ImportBatch) -> dict[int, dict]:
 
 def test_preview_writes_nothing_but_the_plan(client, as_admin, outbox):
     users_before = _count(User)
-    batch = _preview(client, csv_bytes([dms_row(1), dms_row(2)]))
+    batch = preview_csv(client, csv_bytes([dms_row(1), dms_row(2)]))
     assert (_count(User), _count(Vehicle)) == (users_before, 0)
     assert batch.summary["create"] == 2 and batch.summary["owners_created"] == 2
     assert outbox() == []
@@ -55,7 +37,7 @@ def test_preview_writes_nothing_but_the_plan(client, as_admin, outbox):
 
 def test_apply_creates_owners_cars_and_one_invitation_each(client, as_admin, outbox):
     rows = [dms_row(1), dms_row(2), dms_row(3, email="dana1@example.com", model="Pilot")]
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     assert batch.summary["owners_created"] == 2 and batch.summary["vehicles_created"] == 3
     _apply(client, batch)
     dana = db.session.scalar(select(User).where(User.email == "dana1@example.com"))
@@ -81,14 +63,14 @@ def test_apply_creates_owners_cars_and_one_invitation_each(client, as_admin, out
 
 def test_importing_the_same_file_again_changes_nothing(client, as_admin, outbox):
     data = csv_bytes([dms_row(n) for n in range(1, 6)])
-    _apply(client, _preview(client, data))
+    _apply(client, preview_csv(client, data))
     snapshot = {
         "users": sorted((u.id, u.updated_at) for u in db.session.scalars(select(User))),
         "vehicles": sorted((v.id, v.updated_at) for v in db.session.scalars(select(Vehicle))),
     }
     mails = len(outbox())
 
-    again = _preview(client, data)
+    again = preview_csv(client, data)
     assert again.summary["unchanged"] == 5
     assert again.summary["create"] == again.summary["update"] == again.summary["rejected"] == 0
     assert "already imported" in client.get(f"/admin/imports/{again.id}").get_data(True)
@@ -111,7 +93,7 @@ def test_malformed_rows_are_reported_by_row_number_and_good_rows_still_apply(cli
         dms_row(7, purchase_date="31/31/2020"),
         dms_row(8, phone="not a phone"),
     ]
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     plan = _rows_by_number(batch)
     # Spreadsheet numbering: the header is row 1, so dms_row(1) is row 2.
     assert plan[3]["errors"] == ["email “not-an-email” is not a valid address"]
@@ -137,7 +119,7 @@ def test_malformed_rows_are_reported_by_row_number_and_good_rows_still_apply(cli
 def test_a_vin_registered_to_another_owner_is_rejected(client, as_admin, make_owner, make_vehicle):
     someone = make_owner(email="someone@example.com")
     make_vehicle(someone, vin=vin_for(1))
-    batch = _preview(client, csv_bytes([dms_row(1)]))
+    batch = preview_csv(client, csv_bytes([dms_row(1)]))
     assert "registered to another owner" in batch.plan[0]["errors"][0]
     _apply(client, batch)
     assert db.session.scalar(select(User).where(User.email == "dana1@example.com")) is None
@@ -149,7 +131,7 @@ def test_existing_owner_gets_new_car_missing_phone_and_keeps_their_name(
     owner = make_owner(email="dana1@example.com", name="Dana Prefers-This")
     existing = make_vehicle(owner, vin=vin_for(2), model="Civic", year=2023, purchase_odometer=None)
     rows = [dms_row(1), dms_row(2, email="dana1@example.com", odometer="15")]
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     plan = _rows_by_number(batch)
     assert plan[2]["owner_action"] == "update" and plan[2]["vehicle_action"] == "create"
     assert plan[3]["vehicle_changes"]["purchase_odometer"] == [None, 15]
@@ -164,7 +146,7 @@ def test_staff_email_and_deactivated_owner_are_rejected(client, as_admin, make_o
     from portal import clock
 
     make_owner(email="gone@example.com", deactivated_at=clock.now())
-    batch = _preview(
+    batch = preview_csv(
         client,
         csv_bytes([dms_row(1, email=coordinator.email), dms_row(2, email="gone@example.com")]),
     )
@@ -175,7 +157,7 @@ def test_staff_email_and_deactivated_owner_are_rejected(client, as_admin, make_o
 def test_a_row_whose_vin_was_taken_after_the_preview_is_skipped_whole(
     client, as_admin, make_owner, make_vehicle, outbox
 ):
-    batch = _preview(client, csv_bytes([dms_row(1), dms_row(2)]))
+    batch = preview_csv(client, csv_bytes([dms_row(1), dms_row(2)]))
     make_vehicle(make_owner(email="quick@example.com"), vin=vin_for(2))
     _apply(client, batch)
     # Row 3 would have created an owner and a car: neither exists, not even the owner.
@@ -188,14 +170,14 @@ def test_a_row_whose_vin_was_taken_after_the_preview_is_skipped_whole(
 
 
 def test_a_batch_is_applied_once_even_when_confirm_is_sent_twice(client, as_admin, outbox):
-    batch = _preview(client, csv_bytes([dms_row(1)]))
+    batch = preview_csv(client, csv_bytes([dms_row(1)]))
     _apply(client, batch)
     _apply(client, batch)
     assert _count(User) == 2 and len(outbox()) == 1
 
 
 def test_file_without_required_columns_is_refused(client, as_admin):
-    response = _upload(client, b"name,email\nSam,sam@example.com\n")
+    response = upload_csv(client, b"name,email\nSam,sam@example.com\n")
     assert response.status_code == 422
     assert "lacks first_name, last_name, vin, make, model, year" in response.get_data(True)
     assert _count(ImportBatch) == 0
@@ -204,13 +186,13 @@ def test_file_without_required_columns_is_refused(client, as_admin):
 def test_sample_file_previews_cleanly(client, as_admin):
     sample = client.get("/admin/imports/sample.csv")
     assert sample.mimetype == "text/csv"
-    batch = _preview(client, sample.data)
+    batch = preview_csv(client, sample.data)
     assert batch.summary["rejected"] == 0 and batch.summary["create"] == 3
 
 
 def test_windows_encoded_semicolon_file_is_read(client, as_admin):
     data = csv_bytes([dms_row(1, first_name="José")]).decode().replace(",", ";").encode("cp1252")
-    batch = _preview(client, data)
+    batch = preview_csv(client, data)
     assert batch.plan[0]["name"] == "José Import1" and batch.plan[0]["outcome"] == "create"
 
 
@@ -220,7 +202,7 @@ def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_app
     """A race the plan cannot see (a VIN registered between apply's load and its insert)."""
     from portal.imports.services import applying as importer
 
-    batch = _preview(client, csv_bytes([dms_row(1), dms_row(2), dms_row(3)]))
+    batch = preview_csv(client, csv_bytes([dms_row(1), dms_row(2), dms_row(3)]))
     make_vehicle(make_owner(email="racer@example.com"), vin=vin_for(2))
     monkeypatch.setattr(importer, "active_vehicles_by_vin", lambda session, vins: {})
     _apply(client, batch)

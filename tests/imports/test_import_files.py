@@ -1,6 +1,5 @@
 """Files a DMS import must read or refuse politely: hostile cells, encodings, quotes, size."""
 
-import re
 from io import BytesIO
 
 from sqlalchemy import func, select
@@ -8,24 +7,9 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.imports.models import ImportBatch
 from portal.imports.rules import COLUMNS
-from tests.imports.conftest import csv_bytes, dms_row
+from tests.imports.conftest import csv_bytes, dms_row, preview_csv, upload_csv
 
 HEADER = ",".join(COLUMNS).encode()
-
-
-def _upload(client, data: bytes, name: str = "dms.csv"):
-    return client.post(
-        "/admin/imports",
-        data={"file": (BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def _preview(client, data: bytes) -> ImportBatch:
-    response = _upload(client, data)
-    assert response.status_code == 303, response.get_data(True)
-    batch_id = int(re.search(r"/admin/imports/(\d+)", response.headers["Location"]).group(1))
-    return db.session.get(ImportBatch, batch_id)
 
 
 def _line(number: int, **overrides) -> bytes:
@@ -43,7 +27,7 @@ def _no_batch() -> bool:
 
 def test_a_million_character_cell_rejects_its_row_and_the_others_are_read(client, as_admin):
     data = csv_bytes([dms_row(1), dms_row(2, last_name="x" * 1_000_000), dms_row(3)])
-    batch = _preview(client, data)
+    batch = preview_csv(client, data)
     assert _rejections(batch) == {3: ["a cell is longer than 131,072 characters; row not read"]}
     assert batch.summary["create"] == 2
     page = client.get(f"/admin/imports/{batch.id}?show=rejected")
@@ -53,7 +37,7 @@ def test_a_million_character_cell_rejects_its_row_and_the_others_are_read(client
 
 def test_a_quote_closing_mid_cell_rejects_its_row(client, as_admin):
     broken = _line(2).replace(b"Dana,", b'"Da"na,', 1)
-    batch = _preview(client, csv_bytes([dms_row(1)]) + broken + _line(3))
+    batch = preview_csv(client, csv_bytes([dms_row(1)]) + broken + _line(3))
     assert _rejections(batch) == {3: ["a quote closes in the middle of a cell; row not read"]}
     assert batch.summary["create"] == 2
     page = client.get(f"/admin/imports/{batch.id}?show=rejected").get_data(True)
@@ -62,7 +46,7 @@ def test_a_quote_closing_mid_cell_rejects_its_row(client, as_admin):
 
 def test_a_quote_never_closed_refuses_the_file_with_the_row(client, as_admin):
     broken = _line(2).replace(b"Dana,", b'"Dana,', 1)
-    response = _upload(client, csv_bytes([dms_row(1)]) + broken + _line(3) + _line(4))
+    response = upload_csv(client, csv_bytes([dms_row(1)]) + broken + _line(3) + _line(4))
     assert response.status_code == 422
     assert "Row 3 opens a quote that is never closed" in response.get_data(True)
     assert _no_batch()
@@ -70,7 +54,7 @@ def test_a_quote_never_closed_refuses_the_file_with_the_row(client, as_admin):
 
 def test_a_nul_or_a_line_break_in_a_cell_rejects_that_row(client, as_admin):
     rows = [dms_row(1), dms_row(2, model="Ci\x00vic"), dms_row(3, last_name="Im\nport")]
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     assert _rejections(batch) == {
         3: ["model contains an invisible control character (such as NUL)"],
         4: ["last_name contains an invisible control character (such as NUL)"],
@@ -82,7 +66,7 @@ def test_a_utf16_or_binary_file_is_refused_as_not_text(client, as_admin):
         csv_bytes([dms_row(1)]).decode().encode("utf-16"),
         b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 20,
     ):
-        response = _upload(client, data)
+        response = upload_csv(client, data)
         assert response.status_code == 422
         assert "not a plain-text CSV" in response.get_data(True)
     assert _no_batch()
@@ -92,7 +76,7 @@ def test_stray_windows_bytes_in_a_utf8_file_are_read_as_windows_1252(client, as_
     data = csv_bytes([dms_row(1, first_name="Zoë"), dms_row(2)]).replace(
         b"Dana,Import2", b"Jos\xe9,Import2"
     )
-    batch = _preview(client, data)
+    batch = preview_csv(client, data)
     assert [entry["name"] for entry in batch.plan] == ["Zoë Import1", "José Import2"]
     assert batch.summary["rejected"] == 0
 
@@ -101,7 +85,7 @@ def test_the_same_bytes_are_recognised_by_their_hash(client, as_admin):
     import hashlib
 
     data = csv_bytes([dms_row(1)])
-    assert _preview(client, data).sha256 == hashlib.sha256(data).hexdigest()
+    assert preview_csv(client, data).sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_an_owners_phone_from_a_row_in_a_later_chunk_reaches_their_first_row(
@@ -112,7 +96,7 @@ def test_an_owners_phone_from_a_row_in_a_later_chunk_reaches_their_first_row(
     rows.append(dms_row(600, email="dana1@example.com", phone="202-555-0199"))
     rows.append(dms_row(601, phone=""))
     rows.append(dms_row(601 + 1000, email="dana601@example.com", phone="202-555-0198"))
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     first, new_owner = batch.plan[0], batch.plan[600]
     assert first["owner_action"] == "update" and first["vehicle_action"] == "create"
     assert first["owner_changes"] == {"phone": [None, "+12025550199"]}
@@ -125,14 +109,14 @@ def test_the_import_takes_a_5_mb_file(client, as_admin):
     rows = [dms_row(number, notes=padding) for number in range(1, 56)]
     data = csv_bytes(rows, header=(*COLUMNS, "notes"))
     assert len(data) > 5 * 1024 * 1024
-    batch = _preview(client, data)
+    batch = preview_csv(client, data)
     assert batch.summary["create"] == 55 and batch.summary["notes"] == ["Ignored column: notes."]
 
 
 def test_the_import_refuses_a_file_over_its_own_setting(app, client, as_admin):
     app.config["PORTAL_IMPORT_MAX_BYTES"] = 1024 * 1024
     data = csv_bytes([dms_row(1, notes="p" * 100_000)] * 12, header=(*COLUMNS, "notes"))
-    response = _upload(client, data)
+    response = upload_csv(client, data)
     assert response.status_code == 413
     assert _no_batch()
 
@@ -155,7 +139,7 @@ def test_an_owner_whose_rows_span_apply_chunks_is_created_once_with_all_cars(
 
     monkeypatch.setattr(applying, "APPLY_CHUNK", 2)
     rows = [dms_row(1), dms_row(2), dms_row(3, email="dana1@example.com", model="Pilot")]
-    batch = _preview(client, csv_bytes(rows))
+    batch = preview_csv(client, csv_bytes(rows))
     response = client.post(f"/admin/imports/{batch.id}/apply")
     assert response.status_code == 303
     db.session.expire_all()
@@ -174,5 +158,5 @@ def test_the_upload_page_and_the_form_state_the_limit_setting(app, client, as_ad
 
 def test_a_stranger_cannot_send_the_import_a_large_body(client):
     data = csv_bytes([dms_row(1, notes="p" * 100_000)] * 40, header=(*COLUMNS, "notes"))
-    response = _upload(client, data)
+    response = upload_csv(client, data)
     assert response.status_code == 413
