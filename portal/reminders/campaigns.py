@@ -22,9 +22,9 @@ from portal.reminders.rules import (
     protection_reminders,
     same_day_in_year,
     service_reminder,
-    short_date,
     warranty_reminder,
 )
+from portal.reminders.wording import recall_why, season_why
 
 
 @lru_cache(maxsize=1024)
@@ -63,7 +63,7 @@ class Campaigns:
         return cls(seasons, by_model)
 
 
-def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
+def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns, today: date):
     """A due_soon reminder for every campaign whose window contains today and fits the car."""
     for rule, first, last in campaigns.seasons:
         if rule.make and rule.make.casefold() != car.make.casefold():
@@ -76,7 +76,7 @@ def seasonal_reminders(car: VehicleFacts, campaigns: Campaigns):
             status=Status.DUE_SOON,
             words=lambda rule=rule, last=last: (
                 rule.name,
-                f"It's the season: our {rule.name.lower()} offer runs until {short_date(last)}.",
+                season_why(rule.name, last, today),
                 rule.advice or "Request a visit and we'll take care of it.",
             ),
         )
@@ -91,7 +91,7 @@ def recall_matches(rule: RecallRule, make: str, model: str, year: int) -> bool:
     )
 
 
-def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
+def recall_reminders(car: VehicleFacts, campaigns: Campaigns, today: date):
     """An overdue reminder for every open recall covering the car."""
     for rule in campaigns.recalls.get((car.make.casefold(), car.model.casefold()), ()):
         if rule.code.upper() in car.closed_recalls:
@@ -106,8 +106,13 @@ def recall_reminders(car: VehicleFacts, campaigns: Campaigns):
             status=Status.OVERDUE,
             words=lambda rule=rule: (
                 f"Recall {rule.code.upper()}: {rule.title}",
-                f"The manufacturer issued this recall on {short_date(rule.issued_on)} for "
-                f"{rule.year_from}–{rule.year_to} {rule.make} {rule.model} cars, and yours is one.",
+                recall_why(
+                    issued_on=rule.issued_on,
+                    today=today,
+                    years=f"{rule.year_from}–{rule.year_to}",
+                    make=rule.make,
+                    model=rule.model,
+                ),
                 (rule.remedy or "The work is free of charge.")
                 + " Request a visit and we'll arrange a time that suits you.",
             ),
@@ -143,7 +148,7 @@ def vehicle_reminders(
     if car.products:
         found.extend(protection_reminders(car, today, settings, rate, known))
     if campaigns.seasons:
-        found.extend(seasonal_reminders(car, campaigns))
+        found.extend(seasonal_reminders(car, campaigns, today))
     if campaigns.recalls:
-        found.extend(recall_reminders(car, campaigns))
+        found.extend(recall_reminders(car, campaigns, today))
     return found

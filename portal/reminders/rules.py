@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from portal.reminders import wording
 from portal.reminders.facts import OwnerFacts, VehicleFacts
 
 #: The settings an admin can edit, with the issue's defaults.
@@ -90,6 +91,11 @@ class Reminder:
     status: Status
     #: Returns (what, why now, what to do); deferred so a fleet-wide listing stays fast.
     words: Callable[[], tuple[str, str, str]] = field(compare=False, repr=False)
+    #: A service timed from the purchase (or first reading) because none is on file: the
+    #: owner is asked when it was last serviced instead of being told it is due.
+    asks_last_service: bool = False
+    #: A service overdue by more than a whole interval: a win-back, not another notice.
+    lapsed: bool = False
 
     @property
     def what(self) -> str:
@@ -120,8 +126,9 @@ def status_for(due_on: date, today: date, window_days: int) -> Status:
     return Status.UPCOMING
 
 
-def driving_rate(car: VehicleFacts, default: float) -> float:
-    """Miles a day from the known readings, or the default when they say too little."""
+def measured_rate(car: VehicleFacts) -> float | None:
+    """Miles a day from the known readings (purchase included), or None when they say too
+    little."""
     earliest, latest = car.first_reading, car.last_reading
     if car.purchase_date is not None and car.purchase_odometer is not None:
         bought = (car.purchase_date, car.purchase_odometer)
@@ -130,12 +137,18 @@ def driving_rate(car: VehicleFacts, default: float) -> float:
         else:
             earliest, latest = min(earliest, bought), max(latest, bought)
     if earliest is None:
-        return default
+        return None
     days = (latest[0] - earliest[0]).days
     miles = latest[1] - earliest[1]
     if days >= MIN_RATE_SPAN_DAYS and miles > 0:
         return miles / days
-    return default
+    return None
+
+
+def driving_rate(car: VehicleFacts, default: float) -> float:
+    """Miles a day from the known readings, or the default when they say too little."""
+    measured = measured_rate(car)
+    return default if measured is None else measured
 
 
 def latest_known_miles(car: VehicleFacts) -> tuple[date, int] | None:
@@ -191,25 +204,6 @@ def next_yearly(day: date, today: date, first_year: int) -> date:
     return candidate
 
 
-def _when(due_on: date, today: date) -> str:
-    """'today', 'in 12 days', '5 days ago', in plain words."""
-    days = (due_on - today).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    if days > 0:
-        return f"in {days} days"
-    return f"{-days} days ago"
-
-
-def short_date(day: date) -> str:
-    """'Thu 20 Nov 2025'."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
 def car_reminder(
     car: VehicleFacts,
     kind: Kind,
@@ -218,48 +212,86 @@ def car_reminder(
     due_on: date,
     status: Status,
     words: Callable[[], tuple[str, str, str]],
+    asks_last_service: bool = False,
+    lapsed: bool = False,
 ) -> Reminder:
     """A reminder about one of the owner's cars."""
-    return Reminder(key, kind, car.owner_id, car.id, due_on, status, words)
+    return Reminder(
+        key, kind, car.owner_id, car.id, due_on, status, words, asks_last_service, lapsed
+    )
 
 
 def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
-    """The next routine service, by time or by miles, whichever comes first."""
+    """The next routine service, by time or by miles, whichever comes first.
+
+    Without a service on file it is timed from the purchase (or the first reading) but asks
+    the owner when the car was last serviced instead of saying it is due.
+    """
+    base_miles_estimated = False
     if car.last_service is not None:
         base_on, base_miles = car.last_service
-        since = "your last service"
+        since = "its last service"
         if base_miles is None:
             base_miles = estimated_miles(known, base_on, rate)
+            base_miles_estimated = base_miles is not None
     elif car.purchase_date is not None:
         base_on, base_miles = car.purchase_date, car.purchase_odometer
         since = "you bought it"
     elif car.first_reading is not None:
         base_on, base_miles = car.first_reading
-        since = "your first odometer reading"
+        since = "its first odometer reading"
     else:
         return None
-    by_time = add_months(base_on, settings.service_interval_months)
+    months, interval_miles = settings.service_interval_months, settings.service_interval_miles
+    by_time = add_months(base_on, months)
     by_miles = None
     if base_miles is not None:
-        by_miles = day_reaching(known, base_miles + settings.service_interval_miles, rate)
+        by_miles = day_reaching(known, base_miles + interval_miles, rate)
         by_miles = max(by_miles, base_on) if by_miles else None
     due_on = min(d for d in (by_time, by_miles) if d is not None)
     status = status_for(due_on, today, settings.due_soon_days)
     by_miles_first = by_miles is not None and due_on == by_miles and by_miles < by_time
+    asks = car.last_service is None
+    lapsed = not asks and today > add_months(due_on, months)
 
     def words() -> tuple[str, str, str]:
-        if by_miles_first:
-            miles = f"{settings.service_interval_miles:,} miles"
-            reason = (
-                f"At about {rate:.0f} miles a day it will have covered {miles} since {since} "
-                f"around {short_date(due_on)}"
+        if asks:
+            return (
+                "When was its last service?",
+                wording.unknown_history_why(
+                    since=since,
+                    base_on=base_on,
+                    due_on=due_on,
+                    today=today,
+                    months=months,
+                    by_miles=by_miles_first,
+                ),
+                "Tell us the date and the miles of its last service (a rough date is fine), "
+                "or ask us for a visit and we'll take it from there.",
             )
-        else:
-            months = settings.service_interval_months
-            reason = f"It will be {months} months since {since} on {short_date(due_on)}"
+        if lapsed:
+            return (
+                "A while since its last service",
+                wording.lapsed_why(last_on=base_on, due_on=due_on, today=today, months=months),
+                "If it has been serviced elsewhere since, tell us when so its history stays "
+                "complete; if not, we'd be glad to see it again whenever suits you.",
+            )
+        why = wording.service_why(
+            since=since,
+            base_on=base_on,
+            base_miles=base_miles,
+            base_miles_estimated=base_miles_estimated,
+            due_on=due_on,
+            today=today,
+            months=months,
+            miles=interval_miles,
+            by_miles=by_miles_first,
+            rate=rate,
+            measured=measured_rate(car) is not None,
+        )
         return (
             "Service overdue" if status == Status.OVERDUE else "Service due",
-            f"{reason} ({_when(due_on, today)}).",
+            why,
             "Book a visit with our service team, or tell us if it has already been serviced "
             "elsewhere so we can keep your history complete.",
         )
@@ -271,6 +303,8 @@ def service_reminder(car: VehicleFacts, today: date, settings: Settings, rate: f
         due_on=due_on,
         status=status,
         words=words,
+        asks_last_service=asks,
+        lapsed=lapsed,
     )
 
 
@@ -290,11 +324,6 @@ def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: 
     if end is None or today > end:
         return None
     status = status_for(end, today, settings.warranty_notice_days)
-    limit = (
-        f"the car should reach its {car.warranty_miles:,}-mile limit"
-        if by_miles
-        else "the warranty ends"
-    )
     cycle = f"{car.warranty_end_date or 'none'}~{car.warranty_miles or 'none'}"
     return car_reminder(
         car,
@@ -304,7 +333,14 @@ def warranty_reminder(car: VehicleFacts, today: date, settings: Settings, rate: 
         status=status,
         words=lambda: (
             "Warranty ending",
-            f"Around {short_date(end)} ({_when(end, today)}) {limit}.",
+            wording.cover_why(
+                cover="its factory warranty",
+                limit_miles=car.warranty_miles if by_miles else None,
+                end=end,
+                today=today,
+                rate=rate,
+                measured=measured_rate(car) is not None,
+            ),
             "A check-up before then lets us fix anything still covered at no cost to you; "
             "ask us about extending your cover if you'd like to.",
         ),
@@ -317,7 +353,7 @@ def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rat
         end, by_miles = _cover_end(known, product.ends_on, product.ends_at_miles, rate)
         if end is None or today > end:
             continue
-        limit = f"reaches its {product.ends_at_miles:,}-mile limit" if by_miles else "ends"
+        limit = product.ends_at_miles if by_miles else None
         yield car_reminder(
             car,
             Kind.PROTECTION,
@@ -326,7 +362,14 @@ def protection_reminders(car: VehicleFacts, today: date, settings: Settings, rat
             status=status_for(end, today, settings.warranty_notice_days),
             words=lambda name=product.name, limit=limit, end=end: (
                 f"{name} ending",
-                f"Your {name} {limit} around {short_date(end)} ({_when(end, today)}).",
+                wording.cover_why(
+                    cover=f"your {name}",
+                    limit_miles=limit,
+                    end=end,
+                    today=today,
+                    rate=rate,
+                    measured=measured_rate(car) is not None,
+                ),
                 "If you'd like to keep the cover, we can talk you through renewing it.",
             ),
         )
@@ -347,8 +390,9 @@ def anniversary_reminder(car: VehicleFacts, today: date, settings: Settings):
         status=status,
         words=lambda: (
             f"{years} year{'s' if years != 1 else ''} together",
-            f"On {short_date(due_on)} ({_when(due_on, today)}) it will be "
-            f"{years} year{'s' if years != 1 else ''} since you drove it home.",
+            wording.anniversary_why(
+                years=years, bought_on=car.purchase_date, due_on=due_on, today=today
+            ),
             "Nothing to do: we just wanted to mark the day with you.",
         ),
     )
@@ -368,7 +412,7 @@ def birthday_reminder(owner: OwnerFacts, today: date, settings: Settings):
         status=status_for(due_on, today, settings.birthday_notice_days),
         words=lambda: (
             "Your birthday",
-            f"Your birthday is {_when(due_on, today)}, on {short_date(due_on)}.",
+            wording.birthday_why(due_on, today),
             "Nothing to do but enjoy it. Coffee's on us if you pass by.",
         ),
     )
