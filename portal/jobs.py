@@ -4,7 +4,9 @@ import click
 from flask.cli import AppGroup
 
 from portal import clock
+from portal.dealership.queries import weekly_message_limit
 from portal.extensions import db
+from portal.notifications.budget import queue_digests
 from portal.notifications.dispatch import dispatch
 from portal.reminders.cli import as_of_option, day_asked
 from portal.reminders.services import queue_due_notifications
@@ -17,15 +19,21 @@ notify_cli = AppGroup("notify", help="Owner notifications.")
 def run(as_of) -> None:
     """Queue one message per newly due reminder, then send every pending or failed message.
 
-    Safe to run on several hosts at once and to re-run: each message is claimed under a
-    unique key before it is sent, and a failed send is retried on the next run.
+    Each owner hears from us by email or text at most the dealership's weekly limit: the
+    rest waits, in the inbox, for one digest, gathered here once their week has room (before
+    anything new, so the oldest news goes first). Safe to run on several hosts at once and
+    to re-run: each message is claimed under a unique key before it is sent, and a failed
+    send is retried on the next run.
     """
     today = day_asked(as_of)
-    queued = queue_due_notifications(db.session, today, clock.now())
+    now = clock.now()
+    limit = weekly_message_limit(db.session)
+    digests = queue_digests(db.session, now, limit)
+    queued = queue_due_notifications(db.session, today, now)
     db.session.commit()
-    report = dispatch()
+    report = dispatch(weekly_limit=limit)
     click.echo(
-        f"{len(queued)} new messages as of {today.isoformat()}; "
+        f"{len(queued)} new messages and {len(digests)} digests as of {today.isoformat()}; "
         f"sent {report.sent}, failed {report.failed}."
     )
     if report.failed:

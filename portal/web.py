@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 
 from portal import clock
 from portal.audit import AuditEntry, record_audit
-from portal.dealership.queries import dealership_zone
+from portal.dealership.queries import dealership_zone, weekly_message_limit
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch, take_queued
@@ -150,7 +150,7 @@ def commit(send: Iterable[int] = ()) -> None:
     db.session.commit()
     ids = [*queued, *send]
     if ids:
-        dispatch(ids)
+        dispatch(ids, weekly_limit=weekly_message_limit(db.session))
 
 
 # --- Lists ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from portal.web import admin_bp as bp
 from portal.web import admin_required, client_ip, form_page, perform, see_other
 
 
-def _values(form: DealershipForm) -> dict[str, str]:
+def _values(form: DealershipForm) -> dict[str, str | int]:
     """The form's values as they are stored: a checked time zone, a dialable phone."""
     phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
     return {
@@ -23,6 +23,7 @@ def _values(form: DealershipForm) -> dict[str, str]:
         "phone": phone or "",
         "email": (form.email.data or "").strip().lower(),
         "address": (form.address.data or "").strip(),
+        "weekly_message_limit": form.weekly_message_limit.data,
     }
 
 

@@ -1,7 +1,7 @@
 """The dealership settings form."""
 
-from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import PortalForm
 
@@ -18,3 +18,7 @@ class DealershipForm(PortalForm):
         "Contact email", validators=[Optional(), Email(message="Enter a full email address.")]
     )
     address = TextAreaField("Address", validators=[Optional(), Length(max=300)])
+    weekly_message_limit = IntegerField(
+        "Messages per owner per week, by email or text",
+        validators=[InputRequired(), NumberRange(1, 14)],
+    )

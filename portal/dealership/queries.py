@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from portal import clock
 from portal.dealership.models import Setting
 
+#: By default an owner hears from us by email or text at most twice a week; the rest waits
+#: for one digest (the portal inbox gets everything at once).
+WEEKLY_MESSAGE_LIMIT = 2
+
 
 def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The values of the keys in `defaults`, stored value first, in one query."""
@@ -29,6 +33,7 @@ def dealership_defaults() -> dict[str, Any]:
         "dealership.phone": "",
         "dealership.email": "",
         "dealership.address": "",
+        "dealership.weekly_message_limit": WEEKLY_MESSAGE_LIMIT,
     }
 
 
@@ -36,6 +41,12 @@ def dealership_profile(session: Session) -> dict[str, Any]:
     """Name, time zone and contact details, as the header and messages use them."""
     values = read_settings(session, dealership_defaults())
     return {key.removeprefix("dealership."): value for key, value in values.items()}
+
+
+def weekly_message_limit(session: Session) -> int:
+    """How many messages an owner may get by email or text in any seven days."""
+    key = "dealership.weekly_message_limit"
+    return int(read_settings(session, {key: WEEKLY_MESSAGE_LIMIT})[key])
 
 
 def dealership_zone(session: Session) -> ZoneInfo:

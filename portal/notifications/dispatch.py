@@ -1,6 +1,7 @@
 """Glue between the delivery service and the running app: mailer, SMS backend, links."""
 
 from collections.abc import Sequence
+from functools import partial
 
 from flask import current_app, render_template, url_for
 from sqlalchemy.orm import Session
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from portal import clock
 from portal.extensions import db
 from portal.mail import mailer_from_config
+from portal.notifications.budget import route_claimed
 from portal.notifications.models import Notification
 from portal.notifications.services import QUEUED, DeliveryReport, deliver_pending
 from portal.security import sign
@@ -44,8 +46,14 @@ def take_queued(session: Session) -> list[int]:
     return session.info.pop(QUEUED, [])
 
 
-def dispatch(only_ids: Sequence[int] | None = None) -> DeliveryReport:
-    """Deliver pending notifications (all, or just these) with the app's backends."""
+def dispatch(
+    only_ids: Sequence[int] | None = None, weekly_limit: int | None = None
+) -> DeliveryReport:
+    """Deliver pending notifications (all, or just these) with the app's backends.
+
+    A topic reaches the owner's email or phone once; with `weekly_limit` (the dealership's
+    setting) budgeted messages beyond it wait for the owner's digest.
+    """
     config = current_app.config
     if only_ids is not None and not only_ids:
         return DeliveryReport()
@@ -57,4 +65,5 @@ def dispatch(only_ids: Sequence[int] | None = None) -> DeliveryReport:
             now=clock.now(),
             render_email=render_email,
             only_ids=only_ids,
+            route=partial(route_claimed, weekly_limit=weekly_limit),
         )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -33,6 +33,8 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # the last attempt failed; retried on the next run
     INBOX_ONLY = "inbox_only"  # the owner chose the inbox (or a phone call from staff)
+    FOLDED = "folded"  # over the owner's weekly budget: in the inbox, and in the next digest
+    REPEAT = "repeat"  # its topic already reached the owner's email or phone: inbox only
 
 
 class Notification(IdMixin, db.Model):
@@ -42,6 +44,8 @@ class Notification(IdMixin, db.Model):
     __table_args__ = (
         Index("ix_notifications_user_created", "user_id", "created_at"),
         Index("ix_notifications_status", "status"),
+        Index("ix_notifications_topic", "topic"),
+        Index("ix_notifications_digest_id", "digest_id"),
     )
 
     user_id: Mapped[int] = user_fk()
@@ -60,6 +64,15 @@ class Notification(IdMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: What it is about across its versions (a reminder's key, whether due soon or overdue):
+    #: the owner's email or phone hears about a topic once; the inbox gets every version.
+    topic: Mapped[str | None] = mapped_column(String(200))
+    #: Counts against the owner's weekly message budget (not replies to what they just did).
+    budgeted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The digest a folded message went out in, once it has.
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

@@ -61,6 +61,10 @@ class Message:
     consent: Consent = Consent.TRANSACTIONAL
     action_path: str | None = None
     action_label: str | None = None
+    #: What it is about across versions (a reminder's key): email or text hear of it once.
+    topic: str | None = None
+    #: Counts against the weekly budget; by default everything but transactional replies.
+    budgeted: bool | None = None
 
 
 def notify(
@@ -75,13 +79,16 @@ def notify(
     consent: Consent = Consent.TRANSACTIONAL,
     action_path: str | None = None,
     action_label: str | None = None,
+    topic: str | None = None,
 ) -> int | None:
     """Claim and queue one message; returns its id, or None when already claimed or not wanted.
 
     The insert under the unique `key` is the claim: a second call with the same key, from
     this process or another, inserts nothing.
     """
-    message = Message(user, key, kind, subject, body, consent, action_path, action_label)
+    message = Message(
+        user, key, kind, subject, body, consent, action_path, action_label, topic=topic
+    )
     ids = notify_many(session, [message], now)
     return ids[0] if ids else None
 
@@ -121,6 +128,12 @@ def _row(message: Message, now: datetime) -> dict:
         "body": message.body,
         "action_path": message.action_path,
         "action_label": message.action_label,
+        "topic": message.topic,
+        "budgeted": (
+            message.consent != Consent.TRANSACTIONAL
+            if message.budgeted is None
+            else message.budgeted
+        ),
         "channel": channel,
         "status": status,
         "attempts": 0,
@@ -137,13 +150,24 @@ class DeliveryReport:
     failed: int = 0
 
 
+#: Decides, inside the claim, which claimed messages go to their channel now (the budget).
+Route = Callable[[Session, Sequence[int], datetime], list[int]]
+
+
 def _claim_batch(
-    session: Session, now: datetime, limit: int, only_ids: Sequence[int] | None, after_id: int
-) -> list[int]:
-    """Take up to `limit` deliverable messages past `after_id` and commit the claim.
+    session: Session,
+    now: datetime,
+    limit: int,
+    only_ids: Sequence[int] | None,
+    after_id: int,
+    route: Route | None = None,
+) -> tuple[int, list[int]]:
+    """Take up to `limit` deliverable messages past `after_id` and commit the claim; returns
+    the last id looked at and the ids to send.
 
     Walking forward by id means one run tries each message at most once; a failure waits
-    for the next run.
+    for the next run. `route` holds some back (over the owner's budget, or already heard)
+    in the same transaction.
     """
     deliverable = or_(
         Notification.status == DeliveryStatus.PENDING,
@@ -162,6 +186,9 @@ def _claim_batch(
     # PostgreSQL: rows another host is claiming are skipped. SQLite: BEGIN IMMEDIATE already
     # serialises this whole transaction, so no lock clause is needed (nor allowed).
     ids = list(session.scalars(query.with_for_update(skip_locked=True)))
+    last_id = ids[-1] if ids else after_id
+    if ids and route is not None:
+        ids = route(session, ids, now)
     if ids:
         session.execute(
             update(Notification)
@@ -173,7 +200,7 @@ def _claim_batch(
             )
         )
     session.commit()
-    return ids
+    return last_id, ids
 
 
 def deliver_pending(
@@ -185,6 +212,7 @@ def deliver_pending(
     render_email: Callable[[Notification], tuple[str, str, dict[str, str]]],
     only_ids: Sequence[int] | None = None,
     batch_size: int = 200,
+    route: Route | None = None,
 ) -> DeliveryReport:
     """Send every deliverable message once; a failure is recorded and retried next time.
 
@@ -192,13 +220,17 @@ def deliver_pending(
     connection for the whole run. Results are written every `RESULTS_PER_COMMIT` messages,
     in a short transaction, so a dispatcher that dies mid-batch has sent at most that many
     messages it did not record (another run sends them again once the claim is stale).
-    `render_email(notification)` returns (text, html, headers) with the consent link.
+    `render_email(notification)` returns (text, html, headers) with the consent link;
+    `route` (the owner's weekly budget) decides which claimed messages go out now.
     """
     report = DeliveryReport()
     last_id = 0
     with mailer.connection():
-        while ids := _claim_batch(session, now, batch_size, only_ids, last_id):
-            last_id = ids[-1]
+        while True:
+            seen, ids = _claim_batch(session, now, batch_size, only_ids, last_id, route)
+            if seen == last_id:
+                break
+            last_id = seen
             results: list[tuple[int, str | None]] = []
             for notification in _load_batch(session, ids):
                 error = _deliver(notification, mailer, sms, render_email)

@@ -179,8 +179,17 @@ _KEY_CHUNK = 500
 
 
 def notification_key(reminder: Reminder) -> str:
-    """One message per reminder and status: once when due soon, once when overdue."""
+    """One message per reminder and status: once when due soon, once when overdue (the
+    inbox shows both; email or text only the first, as they share the reminder's topic).
+    A service overdue by more than a whole interval gets one win-back message instead."""
+    if reminder.lapsed:
+        return f"winback:{reminder.key}"
     return f"reminder:{reminder.key}:{reminder.status}"
+
+
+def tell_us_key(owner_id: int) -> str:
+    """The one "tell us about your car" message an owner ever gets."""
+    return f"tell-us:owner-{owner_id}"
 
 
 def compose(reminder: Reminder, owner: OwnerInfo, car: VehicleFacts | None) -> tuple[str, str]:
@@ -198,16 +207,39 @@ def compose(reminder: Reminder, owner: OwnerInfo, car: VehicleFacts | None) -> t
         Kind.ANNIVERSARY: f"{name}, {reminder.what.lower()} with your {label}",
         Kind.BIRTHDAY: f"Happy birthday soon, {name}",
     }
-    intro = f"Hello {name},"
+    subject = subjects[reminder.kind]
     about = f"This is about your {label} (VIN ending {car.vin[-6:]})." if car else ""
+    if reminder.lapsed:
+        subject = f"{name}, we haven't seen your {label} in a while"
+        about = f"We haven't seen your {label} (VIN ending {car.vin[-6:]}) in a while."
     paragraphs = [
-        intro,
+        f"Hello {name},",
         " ".join(p for p in (about, reminder.why_now) if p),
         reminder.what_to_do,
         "Your reminders page shows everything coming up for your cars; from there you can "
         "snooze a reminder, mark it done or ask us for a visit.",
     ]
-    return subjects[reminder.kind][:200], "\n\n".join(paragraphs)
+    return subject[:200], "\n\n".join(paragraphs)
+
+
+def compose_tell_us(owner: OwnerInfo, cars: Sequence[VehicleFacts]) -> tuple[str, str]:
+    """The welcome for an owner whose cars have no service on file: ask, don't alarm."""
+    name = owner.first_name
+    labels = [car.label for car in cars]
+    which = f"your {labels[0]}" if len(labels) == 1 else "your cars"
+    listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    body = "\n\n".join(
+        [
+            f"Hello {name},",
+            f"We'd like to remind you about services at the right time, but we don't have a "
+            f"service on file for your {listed} yet, so we'd only be guessing.",
+            "If you tell us when it was last serviced, and roughly how many miles it had, we'll "
+            "time the next reminder from there. It takes a minute on your reminders page, and "
+            "a rough date is fine.",
+            "Nothing is urgent, and we won't send service reminders until we know.",
+        ]
+    )
+    return f"{name}, tell us about {which}"[:200], body
 
 
 def queue_due_notifications(session: Session, today: date, now: datetime) -> list[int]:
@@ -215,19 +247,29 @@ def queue_due_notifications(session: Session, today: date, now: datetime) -> lis
 
     The claim is the notification's unique key (`notify` inserts with ON CONFLICT DO
     NOTHING), so overlapping runs and re-runs claim nothing twice. Snoozed and done
-    reminders wait; consent is checked by `notify`.
+    reminders wait; consent is checked by `notify`. A car with no service on file gets no
+    service reminder: its owner gets one "tell us about your car" message instead.
     """
     with collector_paused():
         fleet = load_fleet(session, today, dealership_zone(session))
-        candidates = {
-            notification_key(r): r
+        pressing = [
+            r
             for r in fleet.reminders()
             if r.status != Status.UPCOMING and fleet.snoozed_until(r.key) is None
-        }
-    claimed = _existing_keys(session, candidates)
-    fresh = [(key, r) for key, r in candidates.items() if key not in claimed]
-    users = _users_by_id(session, {r.owner_id for _, r in fresh})
+        ]
     cars = {car.id: car for car in fleet.cars}
+    unknown: dict[int, list[VehicleFacts]] = {}
+    candidates: dict[str, Reminder] = {}
+    for reminder in pressing:
+        if reminder.asks_last_service:
+            unknown.setdefault(reminder.owner_id, []).append(cars[reminder.vehicle_id])
+        else:
+            candidates[notification_key(reminder)] = reminder
+    tell_us = {tell_us_key(owner_id): owner_id for owner_id in unknown}
+    claimed = _existing_keys(session, [*candidates, *tell_us])
+    fresh = [(key, r) for key, r in candidates.items() if key not in claimed]
+    welcome = {key: owner_id for key, owner_id in tell_us.items() if key not in claimed}
+    users = _users_by_id(session, {r.owner_id for _, r in fresh} | set(welcome.values()))
     ids = []
     for key, reminder in sorted(fresh, key=lambda pair: pair[0]):
         user, owner = users.get(reminder.owner_id), fleet.owners.get(reminder.owner_id)
@@ -245,6 +287,27 @@ def queue_due_notifications(session: Session, today: date, now: datetime) -> lis
             consent=CONSENT_FOR_KIND[reminder.kind],
             action_path="/reminders",
             action_label="See my reminders",
+            topic=key if reminder.lapsed else reminder.key,
+        )
+        if created is not None:
+            ids.append(created)
+    for key, owner_id in sorted(welcome.items()):
+        user, owner = users.get(owner_id), fleet.owners.get(owner_id)
+        if user is None or owner is None:
+            continue
+        subject, body = compose_tell_us(owner, unknown[owner_id])
+        created = notify(
+            session,
+            user=user,
+            key=key,
+            kind=str(Kind.SERVICE),
+            subject=subject,
+            body=body,
+            now=now,
+            consent=Consent.SERVICE,
+            action_path="/reminders",
+            action_label="Tell us about its last service",
+            topic=key,
         )
         if created is not None:
             ids.append(created)

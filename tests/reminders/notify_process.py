@@ -35,9 +35,9 @@ def meet_the_other_run(folder: Path) -> None:
 def naive_claim(folder: Path):
     """Select pending messages without marking them taken (the classic race)."""
 
-    def claim(session, now, limit, only_ids, *after):
+    def claim(session, now, limit, only_ids, after_id, *route):
         if getattr(claim, "used", False):
-            return []
+            return after_id, []
         claim.used = True
         ids = list(
             session.scalars(
@@ -46,7 +46,7 @@ def naive_claim(folder: Path):
         )
         session.commit()  # hold no lock while the other run reads
         meet_the_other_run(folder)
-        return ids
+        return (ids[-1] if ids else after_id), ids
 
     return claim
 

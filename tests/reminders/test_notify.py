@@ -59,11 +59,12 @@ def test_sends_one_personal_email_with_text_html_and_consent_link(runner, overdu
     )
 
 
-def test_rerun_sends_nothing_and_a_new_status_sends_once_more(
-    runner, make_owner, make_vehicle, outbox
+def test_rerun_sends_nothing_and_overdue_after_due_soon_reaches_only_the_inbox(
+    runner, make_owner, make_vehicle, add_service, outbox
 ):
     owner = make_owner()
-    make_vehicle(owner, purchase_date=date(2025, 5, 1), purchase_odometer=None)  # due 1 Nov
+    car = make_vehicle(owner, purchase_date=date(2024, 5, 1), purchase_odometer=None)
+    add_service(car, date(2025, 5, 1))  # due 1 Nov, by time
     run(runner, "2025-10-10")
     run(runner, "2025-10-11")
     assert [m["Subject"] for m in outbox()] == [
@@ -71,8 +72,12 @@ def test_rerun_sends_nothing_and_a_new_status_sends_once_more(
     ]
     run(runner, "2025-11-02")
     run(runner, "2025-11-03")
-    assert len(outbox()) == 2
-    assert [n.key.rsplit(":", 1)[1] for n in notifications()] == ["due_soon", "overdue"]
+    # The owner heard about this service once by email; the inbox shows it became overdue.
+    assert len(outbox()) == 1
+    assert [(n.key.rsplit(":", 1)[1], n.status) for n in notifications()] == [
+        ("due_soon", DeliveryStatus.SENT),
+        ("overdue", DeliveryStatus.REPEAT),
+    ]
 
 
 def test_only_within_consent_and_on_the_chosen_channel(runner, overdue_owner, make_vehicle, outbox):
