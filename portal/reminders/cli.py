@@ -41,5 +41,6 @@ def due(as_of, as_json: bool, include_upcoming: bool) -> None:
         click.echo(
             f"{item['due_on']}  {item['status']:<9} {item['kind']:<12} "
             f"{item['owner_email']:<32} {item['vin'] or '-':<17} {item['key']}"
+            + ("  (no service on file: asking the owner)" if item["asks_last_service"] else "")
         )
     click.echo(f"{len(listing)} reminders as of {today.isoformat()}.")

@@ -44,6 +44,26 @@ class DoneForm(PortalForm):
     )
 
 
+class MilesForm(PortalForm):
+    """The odometer today, so estimates give way to a reading."""
+
+    miles = IntegerField(
+        "Miles on the clock today",
+        validators=[InputRequired("Tell us the miles."), NumberRange(min=0, max=2_000_000)],
+    )
+
+
+class LastServiceForm(PortalForm):
+    """When a car with no service on file was last serviced: a date, and the miles if known."""
+
+    performed_on = DateField(
+        "Date of its last service", validators=[InputRequired("Tell us roughly when.")]
+    )
+    miles = IntegerField(
+        "Miles at the time (optional)", validators=[Optional(), NumberRange(min=0, max=2_000_000)]
+    )
+
+
 class VisitForm(PortalForm):
     """Ask the service team for a visit."""
 

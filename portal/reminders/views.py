@@ -10,11 +10,20 @@ from flask_wtf import FlaskForm
 
 from portal import clock
 from portal.extensions import db
+from portal.garage.queries import vehicle_for_owner
+from portal.garage.services import add_service_record, record_odometer
 from portal.reminders import bp, services
-from portal.reminders.forms import DoneForm, SnoozeForm, VisitForm
+from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
 from portal.reminders.queries.pages import CarReminders, OwnerReminders, owner_reminders
 from portal.reminders.rules import Reminder
-from portal.web import local_today, perform, perform_in_form, see_other, wants_fragment
+from portal.web import (
+    found_or_404,
+    local_today,
+    perform,
+    perform_in_form,
+    see_other,
+    wants_fragment,
+)
 
 T = TypeVar("T")
 
@@ -33,12 +42,28 @@ def reminder_dom_id(key: str) -> str:
     return dom_id(key)
 
 
-def _forms(key: str, visit_form: VisitForm | None = None) -> dict:
+def _forms(key: str, visit_form: VisitForm | None = None, last: LastServiceForm | None = None):
     prefix = dom_id(key)
     return {
         "snooze": SnoozeForm(prefix=prefix + "-snooze", formdata=None),
         "done": DoneForm(prefix=prefix + "-done", formdata=None),
         "visit": visit_form or VisitForm(prefix=prefix + "-visit", formdata=None),
+        "last": last or LastServiceForm(prefix=prefix + "-last", formdata=None),
+    }
+
+
+def _miles_form(vehicle_id: int, failed: MilesForm | None = None) -> MilesForm:
+    return failed or MilesForm(prefix=f"car-{vehicle_id}-miles", formdata=None)
+
+
+def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -> dict:
+    """The template's form factories, with the form that failed validation in its place."""
+    return {
+        "forms_for": lambda k: _forms(k, visit, last) if k == key else _forms(k),
+        "miles_form_for": lambda car_id: _miles_form(
+            car_id, miles if car_id == miles_car else None
+        ),
+        "failed_key": key,
     }
 
 
@@ -75,7 +100,74 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
 @login_required
 def index():
     """The owner's reminders, grouped by car, most pressing first."""
-    return render_template("reminders/index.html", page=_my_reminders(), forms_for=_forms)
+    return render_template("reminders/index.html", page=_my_reminders(), **_failed_forms())
+
+
+def _car_acted(vehicle_id: int, message: str):
+    """htmx: the car's card redrawn in place (its reminders may all change); otherwise back
+    to the page (303)."""
+    if wants_fragment():
+        page = _my_reminders()
+        context = _failed_forms()
+        return render_template(
+            "reminders/_car.html", group=page.car(vehicle_id), page=page, **context
+        )
+    flash(message, "success")
+    return see_other("reminders.index", _anchor=f"car-{vehicle_id}")
+
+
+def _car_failed(page: OwnerReminders, vehicle_id: int, **failed):
+    """The car's card (htmx) or the whole page with the failed form's errors in place (422)."""
+    context = {"page": page, **_failed_forms(**failed)}
+    if wants_fragment():
+        return render_template("reminders/_car.html", group=page.car(vehicle_id), **context), 422
+    return render_template("reminders/index.html", **context), 422
+
+
+@bp.post("/reminders/cars/<int:vehicle_id>/miles")
+@login_required
+def update_miles(vehicle_id: int):
+    """Record today's odometer, so the car's estimates give way to a reading."""
+    vehicle = found_or_404(vehicle_for_owner(db.session, current_user, vehicle_id))
+    form = MilesForm(prefix=f"car-{vehicle_id}-miles")
+    if form.validate_on_submit():
+        today = local_today()
+        outcome = perform_in_form(
+            lambda: record_odometer(db.session, vehicle, today, form.miles.data, today), form
+        )
+        if outcome.ok:
+            message = f"Thank you: {form.miles.data:,} miles noted for the {vehicle.label}."
+            return _car_acted(vehicle_id, message)
+    return _car_failed(_my_reminders(), vehicle_id, miles_car=vehicle_id, miles=form)
+
+
+@bp.post("/reminders/<key>/last-service")
+@login_required
+def last_service(key: str):
+    """When a car with no service on file was last serviced: goes into its service history."""
+    page, reminder, group = _owned(key)
+    if not reminder.asks_last_service:
+        abort(404)
+    vehicle = found_or_404(vehicle_for_owner(db.session, current_user, group.car.id))
+    form = LastServiceForm(prefix=f"{dom_id(key)}-last")
+    if form.validate_on_submit():
+        outcome = perform_in_form(
+            lambda: add_service_record(
+                db.session,
+                vehicle,
+                performed_on=form.performed_on.data,
+                miles=form.miles.data,
+                work_done="Last service, as the owner told us in the portal",
+                at_dealership=False,
+                recall_code=None,
+                today=page.today,
+            ),
+            form,
+        )
+        if outcome.ok:
+            message = f"Thank you: we'll time the {vehicle.label}'s next service from that visit."
+            return _car_acted(group.car.id, message)
+    return _car_failed(page, group.car.id, key=key, last=form)
 
 
 def _acted(key: str, message: str, just_requested: bool = False):
@@ -168,7 +260,7 @@ def request_visit(key: str):
             return _acted(key, message, just_requested=True)
     if wants_fragment():
         return _render_reminder(page, key, status=422, visit_form=form)
-    context = {"page": page, "forms_for": _forms, "failed_key": key, "failed_form": form}
+    context = {"page": page, **_failed_forms(key=key, visit=form)}
     return render_template("reminders/index.html", **context), 422
 
 

@@ -45,6 +45,7 @@ def test_lists_overdue_and_due_soon_with_the_contract_fields(
         "due_on": "2025-11-01",
         "status": "overdue",
         "key": f"service:vehicle-{civic.id}:2025-05-01",
+        "asks_last_service": False,
     }
     assert by_kind["recall"]["status"] == "overdue"
     assert by_kind["birthday"] == {
@@ -54,6 +55,7 @@ def test_lists_overdue_and_due_soon_with_the_contract_fields(
         "due_on": "2025-11-20",
         "status": "due_soon",
         "key": f"birthday:owner-{sam.id}:2025",
+        "asks_last_service": False,
     }
 
 

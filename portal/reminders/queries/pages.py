@@ -26,6 +26,7 @@ from portal.reminders.rules import (
     driving_rate,
     estimated_miles,
     latest_known_miles,
+    measured_rate,
 )
 
 #: Columns the visit requests sort by: when asked (oldest first), preferred day, owner, status.
@@ -52,6 +53,15 @@ class CarReminders:
     car: VehicleFacts | None
     reminders: list[Reminder]
     estimated_miles: int | None = None
+    #: The reading the estimate starts from: (date, miles), purchase included.
+    known_miles: tuple[date, int] | None = None
+    #: Whether the miles a day come from the car's readings (else the dealership's default).
+    measured_rate: bool = False
+
+    @property
+    def miles_are_estimated(self) -> bool:
+        """Whether today's miles are a projection rather than a reading taken today."""
+        return self.known_miles is not None and self.known_miles[1] != self.estimated_miles
 
     @property
     def urgency(self) -> tuple:
@@ -82,6 +92,10 @@ class OwnerReminders:
         ]
         return sorted(found, key=lambda pair: pair[0].urgency)[:limit]
 
+    def car(self, vehicle_id: int) -> CarReminders | None:
+        """One of the owner's cars on the page, or None."""
+        return next((g for g in self.groups if g.car and g.car.id == vehicle_id), None)
+
     def find(self, key: str) -> tuple[Reminder, CarReminders] | None:
         """The reminder under this key and its car, if it is on the page."""
         for group in self.groups:
@@ -105,8 +119,15 @@ def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders
     for car in fleet.cars:
         rate = driving_rate(car, fleet.settings.default_miles_per_day)
         reminders = sorted(by_car.get(car.id, []), key=order)
+        known = latest_known_miles(car)
         groups.append(
-            CarReminders(car, reminders, estimated_miles(latest_known_miles(car), today, rate))
+            CarReminders(
+                car,
+                reminders,
+                estimated_miles(known, today, rate),
+                known,
+                measured_rate(car) is not None,
+            )
         )
     groups.sort(key=lambda group: group.urgency)
     if by_car.get(None):
@@ -153,6 +174,9 @@ def _listing(fleet: Fleet, include_upcoming: bool) -> list[dict]:
                 "due_on": reminder.due_on.isoformat(),
                 "status": str(reminder.status),
                 "key": reminder.key,
+                # A car with no service on file: its owner is asked for the last service
+                # (on their page, and once by message) rather than sent a service reminder.
+                "asks_last_service": reminder.asks_last_service,
             }
         )
     listing.sort(key=lambda item: (item["due_on"], item["key"]))
