@@ -32,7 +32,8 @@ def span(days: int) -> str:
     if days < 60:
         return f"{days} days"
     if days < 730:
-        return f"about {round(days / 30.44)} months"
+        months = round(days / 30.44)
+        return "about a year" if months == 12 else f"about {months} months"
     return f"about {round(days / 365.25)} years"
 
 
@@ -50,13 +51,15 @@ def relative(day: date, today: date) -> str:
     return f"{span(-days)} ago"
 
 
-def due_clause(due_on: date, today: date, word: str = "due") -> str:
-    """'due Mon 14 Dec 2026 (in 13 days)', 'due today', 'it was due on … (20 days ago)'."""
+def due_clause(due_on: date, today: date, around: bool = False) -> str:
+    """'due Mon 14 Dec 2026 (in 13 days)', 'due today', 'it was due on … (20 days ago)';
+    with `around`, the day is an estimate and says so."""
+    word = "due around" if around else "due"
     if due_on == today:
-        return f"{word} today"
+        return "due about now, by our estimate" if around else "due today"
     if due_on > today:
         return f"{word} {short_date(due_on)} ({relative(due_on, today)})"
-    return f"it was {word} on {short_date(due_on)} ({relative(due_on, today)})"
+    return f"it was {word if around else 'due on'} {short_date(due_on)} ({relative(due_on, today)})"
 
 
 def pace(rate: float, measured: bool) -> str:
@@ -90,7 +93,7 @@ def service_why(
         at += ", our estimate)" if base_miles_estimated else ")"
     return (
         f"{miles:,} miles since {since} on {short_date(base_on)}{at} — "
-        f"{pace(rate, measured)}, {due_clause(due_on, today, 'due around')}."
+        f"{pace(rate, measured)}, {due_clause(due_on, today, around=True)}."
     )
 
 
@@ -113,11 +116,14 @@ def unknown_history_why(
             f"{known}. Its first service would be due around {short_date(due_on)} "
             f"({relative(due_on, today)}), {reckoning}; if it has had one already, tell us when."
         )
-    would = "is" if due_on == today else "was"
+    due = (
+        "it's due about now"
+        if due_on == today
+        else f"it was due around {short_date(due_on)} ({relative(due_on, today)})"
+    )
     return (
-        f"{known} ({relative(base_on, today)}). If it hasn't had one since, it {would} due "
-        f"around {short_date(due_on)} ({relative(due_on, today)}), {reckoning}; if it has, "
-        "tell us when and we'll time the next reminder from there."
+        f"{known} ({relative(base_on, today)}). If it hasn't had one since, {due}, "
+        f"{reckoning}; if it has, tell us when and we'll time the next reminder from there."
     )
 
 
