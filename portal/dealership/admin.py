@@ -17,14 +17,16 @@ from portal.web import admin_required, client_ip, form_page, perform, see_other
 def _values(form: DealershipForm) -> dict[str, str | int]:
     """The form's values as they are stored: a checked time zone, a dialable phone."""
     phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
-    return {
+    values = {
         "name": form.name.data.strip(),
         "timezone": services.validate_timezone(form.timezone.data),
         "phone": phone or "",
         "email": (form.email.data or "").strip().lower(),
         "address": (form.address.data or "").strip(),
-        "weekly_message_limit": form.weekly_message_limit.data,
     }
+    if form.weekly_message_limit.data is not None:
+        values["weekly_message_limit"] = form.weekly_message_limit.data
+    return values
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """The dealership settings form."""
 
 from wtforms import EmailField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from portal.forms import PortalForm
 
@@ -20,5 +20,5 @@ class DealershipForm(PortalForm):
     address = TextAreaField("Address", validators=[Optional(), Length(max=300)])
     weekly_message_limit = IntegerField(
         "Messages per owner per week, by email or text",
-        validators=[InputRequired(), NumberRange(1, 14)],
+        validators=[Optional(), NumberRange(1, 14)],
     )

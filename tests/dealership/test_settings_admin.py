@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.dealership.queries import dealership_profile
+from portal.dealership.queries import dealership_profile, weekly_message_limit
 from portal.extensions import db
 
 
@@ -51,3 +51,15 @@ def test_an_unknown_time_zone_is_refused_next_to_the_field(client, as_admin):
     assert response.status_code == 422
     assert "Not a time zone we know" in response.get_data(True)
     assert _audit("settings.update") == []
+
+
+def test_the_weekly_message_budget_is_a_setting_within_reason(client, as_admin):
+    assert weekly_message_limit(db.session) == 2
+    form = {"name": "Lakeside Motors", "timezone": "America/Chicago"}
+    refused = client.post("/admin/settings", data={**form, "weekly_message_limit": "40"})
+    assert refused.status_code == 422
+    assert "Number must be between 1 and 14" in refused.get_data(True)
+    saved = client.post("/admin/settings", data={**form, "weekly_message_limit": "3"})
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert weekly_message_limit(db.session) == 3
