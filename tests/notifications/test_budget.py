@@ -5,16 +5,21 @@ moved to each morning.
 """
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.extensions import db
+from portal.notifications import budget, services
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification
 from portal.notifications.services import Consent, notify
+from tests.rendezvous import Rendezvous
 
 FIRST_DAY = date(2026, 11, 1)
 
@@ -155,3 +160,56 @@ def test_replies_to_what_the_owner_did_are_never_held_back(make_owner, app, mail
     assert folded == ["budget-test:advice:2"]
     # A second dispatch sends nothing more: the folded one waits for the digest.
     assert dispatch(weekly_limit=2).sent == 0
+
+
+def _two_dispatchers_claim_at_once(app, monkeypatch, owner, lock_owners: bool) -> int:
+    """Two dispatchers, each holding one of the owner's messages, reach the budget check
+    together (weekly limit 1); how many of the two messages they let through."""
+    now = clock.now()
+    ids = [
+        notify(
+            db.session,
+            user=owner,
+            key=f"race:{lock_owners}:{number}",
+            kind="service",
+            subject=f"Advice {number}",
+            body="A tip.",
+            now=now,
+            consent=Consent.SERVICE,
+        )
+        for number in range(2)
+    ]
+    db.session.commit()
+    both_counted = Rendezvous(2)
+    lock = budget._lock_owners
+
+    def lock_after_meeting(session, user_ids):
+        both_counted.meet()
+        if lock_owners:
+            lock(session, user_ids)
+
+    monkeypatch.setattr(budget, "_lock_owners", lock_after_meeting)
+    route = partial(budget.route_claimed, weekly_limit=1)
+
+    def claim(notification_id: int) -> list[int]:
+        with app.app_context(), Session(db.engine) as session:
+            return services._claim_batch(session, now, 10, [notification_id], 0, route)[1]
+
+    with ThreadPoolExecutor(2) as pool:
+        return sum(len(sent) for sent in pool.map(claim, ids))
+
+
+def test_two_hosts_never_both_spend_an_owners_last_message(app, database, monkeypatch, make_owner):
+    if database != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE runs claims one at a time; the race needs two")
+    owner = make_owner()
+    assert _two_dispatchers_claim_at_once(app, monkeypatch, owner, lock_owners=True) == 1
+
+
+def test_control_without_the_owner_lock_two_hosts_do_overspend(
+    app, database, monkeypatch, make_owner
+):
+    if database != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE runs claims one at a time; the race needs two")
+    owner = make_owner()
+    assert _two_dispatchers_claim_at_once(app, monkeypatch, owner, lock_owners=False) == 2
