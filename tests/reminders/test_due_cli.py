@@ -138,3 +138,24 @@ def test_a_car_sold_late_evening_local_time_is_retired_from_that_local_date(
     )
     assert due(runner, "--as-of", "2026-03-06") != []
     assert due(runner, "--as-of", "2026-03-07", "--all") == []
+
+
+def test_a_car_without_service_history_is_listed_as_asking_the_owner(
+    runner, make_owner, make_vehicle, add_service
+):
+    owner = make_owner(email="ada@example.com")
+    unknown = make_vehicle(owner, purchase_date=date(2020, 6, 1), purchase_odometer=None)
+    known = make_vehicle(owner, purchase_date=date(2020, 6, 1), purchase_odometer=None)
+    add_service(known, date(2025, 5, 1))
+    listing = {item["key"]: item for item in due(runner, "--as-of", "2025-11-15")}
+    asked = listing[f"service:vehicle-{unknown.id}:2020-06-01"]
+    # Dated from the purchase as before, and flagged: the owner is asked, not reminded.
+    assert (asked["due_on"], asked["status"], asked["asks_last_service"]) == (
+        "2020-12-01",
+        "overdue",
+        True,
+    )
+    assert listing[f"service:vehicle-{known.id}:2025-05-01"]["asks_last_service"] is False
+    text = runner.invoke(args=["reminders", "due", "--as-of", "2025-11-15"]).output
+    [asked_line] = [line for line in text.splitlines() if "2020-06-01" in line]
+    assert asked_line.endswith("(no service on file: asking the owner)")
