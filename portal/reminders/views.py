@@ -104,14 +104,14 @@ def index():
 
 
 def _car_acted(vehicle_id: int, message: str):
-    """htmx: the car's card redrawn in place (its reminders may all change); otherwise back
-    to the page (303)."""
+    """htmx: the car's card redrawn in place (its reminders may all change), with the page's
+    count of things to look at (out of band); otherwise back to the page (303)."""
     if wants_fragment():
         page = _my_reminders()
-        context = _failed_forms()
-        return render_template(
-            "reminders/_car.html", group=page.car(vehicle_id), page=page, **context
+        card = render_template(
+            "reminders/_car.html", group=page.car(vehicle_id), page=page, **_failed_forms()
         )
+        return card + render_template("reminders/_summary.html", page=page, out_of_band=True)
     flash(message, "success")
     return see_other("reminders.index", _anchor=f"car-{vehicle_id}")
 

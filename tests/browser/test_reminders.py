@@ -115,6 +115,7 @@ def test_owner_updates_the_miles_and_tells_us_the_last_service_in_place(
     card = page.locator("section.reminder-group", has_text="Accord")
     assert "our estimate" in card.inner_text()
     assert "When was its last service?" in card.inner_text()
+    assert page.locator("#reminder-summary").inner_text() == "1 thing to look at"
     axe_check(page)
     page.evaluate("window.stillTheSamePage = true")
 
@@ -134,6 +135,7 @@ def test_owner_updates_the_miles_and_tells_us_the_last_service_in_place(
     card.get_by_role("button", name="Save its last service").click()
     page.get_by_text(f"since its last service on {last_service:%a} {last_service.day}").wait_for()
     assert "When was its last service?" not in card.inner_text()
+    assert "to look at" not in page.locator("#reminder-summary").inner_text()
     assert page.evaluate("window.stillTheSamePage") is True
     assert db.session.query(ServiceRecord).filter_by(miles=30000).count() == 1
     axe_check(page)

@@ -125,6 +125,8 @@ def test_last_service_with_htmx_records_it_and_the_car_gets_a_real_reminder(clie
     assert body.lstrip().startswith("<section") and f'id="car-{car.id}"' in body
     assert "When was its last service?" not in body
     assert "since its last service on Sun 14 Sep 2025" in body
+    # The page's count of things to look at is redrawn with it (out of band).
+    assert 'id="reminder-summary" hx-swap-oob="true"' in body
     record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.vehicle_id == car.id))
     assert (record.performed_on, record.miles, record.at_dealership) == (
         date(2025, 9, 14),
