@@ -17,7 +17,9 @@ from bench.reminders_due import bulk, generate
 from portal.accounts.models import User
 from portal.accounts.services.members import hash_password
 from portal.charity.models import Contribution, Drive
+from portal.charity.tally import recount
 from portal.community.models import Announcement
+from portal.community.rules import RENDERER_VERSION, announcement_html
 from portal.events.models import CalendarFeed, Event, Rsvp
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
@@ -253,6 +255,7 @@ def _charity(rng: random.Random, pledges: int, owners: int, now: datetime) -> No
             for _ in range(pledges)
         ],
     )
+    recount(db.session)  # the bulk rows into the drives' running totals, as pledges add them
 
 
 def _rewards(rng: random.Random, owners: int, now: datetime) -> None:
@@ -293,6 +296,8 @@ def _announcements(rng: random.Random, count: int, now: datetime) -> None:
         "Bring your car and we'll check pressure, tread and the spare.\n\n"
         "- free coffee\n- a loan car if you need one\n- [book a time](https://example.com)\n"
     )
+    # Stored with their HTML, as saving an announcement does.
+    html = {kind: str(announcement_html(body, kind)) for kind in ("markdown", "text")}
     bulk(
         Announcement,
         [
@@ -300,6 +305,8 @@ def _announcements(rng: random.Random, count: int, now: datetime) -> None:
                 "title": f"News from the service team {number}",
                 "body": body,
                 "body_format": "markdown" if number % 2 else "text",
+                "body_html": html["markdown" if number % 2 else "text"],
+                "renderer_version": RENDERER_VERSION,
                 "pinned": number % 40 == 0,
                 "audience": rng.choice(["everyone", "owners", "make"]),
                 "make": "Honda",

@@ -185,6 +185,8 @@ def register_commands(app: Flask) -> None:
     """`flask create-user`, `flask seed-demo`, backups, the scheduled jobs, `check-deploy`."""
     from portal import backup, demo, deploy, jobs
     from portal.accounts import cli as accounts_cli
+    from portal.charity.cli import charity_cli
+    from portal.community.cli import community_cli
     from portal.reminders.cli import reminders_cli
 
     app.cli.add_command(accounts_cli.create_user)
@@ -193,3 +195,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup.backup_cli)
     app.cli.add_command(jobs.notify_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(charity_cli)
+    app.cli.add_command(community_cli)

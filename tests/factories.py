@@ -20,6 +20,7 @@ from portal.charity import services as charity_services
 from portal.charity.models import Contribution, Drive, DriveStatus, GoalKind
 from portal.charity.queries import linked_event_ids
 from portal.charity.services import set_linked_events
+from portal.charity.tally import count_contribution
 from portal.community.models import Announcement
 from portal.events.models import Event, EventKind, EventStatus, Rsvp, RsvpStatus
 from portal.events.services import planning, rsvps
@@ -118,7 +119,9 @@ def notification(member: User, **overrides) -> Notification:
 def announcement(title: str = "Spring meet", **overrides) -> Announcement:
     """A published announcement for everyone."""
     values = {"title": title, "body": "See you there.", "published_at": clock.now()}
-    return _saved(Announcement(**(values | overrides)))
+    made = Announcement(**(values | overrides))
+    made.render()  # as saving through the service does
+    return _saved(made)
 
 
 # --- Garage -------------------------------------------------------------------------------
@@ -315,16 +318,26 @@ def pledge(
 def contribution(
     to: Drive, member: User, amount: int = 100_00, *, received=False, message=None
 ) -> Contribution:
-    """A pledge row as given, bypassing the service (for staff lists and exports)."""
-    return _saved(
-        Contribution(
-            drive_id=to.id,
-            user_id=member.id,
-            amount=amount,
-            message=message,
-            received_at=clock.now() if received else None,
-        )
+    """A pledge row as given, bypassing the service's checks (for staff lists and exports)."""
+    row = Contribution(
+        drive_id=to.id,
+        user_id=member.id,
+        amount=amount,
+        message=message,
+        received_at=clock.now() if received else None,
     )
+    db.session.add(row)
+    db.session.flush()
+    count_contribution(
+        db.session,
+        drive_id=to.id,
+        user_id=member.id,
+        kind="pledge",
+        amount=amount,
+        received=received,
+    )
+    db.session.commit()
+    return row
 
 
 def link_events(to: Drive, *events: Event) -> None:

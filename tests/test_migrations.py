@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, make_url, select
+from sqlalchemy import func, inspect, make_url, select, text
 
 from portal import create_app
 from portal.accounts.models import User
@@ -77,3 +77,30 @@ def test_migrations_keep_data_on_a_populated_database(migration_app):
     downgrade(revision="0001")  # every later revision, with their tables, goes
     upgrade()
     assert db.session.scalar(select(func.count()).select_from(User)) == owners
+
+
+def test_0012_stores_announcement_html_and_drive_totals_for_existing_rows(migration_app):
+    """Rows from before 0012 get their HTML and their drives' totals, as saving would give."""
+    from portal.charity.tally import stored_totals, summed_totals
+    from portal.community.models import Announcement
+    from portal.community.rules import RENDERER_VERSION, announcement_html
+
+    upgrade()
+    result = migration_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0009")  # the demo's rows as a database from before 0012 holds them
+    upgrade()
+    db.session.expire_all()
+    announcements = db.session.scalars(select(Announcement)).all()
+    assert announcements
+    for announcement in announcements:
+        expected = str(announcement_html(announcement.body, announcement.body_format))
+        assert (announcement.body_html, announcement.renderer_version) == (
+            expected,
+            RENDERER_VERSION,
+        )
+    drive_ids = [row[0] for row in db.session.execute(text("SELECT id FROM charity_drives"))]
+    summed = summed_totals(db.session, drive_ids)
+    assert summed and stored_totals(db.session, drive_ids) == summed

@@ -35,6 +35,13 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     """An owner or a member of staff."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # The ambassadors' wall reads only owners who opted in, from the first tier up, in
+        # tier order: equality on the first two columns, a range on the third.
+        Index(
+            "ix_users_ambassador_wall", "consent_recognition", "role", "tier_level", "name", "id"
+        ),
+    )
 
     #: Lower-cased; the login name.
     email: Mapped[str] = mapped_column(String(254), unique=True)

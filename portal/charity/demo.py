@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.demo import DemoData
 from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus, GoalKind
+from portal.charity.tally import recount
 from portal.events.models import Event, EventKind
 from portal.extensions import db
 
@@ -110,6 +111,9 @@ def seed_charity(data: DemoData) -> None:
         data, food, owners[2:12], [data.rng.choice([50, 100, 200, 400]) * 100 for _ in owners], 1.0
     )
     db.session.flush()
+    # The demo writes its history as plain rows (past dates, staff who received them): count
+    # them into the drives' totals the way the pledges would have been.
+    recount(db.session, [coats.id, toys.id, food.id])
     # The charity car wash is part of the coats drive.
     for event_id in db.session.scalars(select(Event.id).where(Event.kind == EventKind.CHARITY)):
         db.session.add(DriveEvent(drive_id=coats.id, event_id=event_id))

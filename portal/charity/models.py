@@ -138,6 +138,44 @@ class Contribution(IdMixin, db.Model):
         return self.received_at is not None
 
 
+class DriveTally(db.Model):
+    """A drive's running totals, changed with every contribution (`charity/tally.py`).
+
+    The contributions stay the record; this row saves every page from summing them again.
+    Each change adds to it in one atomic statement in the contribution's own transaction,
+    and `flask charity recount` rebuilds it from the contributions.
+    """
+
+    __tablename__ = "charity_drive_tallies"
+
+    drive_id: Mapped[int] = mapped_column(
+        ForeignKey("charity_drives.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Owners' pledges, received or not, and the received part (the drive's unit).
+    owners_pledged: Mapped[int] = mapped_column(default=0)
+    owners_received: Mapped[int] = mapped_column(default=0)
+    #: What donated points are worth, net of reversals.
+    points_value: Mapped[int] = mapped_column(default=0)
+    #: Owners whose net gift is above zero (a reversed gift no longer counts).
+    participants: Mapped[int] = mapped_column(default=0)
+    #: Contribution rows, reversals included.
+    contributions: Mapped[int] = mapped_column(default=0)
+
+
+class GiverTally(db.Model):
+    """What one owner has given a drive, net: whether they count among its participants."""
+
+    __tablename__ = "charity_giver_tallies"
+
+    drive_id: Mapped[int] = mapped_column(
+        ForeignKey("charity_drives.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    given: Mapped[int] = mapped_column(default=0)
+
+
 class DriveEvent(db.Model):
     """An event that is part of a drive (a charity car wash, a toy drop-off day)."""
 

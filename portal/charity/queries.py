@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.charity.models import Contribution, ContributionKind, Drive, DriveEvent, DriveStatus
+from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus
 from portal.charity.rules import (
     DEFAULTS,
     DriveTotals,
@@ -17,6 +17,7 @@ from portal.charity.rules import (
     days_left,
     honour_name,
 )
+from portal.charity.tally import FIGURES, NOTHING, stored_totals
 from portal.dealership.queries import read_settings
 from portal.events.models import Event, EventStatus
 from portal.events.rules import visible_condition
@@ -29,57 +30,20 @@ CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.am
 
 
 def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTotals]:
-    """Totals for several drives in one grouped query.
-
-    Sums per (drive, giver) first, so a giver whose only gift was reversed (a declined
-    points redemption) no longer counts as taking part.
-    """
+    """Totals for several drives, as kept with each contribution (one query, no summing)."""
     drives = list(drives)
     if not drives:
         return {}
-    is_pledge = Contribution.kind == ContributionKind.PLEDGE
-    received = Contribution.received_at.is_not(None)
-    per_giver = (
-        select(
-            Contribution.drive_id,
-            Contribution.user_id,
-            func.sum(case((is_pledge, Contribution.amount), else_=0)).label("pledged"),
-            func.sum(case((is_pledge & received, Contribution.amount), else_=0)).label("received"),
-            func.sum(case((is_pledge, 0), else_=Contribution.amount)).label("points_value"),
-            func.count().label("contributions"),
-        )
-        .where(Contribution.drive_id.in_([drive.id for drive in drives]))
-        .group_by(Contribution.drive_id, Contribution.user_id)
-        .subquery()
-    )
-    gave = (per_giver.c.pledged + per_giver.c.points_value > 0) & per_giver.c.user_id.is_not(None)
-    rows = session.execute(
-        select(
-            per_giver.c.drive_id,
-            func.coalesce(func.sum(per_giver.c.pledged), 0),
-            func.coalesce(func.sum(per_giver.c.received), 0),
-            func.coalesce(func.sum(per_giver.c.points_value), 0),
-            func.count(case((gave, per_giver.c.user_id))),
-            func.coalesce(func.sum(per_giver.c.contributions), 0),
-        ).group_by(per_giver.c.drive_id)
-    ).all()
-    sums = {row[0]: row[1:] for row in rows}
-    result = {}
-    for drive in drives:
-        pledged, owners_received, points_value, participants, count = sums.get(
-            drive.id, (0, 0, 0, 0, 0)
-        )
-        result[drive.id] = DriveTotals(
+    stored = stored_totals(session, [drive.id for drive in drives])
+    return {
+        drive.id: DriveTotals(
             goal=drive.goal_amount,
-            owners_pledged=int(pledged),
-            owners_received=int(owners_received),
-            points_value=int(points_value),
             match_percent=drive.match_percent,
             match_cap=drive.match_cap,
-            participants=int(participants),
-            contributions=int(count),
+            **dict(zip(FIGURES, stored.get(drive.id, NOTHING), strict=True)),
         )
-    return result
+        for drive in drives
+    }
 
 
 def drive_totals(session: Session, drive: Drive) -> DriveTotals:

@@ -32,7 +32,7 @@ NOT_AN_IMAGE = "Please choose a PNG, JPEG or WebP image."
 
 @dataclass(frozen=True)
 class DriveTotals:
-    """A drive's progress, computed from its contributions at read time (never stored)."""
+    """A drive's progress: the running totals its contributions keep, with the match applied."""
 
     goal: int
     #: Everything owners pledged, received or not; and the part that has arrived.

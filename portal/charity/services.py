@@ -1,6 +1,7 @@
 """Changes to charity drives: pledges and points gifts, drafting, opening and closing drives.
 
-Totals are never stored: every figure is a sum over the contributions (see `queries.py`).
+Every change to a drive's contributions adds to its running totals in the same transaction
+(`tally.py`); the contributions stay the record the totals can be rebuilt from.
 """
 
 import secrets
@@ -30,6 +31,7 @@ from portal.charity.rules import (
     read_checked_cover,
     thank_you_body,
 )
+from portal.charity.tally import count_contribution, count_received
 from portal.dealership.queries import dealership_profile, read_settings
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
@@ -38,20 +40,22 @@ from portal.notifications.services import Consent, notify
 # --- Pledges and points gifts -----------------------------------------------------------
 
 
-def _lock_status(session: Session, drive: Drive) -> str | None:
+def _lock_status(session: Session, drive_id: int) -> str | None:
     """The drive's current status under a shared row lock.
 
     On PostgreSQL, pledges hold FOR SHARE (they do not block each other) while closing
     takes the row's write lock: a pledge either commits before the close counts its
-    participants, or sees the drive closed. SQLite's BEGIN IMMEDIATE already serialises.
+    participants, or sees the drive closed. A recount of the totals locks the row too, so
+    every change to a drive's contributions takes this lock first. SQLite's BEGIN IMMEDIATE
+    already serialises.
     """
     return session.scalar(
-        select(Drive.status).where(Drive.id == drive.id).with_for_update(read=True)
+        select(Drive.status).where(Drive.id == drive_id).with_for_update(read=True)
     )
 
 
 def _check_accepting(session: Session, drive: Drive, today: date) -> None:
-    status = _lock_status(session, drive)
+    status = _lock_status(session, drive.id)
     if status != DriveStatus.OPEN:
         raise ServiceError(
             "This drive isn't taking pledges any more. Thank you for thinking of it."
@@ -119,6 +123,14 @@ def record_pledge(
     )
     session.add(contribution)
     session.flush()
+    count_contribution(
+        session,
+        drive_id=drive.id,
+        user_id=user.id,
+        kind=ContributionKind.PLEDGE,
+        amount=amount,
+        received=received_by is not None,
+    )
     return contribution
 
 
@@ -137,7 +149,10 @@ def points_value(session: Session, drive: Drive, points: int) -> int:
 
 
 def _insert_points_row(session: Session, **values: Any) -> int | None:
-    """Insert a points row under its unique key; its id, or None when the key was taken."""
+    """Insert a points row under its unique key and count it in the drive's totals.
+
+    Its id, or None when the key was taken (then nothing is counted either).
+    """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(Contribution)
@@ -145,7 +160,17 @@ def _insert_points_row(session: Session, **values: Any) -> int | None:
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Contribution.id)
     )
-    return session.execute(statement).scalar_one_or_none()
+    inserted = session.execute(statement).scalar_one_or_none()
+    if inserted is not None:
+        count_contribution(
+            session,
+            drive_id=values["drive_id"],
+            user_id=values["user_id"],
+            kind=ContributionKind.POINTS,
+            amount=values["amount"],
+            received=True,
+        )
+    return inserted
 
 
 def record_points_donation(
@@ -201,6 +226,7 @@ def reverse_points_donation(session: Session, *, idempotency_key: str, now: date
     )
     if original is None:
         return None
+    _lock_status(session, original.drive_id)  # holds off a recount of the drive meanwhile
     return _insert_points_row(
         session,
         drive_id=original.drive_id,
@@ -216,12 +242,19 @@ def reverse_points_donation(session: Session, *, idempotency_key: str, now: date
 
 def mark_received(session: Session, *, contribution: Contribution, by: User, now: datetime) -> bool:
     """Record that a pledge arrived; False when someone already marked it."""
+    _lock_status(session, contribution.drive_id)  # holds off a recount of the drive meanwhile
     marked = session.execute(
         update(Contribution)
-        .where(Contribution.id == contribution.id, Contribution.received_at.is_(None))
+        .where(
+            Contribution.id == contribution.id,
+            Contribution.kind == ContributionKind.PLEDGE,
+            Contribution.received_at.is_(None),
+        )
         .values(received_at=now, received_by_id=by.id)
     ).rowcount
     session.refresh(contribution)
+    if marked:
+        count_received(session, drive_id=contribution.drive_id, amount=contribution.amount)
     return marked == 1
 
 

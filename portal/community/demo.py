@@ -5,6 +5,7 @@ from datetime import timedelta
 from portal import clock
 from portal.accounts.demo import DemoData
 from portal.community.models import Announcement, Audience, BodyFormat
+from portal.community.services import render_announcements
 from portal.extensions import db
 
 
@@ -54,3 +55,4 @@ def seed_announcements(data: DemoData) -> None:
         ]
     )
     db.session.flush()
+    render_announcements(db.session)  # their HTML, stored as saving an announcement does

@@ -3,9 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
+from markupsafe import Markup
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import flag_modified
 
+from portal.community.rules import RENDERER_VERSION, announcement_html
 from portal.extensions import db
 from portal.models import IdMixin, TimestampMixin, optional_user_fk
 
@@ -35,6 +38,11 @@ class Announcement(IdMixin, TimestampMixin, db.Model):
     #: As written: plain text, or Markdown rendered without raw HTML and sanitised with nh3.
     body: Mapped[str] = mapped_column(Text)
     body_format: Mapped[str] = mapped_column(String(8), default=BodyFormat.TEXT)
+    #: `body` as safe HTML, rendered and sanitised when it was saved (see `render`).
+    body_html: Mapped[str | None] = mapped_column(Text)
+    #: The renderer that wrote `body_html` (`rules.RENDERER_VERSION`); an older one's HTML
+    #: is rendered again by `flask community render-announcements`, and on read meanwhile.
+    renderer_version: Mapped[str | None] = mapped_column(String(80))
     pinned: Mapped[bool] = mapped_column(default=False)
     audience: Mapped[str] = mapped_column(String(8), default=Audience.EVERYONE)
     #: For `make` audiences; compared case-insensitively with the owner's vehicles.
@@ -42,3 +50,21 @@ class Announcement(IdMixin, TimestampMixin, db.Model):
     model: Mapped[str | None] = mapped_column(String(60))
     published_at: Mapped[datetime]
     author_id: Mapped[int | None] = optional_user_fk()
+
+    def render(self) -> None:
+        """Store the body as HTML with the current renderer: on every save, and when it changes.
+
+        The body is written with its HTML even when unchanged, so no update can pair one
+        writer's text with another's HTML.
+        """
+        self.body_html = str(announcement_html(self.body, self.body_format))
+        self.renderer_version = RENDERER_VERSION
+        flag_modified(self, "body")
+
+    @property
+    def html(self) -> Markup:
+        """The body as safe HTML: the stored copy, or rendered now if an older renderer made it."""
+        if self.renderer_version == RENDERER_VERSION and self.body_html is not None:
+            # Safe to mark: `render` stored the sanitiser's output.
+            return Markup(self.body_html)  # noqa: S704
+        return announcement_html(self.body, self.body_format)

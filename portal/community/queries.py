@@ -1,6 +1,6 @@
 """Reads of announcements: who sees which on the community page, and the staff list."""
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -17,7 +17,7 @@ ANNOUNCEMENT_SORTS = {
 }
 
 
-def _owns_matching_vehicle(user_id: int):
+def _owns_matching_vehicle(user_id):
     """An active car of the announcement's make (and model, when it names one)."""
     return exists().where(
         Vehicle.owner_id == user_id,
@@ -30,31 +30,40 @@ def _owns_matching_vehicle(user_id: int):
     )
 
 
-def visible_to(user: User | None) -> Select:
-    """Announcements this person may read: pinned first, newest first.
-
-    Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
-    """
-    query = select(Announcement).order_by(
+def _newest_first(query: Select) -> Select:
+    """Pinned first, then newest first: the page's first PAGE_SIZE."""
+    return query.order_by(
         Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
-    )
-    if user is None or not user.is_authenticated:
-        return query.where(Announcement.audience == Audience.EVERYONE)
-    if user.is_staff:
-        return query
-    return query.where(
+    ).limit(PAGE_SIZE)
+
+
+# Built once: each request only binds the owner's id (statement building is per-request work).
+_FOR_STAFF = _newest_first(select(Announcement))
+_FOR_VISITORS = _newest_first(
+    select(Announcement).where(Announcement.audience == Audience.EVERYONE)
+)
+_FOR_OWNER = _newest_first(
+    select(Announcement).where(
         or_(
             Announcement.audience.in_([Audience.EVERYONE, Audience.OWNERS]),
-            (Announcement.audience == Audience.MAKE) & _owns_matching_vehicle(user.id)
-            if user.id
-            else false(),
+            (Announcement.audience == Audience.MAKE)
+            & _owns_matching_vehicle(bindparam("owner_id", type_=Integer)),
         )
     )
+)
 
 
 def announcements_for(session: Session, user: User | None) -> list[Announcement]:
-    """The announcements on this person's community page (one query)."""
-    return list(session.scalars(visible_to(user).limit(PAGE_SIZE)))
+    """The announcements on this person's community page, pinned first, newest first.
+
+    Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
+    One query.
+    """
+    if user is None or not user.is_authenticated or not user.id:
+        return list(session.scalars(_FOR_VISITORS))
+    if user.is_staff:
+        return list(session.scalars(_FOR_STAFF))
+    return list(session.scalars(_FOR_OWNER, {"owner_id": user.id}))
 
 
 def announcement_list(sort: str, descending: bool) -> Select:

@@ -1,5 +1,7 @@
 """Announcement text as HTML (pure): plain text escaped into paragraphs, Markdown sanitised."""
 
+from importlib.metadata import version
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -8,6 +10,11 @@ from markupsafe import Markup, escape
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+#: Names the renderer that stored an announcement's HTML. Raise the leading number when the
+#: rules below change; the libraries' versions are part of it, so upgrading the Markdown
+#: parser or the sanitiser (a security fix, say) marks every stored body as due again.
+RENDERER_VERSION = f"1;markdown-it-py {version('markdown-it-py')};nh3 {version('nh3')}"
 
 # CommonMark with raw HTML off: a <script> in the source comes out as text, not a tag.
 _markdown = MarkdownIt("commonmark", {"html": False})

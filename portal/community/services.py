@@ -4,10 +4,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.community.models import Announcement, Audience
+from portal.community.rules import RENDERER_VERSION
 from portal.errors import ServiceError
 
 
@@ -31,8 +33,31 @@ def save_announcement(
         session.add(announcement)
     for name, value in values.items():
         setattr(announcement, name, value)
+    announcement.render()
     session.flush()
     return announcement
+
+
+def render_announcements(session: Session, *, every: bool = False) -> int:
+    """Render again the announcements an older renderer stored (all with `every`); how many.
+
+    The rows are locked while they are rendered (PostgreSQL; SQLite's write transaction
+    already excludes everyone else), so an edit saved meanwhile is never overwritten.
+    """
+    query = select(Announcement).order_by(Announcement.id).with_for_update()
+    if not every:
+        query = query.where(
+            or_(
+                Announcement.renderer_version.is_(None),
+                Announcement.renderer_version != RENDERER_VERSION,
+            )
+        )
+    rendered = 0
+    for announcement in session.scalars(query):
+        announcement.render()
+        rendered += 1
+    session.flush()
+    return rendered
 
 
 def delete_announcement(session: Session, announcement: Announcement) -> None:

@@ -16,8 +16,8 @@ def paragraphs_filter(text: str | None):
 
 @bp.app_template_filter("announcement_html")
 def announcement_html_filter(announcement):
-    """An announcement's body as safe HTML."""
-    return rules.announcement_html(announcement.body, announcement.body_format)
+    """An announcement's body as safe HTML, as it was rendered when saved."""
+    return announcement.html
 
 
 @bp.route("/community")

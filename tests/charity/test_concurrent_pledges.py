@@ -1,4 +1,4 @@
-"""Thirty owners pledging at the same moment: the drive's total adds up exactly."""
+"""Thirty owners pledging at the same moment: the drive's running total adds up exactly."""
 
 import http.cookiejar
 import re
@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from portal.charity import queries, services
+from portal.charity import queries, services, tally
 from portal.dealership.queries import read_settings
 from portal.dealership.services import write_settings
 from portal.extensions import db
@@ -95,6 +95,10 @@ def test_thirty_concurrent_pledges_add_up_exactly(live_server, make_drive, make_
     assert totals.contributions == OWNERS
     assert totals.participants == OWNERS
     assert totals.owners_pledged == expected
+    # The running totals each pledge added to agree with the sums over the pledges.
+    assert tally.stored_totals(db.session, [drive.id]) == tally.summed_totals(
+        db.session, [drive.id]
+    )
 
 
 def test_control_a_stored_counter_loses_pledges_under_the_same_load(
