@@ -209,3 +209,21 @@ def test_every_page_of_the_demo_marks_up_its_times(app, client, login, runner, d
         )
         checked += 1
     assert checked > 25
+
+
+def test_emails_name_the_zone_on_both_sides_of_the_change(season_data, outbox):
+    """An event's cancellation email reads '11:00 AM EDT' in July and '11:00 AM EST' in December."""
+    from portal.events.services import planning
+    from portal.notifications.dispatch import dispatch
+
+    _owner, summer, winter = season_data
+    with clock.frozen(datetime(2026, 6, 1, 14, tzinfo=UTC)):
+        for event in (summer, winter):
+            ids = planning.cancel_event(
+                db.session, event, "", now=clock.now(), tz="America/New_York", event_url="/"
+            )
+            db.session.commit()
+            dispatch(ids)
+    texts = [message.get_body(("plain",)).get_content() for message in outbox()]
+    assert any("Thu 9 Jul 2026 at 11:00 AM EDT" in text for text in texts)
+    assert any("Thu 10 Dec 2026 at 11:00 AM EST" in text for text in texts)
