@@ -185,7 +185,7 @@ class SmtpBackend:
 class Mailer:
     """Builds messages from the portal's sender and passes them to a backend."""
 
-    def __init__(self, backend: MailBackend, sender: str, domain: str = "localhost") -> None:
+    def __init__(self, backend: MailBackend, sender: str, domain: str) -> None:
         self.backend, self.sender = backend, sender
         #: The right-hand side of every Message-ID: the portal's own host name.
         self.domain = domain
