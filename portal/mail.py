@@ -5,15 +5,42 @@ import smtplib
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from portal import clock
+
+#: RFC 5322's hard limit on a line, without its CRLF.
+MAX_LINE_OCTETS = 998
+
+
+class VerbatimHeader(UnstructuredHeader):
+    """A header written exactly as given: folded only at whitespace, never encoded.
+
+    List-Unsubscribe (RFC 2369, RFC 8058) must carry `<https://...>` as plain ASCII; the
+    default folding turns a long value without spaces into an RFC 2047 encoded-word,
+    which no mailbox provider reads as a URL. Words stay whole: one longer than the
+    policy's preferred line stands on a line of its own, up to RFC 5322's 998 octets.
+    """
+
+    def fold(self, *, policy) -> str:
+        value = str(self)
+        if not value.isascii() or any(ch in value for ch in "\r\n\0"):
+            raise ValueError(f"{self.name} must be plain ASCII on one logical line")
+        lines = [f"{self.name}:"]
+        for position, word in enumerate(value.split()):
+            if position and len(lines[-1]) + 1 + len(word) > policy.max_line_length:
+                lines.append("")
+            lines[-1] += f" {word}"
+        if any(len(line) > MAX_LINE_OCTETS for line in lines):
+            raise ValueError(f"{self.name} has a word longer than {MAX_LINE_OCTETS} characters")
+        return "".join(line + policy.linesep for line in lines)
 
 
 class _HeaderRegistry(HeaderRegistry):
@@ -26,6 +53,8 @@ class _HeaderRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, type] = {}
+        for name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
+            self.map_to_type(name, VerbatimHeader)
 
     def __getitem__(self, name: str) -> type:
         key = name.lower()
@@ -34,7 +63,8 @@ class _HeaderRegistry(HeaderRegistry):
         return self._classes[key]
 
 
-#: email's default policy (RFC-correct headers), with the faster header registry.
+#: email's default policy (RFC-correct headers), with the faster header registry that
+#: writes List-Unsubscribe verbatim.
 POLICY = email.policy.default.clone(header_factory=_HeaderRegistry())
 
 
@@ -155,8 +185,10 @@ class SmtpBackend:
 class Mailer:
     """Builds messages from the portal's sender and passes them to a backend."""
 
-    def __init__(self, backend: MailBackend, sender: str) -> None:
+    def __init__(self, backend: MailBackend, sender: str, domain: str) -> None:
         self.backend, self.sender = backend, sender
+        #: The right-hand side of every Message-ID: the portal's own host name.
+        self.domain = domain
 
     def send(
         self,
@@ -172,7 +204,7 @@ class Mailer:
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = make_msgid(domain="owners-club.portal")
+        message["Message-ID"] = make_msgid(domain=self.domain)
         for name, value in (headers or {}).items():
             message[name] = value
         message.set_content(text)
@@ -200,7 +232,12 @@ def mailer_from_config(config: Mapping) -> Mailer:
         backend = FileBackend(config["MAIL_OUTBOX"])
     else:
         raise ValueError(f"Unknown MAIL_BACKEND {config['MAIL_BACKEND']!r}: use 'file' or 'smtp'.")
-    return Mailer(backend, config["MAIL_FROM"])
+    return Mailer(backend, config["MAIL_FROM"], site_domain(config["PORTAL_BASE_URL"]))
+
+
+def site_domain(base_url: str) -> str:
+    """The host name of the portal's public address, for Message-IDs and calendar UIDs."""
+    return urlsplit(base_url).hostname or "localhost"
 
 
 def current_mailer() -> Mailer:

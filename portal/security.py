@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 from flask_login import current_user
@@ -60,6 +61,21 @@ def unsign(purpose: str, token: str, max_age_seconds: int | None) -> Any | None:
         return _serializer(purpose).loads(token, max_age=max_age_seconds)
     except (BadSignature, SignatureExpired):
         return None
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to `endpoint` on the portal's configured address, for emails.
+
+    Built from PORTAL_BASE_URL, never from the request: a Host header is whatever the
+    client sent, and a reset link built from it would carry the token to another site.
+    """
+    app = current_app._get_current_object()
+    base = urlsplit(app.config["PORTAL_BASE_URL"])
+    adapter = app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def add_security_headers(response: Response) -> Response:

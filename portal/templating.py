@@ -1,11 +1,13 @@
 """What every template can use: the dealership, the unread count, local dates, numbers."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.extensions import db
 
@@ -19,16 +21,74 @@ def dealership() -> dict:
     return g.dealership
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %-I:%M %p") -> str:
-    """An aware datetime shown in the dealership's time zone."""
+#: How a moment reads unless a page asks otherwise: 'Thu 10 Dec 2026, 11:00 AM'.
+MOMENT_FORMAT = "%a %-d %b %Y, %-I:%M %p"
+#: How a day reads unless a page asks otherwise: 'Thu 10 Dec 2026'.
+DAY_FORMAT = "%a %-d %b %Y"
+#: strftime directives that show a time of day, which then needs its zone to mean anything.
+_TIME_OF_DAY = re.compile(r"%-?[HIMpXcSRTr]")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(dealership()["timezone"])
+
+
+def local_datetime(value: datetime | None, fmt: str = MOMENT_FORMAT) -> str:
+    """An aware datetime in the dealership's time zone, exactly as `fmt` says (CSV, sorting)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(dealership()["timezone"])).strftime(fmt)
+    return value.astimezone(_zone()).strftime(fmt)
+
+
+def shows_time_of_day(fmt: str) -> bool:
+    """Whether a strftime format shows the time, not just the day."""
+    return bool(_TIME_OF_DAY.search(fmt))
+
+
+def when_text(value: datetime | date | None, fmt: str | None = None) -> str:
+    """A moment or a day as people read it; a time of day carries its zone ('11:00 AM EST').
+
+    For plain text (emails, messages). Pages use `when`, which wraps the same words in
+    `<time datetime>`.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.strftime(fmt or DAY_FORMAT)
+    fmt = fmt or MOMENT_FORMAT
+    local = value.astimezone(_zone())
+    if shows_time_of_day(fmt):
+        return f"{local:{fmt}} {local:%Z}"
+    return local.strftime(fmt)
+
+
+def when(value: datetime | date | None, fmt: str | None = None) -> Markup:
+    """The one way a page shows a time or a date: `<time datetime="...">` and readable words.
+
+    A moment shown with its time of day reads 'Thu 10 Dec 2026, 11:00 AM EST' and its
+    `datetime` is ISO 8601 with the offset (2026-12-10T11:00:00-05:00); a day, or a moment
+    shown only by its day, gets the local date (2026-12-10).
+    """
+    if value is None:
+        return Markup("")
+    if isinstance(value, datetime):
+        local = value.astimezone(_zone())
+        timed = shows_time_of_day(fmt or MOMENT_FORMAT)
+        stamp = local.isoformat(timespec="seconds") if timed else local.date().isoformat()
+    else:
+        stamp = value.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(stamp, escape(when_text(value, fmt)))
+
+
+def yearly_day(month: int, day: int) -> Markup:
+    """A day that comes back every year ('15 Oct'), as a yearless `<time datetime="10-15">`."""
+    words = f"{day} {date(2000, month, day):%b}"
+    return Markup('<time datetime="{:02d}-{:02d}">{}</time>').format(month, day, words)
 
 
 def long_date(value: date | None) -> str:
-    """A date as people write it: 'Tue 3 Mar 2026'."""
-    return value.strftime("%a %-d %b %Y") if value else ""
+    """A date as people write it: 'Tue 3 Mar 2026' (plain text; pages use `when`)."""
+    return value.strftime(DAY_FORMAT) if value else ""
 
 
 def thousands(value: int | None) -> str:
@@ -72,9 +132,12 @@ def register(app: Flask) -> None:
 
     app.add_template_filter(local_datetime)
     app.add_template_filter(long_date)
+    app.add_template_filter(when)
+    app.add_template_filter(when_text)
     app.add_template_filter(thousands)
     app.add_template_filter(phone)
     app.add_template_global(plural)
+    app.add_template_global(yearly_day)
 
     @app.after_request
     def vary_on_htmx(response):

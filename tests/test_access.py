@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",
     "accounts.claim_account",
     "notifications.preferences",
+    "notifications.unsubscribe",
     "events.index",
     "events.show",
     "events.event_ics",

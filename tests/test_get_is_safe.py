@@ -141,6 +141,7 @@ def _seed_everything(runner) -> tuple[User, dict]:
             {"uid": unconfirmed.id, "fp": account_services.password_fingerprint(unconfirmed)},
         ),
         "notifications.preferences": sign("consent", {"uid": owner.id}),
+        "notifications.unsubscribe": sign("unsubscribe", {"uid": owner.id, "cat": "service"}),
         "events.feed": derive_token(secret, CALENDAR, nonce),
         "referrals.landing": invite_code,
         "referrals.landing_thanks": invite_code,

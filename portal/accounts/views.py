@@ -31,7 +31,7 @@ from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
 from portal.mail import current_mailer
 from portal.sections import render_sections
-from portal.security import is_safe_next, sign, unsign
+from portal.security import is_safe_next, public_url, sign, unsign
 from portal.templating import plural
 from portal.web import Outcome, perform, see_other
 
@@ -102,7 +102,7 @@ def _home_or(target: str | None) -> str:
 
 def _email_link(user: User, subject: str, name: str, token: str) -> None:
     """Mail the user a link to the `accounts.<name>` page, written by `email/<name>.*`."""
-    link = url_for(f"accounts.{name}", token=token, _external=True)
+    link = public_url(f"accounts.{name}", token=token)
     current_mailer().send(
         user.email,
         subject,

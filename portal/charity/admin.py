@@ -2,6 +2,7 @@
 
 from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from portal import clock, web
@@ -11,7 +12,7 @@ from portal.charity.models import Drive, DriveStatus
 from portal.csvsafe import csv_response
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.templating import dealership, local_datetime
+from portal.templating import dealership, when
 
 bp = web.admin_bp
 
@@ -47,6 +48,7 @@ def charity_drives():
         descending=descending,
         list_args=web.list_args(),
         settings_form=CharitySettingsForm(points_per_dollar=rate),
+        points_rate=rules.points_rate_words(int(rate)),
         today=web.local_today(),
     )
 
@@ -70,8 +72,11 @@ def _offer_events(form: DriveForm, drive: Drive | None) -> None:
     form.events.choices = [
         SelectChoice(
             event.id,
-            f"{event.title} · {local_datetime(event.starts_at, '%a %-d %b %Y')}"
-            + (" (draft)" if event.status == "draft" else ""),
+            Markup("{} · {}{}").format(
+                event.title,
+                when(event.starts_at, "%a %-d %b %Y"),
+                " (draft)" if event.status == "draft" else "",
+            ),
         )
         for event in queries.linkable_events(db.session, clock.now(), drive)
     ]

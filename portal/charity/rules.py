@@ -135,6 +135,11 @@ def check_pledge_amount(drive, amount: int) -> None:
         )
 
 
+def points_rate_words(points_per_dollar: int) -> str:
+    """The club's points-to-money rate as every page shows it: '100 points = $1'."""
+    return f"{points_per_dollar:,} {'point' if points_per_dollar == 1 else 'points'} = $1"
+
+
 def convert_points(drive, points: int, points_per_dollar: int) -> int:
     """What `points` are worth in the drive's unit at this rate, rounded down."""
     if drive.is_money:

@@ -74,7 +74,7 @@ def rsvp_refusal(event: Event, user: User, now: datetime, tz: str) -> str | None
         return "RSVPs for this event have closed."
     opens = rsvp_opens_at(event, user)
     if opens is not None and now < opens:
-        when = opens.astimezone(local).strftime("%a %-d %b at %-I:%M %p")
+        when = opens.astimezone(local).strftime("%a %-d %b at %-I:%M %p %Z")
         return f"RSVPs open on {when}."
     return None
 
@@ -106,7 +106,7 @@ def not_checked_in_reason(rsvp: Rsvp, tz: str) -> str:
     if rsvp.event.status == EventStatus.CANCELLED:
         return f"{rsvp.event.title} is cancelled, so nobody is checked in."
     if rsvp.checked_in_at is not None:
-        when = rsvp.checked_in_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %-I:%M %p")
+        when = rsvp.checked_in_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %-I:%M %p %Z")
         return f"{rsvp.user.name} was already checked in at {when}."
     return f"{rsvp.user.name}'s RSVP is {rsvp.status}, so there's no seat to check in."
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from functools import partial
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -11,34 +11,48 @@ from portal.extensions import db
 from portal.mail import mailer_from_config
 from portal.notifications.budget import route_claimed
 from portal.notifications.models import Notification
+from portal.notifications.rules import Category, category_for
 from portal.notifications.services import QUEUED, DeliveryReport, deliver_pending
-from portal.security import sign
+from portal.security import public_url, sign
 from portal.sms import sms_from_config
 
 
 def consent_link(user_id: int) -> str:
     """A signed link where the owner changes what we may send them, without signing in."""
-    token = sign("consent", {"uid": user_id})
-    return url_for("notifications.preferences", token=token, _external=True)
+    return public_url("notifications.preferences", token=sign("consent", {"uid": user_id}))
+
+
+def unsubscribe_link(user_id: int, category: Category) -> str:
+    """A signed one-click link (RFC 8058) that turns off this category for this owner."""
+    token = sign("unsubscribe", {"uid": user_id, "cat": str(category)})
+    return public_url("notifications.unsubscribe", token=token)
 
 
 def render_email(notification: Notification) -> tuple[str, str, dict[str, str]]:
-    """The text and HTML of a notification email, each with the consent link."""
-    link = consent_link(notification.user_id)
+    """The text and HTML of a notification email, and its List-Unsubscribe headers.
+
+    Every link is built on PORTAL_BASE_URL, whatever request (if any) is running.
+    """
+    unsubscribe = unsubscribe_link(notification.user_id, category_for(notification.kind))
     action_url = (
-        url_for("home.index", _external=True).rstrip("/") + notification.action_path
+        public_url("home.index").rstrip("/") + notification.action_path
         if notification.action_path
         else None
     )
     context = {
         "notification": notification,
         "user": notification.user,
-        "consent_link": link,
+        "consent_link": consent_link(notification.user_id),
+        "unsubscribe_link": unsubscribe,
         "action_url": action_url,
     }
     text = render_template("email/notification.txt", **context)
     html = render_template("email/notification.html", **context)
-    return text, html, {"List-Unsubscribe": f"<{link}>"}
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return text, html, headers
 
 
 def take_queued(session: Session) -> list[int]:

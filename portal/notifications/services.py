@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.mail import Mailer
 from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
+from portal.notifications.rules import Category
 from portal.sms import SmsBackend
 
 if TYPE_CHECKING:
@@ -346,3 +347,33 @@ def save_consents(
     user.consent_service = consent_service
     user.consent_event_invites = consent_event_invites
     user.birthday_messages = birthday_messages and user.birthday is not None
+
+
+#: The owner's consent that each category of message needs.
+_CONSENT_FIELD = {
+    Category.SERVICE: "consent_service",
+    Category.EVENT_INVITES: "consent_event_invites",
+    Category.CELEBRATIONS: "birthday_messages",
+}
+
+
+def is_subscribed(user: User, category: Category) -> bool:
+    """Whether messages of this category still reach the owner by email (or at all)."""
+    if category == Category.EMAIL:
+        return user.preferred_channel == ContactChannel.EMAIL
+    return getattr(user, _CONSENT_FIELD[category])
+
+
+def unsubscribe(user: User, category: Category) -> bool:
+    """Turn off one category of message for the owner; False when it already was off.
+
+    EMAIL (messages that need no consent: bookings, rewards, the account) moves an owner
+    who hears from us by email to the portal inbox, where those messages keep arriving.
+    """
+    if not is_subscribed(user, category):
+        return False
+    if category == Category.EMAIL:
+        user.preferred_channel = ContactChannel.INBOX
+    else:
+        setattr(user, _CONSENT_FIELD[category], False)
+    return True

@@ -1,4 +1,4 @@
-"""The owner's inbox and the signed link that changes message consent.
+"""The owner's inbox, and the signed links in emails that change consent or unsubscribe.
 
 These pages commit directly rather than through `portal.web`: the view glue reads the
 dealership's settings, a layer above notifications, so importing it here would be a cycle.
@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.db import DATABASE_INT_MAX, write_in_own_transaction
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.forms import EmptyForm
 from portal.notifications import bp, queries, services
 from portal.notifications.forms import ConsentForm
-from portal.security import unsign
+from portal.notifications.rules import CATEGORY_WORDS, Category
+from portal.security import sign, unsign
 
 #: Consent links in emails stay valid for a year; each email carries a fresh one.
 CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
@@ -77,3 +78,40 @@ def preferences(token: str):
         flash(f"Thank you, {user.first_name}: your message choices are saved.", "success")
         return redirect(url_for("notifications.preferences", token=token), code=303)
     return render_template("notifications/preferences.html", form=form, owner=user)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """Stop one category of message from an email: a page with a button, or one click.
+
+    Mail providers POST here with no cookies and no CSRF token (RFC 8058): the signed
+    token alone says which owner and which category, so it is the only credential.
+    """
+    user, category = _unsubscriber(token)
+    if user is None:
+        return render_template("notifications/unsubscribe.html", owner=None), 404
+    changed = request.method == "POST" and services.unsubscribe(user, category)
+    if changed:
+        db.session.commit()
+    consent_token = sign("consent", {"uid": user.id})
+    return render_template(
+        "notifications/unsubscribe.html",
+        owner=user,
+        category=category,
+        words=CATEGORY_WORDS[category],
+        subscribed=services.is_subscribed(user, category),
+        changed=changed,
+        preferences_url=url_for("notifications.preferences", token=consent_token),
+    )
+
+
+def _unsubscriber(token: str) -> tuple:
+    """The owner and category a valid unsubscribe token names, or (None, None)."""
+    payload = unsign("unsubscribe", token, CONSENT_LINK_MAX_AGE)
+    if not isinstance(payload, dict) or payload.get("cat") not in set(Category):
+        return None, None
+    if not isinstance(payload.get("uid"), int):
+        return None, None
+    user = queries.recipient(db.session, payload["uid"])
+    return (user, Category(payload["cat"])) if user is not None else (None, None)

@@ -1,7 +1,5 @@
 """Staff pages for reminders: settings, campaigns, the notification log, visit requests."""
 
-import calendar
-
 from flask import abort, flash, render_template, request
 from flask_login import current_user
 
@@ -48,13 +46,12 @@ def reminder_settings():
 @bp.route("/reminders/campaigns")
 @web.admin_required
 def reminder_campaigns():
-    """Seasonal and recall campaigns, each with how many cars it covers today."""
-    seasonal, recalls = queries.campaign_overview(db.session)
+    """Seasonal and recall campaigns: the cars each covers, and whether it runs today."""
+    seasonal, recalls = queries.campaign_overview(db.session, web.local_today())
     return render_template(
         "admin/reminders/campaigns.html",
         seasonal=seasonal,
         recalls=recalls,
-        month_name=lambda number: calendar.month_abbr[number],
     )
 
 

@@ -40,6 +40,43 @@ def season_window(rule: SeasonalRule, today: date) -> tuple[date, date] | None:
 
 
 @dataclass(frozen=True)
+class CampaignState:
+    """Whether a campaign runs today, as the campaign list shows it."""
+
+    #: "running" (today is inside its window), "waiting" (for its next window, or a recall
+    #: for its issue date) or "paused" (by an admin).
+    state: str
+    #: The last day of the window it is in (seasonal campaigns while running).
+    until: date | None = None
+    #: The day it starts running (while waiting).
+    starts_on: date | None = None
+
+
+def seasonal_state(
+    start: tuple[int, int], end: tuple[int, int], active: bool, today: date
+) -> CampaignState:
+    """A seasonal campaign runs only inside its yearly window; otherwise it waits for the next."""
+    if not active:
+        return CampaignState("paused")
+    window = season_window(SeasonalRule(0, "", "", start, end), today)
+    if window is not None:
+        return CampaignState("running", until=window[1])
+    opens = same_day_in_year(date(2000, *start), today.year)
+    if opens <= today:
+        opens = same_day_in_year(date(2000, *start), today.year + 1)
+    return CampaignState("waiting", starts_on=opens)
+
+
+def recall_state(issued_on: date, active: bool, today: date) -> CampaignState:
+    """A recall runs from its issue date until an admin pauses it."""
+    if not active:
+        return CampaignState("paused")
+    if issued_on > today:
+        return CampaignState("waiting", starts_on=issued_on)
+    return CampaignState("running")
+
+
+@dataclass(frozen=True)
 class Campaigns:
     """The campaigns that apply on one day, arranged so each car is checked in constant time."""
 

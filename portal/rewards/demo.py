@@ -29,7 +29,7 @@ CATALOGUE = [
     ("A thank-you in the club newsletter", Category.RECOGNITION, 50, 0, None,
      "Your name and, if you like, a photo of you and your car."),
     ("Give your points to a charity drive", Category.ALTRUISTIC, 100, 0, None,
-     "We turn 100 points into a $10 donation to the cause you choose."),
+     "We turn your points into a donation to the drive you choose."),
 ]  # fmt: skip
 
 

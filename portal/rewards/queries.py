@@ -49,13 +49,14 @@ def owner_progress(session: Session, user: User, tiers: Tiers) -> TierProgress:
     return tier_progress(tiers, user.tier_level, purchases_referred(session, user.id))
 
 
-def gift_options(session: Session, rewards: list[Reward], today: date) -> dict[int, list[tuple]]:
+def gift_options(
+    session: Session, rewards: list[Reward], today: date, rate: int
+) -> dict[int, list[tuple]]:
     """For each altruistic reward: the drives taking gifts now, with what the points give."""
     altruistic = [reward for reward in rewards if reward.category == Category.ALTRUISTIC]
     if not altruistic:
         return {}
     drives = [d for d in charity.open_drives(session) if charity_rules.accepts_pledges(d, today)]
-    rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
     options = {}
     for reward in altruistic:
         gifts = [(d, charity_rules.convert_points(d, reward.points_cost, rate)) for d in drives]
@@ -69,7 +70,8 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
     tiers = load_tiers(session)
     balance = points_balance(session, user.id)
     rewards = catalogue(session, now)
-    gifts = gift_options(session, rewards, today)
+    rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
+    gifts = gift_options(session, rewards, today, rate)
     cards = [
         (
             reward,
@@ -89,6 +91,7 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
         "tiers": tiers,
         "cards": cards,
         "gift_options": gifts,
+        "points_rate": charity_rules.points_rate_words(rate),
         "redemptions": owner_redemptions(session, user.id),
         "history": points_history(session, user.id),
     }

@@ -10,8 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_new_owner_registers_verifies_adds_a_car_and_logs_mileage_in_place(
-    live_server, browser_page, axe_check, outbox
+    app, live_server, browser_page, axe_check, outbox
 ):
+    app.config["PORTAL_BASE_URL"] = live_server  # links in emails point at the portal's address
     page = browser_page
     page.goto(f"{live_server}/register")
     axe_check(page)

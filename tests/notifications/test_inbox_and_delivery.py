@@ -61,7 +61,8 @@ def test_email_goes_through_real_smtp_with_both_parts_and_consent_link(
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "tyre clinic" in text and "tyre clinic" in html
     assert "/preferences/" in text and "/preferences/" in html
-    assert message["List-Unsubscribe"].startswith("<http://localhost/preferences/")
+    assert message["List-Unsubscribe"].startswith("<http://localhost/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert db.session.get(Notification, notification_id).status == DeliveryStatus.SENT
     assert dispatch().sent == 0  # nothing left to send
 

@@ -85,7 +85,7 @@ def test_snooze_with_htmx_returns_the_reminder_redrawn(client, owner_with_car):
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith("<article") and f'id="{dom_id(key)}"' in body
-    assert "Snoozed until Thu 27 Nov 2025" in body
+    assert 'Snoozed until <time datetime="2025-11-27">Thu 27 Nov 2025</time>' in body
     state = db.session.scalar(select(ReminderState).where(ReminderState.key == key))
     assert state.snoozed_until == date(2025, 11, 27)
 
@@ -97,7 +97,7 @@ def test_snooze_without_javascript_redirects_back(client, owner_with_car):
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/reminders#{dom_id(key)}")
     page = client.get("/reminders").get_data(as_text=True)
-    assert "Snoozed until Sat 20 Dec 2025" in page
+    assert 'Snoozed until <time datetime="2025-12-20">Sat 20 Dec 2025</time>' in page
     client.post(f"/reminders/{key}/unsnooze")
     assert "Snoozed until" not in client.get("/reminders").get_data(as_text=True)
 
@@ -172,7 +172,10 @@ def test_request_a_visit_validates_then_reaches_staff(client, owner_with_car, ou
         headers=HTMX,
     )
     assert good.status_code == 200
-    assert "Visit requested for Tue 25 Nov 2025" in good.get_data(as_text=True)
+    assert (
+        'Visit requested for <time datetime="2025-11-25">Tue 25 Nov 2025</time>'
+        in good.get_data(as_text=True)
+    )
     visit = db.session.scalar(select(ServiceVisitRequest))
     assert (visit.vehicle_id, visit.time_window, visit.note) == (
         car.id,

@@ -275,8 +275,8 @@ def _cancellation_letter(event: Event, user: User, tz: str) -> str:
 
 
 def _when(value: datetime, tz: str) -> str:
-    """'Sat 14 Mar 2026 at 10:00 AM' in the dealership's time zone."""
-    return value.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y at %-I:%M %p")
+    """'Sat 14 Mar 2026 at 10:00 AM EDT' in the dealership's time zone, with its abbreviation."""
+    return value.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y at %-I:%M %p %Z")
 
 
 def _notify_change(

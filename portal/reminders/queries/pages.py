@@ -12,6 +12,7 @@ from portal.dealership.queries import dealership_zone
 from portal.garage.models import Vehicle
 from portal.notifications.models import DeliveryStatus, Notification
 from portal.notifications.queries import delivery_log_query
+from portal.reminders.campaigns import recall_state, seasonal_state
 from portal.reminders.facts import VehicleFacts
 from portal.reminders.models import (
     RecallCampaign,
@@ -216,13 +217,32 @@ def covered_cars(session: Session, campaign: SeasonalCampaign | RecallCampaign) 
         return seasonal_preview_count(session, campaign.make)
 
 
-def campaign_overview(session: Session) -> tuple[list, list]:
-    """Seasonal and recall campaigns, each with how many cars it covers today."""
+def campaign_overview(session: Session, today: date) -> tuple[list, list]:
+    """Seasonal and recall campaigns: each with the cars it covers and whether it runs today."""
     seasonal = session.scalars(select(SeasonalCampaign).order_by(SeasonalCampaign.id))
     recalls = session.scalars(select(RecallCampaign).order_by(RecallCampaign.id))
     return (
-        [(campaign, covered_cars(session, campaign)) for campaign in seasonal],
-        [(campaign, covered_cars(session, campaign)) for campaign in recalls],
+        [
+            (
+                campaign,
+                covered_cars(session, campaign),
+                seasonal_state(
+                    (campaign.start_month, campaign.start_day),
+                    (campaign.end_month, campaign.end_day),
+                    campaign.active,
+                    today,
+                ),
+            )
+            for campaign in seasonal
+        ],
+        [
+            (
+                campaign,
+                covered_cars(session, campaign),
+                recall_state(campaign.issued_on, campaign.active, today),
+            )
+            for campaign in recalls
+        ],
     )
 
 
