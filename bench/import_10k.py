@@ -27,7 +27,8 @@ from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.rules import COLUMNS
-from portal.imports.services.applying import apply_import, queue_invitations
+from portal.imports.services.applying import apply_import
+from portal.imports.services.inviting import queue_invitations
 from portal.imports.services.planning import preview_import
 
 VIN_VALUES = {str(digit): digit for digit in range(10)} | dict(
@@ -139,7 +140,9 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
             db.session.commit()
             timings[f"{round_name} preview"] = time.perf_counter() - started
             started = time.perf_counter()
-            result = apply_import(db.session, batch, actor=None, now=clock.now())
+            apply_import(
+                db.session, batch, actor=None, now=clock.now(), today=clock.now().date()
+            )
             db.session.commit()
             timings[f"{round_name} apply"] = time.perf_counter() - started
             if invitations:
@@ -147,12 +150,12 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
                 with app.test_request_context(base_url="http://localhost"):
                     queued = queue_invitations(
                         db.session,
-                        result["invitations"],
+                        batch,
                         dealership_name=dealership_profile(db.session)["name"],
                         now=clock.now(),
                     )
                     db.session.commit()
-                timings[f"{round_name} queue {len(queued)} invitations"] = (
+                timings[f"{round_name} queue {queued.count} invitations"] = (
                     time.perf_counter() - started
                 )
             print(f"  {round_name}: {batch.summary | {'notes': None}}", file=sys.stderr)

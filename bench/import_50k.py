@@ -26,7 +26,8 @@ from portal.config import TestConfig
 from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 from portal.imports.models import ImportBatch
-from portal.imports.services.applying import apply_import, queue_invitations
+from portal.imports.services.applying import apply_import
+from portal.imports.services.inviting import queue_invitations
 from portal.imports.services.planning import preview_import
 
 TARGET_SECONDS = 60

@@ -2,8 +2,8 @@
 
 Pure functions: no database. `text_stream` decodes an upload as it is read; `read_rows`
 turns that text into `ParsedRow`s, one at a time, each with its clean values or the reasons
-it cannot be imported; `chunks` and `stored_value`
-serve the planning and applying services.
+it cannot be imported; `chunks`, `batches`, `fingerprint` and `stored_value` serve the
+planning and applying services.
 """
 
 import codecs
@@ -21,7 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
 from portal.forms import CONTROL_CHARACTERS
-from portal.garage.rules import checked_vin
+from portal.garage.rules import MAX_MILES, checked_vin
 from portal.phones import normalise_phone
 
 #: The columns, in the order of the sample file. Names are matched case-insensitively;
@@ -40,6 +40,9 @@ COLUMNS = (
     "odometer",
     "warranty_end_date",
     "warranty_miles",
+    "last_service_date",
+    "last_service_miles",
+    "birthday",
 )
 REQUIRED_COLUMNS = ("first_name", "last_name", "email", "vin", "make", "model", "year")
 #: What each column holds, for the page that explains the format.
@@ -57,15 +60,27 @@ COLUMN_HELP = {
     "odometer": "Optional. Miles at purchase, whole number.",
     "warranty_end_date": "Optional. YYYY-MM-DD or MM/DD/YYYY.",
     "warranty_miles": "Optional. Warranty mileage limit, whole number.",
+    "last_service_date": (
+        "Optional. The car's latest service visit, YYYY-MM-DD or MM/DD/YYYY; recorded in its "
+        "service history (once: importing the file again adds nothing), so its reminders "
+        "count from that visit."
+    ),
+    "last_service_miles": "Optional. Miles at that visit, whole number (needs last_service_date).",
+    "birthday": (
+        "Optional. The owner's birthday, YYYY-MM-DD or MM/DD/YYYY; fills in a birthday the "
+        "owner has not given, never replaces theirs. Birthday notes still need their consent."
+    ),
 }
 SAMPLE_ROWS = (
     ("C-10231", "Priya", "Patel", "priya.patel@example.com", "(202) 555-0143",
      "1HGCM82633A004352", "Honda", "Accord", "2024", "2024-03-18", "12",
-     "2027-03-18", "36000"),
+     "2027-03-18", "36000", "2025-09-12", "14,870", "1986-07-04"),
     ("C-10231", "Priya", "Patel", "priya.patel@example.com", "(202) 555-0143",
-     "2HGFC2F56JH000017", "Honda", "Civic", "2018", "06/02/2021", "30,112", "", ""),
+     "2HGFC2F56JH000017", "Honda", "Civic", "2018", "06/02/2021", "30,112", "", "",
+     "", "", ""),
     ("C-10488", "Marcus", "Reyes", "marcus.reyes@example.com", "",
-     "5FNRL6H56NB000014", "Honda", "Odyssey", "2022", "2022-09-30", "8", "2025-09-30", "36000"),
+     "5FNRL6H56NB000014", "Honda", "Odyssey", "2022", "2022-09-30", "8", "2025-09-30", "36000",
+     "03/14/2025", "21,406", ""),
 )  # fmt: skip
 MAX_ROWS = 50_000
 MAX_FIELD_LENGTH = 200
@@ -75,6 +90,10 @@ TEXT_LIMITS = {"first_name": 60, "last_name": 60, "make": 60, "model": 60, "cust
 OUTCOMES = ("create", "update", "unchanged", "rejected")
 #: Rows per IN (...) query: well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
+#: Birthdays outside these ages are typos (a purchase date in the wrong column, a year off).
+YOUNGEST_OWNER, OLDEST_OWNER = 16, 120
+#: What an owner's first row carries for all their rows: the first value any of them gives.
+OWNER_DETAILS = ("phone", "birthday")
 
 VEHICLE_FIELDS = (
     "make",
@@ -85,6 +104,9 @@ VEHICLE_FIELDS = (
     "warranty_end_date",
     "warranty_miles",
 )
+
+#: The car's last service visit, which apply records in its service history.
+HISTORY_FIELDS = ("last_service_date", "last_service_miles")
 
 
 @dataclass
@@ -245,7 +267,8 @@ def _csv_problem(problem: csv.Error) -> str:
 def unreadable_row(number: int, reason: str) -> ParsedRow:
     """A row the CSV reader could not read: rejected with why, its values blank."""
     values = dict.fromkeys(("customer_id", "name", "email", "phone", "vin", "make", "model"))
-    return ParsedRow(number, values | dict.fromkeys(VEHICLE_FIELDS), [reason + "; row not read"])
+    values |= dict.fromkeys((*VEHICLE_FIELDS, *HISTORY_FIELDS, "birthday"))
+    return ParsedRow(number, values, [reason + "; row not read"])
 
 
 def parse_row(number: int, raw: dict[str, str], phone_region: str, today: date) -> ParsedRow:
@@ -280,7 +303,52 @@ def parse_row(number: int, raw: dict[str, str], phone_region: str, today: date) 
     values["warranty_miles"] = _whole_number(raw.get("warranty_miles", ""), "warranty_miles", row)
     if values["purchase_date"] and values["purchase_date"] > today.isoformat():
         row.errors.append("purchase_date is in the future")
+    values["last_service_date"] = _date(raw.get("last_service_date", ""), "last_service_date", row)
+    values["last_service_miles"] = _miles(
+        raw.get("last_service_miles", ""), "last_service_miles", row
+    )
+    _check_last_service(values, row, today)
+    values["birthday"] = _date(raw.get("birthday", ""), "birthday", row)
+    _check_birthday(values["birthday"], row, today)
     return row
+
+
+def _check_last_service(values: dict[str, Any], row: ParsedRow, today: date) -> None:
+    """The last service is a visit that can have happened to this car, at a plausible mileage."""
+    day, miles = values["last_service_date"], values["last_service_miles"]
+    if miles is not None and day is None and "last_service_date" not in _columns_with_errors(row):
+        row.errors.append("last_service_miles needs the visit's last_service_date")
+    if day is None:
+        return
+    if day > today.isoformat():
+        row.errors.append("last_service_date is in the future")
+    year = values["year"]
+    if year is not None and date.fromisoformat(day).year < year - 1:
+        row.errors.append(f"last_service_date {day} is before the car was built ({year})")
+    bought_at, bought_on = values["purchase_odometer"], values["purchase_date"]
+    if None not in (miles, bought_at, bought_on) and day >= bought_on and miles < bought_at:
+        row.errors.append(
+            f"last_service_miles {miles:,} is below the {bought_at:,} miles at purchase"
+        )
+
+
+def _check_birthday(birthday: str | None, row: ParsedRow, today: date) -> None:
+    """A birthday in the future, or for an owner too young to drive or too old, is a typo."""
+    if birthday is None:
+        return
+    born = date.fromisoformat(birthday)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if born > today:
+        row.errors.append("birthday is in the future")
+    elif age < YOUNGEST_OWNER:
+        row.errors.append(f"birthday {birthday} would make the owner {age}")
+    elif age > OLDEST_OWNER:
+        row.errors.append(f"birthday {birthday} is more than {OLDEST_OWNER} years ago")
+
+
+def _columns_with_errors(row: ParsedRow) -> set[str]:
+    """The columns a reason already names (its first word), so one mistake is said once."""
+    return {error.split(" ", 1)[0] for error in row.errors}
 
 
 def _email(raw: str, row: ParsedRow) -> str | None:
@@ -326,6 +394,18 @@ def _whole_number(raw: str, column: str, row: ParsedRow, required: bool = False)
     return int(cleaned)
 
 
+def _miles(raw: str, column: str, row: ParsedRow) -> int | None:
+    """A mileage: a whole number from 0 to the most an odometer reads."""
+    if raw.replace(" ", "").startswith("-") and raw.replace(" ", "")[1:2].isdigit():
+        row.errors.append(f"{column} “{raw[:40]}” is below zero")
+        return None
+    miles = _whole_number(raw, column, row)
+    if miles is not None and miles > MAX_MILES:
+        row.errors.append(f"{column} {miles:,} is more than {MAX_MILES:,} miles")
+        return None
+    return miles
+
+
 def _date(raw: str, column: str, row: ParsedRow) -> str | None:
     if not raw:
         return None
@@ -349,6 +429,11 @@ def batches(items: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A short digest of a row's values: two rows with one VIN are duplicates when equal."""
+    return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=8).hexdigest()
 
 
 def stored_value(value: Any) -> Any:
