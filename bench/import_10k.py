@@ -69,7 +69,8 @@ def vin(number: int) -> str:
 
 
 def generate_csv(rows: int, seed: int = 7) -> bytes:
-    """About 1.25 cars per owner, 1% malformed rows, realistic formats."""
+    """About 1.25 cars per owner, 1% malformed rows, realistic formats, service history and
+    birthdays on most rows."""
     rng = random.Random(seed)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,9 +98,23 @@ def generate_csv(rows: int, seed: int = 7) -> bytes:
                 f"{rng.randint(0, 60000):,}",
                 f"2028-{rng.randint(1, 12):02d}-01",
                 36000,
+                *_history(rng),
             ]
         )
     return buffer.getvalue().encode()
+
+
+def _history(rng: random.Random) -> tuple[str, str, str]:
+    """A last service visit on most rows (2025, after any purchase), a birthday on half."""
+    visit = rng.random() < 0.7
+    born = rng.random() < 0.5
+    return (
+        f"2025-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}" if visit else "",
+        f"{rng.randint(60_001, 90_000):,}" if visit else "",
+        f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if born
+        else "",
+    )
 
 
 def fresh_postgres(url: str) -> str:
@@ -140,9 +155,7 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
             db.session.commit()
             timings[f"{round_name} preview"] = time.perf_counter() - started
             started = time.perf_counter()
-            apply_import(
-                db.session, batch, actor=None, now=clock.now(), today=clock.now().date()
-            )
+            apply_import(db.session, batch, actor=None, now=clock.now(), today=clock.now().date())
             db.session.commit()
             timings[f"{round_name} apply"] = time.perf_counter() - started
             if invitations:

@@ -107,13 +107,11 @@ class _Chunk:
     revised: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
-def plan_lines(
-    session: Session, batch_id: int, rows: Iterable[ParsedRow], chunk_size: int = PLAN_CHUNK
-) -> dict[str, int]:
+def plan_lines(session: Session, batch_id: int, rows: Iterable[ParsedRow]) -> dict[str, int]:
     """Plan the lines as they are read, writing each chunk's `ImportRow`s; returns the
     preview's counts."""
     tally = _Tally()
-    for rows_of_chunk in batches(rows, chunk_size):
+    for rows_of_chunk in batches(rows, PLAN_CHUNK):
         chunk = _look_up(session, batch_id, rows_of_chunk)
         planned = [_plan_line(row, chunk, tally) for row in rows_of_chunk]
         for entry in planned:
