@@ -26,6 +26,7 @@ from portal.imports.queries import (
     services_on_file,
     users_by_email,
 )
+from portal.imports.reading import read_rows, text_stream
 from portal.imports.rules import (
     IN_CHUNK,
     OUTCOMES,
@@ -34,9 +35,7 @@ from portal.imports.rules import (
     ParsedRow,
     batches,
     fingerprint,
-    read_rows,
     stored_value,
-    text_stream,
 )
 
 #: Lines planned, and inserted, at a time.
