@@ -53,7 +53,7 @@ def upgrade():
     for batch_id, summary, result in connection.execute(
         sa.select(batches.c.id, batches.c.summary, batches.c.result)
     ).all():
-        if result is not None and isinstance(result.get("skipped"), list):
+        if result and isinstance(result.get("skipped"), list):
             result = result | {"skipped": len(result["skipped"])}
         connection.execute(
             batches.update()
@@ -99,10 +99,8 @@ def downgrade():
     connection.execute(
         batches.update().where(batches.c.status.in_(NOT_APPLIED)).values(status="expired")
     )
-    for batch_id, result in connection.execute(
-        sa.select(batches.c.id, batches.c.result).where(batches.c.result.is_not(None))
-    ).all():
-        if isinstance(result.get("skipped"), int):
+    for batch_id, result in connection.execute(sa.select(batches.c.id, batches.c.result)).all():
+        if result and isinstance(result.get("skipped"), int):
             skipped = connection.execute(
                 sa.select(planned_rows.c.line, planned_rows.c.skipped_reason)
                 .where(
