@@ -219,3 +219,15 @@ def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_app
     assert batch.result["skipped"] == 1
     assert skipped_lines(batch) == {3: "the database refused it; upload again"}
     assert _count(Vehicle) == 3
+
+
+def test_an_expired_preview_cannot_be_applied_and_says_upload_again(client, as_admin):
+    batch = preview_csv(client, csv_bytes([dms_row(1)]))
+    batch.status = "expired"
+    db.session.commit()
+    page = client.get(f"/admin/imports/{batch.id}").get_data(True)
+    assert "This preview has expired" in page and "Apply import" not in page
+    response = client.post(f"/admin/imports/{batch.id}/apply", follow_redirects=True)
+    assert "This preview has expired. Upload the file again." in response.get_data(True)
+    assert db.session.scalar(select(User).where(User.email == "dana1@example.com")) is None
+    assert "Expired" in client.get("/admin/imports").get_data(True)
