@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -86,6 +87,7 @@ MAX_FIELD_LENGTH = 200
 TEXT_LIMITS = {"first_name": 60, "last_name": 60, "make": 60, "model": 60, "customer_id": 40}
 #: What a planned row does: adds an owner or a car, updates one, changes nothing, or cannot.
 OUTCOMES = ("create", "update", "unchanged", "rejected")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Rows per IN (...) query: well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 #: Birthdays outside these ages are typos (a purchase date in the wrong column, a year off).
@@ -264,6 +266,11 @@ def _miles(raw: str, column: str, row: ParsedRow) -> int | None:
 def _date(raw: str, column: str, row: ParsedRow) -> str | None:
     if not raw:
         return None
+    if ISO_DATE.fullmatch(raw):  # the usual shape, read without strptime's cost
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            pass
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return datetime.strptime(raw, pattern).date().isoformat()  # noqa: DTZ007 - a date
