@@ -27,7 +27,8 @@ from portal.dealership.queries import dealership_profile
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.rules import COLUMNS
-from portal.imports.services.applying import apply_import, queue_invitations
+from portal.imports.services.applying import apply_import
+from portal.imports.services.inviting import queue_invitations
 from portal.imports.services.planning import preview_import
 
 VIN_VALUES = {str(digit): digit for digit in range(10)} | dict(
@@ -68,7 +69,8 @@ def vin(number: int) -> str:
 
 
 def generate_csv(rows: int, seed: int = 7) -> bytes:
-    """About 1.25 cars per owner, 1% malformed rows, realistic formats."""
+    """About 1.25 cars per owner, 1% malformed rows, realistic formats, service history and
+    birthdays on most rows."""
     rng = random.Random(seed)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -96,9 +98,23 @@ def generate_csv(rows: int, seed: int = 7) -> bytes:
                 f"{rng.randint(0, 60000):,}",
                 f"2028-{rng.randint(1, 12):02d}-01",
                 36000,
+                *_history(rng),
             ]
         )
     return buffer.getvalue().encode()
+
+
+def _history(rng: random.Random) -> tuple[str, str, str]:
+    """A last service visit on most rows (2025, after any purchase), a birthday on half."""
+    visit = rng.random() < 0.7
+    born = rng.random() < 0.5
+    return (
+        f"2025-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}" if visit else "",
+        f"{rng.randint(60_001, 90_000):,}" if visit else "",
+        f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if born
+        else "",
+    )
 
 
 def fresh_postgres(url: str) -> str:
@@ -139,7 +155,7 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
             db.session.commit()
             timings[f"{round_name} preview"] = time.perf_counter() - started
             started = time.perf_counter()
-            result = apply_import(db.session, batch, actor=None, now=clock.now())
+            apply_import(db.session, batch, actor=None, now=clock.now(), today=clock.now().date())
             db.session.commit()
             timings[f"{round_name} apply"] = time.perf_counter() - started
             if invitations:
@@ -147,12 +163,12 @@ def run(database_url: str, folder: Path, data: bytes, invitations: bool) -> dict
                 with app.test_request_context(base_url="http://localhost"):
                     queued = queue_invitations(
                         db.session,
-                        result["invitations"],
+                        batch,
                         dealership_name=dealership_profile(db.session)["name"],
                         now=clock.now(),
                     )
                     db.session.commit()
-                timings[f"{round_name} queue {len(queued)} invitations"] = (
+                timings[f"{round_name} queue {queued.count} invitations"] = (
                     time.perf_counter() - started
                 )
             print(f"  {round_name}: {batch.summary | {'notes': None}}", file=sys.stderr)

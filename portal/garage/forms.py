@@ -12,8 +12,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import PortalForm
 from portal.garage.models import RetiredReason
+from portal.garage.rules import MAX_MILES
 
-_MILES = NumberRange(min=0, max=2_000_000, message="Enter miles as a whole number, 0 or more.")
+_MILES = NumberRange(min=0, max=MAX_MILES, message="Enter miles as a whole number, 0 or more.")
 
 
 class VehicleForm(PortalForm):

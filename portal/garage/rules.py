@@ -16,6 +16,8 @@ CHECK_DIGIT_REGIONS = {"North America"}
 _TRANSLITERATION = dict(zip("ABCDEFGHJKLMNPRSTUVWXYZ", "12345678123457923456789", strict=True))
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _MAKE_SUFFIX = re.compile(r"\s+(car|USA|\(.*\))$", re.IGNORECASE)
+#: The most miles an odometer, a service visit or a warranty can read: more is a typo.
+MAX_MILES = 2_000_000
 
 
 @dataclass(frozen=True)

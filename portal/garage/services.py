@@ -209,6 +209,30 @@ def add_service_record(
     today: date,
 ) -> ServiceRecord:
     """Add a visit to the car's service history, at the dealership or elsewhere."""
+    record = new_service_record(
+        vehicle,
+        performed_on=performed_on,
+        miles=miles,
+        work_done=work_done,
+        at_dealership=at_dealership,
+        recall_code=recall_code,
+        today=today,
+    )
+    return _added(session, record)
+
+
+def new_service_record(
+    vehicle: Vehicle,
+    *,
+    performed_on: date,
+    miles: int | None,
+    work_done: str,
+    at_dealership: bool,
+    recall_code: str | None,
+    today: date,
+) -> ServiceRecord:
+    """A visit on the car's history, checked as `add_service_record` checks it, for a caller
+    that adds many and flushes once (the import)."""
     _refuse_retired(vehicle)
     work_done = (work_done or "").strip()
     if performed_on > today:
@@ -216,7 +240,7 @@ def add_service_record(
     if not work_done:
         raise ServiceError("Tell us what was done, for example an oil change.", field="work_done")
     _refuse_negative_miles(miles, "miles")
-    record = ServiceRecord(
+    return ServiceRecord(
         vehicle=vehicle,
         performed_on=performed_on,
         miles=miles,
@@ -224,7 +248,6 @@ def add_service_record(
         at_dealership=at_dealership,
         recall_code=_blank_to_none(recall_code),
     )
-    return _added(session, record)
 
 
 def add_protection_product(

@@ -11,7 +11,7 @@ from portal.imports import queries
 from portal.imports.forms import ImportUploadForm
 from portal.imports.models import ImportBatch, ImportStatus
 from portal.imports.rules import COLUMN_HELP, COLUMNS, sample_csv
-from portal.imports.services.applying import AppliedImport, apply_and_invite
+from portal.imports.services.inviting import AppliedImport, apply_and_invite
 from portal.imports.services.planning import preview_import
 from portal.notifications.models import DeliveryStatus
 from portal.notifications.queries import status_counts
@@ -83,7 +83,7 @@ def import_batch(batch_id: int):
     """The preview of an uploaded file (or, once applied, what the import did)."""
     batch = db.get_or_404(ImportBatch, batch_id)
     show = queries.row_filter(request.args.get("show"))
-    rows = queries.plan_page(batch, show, page_number(), ROWS_PER_PAGE)
+    rows = queries.plan_page(db.session, batch, show, page_number(), ROWS_PER_PAGE)
     return render_template(
         "admin/imports/preview.html",
         batch=batch,
@@ -95,7 +95,7 @@ def import_batch(batch_id: int):
         earlier=queries.previous_imports_of(db.session, batch),
         form=EmptyForm(),
         applied=batch.status == ImportStatus.APPLIED,
-        skipped=queries.skipped_reasons(batch),
+        expired=batch.status == ImportStatus.EXPIRED,
     )
 
 
@@ -113,6 +113,7 @@ def apply_batch(batch_id: int):
             actor=current_user,
             dealership_name=dealership_profile(db.session)["name"],
             now=clock.now(),
+            today=local_today(),
             ip=client_ip(),
         )
     )
@@ -120,25 +121,30 @@ def apply_batch(batch_id: int):
         return see_other("admin.import_batch", batch_id=batch_id)
     flash(_applied_message(outcome.value), "success")
     if skipped := outcome.value.result["skipped"]:
-        flash(f"{len(skipped)} rows changed since the preview and were skipped.", "warning")
+        verb = "was" if skipped == 1 else "were"
+        flash(f"{plural(skipped, 'row')} changed since the preview and {verb} skipped.", "warning")
     return see_other("admin.import_batch", batch_id=batch_id, show="all")
 
 
 def _applied_message(applied: AppliedImport) -> str:
     """What the import did, and where its invitations are (sent, failed, or queued)."""
-    result, ids = applied.result, applied.invitation_ids
+    result, invitations = applied.result, applied.invitations
     message = (
         f"Import applied: {result['owners_created']} owners and "
         f"{result['vehicles_created']} cars added, "
-        f"{result['owners_updated'] + result['vehicles_updated']} records updated."
+        f"{result['owners_updated'] + result['vehicles_updated']} records updated"
     )
-    if not ids:
+    if visits := result["services_recorded"]:
+        message += f", {plural(visits, 'past service visit')} recorded"
+    message += "."
+    if not invitations.count:
         return message
-    if not applied.sent_now:
+    if not invitations.sent_now:
         return message + (
-            f" {len(ids)} invitations are queued and go out with the next `flask notify run`."
+            f" {invitations.count} invitations are queued and go out with the next "
+            "`flask notify run`."
         )
-    delivered = status_counts(db.session, ids)
+    delivered = status_counts(db.session, invitations.ids_sent_now)
     message += f" {plural(delivered.get(DeliveryStatus.SENT, 0), 'invitation')} sent."
     if failed := delivered.get(DeliveryStatus.FAILED, 0):
         message += (

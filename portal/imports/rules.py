@@ -1,27 +1,26 @@
-"""Reading a dealer-management-system CSV export: columns, row parsing and validation.
+"""A dealer-management-system CSV export: its columns, and the checks on each row.
 
-Pure functions: no database. `text_stream` decodes an upload as it is read; `read_rows`
-turns that text into `ParsedRow`s, one at a time, each with its clean values or the reasons
-it cannot be imported; `chunks` and `stored_value`
-serve the planning and applying services.
+Pure functions: no database. `parse_row` turns one row's cells into clean values or the
+reasons it cannot be imported (`reading` streams the file into it); `chunks`, `batches`,
+`fingerprint` and `stored_value` serve the planning and applying services.
 """
 
-import codecs
 import csv
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, BinaryIO, TextIO
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
 from portal.forms import CONTROL_CHARACTERS
-from portal.garage.rules import checked_vin
+from portal.garage.rules import MAX_MILES, checked_vin
 from portal.phones import normalise_phone
 
 #: The columns, in the order of the sample file. Names are matched case-insensitively;
@@ -40,6 +39,9 @@ COLUMNS = (
     "odometer",
     "warranty_end_date",
     "warranty_miles",
+    "last_service_date",
+    "last_service_miles",
+    "birthday",
 )
 REQUIRED_COLUMNS = ("first_name", "last_name", "email", "vin", "make", "model", "year")
 #: What each column holds, for the page that explains the format.
@@ -57,15 +59,27 @@ COLUMN_HELP = {
     "odometer": "Optional. Miles at purchase, whole number.",
     "warranty_end_date": "Optional. YYYY-MM-DD or MM/DD/YYYY.",
     "warranty_miles": "Optional. Warranty mileage limit, whole number.",
+    "last_service_date": (
+        "Optional. The car's latest service visit, YYYY-MM-DD or MM/DD/YYYY; recorded in its "
+        "service history (once: importing the file again adds nothing), so its reminders "
+        "count from that visit."
+    ),
+    "last_service_miles": "Optional. Miles at that visit, whole number (needs last_service_date).",
+    "birthday": (
+        "Optional. The owner's birthday, YYYY-MM-DD or MM/DD/YYYY; fills in a birthday the "
+        "owner has not given, never replaces theirs. Birthday notes still need their consent."
+    ),
 }
 SAMPLE_ROWS = (
     ("C-10231", "Priya", "Patel", "priya.patel@example.com", "(202) 555-0143",
      "1HGCM82633A004352", "Honda", "Accord", "2024", "2024-03-18", "12",
-     "2027-03-18", "36000"),
+     "2027-03-18", "36000", "2025-09-12", "14,870", "1986-07-04"),
     ("C-10231", "Priya", "Patel", "priya.patel@example.com", "(202) 555-0143",
-     "2HGFC2F56JH000017", "Honda", "Civic", "2018", "06/02/2021", "30,112", "", ""),
+     "2HGFC2F56JH000017", "Honda", "Civic", "2018", "06/02/2021", "30,112", "", "",
+     "", "", ""),
     ("C-10488", "Marcus", "Reyes", "marcus.reyes@example.com", "",
-     "5FNRL6H56NB000014", "Honda", "Odyssey", "2022", "2022-09-30", "8", "2025-09-30", "36000"),
+     "5FNRL6H56NB000014", "Honda", "Odyssey", "2022", "2022-09-30", "8", "2025-09-30", "36000",
+     "03/14/2025", "21,406", ""),
 )  # fmt: skip
 MAX_ROWS = 50_000
 MAX_FIELD_LENGTH = 200
@@ -73,8 +87,13 @@ MAX_FIELD_LENGTH = 200
 TEXT_LIMITS = {"first_name": 60, "last_name": 60, "make": 60, "model": 60, "customer_id": 40}
 #: What a planned row does: adds an owner or a car, updates one, changes nothing, or cannot.
 OUTCOMES = ("create", "update", "unchanged", "rejected")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Rows per IN (...) query: well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
+#: Birthdays outside these ages are typos (a purchase date in the wrong column, a year off).
+YOUNGEST_OWNER, OLDEST_OWNER = 16, 120
+#: What an owner's first row carries for all their rows: the first value any of them gives.
+OWNER_DETAILS = ("phone", "birthday")
 
 VEHICLE_FIELDS = (
     "make",
@@ -85,6 +104,9 @@ VEHICLE_FIELDS = (
     "warranty_end_date",
     "warranty_miles",
 )
+
+#: The car's last service visit, which apply records in its service history.
+HISTORY_FIELDS = ("last_service_date", "last_service_miles")
 
 
 @dataclass
@@ -104,148 +126,6 @@ def sample_csv() -> str:
     writer.writerow(COLUMNS)
     writer.writerows(SAMPLE_ROWS)
     return buffer.getvalue()
-
-
-class HashingReader(io.RawIOBase):
-    """A binary upload read once, front to back, hashing its bytes on the way through."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-        self.sha256 = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.sha256.update(data)
-        return len(data)
-
-
-def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    """Bytes that are not UTF-8 are read as Windows-1252, which older DMS exports use."""
-    assert isinstance(error, UnicodeDecodeError)
-    bad = error.object[error.start : error.end]
-    return bytes(bad).decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("portal-cp1252", _cp1252_fallback)
-
-
-def text_stream(upload: BinaryIO) -> tuple[io.TextIOWrapper, HashingReader]:
-    """The upload as text, decoded as it is read (UTF-8 with or without a BOM, else
-    Windows-1252 byte by byte), and the reader that hashes its bytes."""
-    hashing = HashingReader(upload)
-    text = io.TextIOWrapper(
-        io.BufferedReader(hashing, 64 * 1024),
-        encoding="utf-8-sig",
-        errors="portal-cp1252",
-        newline="",
-    )
-    return text, hashing
-
-
-def _column_name(raw: str) -> str:
-    return raw.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def read_rows(
-    text: TextIO, phone_region: str, today: date
-) -> tuple[Iterator[ParsedRow], list[str]]:
-    """Every non-blank data row, parsed as it is read; plus notes about the file.
-
-    Raises ServiceError when the file as a whole cannot be read (not text, no header,
-    missing columns, a quote never closed); a row that cannot be read as CSV is rejected
-    with the reason.
-    """
-    head = text.read(4096)
-    if "\x00" in head.partition("\n")[0]:
-        raise ServiceError(
-            "The file is not a plain-text CSV (a spreadsheet or UTF-16 file?). "
-            "Export it as CSV in UTF-8 or Windows-1252."
-        )
-    try:
-        dialect = csv.Sniffer().sniff(head, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    # The head again, then the rest of the stream: each is read once.
-    lines = itertools.chain(io.StringIO(head + text.readline(), newline=""), text)
-    # RFC 4180 quoting whatever the sniffer guessed: a quote inside a quoted cell is
-    # doubled, and a quote that closes mid-cell or never closes is an error, not a guess.
-    reader = csv.reader(lines, dialect, doublequote=True, strict=True)
-    header = _header(reader)
-    columns = [_column_name(name) for name in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise ServiceError(
-            "The header row lacks " + ", ".join(missing) + ". Compare it with the sample file."
-        )
-    ignored = [name for name in header if _column_name(name) not in COLUMNS and name.strip()]
-    notes = [f"Ignored column{'s' if len(ignored) > 1 else ''}: {', '.join(ignored)}."] * bool(
-        ignored
-    )
-    return _parsed_rows(reader, columns, phone_region, today), notes
-
-
-def _header(reader: Iterator[list[str]]) -> list[str]:
-    """The header row, or why the file has none."""
-    try:
-        header = next(reader, None)
-    except csv.Error as problem:
-        raise ServiceError(f"The header row cannot be read: {_csv_problem(problem)}.") from None
-    if not header:
-        raise ServiceError("The file is empty. Export the customer list with its header row.")
-    return header
-
-
-def _parsed_rows(
-    reader: Iterator[list[str]], columns: list[str], phone_region: str, today: date
-) -> Iterator[ParsedRow]:
-    """Each data row as it is read: parsed, or rejected with why it cannot be read."""
-    count = 0
-    for number in itertools.count(2):
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as problem:
-            if "unexpected end of data" in str(problem):
-                raise ServiceError(
-                    f"Row {number} opens a quote that is never closed, so the rest of the file "
-                    "cannot be read. Fix that row and upload the file again."
-                ) from None
-            cells, reason = None, _csv_problem(problem)
-        if cells is not None and not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise ServiceError(f"The file has more than {MAX_ROWS:,} rows; split it in parts.")
-        if cells is None:
-            yield unreadable_row(number, reason)
-            continue
-        raw = {
-            name: cells[index].strip() if index < len(cells) else ""
-            for index, name in enumerate(columns)
-            if name in COLUMNS
-        }
-        yield parse_row(number, raw, phone_region, today)
-
-
-def _csv_problem(problem: csv.Error) -> str:
-    """What a CSV reading error means, in the words of someone fixing the export."""
-    message = str(problem)
-    if "field larger than field limit" in message:
-        return f"a cell is longer than {csv.field_size_limit():,} characters"
-    if "expected after" in message:
-        return "a quote closes in the middle of a cell"
-    return f"the row is not valid CSV ({message[:100]})"
-
-
-def unreadable_row(number: int, reason: str) -> ParsedRow:
-    """A row the CSV reader could not read: rejected with why, its values blank."""
-    values = dict.fromkeys(("customer_id", "name", "email", "phone", "vin", "make", "model"))
-    return ParsedRow(number, values | dict.fromkeys(VEHICLE_FIELDS), [reason + "; row not read"])
 
 
 def parse_row(number: int, raw: dict[str, str], phone_region: str, today: date) -> ParsedRow:
@@ -280,7 +160,52 @@ def parse_row(number: int, raw: dict[str, str], phone_region: str, today: date) 
     values["warranty_miles"] = _whole_number(raw.get("warranty_miles", ""), "warranty_miles", row)
     if values["purchase_date"] and values["purchase_date"] > today.isoformat():
         row.errors.append("purchase_date is in the future")
+    values["last_service_date"] = _date(raw.get("last_service_date", ""), "last_service_date", row)
+    values["last_service_miles"] = _miles(
+        raw.get("last_service_miles", ""), "last_service_miles", row
+    )
+    _check_last_service(values, row, today)
+    values["birthday"] = _date(raw.get("birthday", ""), "birthday", row)
+    _check_birthday(values["birthday"], row, today)
     return row
+
+
+def _check_last_service(values: dict[str, Any], row: ParsedRow, today: date) -> None:
+    """The last service is a visit that can have happened to this car, at a plausible mileage."""
+    day, miles = values["last_service_date"], values["last_service_miles"]
+    if miles is not None and day is None and "last_service_date" not in _columns_with_errors(row):
+        row.errors.append("last_service_miles needs the visit's last_service_date")
+    if day is None:
+        return
+    if day > today.isoformat():
+        row.errors.append("last_service_date is in the future")
+    year = values["year"]
+    if year is not None and date.fromisoformat(day).year < year - 1:
+        row.errors.append(f"last_service_date {day} is before the car was built ({year})")
+    bought_at, bought_on = values["purchase_odometer"], values["purchase_date"]
+    if None not in (miles, bought_at, bought_on) and day >= bought_on and miles < bought_at:
+        row.errors.append(
+            f"last_service_miles {miles:,} is below the {bought_at:,} miles at purchase"
+        )
+
+
+def _check_birthday(birthday: str | None, row: ParsedRow, today: date) -> None:
+    """A birthday in the future, or for an owner too young to drive or too old, is a typo."""
+    if birthday is None:
+        return
+    born = date.fromisoformat(birthday)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if born > today:
+        row.errors.append("birthday is in the future")
+    elif age < YOUNGEST_OWNER:
+        row.errors.append(f"birthday {birthday} would make the owner {age}")
+    elif age > OLDEST_OWNER:
+        row.errors.append(f"birthday {birthday} is more than {OLDEST_OWNER} years ago")
+
+
+def _columns_with_errors(row: ParsedRow) -> set[str]:
+    """The columns a reason already names (its first word), so one mistake is said once."""
+    return {error.split(" ", 1)[0] for error in row.errors}
 
 
 def _email(raw: str, row: ParsedRow) -> str | None:
@@ -326,9 +251,26 @@ def _whole_number(raw: str, column: str, row: ParsedRow, required: bool = False)
     return int(cleaned)
 
 
+def _miles(raw: str, column: str, row: ParsedRow) -> int | None:
+    """A mileage: a whole number from 0 to the most an odometer reads."""
+    if raw.replace(" ", "").startswith("-") and raw.replace(" ", "")[1:2].isdigit():
+        row.errors.append(f"{column} “{raw[:40]}” is below zero")
+        return None
+    miles = _whole_number(raw, column, row)
+    if miles is not None and miles > MAX_MILES:
+        row.errors.append(f"{column} {miles:,} is more than {MAX_MILES:,} miles")
+        return None
+    return miles
+
+
 def _date(raw: str, column: str, row: ParsedRow) -> str | None:
     if not raw:
         return None
+    if ISO_DATE.fullmatch(raw):  # the usual shape, read without strptime's cost
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            pass
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return datetime.strptime(raw, pattern).date().isoformat()  # noqa: DTZ007 - a date
@@ -349,6 +291,11 @@ def batches(items: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A short digest of a row's values: two rows with one VIN are duplicates when equal."""
+    return hashlib.blake2b(repr(sorted(values.items())).encode(), digest_size=8).hexdigest()
 
 
 def stored_value(value: Any) -> Any:

@@ -4,9 +4,11 @@ import csv
 import io
 import re
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.garage.rules import with_check_digit
-from portal.imports.models import ImportBatch
+from portal.imports.models import ImportBatch, ImportRow
 
 
 def vin_for(number: int) -> str:
@@ -63,3 +65,16 @@ def preview_csv(client, data: bytes) -> ImportBatch:
     assert response.status_code == 303, response.get_data(True)
     batch_id = int(re.search(r"/admin/imports/(\d+)", response.headers["Location"]).group(1))
     return db.session.get(ImportBatch, batch_id)
+
+
+def planned(batch: ImportBatch) -> list[dict]:
+    """Every planned line of a previewed batch, in file order, as the preview page reads it."""
+    statement = select(ImportRow).where(ImportRow.batch_id == batch.id).order_by(ImportRow.line)
+    return [row.entry() for row in db.session.scalars(statement)]
+
+
+def skipped_lines(batch: ImportBatch) -> dict[int, str]:
+    """Why apply skipped each line it skipped, by line number."""
+    return {
+        entry["row"]: entry["skipped_reason"] for entry in planned(batch) if entry["skipped_reason"]
+    }

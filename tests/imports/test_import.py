@@ -7,7 +7,15 @@ from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.garage.models import Vehicle
 from portal.imports.models import ImportBatch
-from tests.imports.conftest import csv_bytes, dms_row, preview_csv, upload_csv, vin_for
+from tests.imports.conftest import (
+    csv_bytes,
+    dms_row,
+    planned,
+    preview_csv,
+    skipped_lines,
+    upload_csv,
+    vin_for,
+)
 
 
 def _count(model) -> int:
@@ -22,7 +30,7 @@ def _apply(client, batch: ImportBatch):
 
 
 def _rows_by_number(batch: ImportBatch) -> dict[int, dict]:
-    return {entry["row"]: entry for entry in batch.plan}
+    return {entry["row"]: entry for entry in planned(batch)}
 
 
 def test_preview_writes_nothing_but_the_plan(client, as_admin, outbox):
@@ -120,7 +128,7 @@ def test_a_vin_registered_to_another_owner_is_rejected(client, as_admin, make_ow
     someone = make_owner(email="someone@example.com")
     make_vehicle(someone, vin=vin_for(1))
     batch = preview_csv(client, csv_bytes([dms_row(1)]))
-    assert "registered to another owner" in batch.plan[0]["errors"][0]
+    assert "registered to another owner" in planned(batch)[0]["errors"][0]
     _apply(client, batch)
     assert db.session.scalar(select(User).where(User.email == "dana1@example.com")) is None
 
@@ -150,8 +158,8 @@ def test_staff_email_and_deactivated_owner_are_rejected(client, as_admin, make_o
         client,
         csv_bytes([dms_row(1, email=coordinator.email), dms_row(2, email="gone@example.com")]),
     )
-    assert "staff account" in batch.plan[0]["errors"][0]
-    assert "deactivated" in batch.plan[1]["errors"][0]
+    assert "staff account" in planned(batch)[0]["errors"][0]
+    assert "deactivated" in planned(batch)[1]["errors"][0]
 
 
 def test_a_row_whose_vin_was_taken_after_the_preview_is_skipped_whole(
@@ -163,9 +171,8 @@ def test_a_row_whose_vin_was_taken_after_the_preview_is_skipped_whole(
     # Row 3 would have created an owner and a car: neither exists, not even the owner.
     assert db.session.scalar(select(User).where(User.email == "dana2@example.com")) is None
     assert db.session.scalar(select(User).where(User.email == "dana1@example.com")) is not None
-    assert batch.result["skipped"] == [
-        {"row": 3, "reason": f"VIN {vin_for(2)} was registered since the preview"}
-    ]
+    assert batch.result["skipped"] == 1
+    assert skipped_lines(batch) == {3: f"VIN {vin_for(2)} was registered since the preview"}
     assert [m["To"] for m in outbox()] == ["dana1@example.com"]
 
 
@@ -193,7 +200,7 @@ def test_sample_file_previews_cleanly(client, as_admin):
 def test_windows_encoded_semicolon_file_is_read(client, as_admin):
     data = csv_bytes([dms_row(1, first_name="José")]).decode().replace(",", ";").encode("cp1252")
     batch = preview_csv(client, data)
-    assert batch.plan[0]["name"] == "José Import1" and batch.plan[0]["outcome"] == "create"
+    assert planned(batch)[0]["name"] == "José Import1" and planned(batch)[0]["outcome"] == "create"
 
 
 def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_apply(
@@ -209,7 +216,18 @@ def test_a_row_the_database_refuses_is_undone_whole_and_its_chunk_neighbours_app
     emails = set(db.session.scalars(select(User.email)))
     assert {"dana1@example.com", "dana3@example.com"} <= emails
     assert "dana2@example.com" not in emails  # its owner was not half-created
-    assert batch.result["skipped"] == [
-        {"row": 3, "reason": "the database refused it; upload again"}
-    ]
+    assert batch.result["skipped"] == 1
+    assert skipped_lines(batch) == {3: "the database refused it; upload again"}
     assert _count(Vehicle) == 3
+
+
+def test_an_expired_preview_cannot_be_applied_and_says_upload_again(client, as_admin):
+    batch = preview_csv(client, csv_bytes([dms_row(1)]))
+    batch.status = "expired"
+    db.session.commit()
+    page = client.get(f"/admin/imports/{batch.id}").get_data(True)
+    assert "This preview has expired" in page and "Apply import" not in page
+    response = client.post(f"/admin/imports/{batch.id}/apply", follow_redirects=True)
+    assert "This preview has expired. Upload the file again." in response.get_data(True)
+    assert db.session.scalar(select(User).where(User.email == "dana1@example.com")) is None
+    assert "Expired" in client.get("/admin/imports").get_data(True)

@@ -269,6 +269,21 @@ def update_profile(
     user.consent_recognition = consent_recognition
 
 
+def fill_in_missing_details(
+    user: User, *, phone: str | None = None, birthday: date | None = None
+) -> list[str]:
+    """Fill in a phone or birthday the owner has not given, from the dealership's records;
+    never replace one they entered. Returns the names of the details filled in."""
+    filled = []
+    if phone and not user.phone:
+        user.phone = phone
+        filled.append("phone")
+    if birthday and user.birthday is None:
+        user.birthday = birthday
+        filled.append("birthday")
+    return filled
+
+
 def lock_owner(session: Session, user_id: int) -> None:
     """Hold the owner's row until commit, so balance checks for one owner run one at a time.
 

@@ -1,8 +1,11 @@
 """Applying an import: exactly the previewed plan, each row whole or not at all.
 
-Apply re-checks each planned row against the database (it may have changed since the
-preview) and applies it in a savepoint of its own. Unchanged rows are never touched, which
-makes importing the same file twice a no-op.
+Apply reads the planned lines from `import_rows` a chunk at a time, in line order,
+re-checks each against the database (it may have changed since the preview) and applies
+the chunk in a savepoint of its own. What it must remember across chunks (which owners it
+created, which lines it skipped and why) goes back into `import_rows`, so memory does not
+grow with the file. Unchanged rows are never touched, which makes importing the same file
+twice a no-op.
 """
 
 from collections.abc import Iterable
@@ -15,15 +18,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.accounts.services.invitations import queue_claim_invitations
-from portal.accounts.services.members import hash_password, normalise_email
+from portal.accounts.services.members import (
+    fill_in_missing_details,
+    hash_password,
+    normalise_email,
+)
 from portal.audit import record_audit
 from portal.errors import ServiceError
 from portal.garage.models import Vehicle
-from portal.imports.models import ImportBatch, ImportStatus
-from portal.imports.queries import active_vehicles_by_vin, users_by_email
-from portal.imports.rules import VEHICLE_FIELDS, batches, stored_value
-from portal.notifications.dispatch import take_queued
+from portal.garage.services import new_service_record
+from portal.imports.models import ImportBatch, ImportRow, ImportStatus
+from portal.imports.queries import (
+    active_vehicles_by_vin,
+    lines_to_apply,
+    owners_created_before,
+    services_on_file,
+    users_by_email,
+)
+from portal.imports.rules import VEHICLE_FIELDS, stored_value
 from portal.security import new_url_token
 
 #: The password of an imported account is 256 random bits nobody knows until the claim link
@@ -33,57 +45,14 @@ from portal.security import new_url_token
 PLACEHOLDER_HASH_METHOD = "pbkdf2:sha256:1"
 #: A preview older than this must be uploaded again: the database has probably moved on.
 PREVIEW_MAX_AGE_HOURS = 24
-#: Invitations for an import this small go out before the page answers; more wait for
-#: `flask notify run`, so a large file's confirmation does not wait on the mail server.
-SEND_NOW_LIMIT = 100
-INVITATION_REASON = (
-    "You bought your car from us, so we've brought its details across from our records: "
-    "no forms to fill in."
-)
+#: How a visit from the DMS's `last_service_date` reads in the car's service history.
+IMPORTED_VISIT = "Service visit, from the dealership's records"
+#: The skipped lines the audit entry names (all of them are marked on the preview).
+AUDITED_SKIPS = 100
 
 
 class RowSkipped(Exception):
     """The database changed since the preview in a way that makes this row unsafe to apply."""
-
-
-@dataclass
-class _Progress:
-    """What applying has done so far: small facts per new owner, counts, skipped rows."""
-
-    #: The id of each owner the import created, by email.
-    created_ids: dict[str, int] = field(default_factory=dict)
-    cars_of_new_owner: dict[str, list[str]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
-    skipped: list[dict] = field(default_factory=list)
-
-    def merge(self, step: "_Step") -> None:
-        """Keep what a savepoint did, once the database has accepted it."""
-        self.created_ids.update((email, user.id) for email, user in step.created.items())
-        for email, label in step.cars:
-            self.cars_of_new_owner.setdefault(email, []).append(label)
-        for name, count in step.counts.items():
-            self.counts[name] += count
-        self.skipped.extend(step.skipped)
-
-
-@dataclass
-class _Step:
-    """One savepoint's work, kept apart so a savepoint the database refuses leaves no trace.
-
-    `users` and `vehicles` are the chunk's owners and cars as found, plus those it writes.
-    """
-
-    users: dict[str, User]
-    vehicles: dict[str, Vehicle]
-    progress: _Progress
-    created: dict[str, User] = field(default_factory=dict)
-    cars: list[tuple[str, str]] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
-    skipped: list[dict] = field(default_factory=list)
-
-    def is_new_owner(self, email: str) -> bool:
-        """Whether this import created the account for `email`."""
-        return email in self.created or email in self.progress.created_ids
 
 
 APPLY_COUNTS = (
@@ -92,10 +61,61 @@ APPLY_COUNTS = (
     "owners_updated",
     "vehicles_created",
     "vehicles_updated",
+    "services_recorded",
+    "birthdays_added",
 )
 #: Rows applied per savepoint, each chunk with its own lookups. A chunk the database refuses
 #: is undone and replayed one row per savepoint, so each row still lands whole or not at all.
 APPLY_CHUNK = 250
+
+
+@dataclass
+class _Progress:
+    """What applying has done so far: counts, and the first few lines it skipped."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
+    skipped: int = 0
+    first_skipped: list[int] = field(default_factory=list)
+
+    def merge(self, step: "_Step") -> None:
+        """Keep what a savepoint did, once the database has accepted it."""
+        for name, count in step.counts.items():
+            self.counts[name] += count
+        self.skip(step.skipped)
+
+    def skip(self, lines: list[tuple[int, str]]) -> None:
+        """Count skipped lines, remembering the first few for the audit entry."""
+        self.skipped += len(lines)
+        room = AUDITED_SKIPS - len(self.first_skipped)
+        self.first_skipped.extend(line for line, _reason in lines[:room])
+
+
+@dataclass
+class _Step:
+    """One savepoint's work, kept apart so a savepoint the database refuses leaves no trace.
+
+    `users` and `vehicles` are the chunk's owners and cars as found, plus those it writes;
+    `created_earlier` the emails whose accounts earlier lines of this import created.
+    """
+
+    users: dict[str, User]
+    vehicles: dict[str, Vehicle]
+    created_earlier: set[str]
+    services: set[tuple[int, str]]
+    today: date
+    created: dict[str, User] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(APPLY_COUNTS, 0))
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def is_new_owner(self, email: str) -> bool:
+        """Whether this import created the account for `email`."""
+        return email in self.created or email in self.created_earlier
+
+    def again(self) -> "_Step":
+        """A fresh step on what this one found and wrote."""
+        return _Step(
+            dict(self.users), dict(self.vehicles), self.created_earlier, self.services, self.today
+        )
 
 
 def apply_import(
@@ -104,13 +124,16 @@ def apply_import(
     *,
     actor: User | None,
     now: datetime,
+    today: date,
     ip: str | None = None,
 ) -> dict[str, Any]:
-    """Apply the stored plan; returns counts, skipped rows and the new owners to invite.
+    """Apply the planned lines; returns counts and how many lines were skipped.
 
     Only one request can apply a batch: the status moves previewed -> applying in one
     conditional UPDATE whose row count says who won.
     """
+    if batch.status == ImportStatus.EXPIRED:
+        raise ServiceError("This preview has expired. Upload the file again.")
     if (now - batch.created_at).total_seconds() > PREVIEW_MAX_AGE_HOURS * 3600:
         raise ServiceError("This preview is more than a day old. Upload the file again.")
     claimed = session.execute(
@@ -123,9 +146,10 @@ def apply_import(
         raise ServiceError("This file has already been imported.")
 
     progress = _Progress()
-    todo = (entry for entry in batch.plan if entry["outcome"] in ("create", "update"))
-    for chunk in batches(todo, APPLY_CHUNK):
-        _apply_chunk(session, chunk, progress)
+    after = 0
+    while chunk := lines_to_apply(session, batch.id, after, APPLY_CHUNK):
+        _apply_chunk(session, batch.id, chunk, progress, today)
+        after = chunk[-1]["row"]
 
     result: dict[str, Any] = dict(progress.counts) | {"skipped": progress.skipped}
     batch.status = ImportStatus.APPLIED
@@ -139,45 +163,73 @@ def apply_import(
         entity_type="import_batch",
         entity_id=batch.id,
         before=None,
-        after=dict(progress.counts) | {"skipped_rows": [item["row"] for item in progress.skipped]},
+        after=result | {"skipped_rows": progress.first_skipped},
         summary=(
             f"Imported {batch.filename}: {result['owners_created']} owners and "
             f"{result['vehicles_created']} vehicles created, {result['owners_updated']} owners "
             f"and {result['vehicles_updated']} vehicles updated, "
-            f"{batch.summary['rejected']} rows rejected, {len(progress.skipped)} skipped"
+            f"{result['services_recorded']} service visits recorded, "
+            f"{batch.summary['rejected']} rows rejected, {progress.skipped} skipped"
         ),
         ip=ip,
     )
     session.flush()
-    return result | {
-        "invitations": [
-            (progress.created_ids[email], cars)
-            for email, cars in progress.cars_of_new_owner.items()
-        ]
-    }
+    return result
 
 
-def _apply_chunk(session: Session, chunk: list[dict], progress: _Progress) -> None:
-    """Apply a chunk in one savepoint, looking up only its own owners and cars.
+def _apply_chunk(
+    session: Session, batch_id: int, chunk: list[dict], progress: _Progress, today: date
+) -> None:
+    """Apply a chunk in one savepoint, looking up only its own owners, cars and visits.
 
     A chunk the database refuses is replayed one row per savepoint. The chunk's objects
-    are not kept afterwards, so the session lets go of them and memory stays flat.
+    are not kept afterwards, so the session lets go of them and memory stays flat; the
+    lines it skipped are marked in `import_rows`.
     """
-    users = users_by_email(session, (entry["email"] for entry in chunk))
+    emails = [entry["email"] for entry in chunk]
+    users = users_by_email(session, emails)
     vehicles = active_vehicles_by_vin(session, (entry["vin"] for entry in chunk))
-    step = _Step(dict(users), dict(vehicles), progress)
-    if _in_savepoint(session, chunk, step):
-        progress.merge(step)
+    with_visits = [
+        vehicles[entry["vin"]].id
+        for entry in chunk
+        if entry.get("service_action") == "create" and entry["vin"] in vehicles
+    ]
+    step = _Step(
+        dict(users),
+        dict(vehicles),
+        owners_created_before(session, batch_id, emails, chunk[0]["row"]),
+        services_on_file(session, with_visits) if with_visits else set(),
+        today,
+    )
+    first = step.again()
+    if _in_savepoint(session, chunk, first):
+        progress.merge(first)
+        _mark_skipped(session, batch_id, first.skipped)
         return
+    refused = []
     for entry in chunk:
-        step = _Step(dict(users), dict(vehicles), progress)
-        if _in_savepoint(session, [entry], step):
-            progress.merge(step)
-            users, vehicles = step.users, step.vehicles
+        attempt = step.again()
+        if _in_savepoint(session, [entry], attempt):
+            progress.merge(attempt)
+            _mark_skipped(session, batch_id, attempt.skipped)
+            step.users, step.vehicles = attempt.users, attempt.vehicles
+            step.created_earlier = step.created_earlier | attempt.created.keys()
         else:
-            progress.skipped.append(
-                {"row": entry["row"], "reason": "the database refused it; upload again"}
-            )
+            refused.append((entry["row"], "the database refused it; upload again"))
+    progress.skip(refused)
+    _mark_skipped(session, batch_id, refused)
+
+
+def _mark_skipped(session: Session, batch_id: int, skipped: list[tuple[int, str]]) -> None:
+    """Write why each skipped line was left alone onto its planned row."""
+    if skipped:
+        session.execute(
+            update(ImportRow),
+            [
+                {"batch_id": batch_id, "line": line, "skipped_reason": reason}
+                for line, reason in skipped
+            ],
+        )
 
 
 def _in_savepoint(session: Session, entries: list[dict], step: _Step) -> bool:
@@ -196,23 +248,22 @@ def _apply_entry(session: Session, entry: dict, step: _Step) -> None:
     """Apply one row, or record why it was skipped; nothing is written for a skipped row."""
     try:
         user, vehicle = _check_row(entry, step)
-        user, new_user = _write_owner(session, entry, user)
+        user, new_user = _write_owner(session, entry, user, step)
     except RowSkipped as problem:
-        step.skipped.append({"row": entry["row"], "reason": str(problem)})
+        step.skipped.append((entry["row"], str(problem)))
         return
     vehicle = _write_vehicle(session, entry, user, vehicle)
+    _record_visit(session, entry, vehicle, step)
     counts = step.counts
     counts["applied_rows"] += 1
     if new_user:
         step.created[user.email] = user
         step.users[user.email] = user
         counts["owners_created"] += 1
-    counts["owners_updated"] += entry["owner_action"] == "update"
+        counts["birthdays_added"] += user.birthday is not None
     counts["vehicles_created"] += entry["vehicle_action"] == "create"
     counts["vehicles_updated"] += entry["vehicle_action"] == "update"
     step.vehicles[vehicle.vin] = vehicle
-    if step.is_new_owner(user.email):
-        step.cars.append((user.email, vehicle.label))
 
 
 def _check_row(entry: dict, step: _Step) -> tuple[User | None, Vehicle | None]:
@@ -242,15 +293,26 @@ def _check_row(entry: dict, step: _Step) -> tuple[User | None, Vehicle | None]:
     return user, vehicle
 
 
-def _write_owner(session: Session, entry: dict, user: User | None) -> tuple[User, bool]:
-    """Create the owner (the row's first write) or fill in their missing phone."""
+def _write_owner(
+    session: Session, entry: dict, user: User | None, step: _Step
+) -> tuple[User, bool]:
+    """Create the owner (the row's first write) or fill in the phone or birthday they lack."""
     if user is None:
         user = _invited_owner(entry)
         session.add(user)
         return user, True
-    if entry["owner_action"] == "update" and not user.phone:
-        user.phone = entry["owner_changes"]["phone"][1]
+    if entry["owner_action"] == "update":
+        planned = {name: new for name, (_old, new) in entry["owner_changes"].items()}
+        filled = fill_in_missing_details(
+            user, phone=planned.get("phone"), birthday=_as_date(planned.get("birthday"))
+        )
+        step.counts["owners_updated"] += bool(filled)
+        step.counts["birthdays_added"] += "birthday" in filled
     return user, False
+
+
+def _as_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _invited_owner(entry: dict) -> User:
@@ -267,6 +329,7 @@ def _invited_owner(entry: dict) -> User:
         password_hash=hash_password(new_url_token(), PLACEHOLDER_HASH_METHOD),
         role=Role.OWNER,
         phone=entry["phone"],
+        birthday=_as_date(entry.get("birthday")),
     )
 
 
@@ -292,51 +355,21 @@ def _vehicle_values(entry: dict, names: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def queue_invitations(
-    session: Session,
-    invitations: list[tuple[int, list[str]]],
-    *,
-    dealership_name: str,
-    now: datetime,
-) -> list[int]:
-    """Queue a claim invitation for each new owner an import created; returns their ids."""
-    return queue_claim_invitations(
-        session, invitations, reason=INVITATION_REASON, dealership_name=dealership_name, now=now
+def _record_visit(session: Session, entry: dict, vehicle: Vehicle, step: _Step) -> None:
+    """Add the line's last service to the car's history, unless a visit that day is on file."""
+    if entry.get("service_action") != "create":
+        return
+    day = entry["last_service_date"]
+    if vehicle.id is not None and (vehicle.id, day) in step.services:
+        return  # recorded since the preview: the same visit, not a second one
+    record = new_service_record(
+        vehicle,
+        performed_on=date.fromisoformat(day),
+        miles=entry["last_service_miles"],
+        work_done=IMPORTED_VISIT,
+        at_dealership=True,
+        recall_code=None,
+        today=step.today,
     )
-
-
-@dataclass(frozen=True)
-class AppliedImport:
-    """What applying did (`apply_import`'s counts) and the invitations it queued."""
-
-    result: dict[str, Any]
-    invitation_ids: list[int]
-
-    @property
-    def sent_now(self) -> bool:
-        """Whether the invitations go out as this transaction commits (else with the job)."""
-        return len(self.invitation_ids) <= SEND_NOW_LIMIT
-
-
-def apply_and_invite(
-    session: Session,
-    batch: ImportBatch,
-    *,
-    actor: User | None,
-    dealership_name: str,
-    now: datetime,
-    ip: str | None = None,
-) -> AppliedImport:
-    """Apply the previewed plan and invite each new owner to claim their account.
-
-    A large import's invitations are taken off the transaction's send list: they stay
-    queued for `flask notify run`.
-    """
-    result = apply_import(session, batch, actor=actor, now=now, ip=ip)
-    ids = queue_invitations(
-        session, result["invitations"], dealership_name=dealership_name, now=now
-    )
-    applied = AppliedImport(result, ids)
-    if not applied.sent_now:
-        take_queued(session)
-    return applied
+    session.add(record)
+    step.counts["services_recorded"] += 1
