@@ -193,6 +193,8 @@ class WeekOfReminders:
     last_day: date
     kinds: list[KindCount]
     overdue: int
+    #: Services of cars with no service on file: their owners are asked, not reminded.
+    asking: int = 0
 
     @property
     def total(self) -> int:
@@ -205,23 +207,27 @@ def reminders_this_week(session: Session, today: date) -> WeekOfReminders:
 
     The same fleet load and rules as `flask reminders due --all` (reminders an owner marked
     done are left out), counted without building the command's records. Overdue ones fell
-    due before this week and are counted apart. Ten queries whatever the fleet's size.
+    due before this week and are counted apart, as are the services of cars with no service
+    on file (their owners are asked for it rather than told they are late). Ten queries
+    whatever the fleet's size.
     """
     last_day = today + timedelta(days=WEEK_DAYS - 1)
     by_kind: Counter[str] = Counter()
-    overdue = 0
+    overdue = asking = 0
     with collector_paused():
         fleet = load_fleet(session, today, dealership_zone(session))
         for reminder in fleet.reminders():
             if reminder.owner_id not in fleet.owners:
                 continue
-            if reminder.due_on < today:
+            if reminder.asks_last_service:
+                asking += 1
+            elif reminder.due_on < today:
                 overdue += 1
             elif reminder.due_on <= last_day:
                 by_kind[reminder.kind] += 1
     kinds = [KindCount(kind, KIND_LABELS[kind], by_kind[kind]) for kind in Kind if by_kind[kind]]
     kinds.sort(key=lambda item: -item.count)
-    return WeekOfReminders(today, last_day, kinds, overdue)
+    return WeekOfReminders(today, last_day, kinds, overdue, asking)
 
 
 # --- Owners -----------------------------------------------------------------------------

@@ -163,6 +163,22 @@ def test_reminders_panel_loads_after_the_page_and_counts_the_week_by_kind(
     assert "<html" in full and "Reminders due this week" in full
 
 
+def test_cars_without_service_history_are_counted_as_asked_not_overdue(
+    client, as_coordinator, owner, make_vehicle, add_service, app
+):
+    today = clock.local_today(app.config["PORTAL_TIMEZONE"])
+    car = make_vehicle(owner, purchase_date=today - timedelta(days=900))
+
+    html = client.get("/admin/dashboard/reminders", headers={"HX-Request": "true"}).get_data(True)
+    assert "1 car has no service on file yet: its owner is asked" in html
+    assert "fell due before today" not in html
+
+    add_service(car, on=today - timedelta(days=400))
+    html = client.get("/admin/dashboard/reminders", headers={"HX-Request": "true"}).get_data(True)
+    assert "no service on file" not in html
+    assert "1 reminder that fell due before today is still open" in html
+
+
 def _years_before(day: date, years: int) -> date:
     """The same day `years` earlier (28 February for a 29th)."""
     if (day.month, day.day) == (2, 29):
