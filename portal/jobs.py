@@ -1,9 +1,11 @@
 """Scheduled jobs: `flask notify run` queues what became due in every domain, then sends."""
 
 import click
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from portal import clock
+from portal.events.services.messages import queue_event_reminders
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.reminders.cli import as_of_option, day_asked
@@ -12,16 +14,24 @@ from portal.reminders.services import queue_due_notifications
 notify_cli = AppGroup("notify", help="Owner notifications.")
 
 
+def _event_path(event_id: int) -> str:
+    return url_for("events.show", event_id=event_id)
+
+
 @notify_cli.command("run")
 @as_of_option("The date reminders are computed for (default: today at the dealership).")
 def run(as_of) -> None:
-    """Queue one message per newly due reminder, then send every pending or failed message.
+    """Queue one message per newly due reminder (a car's, or an event's the day before), then
+    send every pending or failed message.
 
     Safe to run on several hosts at once and to re-run: each message is claimed under a
     unique key before it is sent, and a failed send is retried on the next run.
     """
     today = day_asked(as_of)
-    queued = queue_due_notifications(db.session, today, clock.now())
+    now = clock.now()
+    queued = queue_due_notifications(db.session, today, now)
+    with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
+        queued += queue_event_reminders(db.session, today=today, now=now, event_path=_event_path)
     db.session.commit()
     report = dispatch()
     click.echo(

@@ -1,5 +1,6 @@
 """The dealership's settings page: admins only."""
 
+from datetime import time
 from zoneinfo import available_timezones
 
 from flask import current_app, flash
@@ -15,22 +16,34 @@ from portal.web import admin_required, client_ip, form_page, perform, see_other
 
 
 def _values(form: DealershipForm) -> dict[str, str]:
-    """The form's values as they are stored: a checked time zone, a dialable phone."""
+    """The form's values as they are stored: a checked time zone, a dialable phone, a time
+    of day as "HH:MM" (left empty, the stored one stands)."""
     phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
-    return {
+    reminder_time = form.event_reminder_time.data
+    values = {
         "name": form.name.data.strip(),
         "timezone": services.validate_timezone(form.timezone.data),
         "phone": phone or "",
         "email": (form.email.data or "").strip().lower(),
         "address": (form.address.data or "").strip(),
     }
+    if reminder_time is not None:
+        values["event_reminder_time"] = reminder_time.strftime("%H:%M")
+    return values
+
+
+def _stored() -> dict:
+    """The stored settings as the form shows them (the reminder time as a time of day)."""
+    values = dealership_profile(db.session)
+    values["event_reminder_time"] = time.fromisoformat(values["event_reminder_time"])
+    return values
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings():
     """The dealership's name, time zone and contact details."""
-    form = DealershipForm(data=dealership_profile(db.session))
+    form = DealershipForm(data=_stored())
     if form.validate_on_submit():
         outcome = perform(
             lambda: services.update_dealership(

@@ -1,6 +1,6 @@
 """The dealership settings form."""
 
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import EmailField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.forms import PortalForm
@@ -18,3 +18,5 @@ class DealershipForm(PortalForm):
         "Contact email", validators=[Optional(), Email(message="Enter a full email address.")]
     )
     address = TextAreaField("Address", validators=[Optional(), Length(max=300)])
+    #: Left empty, the time already chosen stands.
+    event_reminder_time = TimeField("Event reminders go out at", validators=[Optional()])

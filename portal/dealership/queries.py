@@ -29,6 +29,8 @@ def dealership_defaults() -> dict[str, Any]:
         "dealership.phone": "",
         "dealership.email": "",
         "dealership.address": "",
+        #: When the reminder of an event goes out, the day before it ("HH:MM", local time).
+        "dealership.event_reminder_time": "10:00",
     }
 
 
