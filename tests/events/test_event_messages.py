@@ -60,8 +60,8 @@ def _notify_run(runner, *args: str) -> str:
     return result.output
 
 
-def _calendar_file(mail):
-    [attachment] = list(mail.iter_attachments())
+def _calendar_file(mail, is_part: bool = False):
+    [attachment] = [mail] if is_part else list(mail.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
     assert attachment.get_param("method") == "PUBLISH"
     assert attachment.get_filename() == "winter-care-clinic.ics"
@@ -221,6 +221,7 @@ def test_notify_run_the_day_before_reminds_each_confirmed_attendee_once(
 
 
 def test_a_moved_event_reminds_again_for_its_new_day(runner, clinic, attendees, smtp):
+    booked_sequence = clinic.sequence
     with clock.frozen(DAY_BEFORE):
         _notify_run(runner)
         details = planning.EventDetails(
@@ -243,6 +244,17 @@ def test_a_moved_event_reminds_again_for_its_new_day(runner, clinic, attendees, 
         db.session.commit()
         _notify_run(runner)  # sends the change notices, and no new reminder yet
     assert len(_messages("event_changed")) == 3  # the waitlisted owner hears of it too
+    changes = {
+        mail["To"]: list(mail.iter_attachments())
+        for mail in smtp.messages
+        if mail["Subject"].startswith("New details")
+    }
+    assert sorted(changes) == ["grace@example.com", "tom@example.com", "waiting@example.com"]
+    assert changes["waiting@example.com"] == []  # no seat: no calendar file to import
+    [moved] = events_of(strict_components(_calendar_file(changes["grace@example.com"][0], True)))
+    assert moved.value("DTSTART") == "20261217T160000Z"
+    db.session.refresh(clinic)
+    assert int(moved.value("SEQUENCE")) == clinic.sequence > booked_sequence
     assert len(_reminders_to(smtp)) == 2
     with clock.frozen(DAY_BEFORE + timedelta(days=7)):
         assert "2 new messages" in _notify_run(runner)
