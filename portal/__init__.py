@@ -91,7 +91,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.community import admin as community_admin
     from portal.dealership import admin as dealership_admin
     from portal.events import admin as events_admin
+    from portal.events import attachments as event_attachments
     from portal.imports import admin as imports_admin
+    from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
     from portal.reminders import admin as reminders_admin
     from portal.rewards import admin as rewards_admin
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     )
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)
+    install_attachments(app, event_attachments.ATTACHMENTS)
 
     @app.get("/healthz")
     def healthz():

@@ -1,10 +1,12 @@
 """Scheduled jobs: `flask notify run` queues what became due in every domain, then sends."""
 
 import click
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from portal import clock
 from portal.dealership.queries import weekly_message_limit
+from portal.events.services.messages import queue_event_reminders
 from portal.extensions import db
 from portal.notifications.budget import queue_digests
 from portal.notifications.dispatch import dispatch
@@ -14,10 +16,15 @@ from portal.reminders.services import queue_due_notifications
 notify_cli = AppGroup("notify", help="Owner notifications.")
 
 
+def _event_path(event_id: int) -> str:
+    return url_for("events.show", event_id=event_id)
+
+
 @notify_cli.command("run")
 @as_of_option("The date reminders are computed for (default: today at the dealership).")
 def run(as_of) -> None:
-    """Queue one message per newly due reminder, then send every pending or failed message.
+    """Queue one message per newly due reminder (a car's, or an event's the day before), then
+    send every pending or failed message.
 
     Each owner hears from us by email or text at most the dealership's weekly limit: the
     rest waits, in the inbox, for one digest, gathered here once their week has room (before
@@ -30,6 +37,8 @@ def run(as_of) -> None:
     limit = weekly_message_limit(db.session)
     digests = queue_digests(db.session, now, limit)
     queued = queue_due_notifications(db.session, today, now)
+    with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
+        queued += queue_event_reminders(db.session, today=today, now=now, event_path=_event_path)
     db.session.commit()
     report = dispatch(weekly_limit=limit)
     click.echo(

@@ -3,8 +3,9 @@
 import email.policy
 import smtplib
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -66,6 +67,18 @@ class _HeaderRegistry(HeaderRegistry):
 #: email's default policy (RFC-correct headers), with the faster header registry that
 #: writes List-Unsubscribe verbatim.
 POLICY = email.policy.default.clone(header_factory=_HeaderRegistry())
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message, e.g. an event as `text/calendar`."""
+
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+    #: Extra Content-Type parameters, e.g. {"method": "PUBLISH"} for a calendar file.
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 class MailBackend(Protocol):
@@ -197,6 +210,7 @@ class Mailer:
         text: str,
         html: str | None = None,
         headers: Mapping[str, str] | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> str:
         """Send one message; return its Message-ID. Raises when the backend fails."""
         message = EmailMessage(policy=POLICY)
@@ -210,6 +224,14 @@ class Mailer:
         message.set_content(text)
         if html:
             message.add_alternative(html, subtype="html")
+        for attachment in attachments:
+            message.add_attachment(
+                attachment.content,
+                maintype=attachment.maintype,
+                subtype=attachment.subtype,
+                filename=attachment.filename,
+                params=dict(attachment.params),
+            )
         self.backend.send(message)
         return message["Message-ID"]
 

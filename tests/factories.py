@@ -218,6 +218,7 @@ def rsvp_as(member: User, to: Event, guests: int = 0) -> Rsvp:
         now=clock.now(),
         tz=TZ,
         secret_key=current_app.config["SECRET_KEY"],
+        event_url=f"/events/{to.id}",
     )
     db.session.commit()
     return outcome.rsvp

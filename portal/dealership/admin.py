@@ -1,5 +1,6 @@
 """The dealership's settings page: admins only."""
 
+from datetime import time
 from zoneinfo import available_timezones
 
 from flask import current_app, flash
@@ -15,8 +16,10 @@ from portal.web import admin_required, client_ip, form_page, perform, see_other
 
 
 def _values(form: DealershipForm) -> dict[str, str | int]:
-    """The form's values as they are stored: a checked time zone, a dialable phone."""
+    """The form's values as they are stored: a checked time zone, a dialable phone, a time
+    of day as "HH:MM" (left empty, the stored one stands)."""
     phone = normalise_phone(form.phone.data, current_app.config["PORTAL_PHONE_REGION"])
+    reminder_time = form.event_reminder_time.data
     values = {
         "name": form.name.data.strip(),
         "timezone": services.validate_timezone(form.timezone.data),
@@ -26,6 +29,15 @@ def _values(form: DealershipForm) -> dict[str, str | int]:
     }
     if form.weekly_message_limit.data is not None:
         values["weekly_message_limit"] = form.weekly_message_limit.data
+    if reminder_time is not None:
+        values["event_reminder_time"] = reminder_time.strftime("%H:%M")
+    return values
+
+
+def _stored() -> dict:
+    """The stored settings as the form shows them (the reminder time as a time of day)."""
+    values = dealership_profile(db.session)
+    values["event_reminder_time"] = time.fromisoformat(values["event_reminder_time"])
     return values
 
 
@@ -33,7 +45,7 @@ def _values(form: DealershipForm) -> dict[str, str | int]:
 @admin_required
 def settings():
     """The dealership's name, time zone and contact details."""
-    form = DealershipForm(data=dealership_profile(db.session))
+    form = DealershipForm(data=_stored())
     if form.validate_on_submit():
         outcome = perform(
             lambda: services.update_dealership(

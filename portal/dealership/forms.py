@@ -1,6 +1,6 @@
 """The dealership settings form."""
 
-from wtforms import EmailField, IntegerField, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from portal.forms import PortalForm
@@ -22,3 +22,5 @@ class DealershipForm(PortalForm):
         "Messages per owner per week, by email or text",
         validators=[Optional(), NumberRange(1, 14)],
     )
+    #: Left empty, the time already chosen stands.
+    event_reminder_time = TimeField("Event reminders go out at", validators=[Optional()])

@@ -34,6 +34,8 @@ def dealership_defaults() -> dict[str, Any]:
         "dealership.email": "",
         "dealership.address": "",
         "dealership.weekly_message_limit": WEEKLY_MESSAGE_LIMIT,
+        #: When the reminder of an event goes out, the day before it ("HH:MM", local time).
+        "dealership.event_reminder_time": "10:00",
     }
 
 

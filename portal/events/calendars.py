@@ -1,24 +1,59 @@
-"""iCalendar files: one event to download, and an owner's personal feed."""
+"""iCalendar files: one event to download or attach, and an owner's personal feed."""
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote, urlsplit
 
-from icalendar import Calendar
+from icalendar import Calendar, vDuration
 from icalendar import Event as CalendarEvent
 
 from portal.events.models import Event, EventStatus
 
 PRODID = "-//Owners Club portal//Events//EN"
+#: How often a subscribed calendar is asked to read the feed again.
+FEED_REFRESH = timedelta(hours=1)
 
 
-def event_uid(event: Event) -> str:
+def uid_domain(base_url: str) -> str:
+    """The host of the portal's address: every UID ends in it, so that two dealerships'
+    events never collide in one calendar."""
+    return (urlsplit(base_url).hostname or "localhost").lower()
+
+
+def event_uid(event: Event, domain: str) -> str:
     """A UID that stays the same however the event changes."""
-    return f"event-{event.id}@owners-club"
+    return f"event-{event.id}@{domain}"
 
 
-def _vevent(event: Event, now: datetime, url: str | None) -> CalendarEvent:
+def reminder_uid(key: str, domain: str) -> str:
+    """One UID per reminder key (written out whole, so two keys never share one)."""
+    return f"reminder-{quote(key, safe=':-_.')}@{domain}"
+
+
+@dataclass(frozen=True)
+class ReminderEntry:
+    """A reminder as an all-day entry: due soon on its due day, overdue on today."""
+
+    key: str
+    summary: str
+    description: str
+    due_on: date
+    overdue: bool
+
+    def day(self, today: date) -> date:
+        """The day it shows on: an overdue reminder moves along with today, not into the past."""
+        return today if self.overdue else self.due_on
+
+    def sequence(self, today: date) -> int:
+        """Bumped each day an overdue reminder moves, as calendars expect of a moved entry."""
+        return (today - self.due_on).days if self.overdue else 0
+
+
+def _vevent(event: Event, now: datetime, url: str | None, domain: str) -> CalendarEvent:
     entry = CalendarEvent()
-    entry.add("uid", event_uid(event))
+    entry.add("uid", event_uid(event, domain))
     entry.add("sequence", event.sequence)
     entry.add("dtstamp", now.astimezone(UTC))
     # UTC instants (with a Z): never floating, right on both sides of a DST change.
@@ -37,14 +72,59 @@ def _vevent(event: Event, now: datetime, url: str | None) -> CalendarEvent:
     return entry
 
 
-def calendar_bytes(events: Iterable[tuple[Event, str | None]], now: datetime, name: str) -> bytes:
-    """A VCALENDAR with one VEVENT per (event, its page URL)."""
+def _reminder_vevent(
+    reminder: ReminderEntry, today: date, now: datetime, url: str, domain: str
+) -> CalendarEvent:
+    entry = CalendarEvent()
+    entry.add("uid", reminder_uid(reminder.key, domain))
+    entry.add("sequence", reminder.sequence(today))
+    entry.add("dtstamp", now.astimezone(UTC))
+    # A date, not a time: all-day entries are the one place every client reads floating
+    # values the same way.
+    day = reminder.day(today)
+    entry.add("dtstart", day)
+    entry.add("dtend", day + timedelta(days=1))
+    entry.add("summary", reminder.summary)
+    entry.add("description", f"{reminder.description}\n\n{url}")
+    entry.add("transp", "TRANSPARENT")  # a reminder, not a busy time
+    entry.add("url", url)
+    return entry
+
+
+def calendar_bytes(
+    events: Iterable[tuple[Event, str | None]],
+    now: datetime,
+    name: str,
+    domain: str,
+    *,
+    reminders: Sequence[ReminderEntry] = (),
+    today: date | None = None,
+    reminders_url: str = "",
+    refresh: timedelta | None = None,
+) -> bytes:
+    """A VCALENDAR with one VEVENT per (event, its page URL), then the reminders given.
+
+    `refresh` (for a subscribed feed) asks calendars to read it again that often.
+    """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    if refresh is not None:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
     for event, url in events:
-        calendar.add_component(_vevent(event, now, url))
+        calendar.add_component(_vevent(event, now, url, domain))
+    for reminder in reminders:
+        calendar.add_component(
+            _reminder_vevent(reminder, today or now.date(), now, reminders_url, domain)
+        )
     return calendar.to_ical()
+
+
+def content_etag(body: bytes) -> str:
+    """A validator for a calendar body that ignores DTSTAMP (the time of this reading)."""
+    content = b"\r\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
+    return hashlib.sha256(content).hexdigest()[:32]

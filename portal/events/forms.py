@@ -76,3 +76,11 @@ class CancelEventForm(PortalForm):
         "Message to everyone who RSVPed",
         validators=[Optional(), Length(max=2000)],
     )
+
+
+class FeedRemindersForm(PortalForm):
+    """Whether the owner's calendar feed carries their reminders as well as their events."""
+
+    include_reminders = BooleanField(
+        "Also show my service, warranty and recall reminders that are due soon or overdue"
+    )

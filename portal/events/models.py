@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -197,3 +197,6 @@ class CalendarFeed(IdMixin, TimestampMixin, db.Model):
     nonce: Mapped[str] = mapped_column(String(64))
     #: SHA-256 of the URL token, to find the feed from its URL.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The owner's service, warranty and recall reminders that are due soon or overdue
+    #: appear in the feed as all-day entries, unless the owner turns them off.
+    include_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())

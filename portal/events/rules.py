@@ -1,12 +1,12 @@
 """Who may see an event, when an owner may RSVP to it, and the order of a waitlist."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, true
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.events.models import Audience, Event, EventStatus, Rsvp
+from portal.events.models import Audience, Event, EventKind, EventStatus, Rsvp
 from portal.garage.models import Vehicle
 
 
@@ -140,3 +140,50 @@ def waitlist_order() -> list:
         (and_(Event.ambassador_priority, User.tier_level >= AMBASSADOR_LEVEL), 0), else_=1
     )
     return [priority, Rsvp.waitlisted_at, Rsvp.id]
+
+
+# --- What owners read about an event they are going to ---------------------------------
+
+#: What to bring or do, by kind of event: the one line an attendee wants before they set off.
+WHAT_TO_BRING = {
+    EventKind.CLINIC: "Bring your car if you'd like our technicians to look at anything "
+    "you've noticed, and any questions you have.",
+    EventKind.LAUNCH: "If you'd like a test drive, bring your driving licence.",
+    EventKind.MEET: "Bring your car along if you can: owners' meets are as much about the "
+    "cars as the people.",
+    EventKind.CHARITY: "If you'd like to give on the day, the event page says which cause "
+    "it supports.",
+    EventKind.VIP: "Your ticket is all you need at the door.",
+}
+
+
+def spoken_when(starts_at: datetime, ends_at: datetime, tz: str) -> str:
+    """'Thursday 10 December 2026, 11:00 AM to 1:00 PM EST', in the dealership's zone."""
+    zone = ZoneInfo(tz)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    day = f"{start:%A} {start.day} {start:%B %Y}"
+    if start.date() == end.date():
+        if start.tzname() == end.tzname():
+            return f"{day}, {start:%-I:%M %p} to {end:%-I:%M %p %Z}"
+        return f"{day}, {start:%-I:%M %p %Z} to {end:%-I:%M %p %Z}"
+    return f"{day}, {start:%-I:%M %p %Z} to {end:%A} {end.day} {end:%B}, {end:%-I:%M %p %Z}"
+
+
+def short_day(moment: datetime, tz: str) -> str:
+    """'Thu 10 Dec', for a subject line."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def reminder_due_at(event: Event, tz: str, at: time) -> datetime:
+    """When the day-before reminder goes out: the dealership's chosen time, the day before."""
+    zone = ZoneInfo(tz)
+    day_before = event.starts_at.astimezone(zone).date() - timedelta(days=1)
+    return datetime.combine(day_before, at, tzinfo=zone).astimezone(UTC)
+
+
+def event_id_from_key(key: str) -> int | None:
+    """The event a message is about, from its key ("event:<id>:..."), or None."""
+    prefix, _, rest = key.partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if prefix == "event" and number.isdigit() else None

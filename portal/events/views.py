@@ -1,12 +1,15 @@
 """Owners' event pages: the list, an event, RSVPs, tickets, My events and calendars."""
 
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 import segno
 from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
 from portal.events import bp, calendars, queries
-from portal.events.forms import GuestsForm
+from portal.events.forms import FeedRemindersForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
 from portal.events.rules import has_live_ticket, rsvp_window
 from portal.events.services import feeds, rsvps
@@ -15,7 +18,14 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.sections import render_sections
 from portal.templating import dealership
-from portal.web import found_or_404, page_or_fragment, perform, see_other, wants_fragment
+from portal.web import (
+    found_or_404,
+    local_today,
+    page_or_fragment,
+    perform,
+    see_other,
+    wants_fragment,
+)
 
 #: The community page shows this many upcoming events.
 COMMUNITY_EVENTS = 4
@@ -103,6 +113,7 @@ def rsvp(event_id: int):
             now=clock.now(),
             tz=dealership()["timezone"],
             secret_key=_secret_key(),
+            event_url=url_for("events.show", event_id=event_id),
         ),
         form,
     )
@@ -177,10 +188,16 @@ def my_events():
     return render_template("events/my_events.html", upcoming=upcoming, past=past)
 
 
-def _ics_response(events, calendar_name: str, filename: str | None = None) -> Response:
-    """Events as an iCalendar body, each linking to its page; a download when named."""
+def _calendar(events, calendar_name: str, **extra) -> bytes:
+    """Events as an iCalendar body, each linking to its page; UIDs in the portal's domain."""
     links = [(event, url_for("events.show", event_id=event.id, _external=True)) for event in events]
-    body = calendars.calendar_bytes(links, clock.now(), f"{dealership()['name']} {calendar_name}")
+    name = f"{dealership()['name']} {calendar_name}"
+    domain = calendars.uid_domain(current_app.config["PORTAL_BASE_URL"])
+    return calendars.calendar_bytes(links, clock.now(), name, domain, **extra)
+
+
+def _ics_response(body: bytes, filename: str | None = None) -> Response:
+    """A calendar body as a response; a download when named."""
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     if filename:
@@ -192,17 +209,33 @@ def _ics_response(events, calendar_name: str, filename: str | None = None) -> Re
 def event_ics(event_id: int):
     """The event as a calendar file (STATUS:CANCELLED once it is called off)."""
     page = _event_page_or_404(event_id)
-    return _ics_response([page.event], "Owners Club", f"event-{event_id}.ics")
+    return _ics_response(_calendar([page.event], "Owners Club"), f"event-{event_id}.ics")
+
+
+def _day_began(today: date) -> datetime:
+    return datetime.combine(today, time(), tzinfo=ZoneInfo(dealership()["timezone"]))
 
 
 @bp.route("/calendar/<token>.ics")
 def feed(token: str):
-    """An owner's personal feed of confirmed events; anyone holding the URL can read it."""
+    """An owner's personal feed: confirmed events and pressing reminders; anyone holding the
+    URL can read it. Calendar apps poll it, so a repeated request (If-None-Match or
+    If-Modified-Since) is answered 304 until something in it changes."""
     found = found_or_404(queries.feed_by_token(db.session, token))
-    events = queries.feed_events(db.session, found.user_id, clock.now())
-    response = _ics_response(events, "Owners Club: my events")
+    today = local_today()
+    body = _calendar(
+        queries.feed_events(db.session, found.user_id, clock.now()),
+        "Owners Club: my events",
+        reminders=queries.feed_reminders(db.session, found, today),
+        today=today,
+        reminders_url=url_for("reminders.index", _external=True),
+        refresh=calendars.FEED_REFRESH,
+    )
+    response = _ics_response(body)
     response.headers["Cache-Control"] = "private, max-age=900"
-    return response
+    response.set_etag(calendars.content_etag(body), weak=True)
+    response.last_modified = queries.feed_changed_at(db.session, found, _day_began(today))
+    return response.make_conditional(request)
 
 
 @bp.post("/calendar/feed")
@@ -219,6 +252,25 @@ def rotate_feed():
     return see_other("accounts.profile", _anchor="calendar-feed")
 
 
+@bp.post("/calendar/feed/reminders")
+@login_required
+def feed_reminders():
+    """Show the owner's reminders in their calendar feed, or leave them out."""
+    form = FeedRemindersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    shown = form.include_reminders.data
+    outcome = perform(lambda: feeds.show_reminders(db.session, current_user, shown))
+    if outcome.ok:
+        flash(
+            "Your calendar shows your reminders too; they appear at its next refresh."
+            if shown
+            else "Your calendar shows only your events now; reminders leave at its next refresh.",
+            "success",
+        )
+    return see_other("accounts.profile", _anchor="calendar-feed")
+
+
 def next_events(user) -> dict:
     """The owner's next few events (one query)."""
     return {"events": queries.next_events(db.session, user, clock.now())}
@@ -231,7 +283,10 @@ def calendar_feed(user) -> dict:
     if feed is not None:
         token = derive_token(_secret_key(), CALENDAR, feed.nonce)
         url = url_for("events.feed", token=token, _external=True)
-    return {"feed_url": url, "feed": feed}
+    form = FeedRemindersForm(
+        formdata=None, include_reminders=feed.include_reminders if feed else True
+    )
+    return {"feed_url": url, "feed": feed, "reminders_form": form}
 
 
 def community_events(user) -> dict:

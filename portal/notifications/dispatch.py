@@ -1,6 +1,6 @@
 """Glue between the delivery service and the running app: mailer, SMS backend, links."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from flask import current_app, render_template
@@ -8,13 +8,36 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.extensions import db
-from portal.mail import mailer_from_config
+from portal.mail import Attachment, mailer_from_config
 from portal.notifications.budget import route_claimed
 from portal.notifications.models import Notification
 from portal.notifications.rules import Category, category_for
 from portal.notifications.services import QUEUED, DeliveryReport, deliver_pending
 from portal.security import public_url, sign
 from portal.sms import sms_from_config
+
+#: Where the app keeps, per kind of message, what builds its email's attachments.
+ATTACHMENTS = "portal.mail_attachments"
+
+#: Builds one message's attachments; the dict lives for one dispatch run, for work its
+#: messages share (ten confirmations of one event need the event's file once).
+AttachmentBuilder = Callable[[Notification, dict], Sequence[Attachment]]
+
+
+def install_attachments(app, builders: Mapping[str, AttachmentBuilder]) -> None:
+    """Give the app the attachment builders of the domains above, by kind of message."""
+    app.extensions[ATTACHMENTS] = dict(builders)
+
+
+def _attachments_for_this_run() -> Callable[[Notification], Sequence[Attachment]]:
+    builders: Mapping[str, AttachmentBuilder] = current_app.extensions.get(ATTACHMENTS, {})
+    shared: dict = {}
+
+    def attachments_for(notification: Notification) -> Sequence[Attachment]:
+        build = builders.get(notification.kind)
+        return build(notification, shared) if build else ()
+
+    return attachments_for
 
 
 def consent_link(user_id: int) -> str:
@@ -80,4 +103,5 @@ def dispatch(
             render_email=render_email,
             only_ids=only_ids,
             route=partial(route_claimed, weekly_limit=weekly_limit),
+            attachments_for=_attachments_for_this_run(),
         )

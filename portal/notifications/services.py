@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from portal.mail import Mailer
+from portal.mail import Attachment, Mailer
 from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
 from portal.notifications.rules import Category
 from portal.sms import SmsBackend
@@ -66,6 +66,9 @@ class Message:
     topic: str | None = None
     #: Counts against the weekly budget; by default everything but transactional replies.
     budgeted: bool | None = None
+    #: A consent the message needs to go out by email or text; without it, it still reaches
+    #: the inbox (which `consent` alone would not: a message lacking it is not made at all).
+    channel_consent: Consent | None = None
 
 
 def notify(
@@ -116,11 +119,10 @@ def _wanted(message: Message) -> bool:
 
 def _row(message: Message, now: datetime) -> dict:
     channel = message.user.preferred_channel
-    status = (
-        DeliveryStatus.PENDING
-        if channel in (ContactChannel.EMAIL, ContactChannel.SMS)
-        else DeliveryStatus.INBOX_ONLY
+    goes_out = channel in (ContactChannel.EMAIL, ContactChannel.SMS) and (
+        message.channel_consent is None or has_consent(message.user, message.channel_consent)
     )
+    status = DeliveryStatus.PENDING if goes_out else DeliveryStatus.INBOX_ONLY
     return {
         "user_id": message.user.id,
         "key": message.key,
@@ -214,6 +216,7 @@ def deliver_pending(
     only_ids: Sequence[int] | None = None,
     batch_size: int = 200,
     route: Route | None = None,
+    attachments_for: Callable[[Notification], Sequence[Attachment]] | None = None,
 ) -> DeliveryReport:
     """Send every deliverable message once; a failure is recorded and retried next time.
 
@@ -222,7 +225,10 @@ def deliver_pending(
     in a short transaction, so a dispatcher that dies mid-batch has sent at most that many
     messages it did not record (another run sends them again once the claim is stale).
     `render_email(notification)` returns (text, html, headers) with the consent link;
-    `route` (the owner's weekly budget) decides which claimed messages go out now.
+    `route` (the owner's weekly budget) decides which claimed messages go out now;
+    `attachments_for(notification)`, when given, the files an email carries: built as the
+    batch goes out (a queued message stays a row of text), before its first message, while
+    no transaction of the dispatcher's is open (a builder may read the database).
     """
     report = DeliveryReport()
     last_id = 0
@@ -233,8 +239,10 @@ def deliver_pending(
                 break
             last_id = seen
             results: list[tuple[int, str | None]] = []
-            for notification in _load_batch(session, ids):
-                error = _deliver(notification, mailer, sms, render_email)
+            batch = _load_batch(session, ids)
+            files = _attachments(batch, attachments_for)
+            for notification in batch:
+                error = _deliver(notification, mailer, sms, render_email, files[notification.id])
                 results.append((notification.id, error))
                 report.sent += error is None
                 report.failed += error is not None
@@ -263,22 +271,43 @@ def _load_batch(session: Session, ids: Sequence[int]) -> list[Notification]:
         )
 
 
+def _attachments(
+    batch: Sequence[Notification],
+    attachments_for: Callable[[Notification], Sequence[Attachment]] | None,
+) -> dict[int, Sequence[Attachment] | Exception]:
+    """Each message's files (none for a text), or the error that stopped them being built."""
+    files: dict[int, Sequence[Attachment] | Exception] = {}
+    for notification in batch:
+        try:
+            files[notification.id] = (
+                attachments_for(notification)
+                if attachments_for and notification.channel != ContactChannel.SMS
+                else ()
+            )
+        except Exception as error:  # noqa: BLE001 - recorded as the message's failure
+            files[notification.id] = error
+    return files
+
+
 def _deliver(
     notification: Notification,
     mailer: Mailer,
     sms: SmsBackend,
     render_email: Callable[[Notification], tuple[str, str, dict[str, str]]],
+    files: Sequence[Attachment] | Exception = (),
 ) -> str | None:
     """Hand one message to its channel; returns the error, or None when it went out."""
     user = notification.user
     try:
+        if isinstance(files, Exception):
+            raise files
         if notification.channel == ContactChannel.SMS:
             if not user.phone:
                 raise RuntimeError("no phone number on file for a text message")
             sms.send(user.phone, f"{notification.subject}: {notification.body}"[:640])
         else:
             text, html, headers = render_email(notification)
-            mailer.send(user.email, notification.subject, text, html, headers)
+            mailer.send(user.email, notification.subject, text, html, headers, files)
     except Exception as error:  # noqa: BLE001 - any failure is recorded, not lost
         return f"{type(error).__name__}: {error}"[:2000]
     return None

@@ -63,3 +63,19 @@ def test_the_weekly_message_budget_is_a_setting_within_reason(client, as_admin):
     assert saved.status_code == 303
     db.session.expire_all()
     assert weekly_message_limit(db.session) == 3
+
+
+def test_the_event_reminder_time_is_a_time_of_day_kept_when_left_empty(client, as_admin):
+    base = {"name": "Lakeside Motors", "timezone": "America/Chicago"}
+    page = client.get("/admin/settings").get_data(True)
+    assert 'type="time"' in page and 'value="10:00"' in page
+    response = client.post("/admin/settings", data={**base, "event_reminder_time": "18:30"})
+    assert response.status_code == 303
+    assert dealership_profile(db.session)["event_reminder_time"] == "18:30"
+    [entry] = _audit("settings.update")
+    assert entry.after["dealership.event_reminder_time"] == "18:30"
+    client.post("/admin/settings", data={**base, "event_reminder_time": ""})
+    assert dealership_profile(db.session)["event_reminder_time"] == "18:30"
+    refused = client.post("/admin/settings", data={**base, "event_reminder_time": "25:99"})
+    assert refused.status_code == 422
+    assert dealership_profile(db.session)["event_reminder_time"] == "18:30"

@@ -44,7 +44,7 @@ def test_event_ics_has_uid_sequence_status_and_utc_times(client, make_event):
     event = make_event(audience=Audience.PUBLIC, starts_at=starts)
     response = client.get(f"/events/{event.id}.ics")
     [entry] = _events(response)
-    assert str(entry["UID"]) == f"event-{event.id}@owners-club"
+    assert str(entry["UID"]) == f"event-{event.id}@localhost"
     assert int(entry["SEQUENCE"]) == event.sequence
     assert str(entry["STATUS"]) == "CONFIRMED"
     assert entry["DTSTART"].dt == datetime(2026, 7, 4, 14, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ def test_cancelled_event_ics_says_cancelled_with_a_higher_sequence(client, make_
     [entry] = _events(client.get(f"/events/{event.id}.ics"))
     assert str(entry["STATUS"]) == "CANCELLED"
     assert int(entry["SEQUENCE"]) == before + 1
-    assert str(entry["UID"]) == f"event-{event.id}@owners-club"
+    assert str(entry["UID"]) == f"event-{event.id}@localhost"
 
 
 def _feed_url(client) -> str:

@@ -19,6 +19,7 @@ from portal.dealership.queries import read_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_refusal, waitlist_order
+from portal.events.services.messages import confirm_rsvp
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
 from portal.points.rules import POINTS_DEFAULTS
@@ -115,9 +116,11 @@ def place_rsvp(
     now: datetime,
     tz: str,
     secret_key: str,
+    event_url: str,
 ) -> RsvpOutcome:
     """RSVP for the owner and their guests: a seat if one is free, else the waitlist.
 
+    A seat is confirmed to the owner by message (with the event's calendar file by email).
     Submitting twice leaves one RSVP: the second call finds the row and reports its state.
     """
     refusal = rsvp_refusal(event, user, now, tz)
@@ -142,7 +145,12 @@ def place_rsvp(
         message = "The event is full, so you're on the waitlist. We'll tell you if a seat frees up."
     session.flush()
     _refresh_seats(session, event)
-    return RsvpOutcome(rsvp, message)
+    notification_ids = []
+    if rsvp.status == RsvpStatus.CONFIRMED:
+        notification_ids = confirm_rsvp(
+            session, rsvp=rsvp, user=user, now=now, tz=tz, event_url=event_url
+        )
+    return RsvpOutcome(rsvp, message, notification_ids)
 
 
 def _check_guests(event: Event, guests: int) -> None:
