@@ -90,7 +90,7 @@ def test_0012_stores_announcement_html_and_drive_totals_for_existing_rows(migrat
     assert result.exit_code == 0, result.output
     db.session.commit()
     db.session.close()
-    downgrade(revision="0009")  # the demo's rows as a database from before 0012 holds them
+    downgrade(revision="0010")  # the demo's rows as a database from before 0012 holds them
     upgrade()
     db.session.expire_all()
     announcements = db.session.scalars(select(Announcement)).all()
