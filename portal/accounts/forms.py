@@ -94,7 +94,10 @@ class ProfileForm(PortalForm):
     birthday = DateField("Birthday (optional)", validators=[Optional()])
     birthday_messages = BooleanField("Send me a note on my birthday and my car's anniversary")
     consent_service = BooleanField("Service reminders, warranty notices and recalls")
-    consent_event_invites = BooleanField("Invitations to clinics, launches and owners' events")
+    consent_event_invites = BooleanField(
+        "Invitations to clinics, launches and owners' events, and a reminder the day before"
+        " one you're going to"
+    )
     consent_recognition = BooleanField("Thank me publicly on the ambassadors' wall")
 
 
