@@ -164,6 +164,7 @@ def test_attendance_points_once_per_event_and_none_when_set_to_zero(make_event, 
     assert rsvps.check_in(db.session, rsvp_id=unpaid.id, now=clock.now())[0] is True
     db.session.commit()
     assert points_balance(db.session, owner.id) == 100
+    assert len(db.session.scalars(select(PointsEntry)).all()) == 2  # no zero-point entry
 
 
 # --- Cancelling -----------------------------------------------------------------------------
@@ -268,6 +269,46 @@ def test_promotion_stays_on_its_event_and_skips_cancelled_rows(make_event, make_
     assert fresh(gave_up).status == RsvpStatus.CANCELLED
     assert fresh(stranger).status == RsvpStatus.WAITLISTED
     assert (seats_taken(event), seats_taken(other)) == (1, 0)
+
+
+def test_a_freed_seat_goes_to_the_ambassador_first_when_the_event_says_so(make_event, make_owner):
+    event = make_event(capacity=1, ambassador_priority=True)
+    holder = place(event, make_owner()).rsvp
+    member = place(event, make_owner()).rsvp
+    ambassador = place(event, make_owner(tier_level=2)).rsvp
+    cancel(holder)
+    assert fresh(ambassador).status == RsvpStatus.CONFIRMED
+    assert fresh(member).status == RsvpStatus.WAITLISTED
+
+
+def test_a_promotion_lost_to_another_request_gives_its_seats_back(
+    make_event, make_owner, monkeypatch
+):
+    # Between taking the seats for the first waiting party and confirming it, another
+    # request changes that party (here: a guest fewer). Its UPDATE then matches no row, so
+    # the seats go back and the next party in line is promoted instead.
+    event = make_event(capacity=3, guests_allowed=2)
+    holder = place(event, make_owner(), guests=2).rsvp
+    moved = place(event, make_owner(), guests=1).rsvp
+    next_in_line = place(event, make_owner(), guests=2).rsvp
+    issue_ticket = rsvps._issue_ticket
+    interfered = []
+
+    def ticket_after_a_concurrent_change(secret_key):
+        if not interfered:
+            interfered.append(True)
+            db.session.execute(Rsvp.__table__.update().where(Rsvp.id == moved.id).values(guests=0))
+        return issue_ticket(secret_key)
+
+    monkeypatch.setattr(rsvps, "_issue_ticket", ticket_after_a_concurrent_change)
+    outcome = cancel(holder)
+    assert interfered
+    assert fresh(moved).status == RsvpStatus.WAITLISTED
+    assert fresh(next_in_line).status == RsvpStatus.CONFIRMED
+    assert [db.session.get(Notification, i).user_id for i in outcome.notification_ids] == [
+        next_in_line.user_id
+    ]
+    assert seats_taken(event) == 3 == confirmed_seats(event)
 
 
 def test_promote_waitlist_with_no_free_seat_changes_nothing(make_event, make_owner):

@@ -113,7 +113,11 @@ def _check(event: Event, owners, model: Model) -> None:
     assert [r.user_id for r in in_order] == [owners[o].id for o in model.waitlist()]
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# A quarter of the profile's examples: each one plays a whole sequence on the database.
+@settings(
+    max_examples=settings().max_examples // 4,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(capacity=st.integers(1, 5), sequence=steps)
 def test_any_sequence_keeps_seats_within_capacity_and_the_waitlist_in_order(
     app, capacity, sequence

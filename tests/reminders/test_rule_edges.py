@@ -151,6 +151,11 @@ def test_custom_interval_months_and_miles_are_used():
             {"first_reading": (date(2025, 1, 10), 1000), "last_reading": (date(2025, 3, 1), 1000)},
             33,
         ),
+        # A single mile in thirty days is still a rate, however slow.
+        (
+            {"first_reading": (date(2025, 1, 10), 1000), "last_reading": (date(2025, 2, 9), 1001)},
+            1 / 30,
+        ),
         # Exactly thirty days is enough; twenty-nine is not.
         (
             {"first_reading": (date(2025, 1, 10), 1000), "last_reading": (date(2025, 2, 9), 2500)},
