@@ -122,8 +122,10 @@ def test_check_in_marks_only_that_rsvp(make_event, make_owner):
     mine = place(event, arriving).rsvp
     neighbour = place(event, staying_home).rsvp
     elsewhere = place(other_event, arriving).rsvp
-    now = clock.now()
-    first, checked = rsvps.check_in(db.session, rsvp_id=mine.id, now=now)
+    loaded = db.session.get(Rsvp, mine.id)
+    assert loaded.status == RsvpStatus.CONFIRMED  # in the session, as at the door's scanner
+    first, checked = rsvps.check_in(db.session, rsvp_id=mine.id, now=clock.now())
+    assert checked is loaded and checked.status == RsvpStatus.ATTENDED  # read again
     db.session.commit()
     assert first is True and checked.id == mine.id
     assert checked.status == RsvpStatus.ATTENDED and checked.checked_in_at is not None
@@ -165,6 +167,12 @@ def test_attendance_points_once_per_event_and_none_when_set_to_zero(make_event, 
     db.session.commit()
     assert points_balance(db.session, owner.id) == 100
     assert len(db.session.scalars(select(PointsEntry)).all()) == 2  # no zero-point entry
+    write_settings(db.session, {"referrals.points_event_attendance": 1})
+    db.session.commit()
+    token = place(make_event("Autumn drive"), owner).rsvp
+    rsvps.check_in(db.session, rsvp_id=token.id, now=clock.now())
+    db.session.commit()
+    assert points_balance(db.session, owner.id) == 101
 
 
 # --- Cancelling -----------------------------------------------------------------------------
@@ -341,7 +349,9 @@ def test_one_more_guest_takes_one_more_seat(make_event, make_owner):
 def test_no_change_in_guests_is_nothing_changed(make_event, make_owner):
     event = make_event(capacity=4, guests_allowed=2)
     mine = place(event, make_owner(), guests=1).rsvp
-    assert change(mine, 1).message == "Nothing changed."
+    outcome = change(mine, 1)
+    assert outcome.message == "Nothing changed."
+    assert outcome.rsvp.id == mine.id and outcome.notification_ids == []
     assert seats_taken(event) == 2
 
 
@@ -373,10 +383,17 @@ def test_more_guests_than_seats_is_refused_with_what_is_possible(make_event, mak
     with pytest.raises(ServiceError) as refused:
         change(mine, 4)
     assert refused.value.field == "guests"
-    assert "only 3 more seats free" in str(refused.value)
+    assert "There are only 3 more seats free" in str(refused.value)
     assert "up to 3 guests" in str(refused.value)
     db.session.rollback()
     assert (fresh(mine).guests, seats_taken(event)) == (0, 1)
+    place(event, make_owner(), guests=1)
+    with pytest.raises(
+        ServiceError, match="There is only 1 more seat free, so you can bring up to 1 "
+    ):
+        change(mine, 2)
+    db.session.rollback()
+    assert (fresh(mine).guests, seats_taken(event)) == (0, 3)
 
 
 @pytest.mark.parametrize("guests", [-1, 3])
