@@ -187,7 +187,8 @@ def test_cancelling_frees_seats_on_its_own_event_only(make_event, make_owner):
     place(other, owner, guests=1)
     now = clock.now()
     outcome = cancel(mine, now)
-    assert outcome.notification_ids == []
+    assert outcome.notification_ids == [] and outcome.rsvp.id == mine.id
+    assert outcome.message == "Your RSVP is cancelled. Thanks for letting us know."
     row = fresh(mine)
     assert row.status == RsvpStatus.CANCELLED and row.cancelled_at is not None
     assert (seats_taken(event), seats_taken(other)) == (1, 2)
@@ -214,6 +215,7 @@ def test_cancelling_twice_changes_nothing_the_second_time(make_event, make_owner
     cancelled_at = fresh(mine).cancelled_at
     again = cancel(mine, clock.now() + timedelta(hours=1))
     assert again.rsvp.status == RsvpStatus.CANCELLED and again.notification_ids == []
+    assert again.message == "Your RSVP was already cancelled."
     assert fresh(mine).cancelled_at == cancelled_at
     assert seats_taken(event) == 0
 
@@ -238,7 +240,8 @@ def test_promotion_of_a_party_with_guests_takes_all_its_seats(make_event, make_o
     party = place(event, make_owner(name="Grace Whitfield"), guests=2).rsvp
     single = place(event, make_owner()).rsvp
     assert (party.status, single.status) == (RsvpStatus.WAITLISTED, RsvpStatus.WAITLISTED)
-    outcome = cancel(holder)
+    now = clock.now()
+    outcome = cancel(holder, now)
     # The party needs exactly the three seats freed: it goes first, and the single waits.
     assert party.status == RsvpStatus.CONFIRMED  # the loaded object was refreshed
     assert fresh(party).ticket_hash and fresh(party).confirmed_at is not None
@@ -247,7 +250,8 @@ def test_promotion_of_a_party_with_guests_takes_all_its_seats(make_event, make_o
     [message] = [db.session.get(Notification, i) for i in outcome.notification_ids]
     assert (message.user_id, message.kind) == (party.user_id, "event_promoted")
     assert message.key == f"event:{event.id}:promoted:{party.id}:{fresh(party).ticket_nonce[:12]}"
-    assert message.action_path == "/e/1"
+    assert (message.action_path, message.action_label) == ("/e/1", "See your ticket")
+    assert message.created_at.replace(tzinfo=None) == now.replace(tzinfo=None)
 
 
 def test_one_cancellation_can_promote_several_in_waitlist_order(make_event, make_owner):
@@ -338,7 +342,7 @@ def test_one_more_guest_takes_one_more_seat(make_event, make_owner):
     other = make_event("Spring launch", capacity=4, guests_allowed=2)
     mine = place(event, make_owner()).rsvp
     outcome = change(mine, 1)
-    assert outcome.message == "Done: you're bringing 1 guest."
+    assert outcome.message == "Done: you're bringing 1 guest." and outcome.rsvp.id == mine.id
     assert outcome.notification_ids == []
     assert fresh(mine).guests == 1
     assert (seats_taken(event), seats_taken(other)) == (2, 0)
@@ -359,9 +363,14 @@ def test_a_guest_fewer_frees_a_seat_for_the_waitlist(make_event, make_owner):
     event = make_event(capacity=2, guests_allowed=2)
     mine = place(event, make_owner(), guests=1).rsvp
     waiting = place(event, make_owner()).rsvp
-    outcome = change(mine, 0)
-    assert len(outcome.notification_ids) == 1
+    now = clock.now()
+    outcome = change(mine, 0, now=now)
+    assert outcome.rsvp.id == mine.id
+    [message] = [db.session.get(Notification, i) for i in outcome.notification_ids]
+    assert (message.user_id, message.action_path) == (waiting.user_id, "/e/1")
+    assert message.created_at.replace(tzinfo=None) == now.replace(tzinfo=None)
     assert fresh(waiting).status == RsvpStatus.CONFIRMED
+    assert fresh(waiting).confirmed_at.replace(tzinfo=None) == now.replace(tzinfo=None)
     assert seats_taken(event) == 2 == confirmed_seats(event)
 
 
