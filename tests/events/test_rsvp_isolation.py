@@ -14,10 +14,12 @@ from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.services import planning, rsvps
+from portal.events.tokens import TICKET, derive_token
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
+from portal.security import hash_token
 from tests.factories import TZ
 
 SECRET = "test-secret"
@@ -27,6 +29,12 @@ def fresh(row):
     """The row as the database has it now."""
     db.session.expire_all()
     return db.session.get(type(row), row.id)
+
+
+def opens_at_the_door(rsvp) -> bool:
+    """The stored ticket hash is the one a scanned ticket code for this RSVP matches."""
+    row = fresh(rsvp)
+    return row.ticket_hash == hash_token(derive_token(SECRET, TICKET, row.ticket_nonce))
 
 
 def seats_taken(event) -> int:
@@ -244,7 +252,7 @@ def test_promotion_of_a_party_with_guests_takes_all_its_seats(make_event, make_o
     outcome = cancel(holder, now)
     # The party needs exactly the three seats freed: it goes first, and the single waits.
     assert party.status == RsvpStatus.CONFIRMED  # the loaded object was refreshed
-    assert fresh(party).ticket_hash and fresh(party).confirmed_at is not None
+    assert opens_at_the_door(party) and fresh(party).confirmed_at is not None
     assert fresh(single).status == RsvpStatus.WAITLISTED
     assert seats_taken(event) == 3 == confirmed_seats(event)
     [message] = [db.session.get(Notification, i) for i in outcome.notification_ids]
@@ -321,6 +329,61 @@ def test_a_promotion_lost_to_another_request_gives_its_seats_back(
         next_in_line.user_id
     ]
     assert seats_taken(event) == 3 == confirmed_seats(event)
+
+
+def test_a_promotion_lost_to_a_cancellation_leaves_it_cancelled(
+    make_event, make_owner, monkeypatch
+):
+    # The first waiting owner cancels between the seat count and their promotion: their
+    # row stays cancelled, the seats go back and the next owner in line gets them.
+    event = make_event(capacity=1)
+    holder = place(event, make_owner()).rsvp
+    gone = place(event, make_owner()).rsvp
+    next_in_line = place(event, make_owner()).rsvp
+    issue_ticket = rsvps._issue_ticket
+    interfered = []
+
+    def ticket_after_a_concurrent_cancel(secret_key):
+        if not interfered:
+            interfered.append(True)
+            db.session.execute(
+                Rsvp.__table__.update()
+                .where(Rsvp.id == gone.id)
+                .values(status=RsvpStatus.CANCELLED)
+            )
+        return issue_ticket(secret_key)
+
+    monkeypatch.setattr(rsvps, "_issue_ticket", ticket_after_a_concurrent_cancel)
+    cancel(holder)
+    assert interfered
+    assert fresh(gone).status == RsvpStatus.CANCELLED
+    assert fresh(next_in_line).status == RsvpStatus.CONFIRMED
+    assert seats_taken(event) == 1 == confirmed_seats(event)
+
+
+def test_seats_taken_by_another_request_first_pass_to_a_smaller_party(
+    make_event, make_owner, monkeypatch
+):
+    # Another request takes a seat between the free-seat count and the first party's
+    # attempt: that party no longer fits, and the promotion goes on to the next one.
+    event = make_event(capacity=3, guests_allowed=2)
+    holder = place(event, make_owner(), guests=2).rsvp
+    party = place(event, make_owner(), guests=2).rsvp
+    single = place(event, make_owner()).rsvp
+    take_seats = rsvps.take_seats
+    interfered = []
+
+    def seats_after_another_request(session, event_id, seats):
+        if not interfered:
+            interfered.append(take_seats(session, event_id, 1))
+        return take_seats(session, event_id, seats)
+
+    monkeypatch.setattr(rsvps, "take_seats", seats_after_another_request)
+    cancel(holder)
+    assert interfered == [True]
+    assert fresh(party).status == RsvpStatus.WAITLISTED
+    assert fresh(single).status == RsvpStatus.CONFIRMED
+    assert seats_taken(event) == 2  # the single, and the other request's seat
 
 
 def test_promote_waitlist_with_no_free_seat_changes_nothing(make_event, make_owner):
@@ -500,7 +563,7 @@ def test_rsvping_again_after_cancelling_reuses_the_row_with_a_new_ticket(make_ev
     row = fresh(again)
     assert row.id == first.id and row.status == RsvpStatus.CONFIRMED
     assert (row.guests, row.cancelled_at, row.checked_in_at) == (1, None, None)
-    assert row.ticket_nonce and row.ticket_nonce != old_nonce
+    assert row.ticket_nonce and row.ticket_nonce != old_nonce and opens_at_the_door(row)
     assert row.confirmed_at.replace(tzinfo=None) == later.replace(tzinfo=None)
     assert seats_taken(event) == 2 == confirmed_seats(event)
 
