@@ -113,9 +113,16 @@ def test_an_rsvp_with_guests_takes_its_seats_on_its_own_event_only(make_event, m
 def test_a_party_that_fits_the_last_seats_exactly_is_confirmed(make_event, make_owner):
     event = make_event(capacity=3, guests_allowed=2)
     place(event, make_owner())
-    party = place(event, make_owner(), guests=1).rsvp
+    now = clock.now()
+    seated = place(event, make_owner(), guests=1, now=now)
+    party = seated.rsvp
+    assert seated.message == "You're in. Your ticket is ready under My events."
     assert party.status == RsvpStatus.CONFIRMED and seats_taken(event) == 3
-    late = place(event, make_owner()).rsvp
+    stamps = (fresh(party).created_at, fresh(party).confirmed_at)
+    assert {stamp.replace(tzinfo=None) for stamp in stamps} == {now.replace(tzinfo=None)}
+    waiting = place(event, make_owner())
+    late = waiting.rsvp
+    assert waiting.message.startswith("The event is full, so you're on the waitlist.")
     assert late.status == RsvpStatus.WAITLISTED
     assert late.waitlisted_at is not None and late.confirmed_at is None
 
