@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -29,6 +29,17 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -rs
+
+# By hand, not in CI: mutmut on the core modules ([tool.mutmut] in pyproject.toml), SQLite only,
+# no browser tests, each module against its own tests; then the score per module. Results are
+# kept in mutants/: a second run retests only what changed. One child process by default,
+# as the machine is shared; `make mutation MUTANTS='portal.reminders.rules.*'` for one module.
+MUTATION_CHILDREN ?= 1
+MUTANTS ?=
+mutation: $(VENV)/.installed-test
+	env -u PORTAL_TEST_POSTGRES_URL HYPOTHESIS_PROFILE=mutation \
+		$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(BIN)/python tools/mutation_report.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

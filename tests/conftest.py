@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import current_app, has_app_context
 from flask.testing import FlaskClient
+from hypothesis import settings
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, make_url, text
 from werkzeug.serving import make_server
@@ -27,6 +28,18 @@ from tests import factories
 from tests.factories import TEST_PASSWORD
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+
+# Hypothesis profiles, registered here and nowhere else. "ci", the default (so `make test` and
+# CI replay the same examples on every run), and "mutation" (fewer examples, for mutmut's many
+# runs) are derandomised; HYPOTHESIS_PROFILE=dev explores new examples by hand. No deadlines:
+# the machine is shared and the properties are about results, not time.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
+settings.register_profile(
+    "mutation", derandomize=True, deadline=None, database=None, max_examples=60
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 DATABASES = ["sqlite", "postgresql"]
 
 
