@@ -10,6 +10,7 @@ from sqlalchemy.sql import Subquery
 from portal.accounts.models import User
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
+from portal.paging import in_direction
 from portal.security import hash_token
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
@@ -271,7 +272,7 @@ def events_for_coordinators(now: datetime, past: bool, sort: str, descending: bo
     return (
         select(Event)
         .where(when)
-        .order_by(column.desc() if descending else column.asc(), Event.starts_at, Event.id)
+        .order_by(*in_direction(descending, *dict.fromkeys([column, Event.starts_at, Event.id])))
     )
 
 

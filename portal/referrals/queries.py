@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
+from portal.paging import in_direction
 from portal.points.models import PointsEntry
 from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.rules import TIER_DEFAULTS, Tiers
@@ -83,7 +84,7 @@ def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     statement = (
         select(Referral)
         .options(joinedload(Referral.referrer))
-        .order_by(column.desc() if descending else column.asc(), Referral.id.desc())
+        .order_by(*in_direction(descending, column, Referral.id))
     )
     if stage is not None:
         statement = statement.where(Referral.stage == stage)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from portal.accounts.models import Role, User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
+from portal.paging import in_direction
 from portal.points.queries import points_balance, points_history
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import TierProgress, Tiers, tier_progress
@@ -186,7 +187,7 @@ def redemptions_list(status: str, sort: str, descending: bool) -> Select:
         .join(Redemption.reward)
         .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
         .where(Redemption.status == status)
-        .order_by(column.desc() if descending else column.asc(), Redemption.id)
+        .order_by(*in_direction(descending, column, Redemption.id))
     )
 
 
