@@ -3,9 +3,9 @@
 A staff list tells staff where they are ("Page 3 of 12", "287 owners") and lets them go to
 the previous and the next page. Counting every matching row on every page costs more than
 the page itself on a big table: `count(*)` walks the whole index, 70,000 owners for 25
-rows. So the count stops `COUNT_AHEAD` rows past the page's first row: a list longer than
-that reads "Page 3 of 402+" and "More than 10,050 owners" (the "+": more than), which is all a person paging
-through it needs, and each page costs the same however long the list is.
+rows. So the count stops `COUNT_AHEAD` rows past the page's first row: a longer list reads
+"Page 3 of 402+" and "More than 10,050 owners" (the "+" says "more than"), which is all a
+person paging through it needs, and each page costs the same however long the list is.
 
 A page number past the end (an old link, a number typed by hand) shows the last page: the
 bounded count already says where that is, so it costs no third statement.
