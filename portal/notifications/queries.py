@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, lambda_stmt, select
 from sqlalchemy.orm import Session
 
 from portal.notifications.models import Notification
@@ -24,11 +24,16 @@ def inbox_query(user: User) -> Select:
 
 
 def unread_count(session: Session, user: User) -> int:
-    """How many of the owner's messages are unread."""
+    """How many of the owner's messages are unread (every signed-in page shows it)."""
+    user_id = user.id
     return session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        lambda_stmt(
+            lambda: (
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            )
+        )
     )
 
 

@@ -1,6 +1,6 @@
 """Reading the ledger: balances, an owner's history, what one referral earned."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, lambda_stmt, select
 from sqlalchemy.orm import Session
 
 from portal.points.models import PointsEntry
@@ -9,7 +9,11 @@ from portal.points.models import PointsEntry
 def points_balance(session: Session, user_id: int) -> int:
     """The owner's balance: the sum of their ledger."""
     return session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.user_id == user_id)
+        lambda_stmt(
+            lambda: select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.user_id == user_id
+            )
+        )
     )
 
 

@@ -3,7 +3,7 @@
 import functools
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, lambda_stmt, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -147,13 +147,20 @@ def load_user_for_login(session: Session, cookie_id: str, now: datetime) -> User
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
+    user_id, token_hash = int(user_id), hash_token(token)
+    # Every signed-in request runs this: a lambda statement is built once, then reused with
+    # the new values (SQLAlchemy caches it by the lambda's code).
     user = session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            LoginSession.token_hash == hash_token(token),
-            LoginSession.expires_at > now,
+        lambda_stmt(
+            lambda: (
+                select(User)
+                .join(LoginSession, LoginSession.user_id == User.id)
+                .where(
+                    User.id == user_id,
+                    LoginSession.token_hash == token_hash,
+                    LoginSession.expires_at > now,
+                )
+            )
         )
     )
     if user is not None:
