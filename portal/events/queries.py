@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    lambda_stmt,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql import Subquery
 
@@ -187,19 +198,22 @@ def my_events(
 
 def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[MyEvent]:
     """The owner's next few events with a seat or a waitlist place (home page), one query."""
-    rows = session.execute(
-        select(Rsvp, Event, literal(None))
-        .join(Event, Event.id == Rsvp.event_id)
-        .where(
-            Rsvp.user_id == user.id,
-            Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]),
-            Event.ends_at > now,
-            Event.status == EventStatus.PUBLISHED,
+    user_id, going = user.id, [RsvpStatus.CONFIRMED.value, RsvpStatus.WAITLISTED.value]
+    statement = lambda_stmt(
+        lambda: (
+            select(Rsvp, Event, null())
+            .join(Event, Event.id == Rsvp.event_id)
+            .where(
+                Rsvp.user_id == user_id,
+                Rsvp.status.in_(going),
+                Event.ends_at > now,
+                Event.status == EventStatus.PUBLISHED,
+            )
+            .order_by(Event.starts_at)
+            .limit(bindparam("limit"))
         )
-        .order_by(Event.starts_at)
-        .limit(limit)
-    ).all()
-    return [MyEvent(*row) for row in rows]
+    )
+    return [MyEvent(*row) for row in session.execute(statement, {"limit": limit})]
 
 
 def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:

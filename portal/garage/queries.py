@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, lambda_stmt, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
@@ -44,13 +44,16 @@ def _highest_miles_in(model):
 
 def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
     """The owner's cars with their mileage, in one statement whatever their number."""
-    query = (
-        select(Vehicle, _highest_miles_in(OdometerReading), _highest_miles_in(ServiceRecord))
-        .where(Vehicle.owner_id == owner.id)
-        .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
+    owner_id = owner.id
+    query = lambda_stmt(
+        lambda: (
+            select(Vehicle, _highest_miles_in(OdometerReading), _highest_miles_in(ServiceRecord))
+            .where(Vehicle.owner_id == owner_id)
+            .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
+        )
     )
     if active_only:
-        query = query.where(Vehicle.retired_at.is_(None))
+        query += lambda statement: statement.where(Vehicle.retired_at.is_(None))
     return [
         GarageCar(vehicle, highest(vehicle.purchase_odometer, readings, services))
         for vehicle, readings, services in session.execute(query)

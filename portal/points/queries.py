@@ -1,6 +1,6 @@
 """Reading the ledger: balances, an owner's history, what one referral earned."""
 
-from sqlalchemy import func, lambda_stmt, select
+from sqlalchemy import bindparam, func, lambda_stmt, select
 from sqlalchemy.orm import Session
 
 from portal.points.models import PointsEntry
@@ -21,10 +21,15 @@ def points_history(session: Session, user_id: int, limit: int = 20) -> list[Poin
     """The owner's latest ledger lines, newest first."""
     return list(
         session.scalars(
-            select(PointsEntry)
-            .where(PointsEntry.user_id == user_id)
-            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
-            .limit(limit)
+            lambda_stmt(
+                lambda: (
+                    select(PointsEntry)
+                    .where(PointsEntry.user_id == user_id)
+                    .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
+                    .limit(bindparam("limit"))
+                )
+            ),
+            {"limit": limit},
         )
     )
 

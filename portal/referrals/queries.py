@@ -1,6 +1,6 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, lambda_stmt, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
@@ -43,9 +43,13 @@ def load_tiers(session: Session) -> Tiers:
 def purchases_referred(session: Session, user_id: int) -> int:
     """How many of the owner's referrals have bought a car."""
     return session.scalar(
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.referrer_id == user_id, Referral.stage == Stage.PURCHASED)
+        lambda_stmt(
+            lambda: (
+                select(func.count())
+                .select_from(Referral)
+                .where(Referral.referrer_id == user_id, Referral.stage == Stage.PURCHASED)
+            )
+        )
     )
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, lambda_stmt, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from portal.accounts.models import Role, User
@@ -34,13 +34,17 @@ def catalogue(session: Session, now: datetime) -> list[Reward]:
     """Rewards owners can see now: active and inside their window, cheapest first."""
     return list(
         session.scalars(
-            select(Reward)
-            .where(
-                Reward.is_active.is_(True),
-                or_(Reward.available_from.is_(None), Reward.available_from <= now),
-                or_(Reward.available_until.is_(None), Reward.available_until > now),
+            lambda_stmt(
+                lambda: (
+                    select(Reward)
+                    .where(
+                        Reward.is_active.is_(True),
+                        or_(Reward.available_from.is_(None), Reward.available_from <= now),
+                        or_(Reward.available_until.is_(None), Reward.available_until > now),
+                    )
+                    .order_by(Reward.points_cost, Reward.id)
+                )
             )
-            .order_by(Reward.points_cost, Reward.id)
         )
     )
 
@@ -99,10 +103,14 @@ def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
     """The owner's redemptions with their rewards, newest first (one query)."""
     return list(
         session.scalars(
-            select(Redemption)
-            .options(joinedload(Redemption.reward))
-            .where(Redemption.user_id == user_id)
-            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+            lambda_stmt(
+                lambda: (
+                    select(Redemption)
+                    .options(joinedload(Redemption.reward))
+                    .where(Redemption.user_id == user_id)
+                    .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+                )
+            )
         )
     )
 
