@@ -1,6 +1,6 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
-from sqlalchemy import Select, func, lambda_stmt, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
@@ -40,17 +40,17 @@ def load_tiers(session: Session) -> Tiers:
     )
 
 
+#: Built once: the tier on the owner's home and rewards pages counts these.
+_PURCHASES_REFERRED = (
+    select(func.count())
+    .select_from(Referral)
+    .where(Referral.referrer_id == bindparam("user_id"), Referral.stage == Stage.PURCHASED)
+)
+
+
 def purchases_referred(session: Session, user_id: int) -> int:
     """How many of the owner's referrals have bought a car."""
-    return session.scalar(
-        lambda_stmt(
-            lambda: (
-                select(func.count())
-                .select_from(Referral)
-                .where(Referral.referrer_id == user_id, Referral.stage == Stage.PURCHASED)
-            )
-        )
-    )
+    return session.scalar(_PURCHASES_REFERRED, {"user_id": user_id})
 
 
 def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:

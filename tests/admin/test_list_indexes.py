@@ -37,18 +37,14 @@ def _audit(**filters):
     return lambda: admin_queries.audit_entries({**NO_FILTERS, **filters}, ZoneInfo("UTC"))
 
 
-#: (what, the list's statement as its page builds it)
-LISTS = [
-    *[
-        (f"owners by {sort} {'desc' if desc else 'asc'}", sort, desc)
-        for sort in ("name", "joined")
-        for desc in (False, True)
-    ],
-]
+#: {what: the list's statement as its page builds it}
 STATEMENTS = {
     **{
-        label: (lambda sort=sort, desc=desc: admin_queries.owner_search("", sort, desc))
-        for label, sort, desc in LISTS
+        f"owners by {sort}, descending {desc}": (
+            lambda sort=sort, desc=desc: admin_queries.owner_search("", sort, desc)
+        )
+        for sort in ("name", "joined")
+        for desc in (False, True)
     },
     **{
         f"referrals by {sort}, stage {stage}": (
