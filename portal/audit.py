@@ -21,9 +21,12 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entries"
     __table_args__ = (
-        Index("ix_audit_entries_created_at", "created_at"),
-        Index("ix_audit_entries_entity", "entity_type", "entity_id"),
-        Index("ix_audit_entries_actor_id", "actor_id"),
+        Index("ix_audit_entries_created_at", "created_at", "id"),
+        # The log's filters, each still newest first.
+        Index("ix_audit_entries_entity_created_at", "entity_type", "entity_id", "created_at", "id"),
+        Index("ix_audit_entries_entity_type_created_at", "entity_type", "created_at", "id"),
+        Index("ix_audit_entries_actor_created_at", "actor_id", "created_at", "id"),
+        Index("ix_audit_entries_action_created_at", "action", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

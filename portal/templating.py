@@ -118,6 +118,16 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
+def count_of(page, singular: str | None = None, plural_form: str | None = None) -> str:
+    """A list's size as its page knows it: '287 owners', or 'More than 10,000 owners' when it
+    was counted only that far (`portal.paging`). Without a noun, just the number ('10,000+')."""
+    exact = getattr(page, "exact", True)
+    if singular is None:
+        return f"{page.total:,}" if exact else f"{page.total:,}+"
+    noun = singular if page.total == 1 and exact else (plural_form or singular + "s")
+    return f"{page.total:,} {noun}" if exact else f"More than {page.total:,} {noun}"
+
+
 def register(app: Flask) -> None:
     """Install the context processor, filters and the htmx cache header."""
 
@@ -138,6 +148,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(phone)
     app.add_template_global(plural)
     app.add_template_global(yearly_day)
+    app.add_template_global(count_of)
 
     @app.after_request
     def vary_on_htmx(response):

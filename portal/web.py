@@ -21,6 +21,7 @@ from portal.dealership.queries import dealership_zone, weekly_message_limit
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch, take_queued
+from portal.paging import ListPage, page_of
 from portal.templating import local_datetime
 
 T = TypeVar("T")
@@ -197,14 +198,13 @@ def list_args(**values) -> dict:
     return {key: value for key, value in values.items() if value not in (None, "")}
 
 
-def paginate(statement, per: int | None = None, page: int | None = None):
-    """One page of a select, with the page number bounded (past the end: the last page)."""
-    pages = db.paginate(
-        statement, page=page or page_number(), per_page=per or per_page(), error_out=False
-    )
-    if pages.page > 1 and not pages.items and pages.pages:
-        pages = db.paginate(statement, page=pages.pages, per_page=pages.per_page)
-    return pages
+def paginate(statement, per: int | None = None, page: int | None = None) -> ListPage:
+    """One page of a select, with the page number bounded (past the end: the last page).
+
+    Two statements whatever the list's length: a count that stops a little past the page
+    (`portal.paging`) and the page's rows.
+    """
+    return page_of(db.session, statement, page or page_number(), per or per_page())
 
 
 # --- CSV downloads ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -99,6 +99,12 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+# The staff lists of owners and of the team: each filters by role and sorts by name (as
+# people read it, case aside) or by the day they joined.
+Index("ix_users_role_lower_name", User.role, func.lower(User.name), User.id)
+Index("ix_users_role_created_at", User.role, User.created_at, User.id)
 
 
 class LoginSession(IdMixin, db.Model):

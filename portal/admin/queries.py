@@ -22,6 +22,7 @@ from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
+from portal.paging import in_direction
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
 from portal.reminders.queries.fleet import collector_paused, load_fleet
@@ -266,7 +267,7 @@ def owner_search(query: str = "", sort: str = "name", descending: bool = False) 
         "joined": User.created_at,
         "cars": active_car_count(),
     }[sort if sort in OWNER_SORTS else "name"]
-    return statement.order_by(column.desc() if descending else column.asc(), User.id)
+    return statement.order_by(*in_direction(descending, column, User.id))
 
 
 def car_counts(session: Session, user_ids: list[int]) -> dict[int, int]:

@@ -1,12 +1,21 @@
-"""Reading dealership settings: a key nobody has set reads as its default."""
+"""Reading dealership settings: a key nobody has set reads as its default.
+
+A page asks for settings from several places (the header, the time zone, the reminder
+rules, the tiers); the table holds a few dozen rows, so the first ask in a transaction reads
+them all and the rest of the transaction reuses them. Whatever ends the transaction, and a
+flush that writes a setting, forgets them, so a value saved is read back as saved and the
+next request (or the next transaction of a long command) reads afresh.
+"""
 
 from collections.abc import Mapping
+from copy import deepcopy
 from datetime import date
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -16,12 +25,36 @@ from portal.dealership.models import Setting
 #: for one digest (the portal inbox gets everything at once).
 WEEKLY_MESSAGE_LIMIT = 2
 
+#: Where a session keeps the settings read in its current transaction.
+_READ = "portal.settings"
+
+
+def stored_settings(session: Session) -> dict[str, Any]:
+    """Every stored setting by key: one query per transaction, however often asked."""
+    stored = session.info.get(_READ)
+    if stored is None:
+        stored = {key: value for key, value in session.execute(select(Setting.key, Setting.value))}
+        session.info[_READ] = stored
+    return stored
+
 
 def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """The values of the keys in `defaults`, stored value first, in one query."""
-    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(defaults)))
-    stored = {key: value for key, value in rows}
-    return {key: stored.get(key, default) for key, default in defaults.items()}
+    """The values of the keys in `defaults`, stored value first (copies: change freely)."""
+    stored = stored_settings(session)
+    return {key: deepcopy(stored.get(key, default)) for key, default in defaults.items()}
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction) -> None:
+    session.info.pop(_READ, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_when_written(session: Session, flush_context) -> None:
+    if _READ in session.info and any(
+        isinstance(row, Setting) for row in chain(session.new, session.dirty, session.deleted)
+    ):
+        del session.info[_READ]
 
 
 def dealership_defaults() -> dict[str, Any]:

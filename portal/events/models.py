@@ -3,7 +3,16 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -74,7 +83,7 @@ class Event(IdMixin, TimestampMixin, db.Model):
         # The last line of defence: the conditional UPDATEs in services keep to it first.
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_events_status_starts_at", "status", "starts_at"),
+        Index("ix_events_status_starts_at", "status", "starts_at", "id"),
     )
 
     title: Mapped[str] = mapped_column(String(160))
@@ -144,6 +153,11 @@ class Event(IdMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"
+
+
+# The coordinators' list sorts by date or by title.
+Index("ix_events_starts_at", Event.starts_at, Event.id)
+Index("ix_events_lower_title_starts_at", func.lower(Event.title), Event.starts_at, Event.id)
 
 
 class Rsvp(IdMixin, TimestampMixin, db.Model):

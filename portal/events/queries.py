@@ -3,8 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, false, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    null,
+    select,
+)
+from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
@@ -13,6 +23,7 @@ from portal.events.calendars import ReminderEntry
 from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
 from portal.garage.models import Vehicle
+from portal.paging import in_direction
 from portal.reminders.models import RecallCampaign, ReminderState, SeasonalCampaign
 from portal.reminders.queries.pages import owner_reminders
 from portal.reminders.rules import Kind, Status
@@ -68,30 +79,53 @@ def _signed_in_owner_id(user) -> int | None:
     return user.id
 
 
+def _upcoming_condition(user, now: datetime, kind: str | None) -> ColumnElement[bool]:
+    """Published events this person may see that have not ended (of one kind, when asked)."""
+    condition = and_(
+        visible_condition(user), Event.status == EventStatus.PUBLISHED, Event.ends_at > now
+    )
+    return and_(condition, Event.kind == kind) if kind else condition
+
+
 def upcoming_events(
     session: Session, user, now: datetime, kind: str | None, limit: int = LIST_LIMIT
 ) -> list[EventRow]:
-    """Upcoming published events this person may see; events for their car first."""
+    """Upcoming published events this person may see; for an owner, events for their car
+    first, each with their RSVP. A visitor's list reads the events alone."""
     owner_id = _signed_in_owner_id(user)
-    suits = suits_vehicle_condition(owner_id) if owner_id else false()
-    for_my_car = case((suits, 1), else_=0).label("for_my_car")
+    if not owner_id:
+        events = session.scalars(
+            select(Event)
+            .where(_upcoming_condition(user, now, kind))
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+        return [EventRow(event, None, False) for event in events]
+    for_my_car = case((suits_vehicle_condition(owner_id), 1), else_=0).label("for_my_car")
     query = (
         select(Event, Rsvp, for_my_car)
-        .where(
-            visible_condition(user),
-            Event.status == EventStatus.PUBLISHED,
-            Event.ends_at > now,
-        )
+        .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))
+        .where(_upcoming_condition(user, now, kind))
         .order_by(for_my_car.desc(), Event.starts_at, Event.id)
         .limit(limit)
     )
-    if owner_id:
-        query = query.outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))
-    else:
-        query = query.outerjoin(Rsvp, false())
-    if kind:
-        query = query.where(Event.kind == kind)
     return [EventRow(event, rsvp, bool(match)) for event, rsvp, match in session.execute(query)]
+
+
+def events_to_join(session: Session, now: datetime, limit: int) -> list[Event]:
+    """The next public events a visitor could still come to, soonest first, in one query:
+    RSVPs still open, and a seat left or, when full, a place on the waitlist. Only what an
+    invitation lists is loaded (title, time and how full)."""
+    closes_at = func.coalesce(Event.rsvp_closes_at, Event.starts_at)
+    return list(
+        session.scalars(
+            select(Event)
+            .options(load_only(Event.title, Event.starts_at, Event.capacity, Event.seats_taken))
+            .where(_upcoming_condition(None, now, None), closes_at > now)
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+    )
 
 
 @dataclass
@@ -167,21 +201,25 @@ def my_events(
     return upcoming, past
 
 
+#: Built once: the owner's home page shows their next events on every visit.
+_NEXT_EVENTS = (
+    select(Rsvp, Event, null())
+    .join(Event, Event.id == Rsvp.event_id)
+    .where(
+        Rsvp.user_id == bindparam("user_id"),
+        Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]),
+        Event.ends_at > bindparam("now"),
+        Event.status == EventStatus.PUBLISHED,
+    )
+    .order_by(Event.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
 def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[MyEvent]:
     """The owner's next few events with a seat or a waitlist place (home page), one query."""
-    rows = session.execute(
-        select(Rsvp, Event, literal(None))
-        .join(Event, Event.id == Rsvp.event_id)
-        .where(
-            Rsvp.user_id == user.id,
-            Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]),
-            Event.ends_at > now,
-            Event.status == EventStatus.PUBLISHED,
-        )
-        .order_by(Event.starts_at)
-        .limit(limit)
-    ).all()
-    return [MyEvent(*row) for row in rows]
+    values = {"user_id": user.id, "now": now, "limit": limit}
+    return [MyEvent(*row) for row in session.execute(_NEXT_EVENTS, values)]
 
 
 def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:
@@ -277,7 +315,7 @@ def events_for_coordinators(now: datetime, past: bool, sort: str, descending: bo
     return (
         select(Event)
         .where(when)
-        .order_by(column.desc() if descending else column.asc(), Event.starts_at, Event.id)
+        .order_by(*in_direction(descending, *dict.fromkeys([column, Event.starts_at, Event.id])))
     )
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
@@ -42,18 +42,25 @@ def _highest_miles_in(model):
     )
 
 
-def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
-    """The owner's cars with their mileage, in one statement whatever their number."""
-    query = (
+def _garage_cars_statement(active_only: bool) -> Select:
+    statement = (
         select(Vehicle, _highest_miles_in(OdometerReading), _highest_miles_in(ServiceRecord))
-        .where(Vehicle.owner_id == owner.id)
+        .where(Vehicle.owner_id == bindparam("owner_id"))
         .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
     )
-    if active_only:
-        query = query.where(Vehicle.retired_at.is_(None))
+    return statement.where(Vehicle.retired_at.is_(None)) if active_only else statement
+
+
+#: Built once: the garage and the owner's home page list the cars on every visit.
+_GARAGE_CARS = {active_only: _garage_cars_statement(active_only) for active_only in (False, True)}
+
+
+def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
+    """The owner's cars with their mileage, in one statement whatever their number."""
+    query = session.execute(_GARAGE_CARS[active_only], {"owner_id": owner.id})
     return [
         GarageCar(vehicle, highest(vehicle.purchase_odometer, readings, services))
-        for vehicle, readings, services in session.execute(query)
+        for vehicle, readings, services in query
     ]
 
 

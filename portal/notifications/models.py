@@ -42,8 +42,13 @@ class Notification(IdMixin, db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_user_created", "user_id", "created_at"),
-        Index("ix_notifications_status", "status"),
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+        Index("ix_notifications_status", "status", "id"),
+        # The delivery log: newest first or by kind, over every message or one status's.
+        Index("ix_notifications_created_at", "created_at", "id"),
+        Index("ix_notifications_status_created_at", "status", "created_at", "id"),
+        Index("ix_notifications_kind", "kind", "id"),
+        Index("ix_notifications_status_kind", "status", "kind", "id"),
         Index("ix_notifications_topic", "topic"),
         Index("ix_notifications_digest_id", "digest_id"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.notifications.models import Notification
@@ -23,13 +23,17 @@ def inbox_query(user: User) -> Select:
     )
 
 
+#: Built once: every signed-in page shows the unread count.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+)
+
+
 def unread_count(session: Session, user: User) -> int:
-    """How many of the owner's messages are unread."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    """How many of the owner's messages are unread (every signed-in page shows it)."""
+    return session.scalar(_UNREAD, {"user_id": user.id})
 
 
 def get_for_owner(session: Session, user: User, notification_id: int) -> Notification | None:

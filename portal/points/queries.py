@@ -1,28 +1,30 @@
 """Reading the ledger: balances, an owner's history, what one referral earned."""
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.points.models import PointsEntry
 
+#: Built once (the owner's home and rewards pages show both on every visit).
+_BALANCE = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+    PointsEntry.user_id == bindparam("user_id")
+)
+_HISTORY = (
+    select(PointsEntry)
+    .where(PointsEntry.user_id == bindparam("user_id"))
+    .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
+    .limit(bindparam("limit"))
+)
+
 
 def points_balance(session: Session, user_id: int) -> int:
     """The owner's balance: the sum of their ledger."""
-    return session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.user_id == user_id)
-    )
+    return session.scalar(_BALANCE, {"user_id": user_id})
 
 
 def points_history(session: Session, user_id: int, limit: int = 20) -> list[PointsEntry]:
     """The owner's latest ledger lines, newest first."""
-    return list(
-        session.scalars(
-            select(PointsEntry)
-            .where(PointsEntry.user_id == user_id)
-            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(session.scalars(_HISTORY, {"user_id": user_id, "limit": limit}))
 
 
 def referral_points(session: Session, user_id: int, referral_id: int) -> list[PointsEntry]:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -64,7 +64,7 @@ class Referral(IdMixin, TimestampMixin, db.Model):
     """A friend an owner referred, from the landing-page form to a purchase (or not)."""
 
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_stage", "stage"),)
+    __table_args__ = (Index("ix_referrals_stage", "stage", "id"),)
 
     #: The owner who referred them (the first referrer wins); None when the link was unknown.
     referrer_id: Mapped[int | None] = optional_user_fk(index=True)
@@ -94,3 +94,13 @@ class Referral(IdMixin, TimestampMixin, db.Model):
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS[Stage(self.stage)]
+
+
+# The pipeline sorts by the last move, the friend's name or the day referred, over every
+# referral or one stage's.
+Index("ix_referrals_stage_changed_at", Referral.stage_changed_at, Referral.id)
+Index("ix_referrals_lower_name", func.lower(Referral.name), Referral.id)
+Index("ix_referrals_created_at", Referral.created_at, Referral.id)
+Index("ix_referrals_stage_stage_changed_at", Referral.stage, Referral.stage_changed_at, Referral.id)
+Index("ix_referrals_stage_lower_name", Referral.stage, func.lower(Referral.name), Referral.id)
+Index("ix_referrals_stage_created_at", Referral.stage, Referral.created_at, Referral.id)

@@ -1,10 +1,11 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
+from portal.paging import in_direction
 from portal.points.models import PointsEntry
 from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.rules import TIER_DEFAULTS, Tiers
@@ -39,13 +40,17 @@ def load_tiers(session: Session) -> Tiers:
     )
 
 
+#: Built once: the tier on the owner's home and rewards pages counts these.
+_PURCHASES_REFERRED = (
+    select(func.count())
+    .select_from(Referral)
+    .where(Referral.referrer_id == bindparam("user_id"), Referral.stage == Stage.PURCHASED)
+)
+
+
 def purchases_referred(session: Session, user_id: int) -> int:
     """How many of the owner's referrals have bought a car."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.referrer_id == user_id, Referral.stage == Stage.PURCHASED)
-    )
+    return session.scalar(_PURCHASES_REFERRED, {"user_id": user_id})
 
 
 def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:
@@ -83,7 +88,7 @@ def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     statement = (
         select(Referral)
         .options(joinedload(Referral.referrer))
-        .order_by(column.desc() if descending else column.asc(), Referral.id.desc())
+        .order_by(*in_direction(descending, column, Referral.id))
     )
     if stage is not None:
         statement = statement.where(Referral.stage == stage)

@@ -111,9 +111,7 @@ def landing(code: str):
         "referrals/landing.html",
         form,
         referrer_first_name=referrer.first_name if referrer else None,
-        events=event_queries.upcoming_events(
-            db.session, None, clock.now(), None, limit=LANDING_EVENTS
-        ),
+        events=event_queries.events_to_join(db.session, clock.now(), LANDING_EVENTS),
     )
 
 

@@ -88,7 +88,13 @@ class ServiceVisitRequest(IdMixin, db.Model):
     """An owner asking the service team for a visit; staff call back and mark it handled."""
 
     __tablename__ = "service_visit_requests"
-    __table_args__ = (Index("ix_service_visit_requests_status", "status", "created_at"),)
+    __table_args__ = (
+        # The staff list: open ones or all, by the day asked, the day wanted or status.
+        Index("ix_service_visit_requests_status", "status", "created_at", "id"),
+        Index("ix_service_visit_requests_status_preferred_day", "status", "preferred_day", "id"),
+        Index("ix_service_visit_requests_created_at", "created_at", "id"),
+        Index("ix_service_visit_requests_preferred_day", "preferred_day", "id"),
+    )
 
     user_id: Mapped[int] = user_fk(index=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))

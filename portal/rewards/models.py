@@ -76,7 +76,9 @@ class Redemption(IdMixin, db.Model):
 
     __tablename__ = "redemptions"
     __table_args__ = (
-        Index("ix_redemptions_status", "status"),
+        # The staff list: one status, by date or by points.
+        Index("ix_redemptions_status_created_at", "status", "created_at", "id"),
+        Index("ix_redemptions_status_points", "status", "points", "id"),
         Index("ix_redemptions_drive_id", "drive_id"),
         Index("uq_redemptions_request_token", "request_token", unique=True),
     )

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from portal.accounts.models import Role, User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
+from portal.paging import in_direction
 from portal.points.queries import points_balance, points_history
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import TierProgress, Tiers, tier_progress
@@ -29,19 +30,27 @@ REDEMPTION_SORTS = {
 # --- Owners -------------------------------------------------------------------------------
 
 
+#: Built once, like the other statements of the owner's rewards page.
+_CATALOGUE = (
+    select(Reward)
+    .where(
+        Reward.is_active.is_(True),
+        or_(Reward.available_from.is_(None), Reward.available_from <= bindparam("now")),
+        or_(Reward.available_until.is_(None), Reward.available_until > bindparam("now")),
+    )
+    .order_by(Reward.points_cost, Reward.id)
+)
+_OWNER_REDEMPTIONS = (
+    select(Redemption)
+    .options(joinedload(Redemption.reward))
+    .where(Redemption.user_id == bindparam("user_id"))
+    .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+)
+
+
 def catalogue(session: Session, now: datetime) -> list[Reward]:
     """Rewards owners can see now: active and inside their window, cheapest first."""
-    return list(
-        session.scalars(
-            select(Reward)
-            .where(
-                Reward.is_active.is_(True),
-                or_(Reward.available_from.is_(None), Reward.available_from <= now),
-                or_(Reward.available_until.is_(None), Reward.available_until > now),
-            )
-            .order_by(Reward.points_cost, Reward.id)
-        )
-    )
+    return list(session.scalars(_CATALOGUE, {"now": now}))
 
 
 def owner_progress(session: Session, user: User, tiers: Tiers) -> TierProgress:
@@ -99,14 +108,7 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
 
 def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
     """The owner's redemptions with their rewards, newest first (one query)."""
-    return list(
-        session.scalars(
-            select(Redemption)
-            .options(joinedload(Redemption.reward))
-            .where(Redemption.user_id == user_id)
-            .order_by(Redemption.created_at.desc(), Redemption.id.desc())
-        )
-    )
+    return list(session.scalars(_OWNER_REDEMPTIONS, {"user_id": user_id}))
 
 
 def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
@@ -189,7 +191,7 @@ def redemptions_list(status: str, sort: str, descending: bool) -> Select:
         .join(Redemption.reward)
         .options(contains_eager(Redemption.user), contains_eager(Redemption.reward))
         .where(Redemption.status == status)
-        .order_by(column.desc() if descending else column.asc(), Redemption.id)
+        .order_by(*in_direction(descending, column, Redemption.id))
     )
 
 

@@ -23,6 +23,17 @@ def test_prospects_see_public_events_only(client, make_event):
     assert "Sign in to RSVP" in client.get(f"/events/{public.id}").get_data(as_text=True)
 
 
+def test_a_visitors_event_list_reads_the_events_alone(client, make_event, count_queries):
+    make_event(title="Open day clinic", audience=Audience.PUBLIC)
+    client.get("/events")
+    with count_queries() as statements:
+        page = client.get("/events?kind=clinic").get_data(as_text=True)
+    assert "Open day clinic" in page
+    events = [sql for sql in statements if "FROM events" in sql]
+    assert len(events) == 1
+    assert "rsvps" not in events[0].lower()
+
+
 def test_drafts_and_ambassador_events_are_hidden_from_members(
     client, login, make_owner, make_event
 ):

@@ -1,9 +1,11 @@
 """Invite links: the owner's page, hashed codes, regeneration, and the prospect's landing page."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.referrals.models import InviteCode, Referral
 from portal.security import hash_token
@@ -136,3 +138,44 @@ def test_landing_lists_public_events_only(client, make_owner, invite_code, make_
     html = client.get(f"/i/{invite_code(make_owner())}").get_data(as_text=True)
     assert "Spring launch night" in html
     assert "Owners&#39; breakfast" not in html and "Owners' breakfast" not in html
+
+
+def test_landing_lists_only_events_a_visitor_could_still_join(
+    client, make_owner, invite_code, make_event
+):
+    from portal.events.models import Audience
+
+    now = clock.now()
+    make_event(title="Open launch night", audience=Audience.PUBLIC, seats_taken=4)
+    make_event(title="Full clinic", audience=Audience.PUBLIC, seats_taken=10, days=12)
+    make_event(
+        title="Closed clinic",
+        audience=Audience.PUBLIC,
+        seats_taken=10,
+        days=14,
+        rsvp_closes_at=now + timedelta(hours=1),
+    )
+    make_event(title="Started drive", audience=Audience.PUBLIC, starts_at=now + timedelta(hours=1))
+    with clock.frozen(now + timedelta(hours=2)):
+        html = client.get(f"/i/{invite_code(make_owner())}").get_data(as_text=True)
+    assert "Open launch night" in html and "6 places left" in html
+    assert "Full clinic" in html and "full, with a waitlist" in html
+    assert "Closed clinic" not in html  # full, and its waitlist closed with its RSVPs
+    assert "Started drive" not in html
+
+
+def test_landing_fetches_only_the_events_it_shows(
+    client, make_owner, invite_code, make_event, count_queries
+):
+    from portal.events.models import Audience
+
+    for number in range(6):
+        make_event(title=f"Public night {number}", audience=Audience.PUBLIC, days=10 + number)
+    path = f"/i/{invite_code(make_owner())}"
+    client.get(path)
+    with count_queries() as statements:
+        html = client.get(path).get_data(as_text=True)
+    assert "Public night 3" in html and "Public night 4" not in html
+    events = [sql for sql in statements if "FROM events" in sql]
+    assert len(events) == 1 and "LIMIT" in events[0]
+    assert "description" not in events[0] and "rsvps" not in events[0]

@@ -3,7 +3,7 @@
 import functools
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -142,20 +142,25 @@ def start_login_session(
     return token
 
 
+#: Built once: every signed-in request loads its user with it.
+_SIGNED_IN_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.expires_at > bindparam("now"),
+    )
+)
+
+
 def load_user_for_login(session: Session, cookie_id: str, now: datetime) -> User | None:
     """The user behind a Flask-Login id, only while its login session is alive."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            LoginSession.token_hash == hash_token(token),
-            LoginSession.expires_at > now,
-        )
-    )
+    values = {"user_id": int(user_id), "token_hash": hash_token(token), "now": now}
+    user = session.scalar(_SIGNED_IN_USER, values)
     if user is not None:
         user.current_login_session_token = token
     return user

@@ -5,9 +5,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Date, Integer, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -94,12 +105,29 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | None = None) -> Fleet:
-    """Load every active owner's cars (or one owner's) and their history in nine queries."""
-    settings = reminder_settings(session)
+@dataclass(frozen=True)
+class _FleetStatements:
+    """The statements that load a fleet; `:cutoff` (and `:owner_id` for one owner) bound."""
+
+    cars: Select
+    readings: Select
+    last_services: Select
+    closed_recalls: Select
+    products: Select
+    owners: Select
+    states: Select
+    seasonal: Select
+    recalls: Select
+
+
+@cache
+def _fleet_statements(one_owner: bool) -> _FleetStatements:
+    """Built once per process for each shape (the whole fleet, one owner's cars): building
+    them anew for every page cost more than running them (half of the owner's home page)."""
+    owner_id = bindparam("owner_id", type_=Integer)
     # A car retired late on the day before `today` in UTC may still be active locally.
-    retired_cutoff = datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)
-    cars_query = (
+    cutoff = bindparam("cutoff", type_=Vehicle.retired_at.type)
+    cars = (
         select(
             Vehicle.id,
             Vehicle.owner_id,
@@ -117,25 +145,57 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         .join(User, User.id == Vehicle.owner_id)
         .where(
             User.deactivated_at.is_(None),
-            or_(Vehicle.retired_at.is_(None), Vehicle.retired_at >= retired_cutoff),
+            or_(Vehicle.retired_at.is_(None), Vehicle.retired_at >= cutoff),
         )
         .order_by(Vehicle.id)
     )
-    owners_query = select(
+    owners = select(
         User.id, User.email, User.name, User.display_name, User.birthday, User.birthday_messages
     ).where(User.deactivated_at.is_(None))
-    states_query = select(ReminderState.key, ReminderState.snoozed_until, ReminderState.done_on)
+    states = select(ReminderState.key, ReminderState.snoozed_until, ReminderState.done_on)
     scope = select(Vehicle.id)
-    if owner_id is not None:
-        cars_query = cars_query.where(Vehicle.owner_id == owner_id)
-        owners_query = owners_query.where(User.id == owner_id)
-        states_query = states_query.where(ReminderState.user_id == owner_id)
+    if one_owner:
+        cars = cars.where(Vehicle.owner_id == owner_id)
+        owners = owners.where(User.id == owner_id)
+        states = states.where(ReminderState.user_id == owner_id)
         scope = scope.where(Vehicle.owner_id == owner_id)
+    return _FleetStatements(
+        cars=cars,
+        readings=_readings_statement(scope),
+        last_services=_last_services_statement(scope),
+        closed_recalls=select(ServiceRecord.vehicle_id, func.upper(ServiceRecord.recall_code))
+        .where(ServiceRecord.recall_code.is_not(None), ServiceRecord.vehicle_id.in_(scope))
+        .distinct(),
+        products=select(
+            ProtectionProduct.id,
+            ProtectionProduct.vehicle_id,
+            ProtectionProduct.name,
+            ProtectionProduct.ends_on,
+            ProtectionProduct.ends_at_miles,
+        ).where(ProtectionProduct.vehicle_id.in_(scope)),
+        owners=owners,
+        states=states,
+        seasonal=select(SeasonalCampaign)
+        .where(SeasonalCampaign.active.is_(True))
+        .order_by(SeasonalCampaign.id),
+        recalls=select(RecallCampaign)
+        .where(RecallCampaign.active.is_(True))
+        .order_by(RecallCampaign.id),
+    )
+
+
+def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | None = None) -> Fleet:
+    """Load every active owner's cars (or one owner's) and their history in nine queries."""
+    settings = reminder_settings(session)
+    statements = _fleet_statements(owner_id is not None)
+    values = {"cutoff": datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)}
+    if owner_id is not None:
+        values["owner_id"] = owner_id
 
     # Core rows on the session's connection: no ORM bookkeeping for 100,000 cars.
     connection = session.connection()
     cars: dict[int, VehicleFacts] = {}
-    for row in connection.execute(cars_query):
+    for row in connection.execute(statements.cars, values):
         retired_on = local_date(row.retired_at, zone) if row.retired_at else None
         if retired_on is not None and retired_on <= today:
             continue
@@ -143,24 +203,21 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         # make, model, year, purchase and warranty: the select's order is VehicleFacts' order.
         cars[row.id] = VehicleFacts(row.id, row.owner_id, row.vin, label, *row[4:11], retired_on)
 
-    _attach_readings(connection, cars, scope)
-    _attach_last_services(connection, cars, scope)
-    for vehicle_id, code in connection.execute(
-        select(ServiceRecord.vehicle_id, func.upper(ServiceRecord.recall_code))
-        .where(ServiceRecord.recall_code.is_not(None), ServiceRecord.vehicle_id.in_(scope))
-        .distinct()
+    for vehicle_id, first_day, first_miles, last_day, last_miles in connection.execute(
+        statements.readings, values
     ):
+        car = cars.get(vehicle_id)
+        if car is not None:
+            car.first_reading = (first_day, first_miles)
+            car.last_reading = (last_day, last_miles)
+    for vehicle_id, performed_on, miles in connection.execute(statements.last_services, values):
+        car = cars.get(vehicle_id)
+        if car is not None:
+            car.last_service = (performed_on, miles)
+    for vehicle_id, code in connection.execute(statements.closed_recalls, values):
         if vehicle_id in cars:
             cars[vehicle_id].closed_recalls |= {code}
-    for product in connection.execute(
-        select(
-            ProtectionProduct.id,
-            ProtectionProduct.vehicle_id,
-            ProtectionProduct.name,
-            ProtectionProduct.ends_on,
-            ProtectionProduct.ends_at_miles,
-        ).where(ProtectionProduct.vehicle_id.in_(scope))
-    ):
+    for product in connection.execute(statements.products, values):
         if product.vehicle_id in cars:
             cars[product.vehicle_id].products.append(
                 Product(product.id, product.name, product.ends_on, product.ends_at_miles)
@@ -168,7 +225,7 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
 
     owners: dict[int, OwnerInfo] = {}
     birthdays: list[OwnerFacts] = []
-    for row in connection.execute(owners_query):
+    for row in connection.execute(statements.owners, values):
         first_name = row.display_name or row.name.split()[0]
         owners[row.id] = OwnerInfo(row.id, row.email, first_name)
         if row.birthday is not None and row.birthday_messages:
@@ -180,13 +237,15 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         cars=list(cars.values()),
         owners=owners,
         birthdays=birthdays,
-        seasonal=active_seasonal_rules(session),
-        recalls=active_recall_rules(session),
-        states={key: (until, done) for key, until, done in connection.execute(states_query)},
+        seasonal=[seasonal_rule(c) for c in session.scalars(statements.seasonal)],
+        recalls=[recall_rule(c) for c in session.scalars(statements.recalls)],
+        states={
+            key: (until, done) for key, until, done in connection.execute(statements.states, values)
+        },
     )
 
 
-def _attach_readings(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
+def _readings_statement(scope: Select) -> Select:
     """Earliest and latest (date, miles) per car, from odometer readings and service records.
 
     Odometers only go up, so the earliest reading has the fewest miles and the latest the most.
@@ -203,21 +262,16 @@ def _attach_readings(connection: Connection, cars: dict[int, VehicleFacts], scop
             ServiceRecord.miles.label("miles"),
         ).where(ServiceRecord.miles.is_not(None), ServiceRecord.vehicle_id.in_(scope)),
     ).subquery()
-    query = select(
+    return select(
         readings.c.vehicle_id,
         func.min(readings.c.day, type_=Date),
         func.min(readings.c.miles, type_=Integer),
         func.max(readings.c.day, type_=Date),
         func.max(readings.c.miles, type_=Integer),
     ).group_by(readings.c.vehicle_id)
-    for vehicle_id, first_day, first_miles, last_day, last_miles in connection.execute(query):
-        car = cars.get(vehicle_id)
-        if car is not None:
-            car.first_reading = (first_day, first_miles)
-            car.last_reading = (last_day, last_miles)
 
 
-def _attach_last_services(connection: Connection, cars: dict[int, VehicleFacts], scope) -> None:
+def _last_services_statement(scope: Select) -> Select:
     """The latest service visit per car (date and miles), with one window query."""
     ranked = (
         select(
@@ -234,39 +288,17 @@ def _attach_last_services(connection: Connection, cars: dict[int, VehicleFacts],
         .where(ServiceRecord.vehicle_id.in_(scope))
         .subquery()
     )
-    query = select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
+    return select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
         ranked.c.position == literal_column("1")
     )
-    for vehicle_id, performed_on, miles in connection.execute(query):
-        car = cars.get(vehicle_id)
-        if car is not None:
-            car.last_service = (performed_on, miles)
 
 
-def active_seasonal_rules(session: Session) -> list[SeasonalRule]:
-    """The seasonal campaigns in force, as rules."""
-    return [
-        SeasonalRule(
-            c.id, c.name, c.advice, (c.start_month, c.start_day), (c.end_month, c.end_day), c.make
-        )
-        for c in session.scalars(
-            select(SeasonalCampaign)
-            .where(SeasonalCampaign.active.is_(True))
-            .order_by(SeasonalCampaign.id)
-        )
-    ]
-
-
-def active_recall_rules(session: Session) -> list[RecallRule]:
-    """The recall campaigns in force, as rules."""
-    return [
-        recall_rule(c)
-        for c in session.scalars(
-            select(RecallCampaign)
-            .where(RecallCampaign.active.is_(True))
-            .order_by(RecallCampaign.id)
-        )
-    ]
+def seasonal_rule(campaign: SeasonalCampaign) -> SeasonalRule:
+    """A seasonal campaign row as the rule that matches dates."""
+    c = campaign
+    return SeasonalRule(
+        c.id, c.name, c.advice, (c.start_month, c.start_day), (c.end_month, c.end_day), c.make
+    )
 
 
 def recall_rule(campaign: RecallCampaign) -> RecallRule:

@@ -12,6 +12,7 @@ from portal.dealership.queries import dealership_zone
 from portal.garage.models import Vehicle
 from portal.notifications.models import DeliveryStatus, Notification
 from portal.notifications.queries import delivery_log_query
+from portal.paging import in_direction
 from portal.reminders.campaigns import recall_state, seasonal_state
 from portal.reminders.facts import VehicleFacts
 from portal.reminders.models import (
@@ -266,7 +267,7 @@ def notification_log(status: str | None, sort: str, descending: bool) -> Select:
         delivery_log_query(status=status)
         .options(joinedload(Notification.user))
         .order_by(None)
-        .order_by(column.desc() if descending else column.asc(), Notification.id.desc())
+        .order_by(*in_direction(descending, column, Notification.id))
     )
 
 
@@ -287,7 +288,7 @@ def visit_request_list(open_only: bool, sort: str, descending: bool) -> Select:
             joinedload(ServiceVisitRequest.vehicle),
             joinedload(ServiceVisitRequest.handled_by),
         )
-        .order_by(column.desc() if descending else column.asc(), ServiceVisitRequest.id)
+        .order_by(*in_direction(descending, column, ServiceVisitRequest.id))
     )
     if open_only:
         query = query.where(ServiceVisitRequest.status == VisitStatus.OPEN)
