@@ -368,21 +368,21 @@ def test_linking_events_changes_only_this_drives_links(make_drive, make_event):
 
 def test_a_cover_is_saved_replaced_and_removed(app, make_drive, tmp_path):
     drive = make_drive()
-    instance = str(tmp_path)
+    instance = str(tmp_path / "instance")  # not made yet: the first cover makes the folders
     drive, old = services.save_drive(
         db.session, drive, _values(drive), cover=BytesIO(PNG), instance_path=instance
     )
     first = drive.cover_filename
     assert old is None
     assert first.endswith(".png") and len(first) == 36
-    assert (tmp_path / "charity_covers" / first).read_bytes() == PNG
+    assert (tmp_path / "instance" / "charity_covers" / first).read_bytes() == PNG
     assert drive.cover_content_type == "image/png"
     drive, old = services.save_drive(
         db.session, drive, _values(drive), cover=BytesIO(PNG), instance_path=instance
     )
     assert old == first and drive.cover_filename != first
     services.delete_cover(instance, old)
-    assert not (tmp_path / "charity_covers" / first).exists()
+    assert not (tmp_path / "instance" / "charity_covers" / first).exists()
     services.delete_cover(instance, old)  # already gone: fine
     services.delete_cover(instance, None)
     second = drive.cover_filename

@@ -265,6 +265,27 @@ def test_small_batches_send_every_message_exactly_once(make_owner):
     assert {_state(f"m{n}")[:2] for n in range(5)} == {(DeliveryStatus.SENT, 1)}
 
 
+def test_a_batch_is_claimed_before_it_is_sent_and_the_next_waits(app, make_owner):
+    owners = [make_owner() for _ in range(5)]
+    for number, owner in enumerate(owners):
+        _stored(owner, f"m{number}", status=DeliveryStatus.PENDING, attempts=0)
+    engine = create_engine(db.engine.url)
+    seen: list[tuple[int, int]] = []
+
+    def count_claimed():
+        with engine.connect() as connection:
+            statuses = connection.scalars(select(Notification.status)).all()
+        seen.append(
+            (statuses.count(DeliveryStatus.SENDING), statuses.count(DeliveryStatus.PENDING))
+        )
+
+    try:
+        _deliver(FakeMailer(on_send=count_claimed), batch_size=2)
+    finally:
+        engine.dispose()
+    assert seen == [(2, 3), (2, 3), (2, 1), (2, 1), (1, 0)]
+
+
 def test_a_failure_is_recorded_on_that_message_only_and_tried_once_per_run(make_owner):
     olivia, refused, sam = make_owner(), make_owner(), make_owner()
     for owner, key in ((olivia, "a"), (refused, "b"), (sam, "c")):

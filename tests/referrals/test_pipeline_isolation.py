@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.models import Role, User
+from portal.dealership.queries import dealership_profile
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -16,7 +17,7 @@ from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
 from portal.referrals import services
-from portal.referrals.models import Referral, Stage
+from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.queries import load_tiers
 
 NOW = datetime(2026, 5, 4, 14, tzinfo=UTC)
@@ -223,7 +224,10 @@ def test_the_thank_you_is_written_from_the_dealerships_letter(make_owner, make_r
     _purchase(referral)
     thanks = _notes(priya)[f"referral:{referral.id}:thank-you"]
     assert thanks.subject == "Thanks for Jamie, Priya"
-    assert thanks.body.startswith("2025 Honda Accord for Jamie: 1,500 points. Dana Whitfield, ")
+    dealership = dealership_profile(db.session)["name"]
+    assert (
+        thanks.body == f"2025 Honda Accord for Jamie: 1,500 points. Dana Whitfield, {dealership}."
+    )
     assert (thanks.kind, thanks.action_path, thanks.action_label) == (
         "referral",
         "/rewards",
@@ -330,11 +334,14 @@ def test_tiers_go_up_exactly_at_their_thresholds_and_only_for_the_referrer(
     assert sam.tier_level == 0
 
 
-def test_a_tier_is_never_lowered_by_a_purchase(make_owner, make_referral):
-    priya = make_owner(tier_level=2)
+@pytest.mark.parametrize("tier_level", [1, 2])
+def test_a_tier_already_held_is_neither_lowered_nor_announced_again(
+    make_owner, make_referral, tier_level
+):
+    priya = make_owner(tier_level=tier_level)
     outcome = _purchase(make_referral(priya))
     db.session.refresh(priya)
-    assert priya.tier_level == 2
+    assert priya.tier_level == tier_level
     assert [key for key in _notes(priya) if key.startswith("tier:")] == []
     assert len(outcome.notification_ids) == 1
 
@@ -370,7 +377,7 @@ def _submit(referrer, email, **values):
 
 def test_a_friends_details_are_kept_as_given_and_tidied(make_owner):
     priya = make_owner()
-    referral = _submit(priya, "  Jamie@Example.NET ")
+    referral = _submit(priya, "  Jamie@Example.NET ", phone="+12025550199")
     db.session.commit()
     db.session.refresh(referral)
     assert (referral.referrer_id, referral.name, referral.email) == (
@@ -379,6 +386,7 @@ def test_a_friends_details_are_kept_as_given_and_tidied(make_owner):
         "jamie@example.net",
     )
     assert (referral.preferred_contact, referral.model_of_interest) == ("phone", "Electric SUV")
+    assert referral.phone == "+12025550199"
     assert (referral.stage, referral.consent_contact) == (Stage.INVITED, True)
     assert referral.created_at == referral.stage_changed_at == referral.updated_at == LATER
     blank = _submit(None, "alex@example.net", model_of_interest="  ")
@@ -411,6 +419,30 @@ def test_a_referral_that_cannot_be_kept_is_refused_next_to_its_field(
     )
 
 
+def test_the_same_friend_submitted_a_moment_earlier_wins(make_owner, monkeypatch):
+    """The unique email is the backstop when two submissions pass the check together."""
+    priya, sam = make_owner(), make_owner()
+    real_contact = services.ProspectContact
+
+    def contact_after_a_rival_submitted(value):
+        # Between the check and the insert, Sam's link records the same friend.
+        rival = Referral(
+            referrer_id=sam.id, name="Jamie F", email="jamie.f@example.net", stage=Stage.INVITED
+        )
+        db.session.add(rival)
+        db.session.flush()
+        return real_contact(value)
+
+    monkeypatch.setattr(services, "ProspectContact", contact_after_a_rival_submitted)
+    with pytest.raises(ServiceError) as refused:
+        _submit(priya, "jamie.f@example.net")
+    assert refused.value.field == "email"
+    assert refused.value.message.startswith("We already have your details")
+    db.session.commit()
+    kept = db.session.scalars(select(Referral)).all()
+    assert [(r.email, r.referrer_id) for r in kept] == [("jamie.f@example.net", sam.id)]
+
+
 # --- Invite codes and settings --------------------------------------------------------------------
 
 
@@ -425,6 +457,8 @@ def test_invite_codes_belong_to_one_owner_and_regenerating_changes_only_theirs(m
     assert services.current_invite_code(db.session, priya, key) == priyas
     fresh = services.regenerate_invite(db.session, priya, key, LATER)
     assert fresh not in (priyas, sams)
+    created = dict(db.session.execute(select(InviteCode.user_id, InviteCode.created_at)).all())
+    assert created == {priya.id: LATER, sam.id: NOW}
     assert services.current_invite_code(db.session, priya, key) == fresh
     assert services.current_invite_code(db.session, sam, key) == sams
 

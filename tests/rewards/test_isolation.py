@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.charity.models import Contribution, DriveStatus
@@ -212,6 +213,24 @@ def test_a_repeated_form_finds_only_its_own_owners_redemption(make_owner, make_r
     assert _stock(reward) == [2]
 
 
+def test_another_owners_form_token_never_hands_over_their_redemption(
+    make_owner, make_reward, give_points
+):
+    olivia, sam = make_owner(), make_owner()
+    give_points(olivia, 500)
+    give_points(sam, 500)
+    reward = make_reward(stock=5)
+    olivias = _redeem(olivia, reward, request_token="olivia-form")
+    with pytest.raises(IntegrityError):  # the token is unique: Sam's copy is refused
+        services.redeem(
+            db.session, user=sam, reward_id=reward.id, now=NOW, request_token="olivia-form"
+        )
+    db.session.rollback()
+    assert db.session.scalars(select(Redemption.user_id)).all() == [olivia.id]
+    assert olivias.user_id == olivia.id
+    assert points_balance(db.session, sam.id) == 500
+
+
 # --- Giving points to a drive -------------------------------------------------------------
 
 
@@ -251,6 +270,19 @@ def test_an_altruistic_reward_refuses_a_drive_that_is_not_open(
         _redeem(owner, giving, drive_id=drive.id)
     assert refused.value.field == "drive"
     assert "isn't taking gifts" in refused.value.message
+
+
+def test_an_altruistic_reward_asks_for_a_drive_next_to_the_drive_field(
+    make_owner, giving, give_points
+):
+    owner = make_owner()
+    give_points(owner, 500)
+    with pytest.raises(ServiceError) as refused:
+        _redeem(owner, giving)
+    assert (refused.value.field, refused.value.message) == (
+        "drive",
+        "Choose the charity drive your points should go to.",
+    )
 
 
 def test_an_altruistic_reward_refuses_an_unknown_drive(make_owner, giving, give_points):
@@ -424,8 +456,8 @@ def test_the_owner_hears_about_each_decision_under_its_own_key(two_pending, coor
     assert ready.kind == "reward"
     assert sorry.key == f"redemption:{theirs.id}:declined"
     assert sorry.subject == "About your Track day"
-    assert "your 150 points are back in your balance." in sorry.body
-    assert "taken off" not in sorry.body
+    assert sorry.body.endswith("your 150 points are back in your balance.")
+    assert ready.created_at == sorry.created_at == NOW
 
 
 def test_a_declined_gift_says_it_left_the_drive(
