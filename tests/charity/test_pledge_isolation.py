@@ -153,7 +153,10 @@ def test_staff_record_a_pledge_for_the_owner_with_that_email(make_drive, make_ow
             db.session, email="nobody@example.com", drive=drive, amount=15_00, message=None,
             show_name=False, now=NOW, today=today(),
         )  # fmt: skip
-    assert refused.value.field == "email"
+    assert (refused.value.field, refused.value.message) == (
+        "email",
+        "No owner has that email address.",
+    )
 
 
 # --- Points gifts -------------------------------------------------------------------------------
@@ -194,6 +197,8 @@ def test_a_points_gift_counts_once_toward_its_drive_only(make_drive, make_owner)
     assert (gift.show_name, gift.created_at, gift.received_at) == (True, NOW, NOW)
     assert gift.idempotency_key == "redemption:1"
     assert _rows(food) == []
+    anonymous = db.session.get(Contribution, _give(food, olivia, 200, key="redemption:2"))
+    assert anonymous.show_name is False
 
 
 @pytest.mark.parametrize("points", [0, -100])
@@ -225,12 +230,18 @@ def test_a_gift_uses_the_day_at_the_dealership_when_no_day_is_given(make_drive, 
     given = services.record_points_donation(
         db.session, drive=drive, user=make_owner(), points=200, idempotency_key="k", now=late
     )
-    assert given is not None
+    assert db.session.get(Contribution, given).created_at == late
     with pytest.raises(ServiceError, match="has ended"):
         services.record_points_donation(
             db.session, drive=drive, user=make_owner(), points=200, idempotency_key="k2",
             now=late + timedelta(hours=4),
         )  # fmt: skip
+
+
+def test_a_single_point_is_a_gift_of_one_cent(make_drive, make_owner):
+    drive = make_drive()
+    given = _give(drive, make_owner(), 1)
+    assert db.session.get(Contribution, given).amount == 1
 
 
 def test_an_explicit_day_is_used_as_given(make_drive, make_owner):
@@ -245,7 +256,10 @@ def test_reversing_a_gift_takes_back_that_gift_only_and_only_once(make_drive, ma
     _give(coats, olivia, 300, key="redemption:1")
     _give(coats, sam, 700, key="redemption:2")
     _give(food, olivia, 400, key="redemption:3")
-    reversal = services.reverse_points_donation(db.session, idempotency_key="redemption:1", now=NOW)
+    later = NOW + timedelta(days=2)
+    reversal = services.reverse_points_donation(
+        db.session, idempotency_key="redemption:1", now=later
+    )
     assert (
         services.reverse_points_donation(db.session, idempotency_key="redemption:1", now=NOW)
         is None
@@ -262,8 +276,8 @@ def test_reversing_a_gift_takes_back_that_gift_only_and_only_once(make_drive, ma
     assert (row.idempotency_key, row.show_name, row.created_at, row.received_at) == (
         "redemption:1:reversed",
         False,
-        NOW,
-        NOW,
+        later,
+        later,
     )
 
 
@@ -368,21 +382,23 @@ def test_linking_events_changes_only_this_drives_links(make_drive, make_event):
 
 def test_a_cover_is_saved_replaced_and_removed(app, make_drive, tmp_path):
     drive = make_drive()
-    instance = str(tmp_path / "instance")  # not made yet: the first cover makes the folders
+    instance = str(tmp_path / "new" / "instance")  # not made yet: the first cover makes it
     drive, old = services.save_drive(
         db.session, drive, _values(drive), cover=BytesIO(PNG), instance_path=instance
     )
     first = drive.cover_filename
     assert old is None
     assert first.endswith(".png") and len(first) == 36
-    assert (tmp_path / "instance" / "charity_covers" / first).read_bytes() == PNG
+    assert (tmp_path / "new" / "instance" / "charity_covers" / first).read_bytes() == PNG
     assert drive.cover_content_type == "image/png"
     drive, old = services.save_drive(
         db.session, drive, _values(drive), cover=BytesIO(PNG), instance_path=instance
     )
     assert old == first and drive.cover_filename != first
+    kept, unused = services.save_drive(db.session, drive, _values(drive, name="Warm Coats"))
+    assert (kept.cover_filename, unused) == (drive.cover_filename, None)
     services.delete_cover(instance, old)
-    assert not (tmp_path / "instance" / "charity_covers" / first).exists()
+    assert not (tmp_path / "new" / "instance" / "charity_covers" / first).exists()
     services.delete_cover(instance, old)  # already gone: fine
     services.delete_cover(instance, None)
     second = drive.cover_filename
@@ -447,6 +463,14 @@ def test_closing_one_drive_thanks_only_its_own_givers(make_drive, make_owner):
     assert "$20" in first.body and "Harbour Motors" in first.body
     assert first.created_at == later
     assert services.close_drive(db.session, coats, later, "Harbour Motors") == []
+
+
+def test_a_single_item_is_thanked_like_any_gift(make_drive, make_owner):
+    drive = make_drive(goal_kind="items", unit_label="toys", goal_amount=300)
+    giver = make_owner()
+    _pledge(drive, giver, 1)
+    [thanks] = services.close_drive(db.session, drive, NOW, "Harbour Motors")
+    assert db.session.get(Notification, thanks).user_id == giver.id
 
 
 def test_only_an_open_drive_closes(make_drive, make_owner):

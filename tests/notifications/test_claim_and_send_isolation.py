@@ -189,6 +189,7 @@ def test_notify_returns_the_new_id_then_none(make_owner):
     db.session.commit()
     row = _row("k")
     assert (first, again) == (row.id, None)
+    assert row.created_at == NOW
     assert (row.kind, row.action_path, row.action_label) == (
         "reward",
         "/rewards",
@@ -343,7 +344,34 @@ def test_results_are_written_every_ten_messages(app, make_owner):
     finally:
         engine.dispose()
     assert seen == [0] * RESULTS_PER_COMMIT + [RESULTS_PER_COMMIT] * 2
-    assert _state("m11")[0] == DeliveryStatus.SENT
+    assert {_state(f"m{number:02d}")[:4] for number in range(12)} == {
+        (DeliveryStatus.SENT, 1, NOW, NOW)
+    }
+
+
+def test_a_run_claims_two_hundred_messages_at_a_time(app, make_owner):
+    owner = make_owner()
+    notify_many(db.session, [_message(owner, f"m{number:03d}") for number in range(201)], NOW)
+    db.session.commit()
+    engine = create_engine(db.engine.url)
+    first_send: list[int] = []
+
+    def count_claimed():
+        if not first_send:
+            with engine.connect() as connection:
+                first_send.append(
+                    connection.scalar(
+                        select(func.count())
+                        .select_from(Notification)
+                        .where(Notification.status == DeliveryStatus.SENDING)
+                    )
+                )
+
+    try:
+        assert _deliver(FakeMailer(on_send=count_claimed)).sent == 201
+    finally:
+        engine.dispose()
+    assert first_send == [200]
 
 
 # --- Text messages ----------------------------------------------------------------------------

@@ -224,6 +224,7 @@ def test_the_thank_you_is_written_from_the_dealerships_letter(make_owner, make_r
     _purchase(referral)
     thanks = _notes(priya)[f"referral:{referral.id}:thank-you"]
     assert thanks.subject == "Thanks for Jamie, Priya"
+    assert thanks.created_at == LATER
     dealership = dealership_profile(db.session)["name"]
     assert (
         thanks.body == f"2025 Honda Accord for Jamie: 1,500 points. Dana Whitfield, {dealership}."
@@ -330,6 +331,8 @@ def test_tiers_go_up_exactly_at_their_thresholds_and_only_for_the_referrer(
     assert "priority when you book a service" in ambassador.body
     assert advocate.body.startswith("Hello Priya,")
     assert (advocate.kind, advocate.action_path) == ("reward", "/rewards")
+    assert advocate.action_label == "See your rewards"
+    assert advocate.created_at == LATER
     db.session.refresh(sam)
     assert sam.tier_level == 0
 
@@ -461,6 +464,8 @@ def test_invite_codes_belong_to_one_owner_and_regenerating_changes_only_theirs(m
     assert created == {priya.id: LATER, sam.id: NOW}
     assert services.current_invite_code(db.session, priya, key) == fresh
     assert services.current_invite_code(db.session, sam, key) == sams
+    # Each seed carries 256 bits from `secrets` (43 URL-safe characters).
+    assert {len(seed) for seed in db.session.scalars(select(InviteCode.seed))} == {43}
 
 
 def test_a_changed_secret_key_hides_the_old_code_until_it_is_reissued(make_owner):

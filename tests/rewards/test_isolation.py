@@ -4,7 +4,7 @@ stays exactly as it was. Every test has a bystander that must not move."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -190,6 +190,24 @@ def test_redeeming_respects_the_window_to_the_instant(
             _redeem(owner, reward)
 
 
+def test_redeeming_reads_the_reward_afresh_not_from_the_session(
+    make_owner, make_reward, give_points
+):
+    owner = make_owner()
+    give_points(owner, 500)
+    reward = make_reward(stock=3)
+    assert reward.is_active is True  # loaded into the session
+    # Retired by a coordinator meanwhile; the session still holds the old row.
+    db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id)
+        .values(is_active=False)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(ServiceError, match="no longer offered"):
+        services.redeem(db.session, user=owner, reward_id=reward.id, now=NOW)
+
+
 def test_a_reward_that_does_not_exist_is_not_offered(make_owner, give_points):
     owner = make_owner()
     give_points(owner, 500)
@@ -197,7 +215,9 @@ def test_a_reward_that_does_not_exist_is_not_offered(make_owner, give_points):
         services.redeem(db.session, user=owner, reward_id=404, now=NOW)
 
 
-def test_a_repeated_form_finds_only_its_own_owners_redemption(make_owner, make_reward, give_points):
+def test_a_repeated_submit_finds_only_its_own_owners_redemption(
+    make_owner, make_reward, give_points
+):
     olivia, sam = make_owner(), make_owner()
     give_points(olivia, 500)
     give_points(sam, 500)
@@ -213,7 +233,7 @@ def test_a_repeated_form_finds_only_its_own_owners_redemption(make_owner, make_r
     assert _stock(reward) == [2]
 
 
-def test_another_owners_form_token_never_hands_over_their_redemption(
+def test_another_owners_request_token_never_hands_over_their_redemption(
     make_owner, make_reward, give_points
 ):
     olivia, sam = make_owner(), make_owner()
