@@ -128,6 +128,17 @@ def test_redeeming_writes_one_redemption_and_one_ledger_line_for_this_owner_only
     assert _stock(reward, other) == [4, 5]
 
 
+def test_a_redemption_is_dated_by_the_time_it_is_given(make_owner, make_reward, give_points):
+    owner = make_owner()
+    give_points(owner, 300)
+    later = NOW + timedelta(hours=3)
+    redemption = services.redeem(db.session, user=owner, reward_id=make_reward().id, now=later)
+    db.session.commit()
+    db.session.refresh(redemption)
+    line = db.session.scalar(select(PointsEntry).where(PointsEntry.redemption_id == redemption.id))
+    assert (redemption.created_at, line.created_at) == (later, later)
+
+
 def test_redeeming_without_a_token_stores_none(make_owner, make_reward, give_points):
     owner = make_owner()
     give_points(owner, 300)
@@ -462,8 +473,10 @@ def test_the_owner_hears_about_each_decision_under_its_own_key(two_pending, coor
         now=NOW,
     )
     services.decline(db.session, redemption=theirs, actor=coordinator, note=None, now=NOW)
-    ids = services.tell_owner_of_decision(db.session, mine, detail_path="/rewards/1", now=NOW)
-    ids += services.tell_owner_of_decision(db.session, theirs, detail_path="/rewards/2", now=NOW)
+    ids = services.tell_owner_of_decision(db.session, mine, detail_path="/rewards/1", now=DECIDED)
+    ids += services.tell_owner_of_decision(
+        db.session, theirs, detail_path="/rewards/2", now=DECIDED
+    )
     db.session.commit()
     sent = {n.user_id: n for n in db.session.scalars(select(Notification))}
     assert len(ids) == 2
@@ -477,7 +490,7 @@ def test_the_owner_hears_about_each_decision_under_its_own_key(two_pending, coor
     assert sorry.key == f"redemption:{theirs.id}:declined"
     assert sorry.subject == "About your Track day"
     assert sorry.body.endswith("your 150 points are back in your balance.")
-    assert ready.created_at == sorry.created_at == NOW
+    assert ready.created_at == sorry.created_at == DECIDED
 
 
 def test_a_declined_gift_says_it_left_the_drive(
