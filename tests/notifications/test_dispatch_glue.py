@@ -1,0 +1,91 @@
+"""The dispatcher's glue: which messages a call sends, and what an email carries."""
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.notifications.dispatch import consent_link, dispatch, render_email, take_queued
+from portal.notifications.models import DeliveryStatus, Notification
+from portal.notifications.services import QUEUED, notify
+from portal.security import unsign
+
+
+def _notify(owner, key, action_path=None):
+    created = notify(
+        db.session, user=owner, key=key, kind="event", subject=f"About {key}",
+        body="Your seat is confirmed.", now=clock.now(), action_path=action_path,
+        action_label="See the event" if action_path else None,
+    )  # fmt: skip
+    return created
+
+
+def _status(notification_id):
+    db.session.expire_all()
+    return db.session.get(Notification, notification_id).status
+
+
+def test_take_queued_hands_over_the_ids_once(make_owner):
+    owner = make_owner()
+    first, second = _notify(owner, "a"), _notify(owner, "b")
+    assert take_queued(db.session) == [first, second]
+    assert take_queued(db.session) == []
+    assert QUEUED not in db.session.info
+
+
+def test_an_empty_list_of_ids_sends_nothing_at_all(make_owner, outbox):
+    pending = _notify(make_owner(), "a")
+    db.session.commit()
+    report = dispatch([])
+    assert (report.sent, report.failed) == (0, 0)
+    assert outbox() == []
+    assert _status(pending) == DeliveryStatus.PENDING
+
+
+def test_dispatching_some_ids_leaves_the_rest_pending(make_owner, outbox):
+    olivia, sam = make_owner(), make_owner()
+    mine, theirs = _notify(olivia, "a"), _notify(sam, "b")
+    db.session.commit()
+    assert dispatch([mine]).sent == 1
+    assert [message["To"] for message in outbox()] == [olivia.email]
+    assert _status(theirs) == DeliveryStatus.PENDING
+    assert dispatch().sent == 1
+    assert _status(theirs) == DeliveryStatus.SENT
+
+
+def test_an_email_links_to_the_action_on_the_portals_own_address(app, make_owner, outbox):
+    app.config["PORTAL_BASE_URL"] = "https://club.example.com"
+    owner = make_owner(name="Grace Whitfield")
+    _notify(owner, "a", action_path="/events/7")
+    db.session.commit()
+    dispatch()
+    [message] = outbox()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "https://club.example.com/events/7" in text
+    assert 'href="https://club.example.com/events/7"' in html
+    assert message["List-Unsubscribe"].startswith("<https://club.example.com/preferences/")
+    assert message["List-Unsubscribe"].endswith(">")
+
+
+def test_an_email_without_an_action_has_no_action_link(app, make_owner):
+    owner = make_owner()
+    _notify(owner, "a")
+    db.session.commit()
+    notification = db.session.scalar(select(Notification))
+    with app.test_request_context(base_url="https://club.example.com"):
+        text, html, headers = render_email(notification)
+        link = consent_link(owner.id)
+    assert "Open the portal" not in text and "Open the portal" not in html
+    assert headers == {"List-Unsubscribe": f"<{link}>"}
+    assert link in text and link in html
+    assert "Your seat is confirmed." in text
+
+
+def test_the_consent_link_is_signed_for_that_owner(app, make_owner):
+    olivia, sam = make_owner(), make_owner()
+    with app.test_request_context(base_url="https://club.example.com"):
+        mine, theirs = consent_link(olivia.id), consent_link(sam.id)
+    assert mine.startswith("https://club.example.com/preferences/")
+    assert mine != theirs
+    token = mine.rsplit("/", 1)[1]
+    assert unsign("consent", token, None)["uid"] == olivia.id
