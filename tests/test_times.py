@@ -22,6 +22,8 @@ DAY_OF_MONTH = re.compile(
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2})")
 DAY = re.compile(r"(\d{4}-)?\d{2}-\d{2}")  # a date, or a yearly one (10-15)
 #: New York's offsets and the abbreviation each must read as.
+#: What follows a time in a message's words: its zone, perhaps after the end of a range.
+ZONE_AFTER = re.compile(r"( ?[AP]M)?( to \d{1,2}:\d{2}( ?[AP]M)?)? (EST|EDT)\b")
 ABBREVIATION = {"-04:00": "EDT", "-05:00": "EST"}
 
 
@@ -34,7 +36,8 @@ class TimeCollector(HTMLParser):
 
     Charts (SVG) are pictures: their labels cannot hold `<time>`, and the figures table
     beside each chart shows the same dates, marked up. A menu's options and a text box
-    hold text only.
+    hold text only. A message's own words (class `message-text`: its subject and body, as
+    the email said them) are prose: collected apart, where a time must name its zone.
     """
 
     def __init__(self):
@@ -44,22 +47,36 @@ class TimeCollector(HTMLParser):
         self._open: list[str] | None = None
         self._attribute = ""
         self._skip = 0
+        self.prose: list[str] = []
+        self._prose_tag: str | None = None
+        self._prose_depth = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in SKIPPED:
+        if self._prose_tag is not None:
+            self._prose_depth += tag == self._prose_tag
+        elif "message-text" in (dict(attrs).get("class") or "").split():
+            self._prose_tag, self._prose_depth = tag, 1
+        elif tag in SKIPPED:
             self._skip += 1
         elif tag == "time":
             assert self._open is None, "a <time> inside a <time>"
             self._open, self._attribute = [], dict(attrs).get("datetime", "")
 
     def handle_endtag(self, tag):
-        if tag in SKIPPED:
+        if self._prose_tag is not None:
+            self._prose_depth -= tag == self._prose_tag
+            if not self._prose_depth:
+                self._prose_tag = None
+        elif tag in SKIPPED:
             self._skip -= 1
         elif tag == "time" and self._open is not None:
             self.times.append((self._attribute, "".join(self._open).strip()))
             self._open = None
 
     def handle_data(self, data):
+        if self._prose_tag is not None:
+            self.prose.append(data)
+            return
         if self._skip:
             return
         (self._open if self._open is not None else self.outside).append(data)
@@ -77,6 +94,10 @@ def assert_times_marked_up(html: str, where: str, dates: bool = True) -> list[tu
     assert not TIME_OF_DAY.findall(outside), f"{where}: a time outside <time>: {outside!r}"
     loose = [match.group(0) for match in DAY_OF_MONTH.finditer(outside)] if dates else []
     assert not loose, f"{where}: dates outside <time>: {loose}"
+    for text in collector.prose:
+        for match in TIME_OF_DAY.finditer(text):
+            said = text[match.end() : match.end() + 30]  # "11:00 AM to 1:00 PM EST" is one
+            assert re.match(ZONE_AFTER, said), f"{where}: no zone in {text!r}"
     for attribute, text in collector.times:
         if moment := MOMENT.fullmatch(attribute):
             if TIME_OF_DAY.search(text):

@@ -81,6 +81,7 @@ def place(event, owner, guests=0, now=None):
         now=now or clock.now(),
         tz=TZ,
         secret_key=SECRET,
+        event_url=f"/events/{event.id}",
     )
     db.session.commit()
     return outcome

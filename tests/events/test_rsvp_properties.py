@@ -150,6 +150,7 @@ def test_any_sequence_keeps_seats_within_capacity_and_the_waitlist_in_order(
                 now=now,
                 tz=TZ,
                 secret_key="k",
+                event_url="/e",
             )
         elif kind == "guests":
             accepted = model.change(args[0], args[1])
