@@ -3,15 +3,18 @@
 The pages come from the URL map, filled with the demo dealership's ids as
 tests/test_get_is_safe.py fills them, so a new page is measured as soon as it exists.
 Each role browses in its own context of one browser; only the pages a role can open
-(200, HTML) are measured.
+(200, HTML) are measured. On a phone the owner's sections fold into a Menu button (a
+`<details>`), which opens from the keyboard and without JavaScript.
 """
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import User
 from portal.extensions import db
+from tests.factories import TEST_PASSWORD
 from tests.test_get_is_safe import ROLES, _seed_everything, get_routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,6 +50,8 @@ def _sign_in(page, live_server, email: str) -> None:
 def test_every_page_fits_a_phone_for_every_role(
     app, runner, live_server, browser_page, axe_check, database
 ):
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database; one walk is enough")
     owner, values = _seed_everything(runner)
     people = {
         "owner": owner.email,
@@ -78,9 +83,51 @@ def test_every_page_fits_a_phone_for_every_role(
             measured[role] = len(pages)
         finally:
             context.close()
-    print("\n".join(too_wide))
     assert not too_wide, "wider than a 375 px phone:\n" + "\n".join(too_wide)
     assert not inaccessible, "\n".join(inaccessible)
     # The walk reached the pages each role has (a broken sign-in would measure only a few).
     assert measured["visitor"] >= 10
     assert min(measured["owner"], measured["coordinator"], measured["admin"]) >= 25
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_the_owners_menu_is_a_menu_button_on_a_phone(
+    live_server, browser_page, make_user, axe_check, database, javascript
+):
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database")
+    make_user(name="Sam Okafor", email="sam@example.com")
+    db.session.commit()
+    db.session.remove()
+    context = browser_page.context.browser.new_context(
+        viewport=PHONE, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill("sam@example.com")
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        main = page.get_by_role("navigation", name="Main")
+        expect(main).to_have_count(0)  # folded away: only the button shows
+        menu = page.locator("summary", has_text="Menu")
+        menu.focus()
+        page.keyboard.press("Enter")
+        for name in ("Rewards", "Invite a friend", "Community"):
+            link = main.get_by_role("link", name=name)
+            expect(link).to_be_visible()
+            assert link.bounding_box()["x"] + link.bounding_box()["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        if javascript:
+            axe_check(page)
+        main.get_by_role("link", name="Rewards").click()
+        page.wait_for_url("**/rewards")
+
+        page.set_viewport_size({"width": 1024, "height": 768})
+        expect(page.locator("summary", has_text="Menu")).to_be_hidden()
+        wide = page.get_by_role("navigation", name="Main")
+        expect(wide).to_have_count(1)  # the row of links, and not the folded copy as well
+        expect(wide.get_by_role("link", name="Invite a friend")).to_be_visible()
+    finally:
+        context.close()
