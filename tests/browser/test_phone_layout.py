@@ -1,0 +1,133 @@
+"""Every page fits a 375 px phone, for every role, and passes axe there.
+
+The pages come from the URL map, filled with the demo dealership's ids as
+tests/test_get_is_safe.py fills them, so a new page is measured as soon as it exists.
+Each role browses in its own context of one browser; only the pages a role can open
+(200, HTML) are measured. On a phone the owner's sections fold into a Menu button (a
+`<details>`), which opens from the keyboard and without JavaScript.
+"""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.accounts.demo import DEMO_PASSWORD
+from portal.accounts.models import User
+from portal.extensions import db
+from tests.factories import TEST_PASSWORD
+from tests.test_get_is_safe import ROLES, _seed_everything, get_routes
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: Endpoints that answer with files, not pages.
+NOT_PAGES = {"static", "healthz", "charity.cover"}
+PHONE = {"width": 375, "height": 812}
+
+
+def _pages_for(context, live_server, routes) -> list[str]:
+    """The paths this context's person can open as a page (200 and HTML, no download)."""
+    pages = []
+    for endpoint, path in routes:
+        if endpoint in NOT_PAGES or path.endswith((".csv", ".ics")):
+            continue
+        response = context.request.get(f"{live_server}{path}", max_redirects=0)
+        kind = response.headers.get("content-type", "")
+        is_download = "attachment" in response.headers.get("content-disposition", "")
+        if response.status == 200 and kind.startswith("text/html") and not is_download:
+            pages.append(path)
+        response.dispose()
+    return pages
+
+
+def _sign_in(page, live_server, email: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_every_page_fits_a_phone_for_every_role(
+    app, runner, live_server, browser_page, axe_check, database
+):
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database; one walk is enough")
+    owner, values = _seed_everything(runner)
+    people = {
+        "owner": owner.email,
+        "coordinator": db.session.scalar(select(User.email).where(User.role == "coordinator")),
+        "admin": db.session.scalar(select(User.email).where(User.role == "admin")),
+    }
+    routes = get_routes(app, values)
+    # The server needs the write lock this thread's session may hold (see live_server).
+    db.session.remove()
+    browser = browser_page.context.browser
+    too_wide, inaccessible, measured = [], [], {}
+    for role in ROLES:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            if role != "visitor":
+                _sign_in(page, live_server, people[role])
+            pages = _pages_for(context, live_server, routes)
+            for path in pages:
+                page.goto(f"{live_server}{path}")
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["width"]:
+                    too_wide.append(f"{role} {path}: {width}px")
+                try:
+                    axe_check(page)
+                except AssertionError as violations:
+                    inaccessible.append(f"{role}: {violations}")
+            measured[role] = len(pages)
+        finally:
+            context.close()
+    assert not too_wide, "wider than a 375 px phone:\n" + "\n".join(too_wide)
+    assert not inaccessible, "\n".join(inaccessible)
+    # The walk reached the pages each role has (a broken sign-in would measure only a few).
+    assert measured["visitor"] >= 10
+    assert min(measured["owner"], measured["coordinator"], measured["admin"]) >= 25
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_the_owners_menu_is_a_menu_button_on_a_phone(
+    live_server, browser_page, make_user, axe_check, database, javascript
+):
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database")
+    make_user(name="Sam Okafor", email="sam@example.com")
+    db.session.commit()
+    db.session.remove()
+    context = browser_page.context.browser.new_context(
+        viewport=PHONE, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill("sam@example.com")
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        main = page.get_by_role("navigation", name="Main")
+        expect(main).to_have_count(0)  # folded away: only the button shows
+        menu = page.locator("summary", has_text="Menu")
+        menu.focus()
+        page.keyboard.press("Enter")
+        for name in ("Rewards", "Invite a friend", "Community"):
+            link = main.get_by_role("link", name=name)
+            expect(link).to_be_visible()
+            assert link.bounding_box()["x"] + link.bounding_box()["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        if javascript:
+            axe_check(page)
+        main.get_by_role("link", name="Rewards").click()
+        page.wait_for_url("**/rewards")
+
+        page.set_viewport_size({"width": 1024, "height": 768})
+        expect(page.locator("summary", has_text="Menu")).to_be_hidden()
+        wide = page.get_by_role("navigation", name="Main")
+        expect(wide).to_have_count(1)  # the row of links, and not the folded copy as well
+        expect(wide.get_by_role("link", name="Invite a friend")).to_be_visible()
+    finally:
+        context.close()
