@@ -12,6 +12,7 @@ from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import UNDO_CANCEL_WINDOW
 from portal.events.services import rsvps, undoing
 from portal.extensions import db
+from tests.events.test_concurrency import _all_at_once, _counts, _signed_in_sessions
 
 HTMX = {"HX-Request": "true"}
 
@@ -275,3 +276,40 @@ def test_undo_needs_a_csrf_token(client, login, make_owner, make_event):
     client.post(f"/rsvps/{rsvp.id}/cancel")
     assert client.post(f"/rsvps/{rsvp.id}/undo-cancel", csrf=False).status_code == 400
     assert _status(rsvp) == RsvpStatus.CANCELLED
+
+
+# --- Under concurrency -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(app_config):
+    """Several sign-ins from one address would trip the login rate limit; not under test."""
+    return {**app_config, "RATELIMIT_ENABLED": False}
+
+
+@pytest.mark.slow
+def test_an_undo_racing_new_rsvps_for_the_freed_seat_never_overfills(
+    make_event, make_owner, rsvp_as, live_session
+):
+    event = make_event(capacity=1)
+    leaving = make_owner()
+    rsvp = rsvp_as(leaving, event)
+    _cancel(rsvp)
+    racers = [make_owner() for _ in range(5)]
+    event_id, rsvp_id = event.id, rsvp.id
+    sessions = _signed_in_sessions(live_session, [leaving, *racers])
+    undoer = sessions[0]
+
+    def act(session):
+        if session is undoer:
+            return session.post(f"/rsvps/{rsvp_id}/undo-cancel", htmx=True)[0]
+        return session.post(f"/events/{event_id}/rsvp", {"guests": "0"}, htmx=True)[0]
+
+    statuses = _all_at_once(sessions, act)
+    assert all(status in (200, 422) for status in statuses), statuses
+    by_status, seats_taken = _counts(event_id)
+    assert seats_taken == 1
+    assert by_status[RsvpStatus.CONFIRMED] == (1, 1)
+    undo_won = statuses[0] == 200
+    assert (_status(rsvp) == RsvpStatus.CONFIRMED) is undo_won
+    assert by_status.get(RsvpStatus.WAITLISTED, (0, 0))[0] == (5 if undo_won else 4)
