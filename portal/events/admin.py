@@ -6,11 +6,11 @@ from portal import clock
 from portal.csvsafe import csv_response
 from portal.db import write_in_own_transaction
 from portal.events import queries
-from portal.events.forms import CancelEventForm, EventForm
+from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import check_in_note, not_checked_in_reason
+from portal.events.rules import check_in_note, invitation_note, not_checked_in_reason
+from portal.events.services import invitations, rsvps
 from portal.events.services import planning as services
-from portal.events.services import rsvps
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.templating import dealership
@@ -190,25 +190,61 @@ def events_publish(event_id: int):
     return see_other("admin.events_show", event_id=event_id)
 
 
+@bp.get("/events/<int:event_id>/invite")
+def events_invite_preview(event_id: int):
+    """Before inviting: how many owners, a sample of their names, the message; sends nothing."""
+    event = _event_or_404(event_id)
+    if event.status != EventStatus.PUBLISHED:
+        flash("Publish the event before inviting owners.", "error")
+        return see_other("admin.events_show", event_id=event_id)
+    preview = invitations.preview_invitations(
+        db.session, event, tz=_tz(), event_url=_owner_event_url(event.id)
+    )
+    form = InviteOwnersForm(formdata=None, owners=" ".join(map(str, preview.owner_ids)))
+    return render_template("admin/events/invite.html", event=event, preview=preview, form=form)
+
+
+def _invite(event: Event, owner_ids: set[int]) -> invitations.InviteOutcome:
+    return invitations.invite_owners(
+        db.session,
+        event,
+        owner_ids=owner_ids,
+        now=clock.now(),
+        tz=_tz(),
+        event_url=_owner_event_url(event.id),
+    )
+
+
+def _audit_invitations(event: Event, outcome: invitations.InviteOutcome) -> None:
+    _audit_event(
+        "event.invite",
+        event,
+        f"Invited {len(outcome.notification_ids)} owner(s) to “{event.title}”",
+        after={
+            "invitations": len(outcome.notification_ids),
+            "owners": outcome.invited,
+            "previewed_no_longer_invitable": outcome.dropped,
+            "invitable_but_not_previewed": outcome.not_previewed,
+        },
+    )
+
+
 @bp.post("/events/<int:event_id>/invite")
 def events_invite(event_id: int):
-    """Invite the owners the event suits (those already invited are not asked twice)."""
+    """Send the invitations the preview showed, to exactly the owners it listed."""
     event = _event_or_404(event_id)
-    if EmptyForm().validate_on_submit():
-        outcome = perform(
-            lambda: services.invite_owners(
-                db.session, event, now=clock.now(), tz=_tz(), event_url=_owner_event_url(event.id)
-            ),
-            then=lambda ids: _audit_event(
-                "event.invite",
-                event,
-                f"Invited {len(ids)} owner(s) to “{event.title}”",
-                after={"invitations": len(ids)},
-            ),
+    form = InviteOwnersForm()
+    if not form.validate_on_submit():
+        flash("That preview can't be used any more. Here is a fresh one to check.", "error")
+        return see_other("admin.events_invite_preview", event_id=event_id)
+    outcome = perform(
+        lambda: _invite(event, form.owner_ids()), then=lambda done: _audit_invitations(event, done)
+    )
+    if outcome.ok:
+        done = outcome.value
+        flash(
+            invitation_note(len(done.notification_ids), done.dropped, done.not_previewed), "success"
         )
-        if outcome.ok:
-            invited = len(outcome.value)
-            flash(f"Invited {invited} owner{'' if invited == 1 else 's'}.", "success")
     return see_other("admin.events_show", event_id=event_id)
 
 

@@ -3,13 +3,21 @@
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from portal.events.models import AUDIENCE_LABELS, KIND_LABELS
 from portal.forms import PortalForm
@@ -84,3 +92,16 @@ class FeedRemindersForm(PortalForm):
     include_reminders = BooleanField(
         "Also show my service, warranty and recall reminders that are due soon or overdue"
     )
+
+
+class InviteOwnersForm(PortalForm):
+    """Confirm the invitations a preview showed: its owners travel with the form."""
+
+    #: The previewed owners' ids, separated by spaces (a dealership's owners fit easily).
+    owners = HiddenField(
+        validators=[InputRequired(), Length(max=1_000_000), Regexp(r"^[0-9]+( [0-9]+)*$")]
+    )
+
+    def owner_ids(self) -> set[int]:
+        """The previewed owners, as ids."""
+        return {int(part) for part in self.owners.data.split()}

@@ -179,6 +179,9 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     #: Queue time: the waitlist is ordered by (ambassador priority, this, id).
     waitlisted_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    #: The owner's own cancellation remembers what it gave up (confirmed or waitlisted), so
+    #: it can be undone for a short time; None once undone, re-RSVPed, or never cancelled.
+    cancelled_from: Mapped[str | None] = mapped_column(String(16))
     checked_in_at: Mapped[datetime | None]
     #: Random per ticket; the ticket code is an HMAC of it under the app's secret key.
     ticket_nonce: Mapped[str | None] = mapped_column(String(64))

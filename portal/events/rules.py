@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, true
 
 from portal.accounts.models import AMBASSADOR_LEVEL, User
-from portal.events.models import Audience, Event, EventKind, EventStatus, Rsvp
+from portal.events.models import Audience, Event, EventKind, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
 
 
@@ -92,6 +92,49 @@ def rsvp_window(event: Event, user, now: datetime, tz: str) -> tuple[str | None,
 def has_live_ticket(rsvp: Rsvp) -> bool:
     """The RSVP has a ticket that will open the door: a seat, at an event still on."""
     return bool(rsvp.holds_seat and rsvp.ticket_nonce and not rsvp.event.is_cancelled)
+
+
+#: How long an owner may take back their own cancellation (while the seat is still free).
+UNDO_CANCEL_WINDOW = timedelta(minutes=10)
+
+
+def undo_cancel_until(rsvp: Rsvp) -> datetime | None:
+    """Until when the owner may undo cancelling this RSVP; None when there is nothing to undo."""
+    if rsvp.status != RsvpStatus.CANCELLED or not rsvp.cancelled_from or not rsvp.cancelled_at:
+        return None
+    return rsvp.cancelled_at + UNDO_CANCEL_WINDOW
+
+
+def undo_cancel_offer(rsvp: Rsvp | None, event: Event, now: datetime) -> str | None:
+    """What the RSVP box offers after the owner cancelled: "seat" (undo gets the seat back),
+    "waitlist" (undo restores the place in the queue), "gone" (the seat was given away
+    meanwhile: the waitlist is what is left), or None (nothing to undo, or too late)."""
+    until = undo_cancel_until(rsvp) if rsvp is not None else None
+    if until is None or now >= until or event.is_cancelled or now >= event.starts_at:
+        return None
+    if rsvp.cancelled_from == RsvpStatus.WAITLISTED:
+        return "waitlist"
+    return "seat" if event.seats_left >= rsvp.seats else "gone"
+
+
+def invitation_note(sent: int, dropped: int, not_previewed: int) -> str:
+    """What the coordinator reads after confirming invitations."""
+    note = f"Invited {sent} owner{'' if sent == 1 else 's'}."
+    if dropped == 1:
+        note += " 1 owner from the preview has answered or can't be invited now, so was left out."
+    elif dropped:
+        note += (
+            f" {dropped} owners from the preview have answered or can't be invited now, so "
+            "were left out."
+        )
+    if not_previewed == 1:
+        note += " 1 more owner matches now but wasn't in the preview: preview again to invite them."
+    elif not_previewed:
+        note += (
+            f" {not_previewed} more owners match now but weren't in the preview: preview again "
+            "to invite them."
+        )
+    return note
 
 
 def check_in_note(rsvp: Rsvp, first_time: bool, tz: str) -> str:

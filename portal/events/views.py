@@ -11,8 +11,8 @@ from portal import clock
 from portal.events import bp, calendars, queries
 from portal.events.forms import FeedRemindersForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
-from portal.events.rules import has_live_ticket, rsvp_window
-from portal.events.services import feeds, rsvps
+from portal.events.rules import has_live_ticket, rsvp_window, undo_cancel_offer, undo_cancel_until
+from portal.events.services import feeds, rsvps, undoing
 from portal.events.tokens import CALENDAR, TICKET, derive_token
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -23,6 +23,7 @@ from portal.web import (
     local_today,
     page_or_fragment,
     perform,
+    perform_in_form,
     see_other,
     wants_fragment,
 )
@@ -51,19 +52,31 @@ def _event_page_or_404(event_id: int) -> queries.EventPage:
     return found_or_404(queries.event_for_viewer(db.session, current_user, event_id))
 
 
-def _box_context(page: queries.EventPage, form: GuestsForm | None = None, note: str = "") -> dict:
-    """What the RSVP box needs to render for the current person."""
+def _box_context(
+    page: queries.EventPage,
+    form: GuestsForm | None = None,
+    note: str = "",
+    confirming: bool = False,
+) -> dict:
+    """What the RSVP box needs to render for the current person.
+
+    `confirming`: the box asks whether to cancel instead of offering its actions.
+    """
     now = clock.now()
     refusal, opens_at = rsvp_window(page.event, current_user, now, dealership()["timezone"])
+    rsvp = page.rsvp
     return {
         "page": page,
         "event": page.event,
-        "rsvp": page.rsvp,
-        "form": form or GuestsForm(guests=page.rsvp.guests if page.rsvp else 0),
+        "rsvp": rsvp,
+        "form": form or GuestsForm(guests=rsvp.guests if rsvp else 0),
         "refusal": refusal,
         "opens_at": opens_at,
         "note": note,
         "now": now,
+        "confirming": confirming,
+        "undo": undo_cancel_offer(rsvp, page.event, now),
+        "undo_until": undo_cancel_until(rsvp) if rsvp else None,
     }
 
 
@@ -84,12 +97,13 @@ def _after_action(event_id: int, note: str, form: GuestsForm | None = None, stat
     return see_other("events.show", event_id=event_id)
 
 
-def _run(event_id: int, action, form: GuestsForm):
+def _run(event_id: int, action, form: GuestsForm, field: str | None = "guests"):
     """Run an RSVP action as the request's transaction; the box (or a flash) says how it went.
 
-    A refusal goes next to the guests field rather than into a flash: the box shows it.
+    A refusal goes next to the guests field (or, with no `field`, above the form's fields)
+    rather than into a flash: the box shows it.
     """
-    outcome = perform(action, form, "guests")
+    outcome = perform(action, form, field) if field else perform_in_form(action, form)
     if outcome.ok:
         return _after_action(event_id, outcome.value.message, form)
     return _after_action(event_id, outcome.error.message, form, 422)
@@ -123,8 +137,9 @@ def _own_rsvp_or_404(rsvp_id: int) -> Rsvp:
     return found_or_404(queries.owner_rsvp(db.session, current_user, rsvp_id))
 
 
-def _change_own_rsvp(own: Rsvp, form: GuestsForm, change, **values):
-    """Run `change` (cancel, or new guests) on the owner's RSVP; freed seats go to the queue."""
+def _change_own_rsvp(own: Rsvp, form: GuestsForm, change, field: str | None = "guests", **values):
+    """Run `change` (cancel, undo, or new guests) on the owner's RSVP; freed seats go to the
+    queue."""
     event_url = url_for("events.show", event_id=own.event_id)
     return _run(
         own.event_id,
@@ -137,7 +152,21 @@ def _change_own_rsvp(own: Rsvp, form: GuestsForm, change, **values):
             **values,
         ),
         form,
+        field,
     )
+
+
+@bp.get("/rsvps/<int:rsvp_id>/cancel")
+@login_required
+def confirm_cancel(rsvp_id: int):
+    """Ask before giving up a seat or a waitlist place: in the RSVP box with htmx, else a page.
+
+    Only an RSVP that stands is asked about; any other shows the box as it is.
+    """
+    own = _own_rsvp_or_404(rsvp_id)
+    page = _event_page_or_404(own.event_id)
+    context = _box_context(page, confirming=own.status in ("confirmed", "waitlisted"))
+    return page_or_fragment("events/cancel_rsvp.html", "events/_rsvp_box.html", **context)
 
 
 @bp.post("/rsvps/<int:rsvp_id>/cancel")
@@ -149,6 +178,17 @@ def cancel(rsvp_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     return _change_own_rsvp(own, form, rsvps.cancel_rsvp)
+
+
+@bp.post("/rsvps/<int:rsvp_id>/undo-cancel")
+@login_required
+def undo_cancel(rsvp_id: int):
+    """Take a cancellation back within minutes: the seat returns only if it is still free."""
+    own = _own_rsvp_or_404(rsvp_id)
+    form = GuestsForm()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _change_own_rsvp(own, form, undoing.undo_cancel, field=None)
 
 
 @bp.post("/rsvps/<int:rsvp_id>/guests")

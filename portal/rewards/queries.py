@@ -106,6 +106,36 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
     }
 
 
+def redeem_preview(
+    session: Session, user: User, reward_id: int, now: datetime, today: date
+) -> dict | None:
+    """What the confirm step shows before any points move: the reward, whether the owner
+    may redeem it, their balance now and after, and the drives an altruistic reward can
+    go to. None for a reward owners cannot see."""
+    reward = session.get(Reward, reward_id)
+    if reward is None or not reward.is_available(now):
+        return None
+    tiers = load_tiers(session)
+    balance = points_balance(session, user.id)
+    rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
+    gifts = gift_options(session, [reward], today, rate)
+    check = redeem_check(
+        reward,
+        balance=balance,
+        tier_level=user.tier_level,
+        tier_name=tiers.name(reward.min_tier),
+        drive_open=bool(gifts.get(reward.id)),
+    )
+    return {
+        "reward": reward,
+        "check": check,
+        "balance": balance,
+        "balance_after": balance - reward.points_cost,
+        "drives": gifts.get(reward.id, []),
+        "points_rate": charity_rules.points_rate_words(rate),
+    }
+
+
 def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
     """The owner's redemptions with their rewards, newest first (one query)."""
     return list(session.scalars(_OWNER_REDEMPTIONS, {"user_id": user_id}))

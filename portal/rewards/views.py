@@ -13,7 +13,14 @@ from portal.referrals.queries import load_tiers
 from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Redemption
-from portal.web import found_or_404, local_today, perform, see_other, wants_fragment
+from portal.web import (
+    found_or_404,
+    local_today,
+    page_or_fragment,
+    perform,
+    see_other,
+    wants_fragment,
+)
 
 #: The community page shows this many names from the ambassadors' wall.
 COMMUNITY_WALL = 12
@@ -22,14 +29,7 @@ COMMUNITY_WALL = 12
 def _rewards_context(message: dict | None = None) -> dict:
     """Everything the rewards page and its fragments show, in a fixed number of queries."""
     page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
-    return {
-        **page,
-        # A fresh token per card: a form submitted twice (a double click) redeems once.
-        "tokens": {reward.id: secrets.token_urlsafe(24) for reward, _ in page["cards"]},
-        "category_labels": CATEGORY_LABELS,
-        "message": message,
-        "form": RedeemForm(),
-    }
+    return {**page, "category_labels": CATEGORY_LABELS, "message": message}
 
 
 @bp.route("/rewards")
@@ -37,6 +37,26 @@ def _rewards_context(message: dict | None = None) -> dict:
 def index():
     """The owner's points, tier, what they can redeem, and what they redeemed."""
     return render_template("rewards/index.html", **_rewards_context())
+
+
+@bp.get("/rewards/<int:reward_id>/redeem")
+@login_required
+def confirm_redeem(reward_id: int):
+    """Ask once before points move: the reward, its cost, the balance now and after.
+
+    htmx swaps this into the reward's card; without JavaScript it is a page of its own.
+    Its form carries a fresh one-time token, so confirming twice redeems once.
+    """
+    preview = found_or_404(
+        queries.redeem_preview(db.session, current_user, reward_id, clock.now(), local_today())
+    )
+    return page_or_fragment(
+        "rewards/redeem_confirm.html",
+        "rewards/_redeem_confirm.html",
+        **preview,
+        form=RedeemForm(),
+        token=secrets.token_urlsafe(24),
+    )
 
 
 def _redeemed_text(redemption: Redemption) -> str:
@@ -74,7 +94,7 @@ def _redeem(reward_id: int, form: RedeemForm) -> dict:
 @bp.post("/rewards/<int:reward_id>/redeem")
 @login_required
 def redeem(reward_id: int):
-    """Redeem one reward: htmx swaps the catalogue in place; without JS, post/redirect/get."""
+    """Confirm a redemption: htmx swaps the catalogue in place; without JS, post/redirect/get."""
     message = _redeem(reward_id, RedeemForm())
     refused = "error" in message
     if wants_fragment():

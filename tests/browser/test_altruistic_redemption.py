@@ -97,19 +97,21 @@ def test_owner_gives_points_to_a_drive_and_sees_the_total_include_them(
     page.wait_for_url("**/rewards")
 
     card = page.locator("article.reward-card", has_text="Give your points to a charity drive")
+    page.evaluate("window.redeemedWithoutReload = true")
+    card.get_by_role("link", name="Redeem for 200").click()
     select = card.get_by_label("Which charity drive?")
     assert select.locator("option").all_inner_texts() == [
         "Choose a drive",
         "Coats for Kids: gives $2",
         "Spring food bank: gives $2",
     ]
+    assert "Your balance after" in card.inner_text()
     axe_check(page)
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "redeem-form-desktop.png"), full_page=True)
 
     select.select_option(label="Coats for Kids: gives $2")
-    page.evaluate("window.redeemedWithoutReload = true")
-    card.get_by_role("button", name="Redeem for 200").click()
+    card.get_by_role("button", name="Confirm: spend 200 points").click()
     card = page.locator("article.reward-card", has_text="Give your points to a charity drive")
     card.locator(".reward-message.ok").wait_for()
     assert "your 200 points are now part of Coats for Kids" in card.inner_text()

@@ -9,8 +9,8 @@ from portal import clock
 from portal.errors import ServiceError
 from portal.events import queries
 from portal.events.models import Audience, Event, Rsvp, RsvpStatus
+from portal.events.services import invitations, rsvps
 from portal.events.services import planning as services
-from portal.events.services import rsvps
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
@@ -245,8 +245,17 @@ def test_invitations_go_to_owners_whose_car_matches(make_event, make_owner, make
     make_vehicle(old_car, make="Mazda", model="MX-5", year=2010)
     sold = make_owner()
     make_vehicle(sold, make="Mazda", model="MX-5", year=2020, retired_at=clock.now())
-    ids = services.invite_owners(db.session, event, now=clock.now(), tz=TZ, event_url="/e")
-    again = services.invite_owners(db.session, event, now=clock.now(), tz=TZ, event_url="/e")
+    preview = invitations.preview_invitations(db.session, event, tz=TZ, event_url="/e")
+    assert preview.owner_ids == [suited.id]
+    everyone = {suited.id, old_car.id, sold.id}
+    outcome = invitations.invite_owners(
+        db.session, event, owner_ids=everyone, now=clock.now(), tz=TZ, event_url="/e"
+    )
     db.session.commit()
-    assert [db.session.get(Notification, i).user_id for i in ids] == [suited.id]
-    assert again == []
+    assert [db.session.get(Notification, i).user_id for i in outcome.notification_ids] == [
+        suited.id
+    ]
+    with pytest.raises(ServiceError, match="nothing was sent"):
+        invitations.invite_owners(
+            db.session, event, owner_ids=everyone, now=clock.now(), tz=TZ, event_url="/e"
+        )

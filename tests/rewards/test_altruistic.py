@@ -165,11 +165,11 @@ def test_the_redeem_form_offers_open_drives_with_what_the_points_give(
     owner = make_owner()
     give_points(owner, 300)
     login(owner)
-    page = client.get("/rewards").get_data(as_text=True)
+    page = client.get(f"/rewards/{giving.id}/redeem").get_data(as_text=True)
     assert f'<option value="{open_drive.id}">Coats for Kids: gives $2.50</option>' in page
     for hidden in ("Quiet draft", "Finished", "Starts later"):
         assert hidden not in page
-    # One-time token per card, so a double submit redeems once.
+    # One-time token per confirm step, so a double submit redeems once.
     assert re.search(r'<input type="hidden" name="token" value="[\w-]{32}">', page)
 
 

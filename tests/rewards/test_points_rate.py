@@ -1,11 +1,12 @@
 """The points-to-money rate is written from the admin's setting, the same on every page."""
 
 import pytest
+from sqlalchemy import select
 
 from portal.charity.rules import points_rate_words
 from portal.dealership.services import write_settings
 from portal.extensions import db
-from portal.rewards.models import Category
+from portal.rewards.models import Category, Reward
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,11 @@ def test_rewards_page_form_and_admin_agree_with_the_rate(
     give_points(owner, 300)
     login(owner)
     page = client.get("/rewards").get_data(as_text=True)
-    dollars = f"${100 // rate}"  # what the form offers for the 100-point reward
-    assert f'<option value="{drive.id}">Coats for Kids: gives {dollars}</option>' in page
     assert f"For a money drive, {rate} points = $1;" in page
     assert "$10" not in page
+    reward_id = db.session.scalar(select(Reward.id))
+    confirm = client.get(f"/rewards/{reward_id}/redeem").get_data(as_text=True)
+    dollars = f"${100 // rate}"  # what the form offers for the 100-point reward
+    assert f'<option value="{drive.id}">Coats for Kids: gives {dollars}</option>' in confirm
+    assert f"For a money drive, {rate} points = $1;" in confirm
+    assert "$10" not in confirm

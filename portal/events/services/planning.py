@@ -1,4 +1,4 @@
-"""Running events: create, edit, publish, cancel, change capacity, invite the owners it suits."""
+"""Running events: create, edit, publish, cancel, change capacity (invitations: `invitations`)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -6,16 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.events.models import Audience, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import AMBASSADOR_LEVEL
 from portal.events.services.rsvps import promote_waitlist
-from portal.garage.models import Vehicle
-from portal.notifications.services import Consent, Message, notify_many
+from portal.notifications.services import Message, notify_many
 
 #: Fields a coordinator edits directly (capacity goes through `set_capacity`).
 EDITABLE = (
@@ -301,67 +299,3 @@ def _notify_change(
         for user in _rsvped_users(session, event)
     ]
     return notify_many(session, messages, now)
-
-
-def invite_owners(
-    session: Session, event: Event, *, now: datetime, tz: str, event_url: str
-) -> list[int]:
-    """Invite the owners the event suits (its target cars, else its whole audience).
-
-    Owners who already answered are skipped; the key makes a second click send nothing.
-    """
-    if event.status != EventStatus.PUBLISHED:
-        raise ServiceError("Publish the event before inviting owners.")
-    answered = select(Rsvp.user_id).where(Rsvp.event_id == event.id)
-    query = select(User).where(
-        User.role == Role.OWNER,
-        User.deactivated_at.is_(None),
-        User.id.not_in(answered),
-    )
-    if event.audience == Audience.AMBASSADORS:
-        query = query.where(User.tier_level >= AMBASSADOR_LEVEL)
-    owners = list(session.scalars(query.order_by(User.id)))
-    if event.has_target:
-        suited = set(session.scalars(select(Vehicle.owner_id).where(*_target_conditions(event))))
-        owners = [owner for owner in owners if owner.id in suited]
-    reason = (
-        f"it's made for owners of a {event.target_label}, like you"
-        if event.has_target
-        else "we'd love to see you there"
-    )
-    messages = [
-        Message(
-            user=owner,
-            key=f"event:{event.id}:invite:{owner.id}",
-            kind="event_invite",
-            subject=f"You're invited: {event.title}",
-            body=(
-                f"Hello {owner.first_name},\n\n"
-                f"We're holding {event.title} ({event.kind_label.lower()}) on "
-                f"{_when(event.starts_at, tz)} at {event.location}, and we thought of you: "
-                f"{reason}.\n\n"
-                f"There are {event.capacity} places. If you'd like to come, you can RSVP "
-                "from the event page in one click; no need to reply to this message."
-            ),
-            consent=Consent.EVENT_INVITES,
-            action_path=event_url,
-            action_label="See the event",
-        )
-        for owner in owners
-    ]
-    return notify_many(session, messages, now)
-
-
-def _target_conditions(event: Event) -> list:
-    """Conditions on Vehicle for an active car the event targets."""
-    conditions = [
-        Vehicle.retired_at.is_(None),
-        func.lower(Vehicle.make) == event.target_make.lower(),
-    ]
-    if event.target_model:
-        conditions.append(func.lower(Vehicle.model) == event.target_model.lower())
-    if event.target_year_from:
-        conditions.append(Vehicle.year >= event.target_year_from)
-    if event.target_year_to:
-        conditions.append(Vehicle.year <= event.target_year_to)
-    return conditions

@@ -56,7 +56,7 @@ def release_seats(session: Session, event_id: int, seats: int) -> None:
     )
 
 
-def _refresh_seats(session: Session, event: Event) -> None:
+def refresh_seats(session: Session, event: Event) -> None:
     """Re-read the seat count the conditional UPDATEs changed behind the ORM's back."""
     session.expire(event, ["seats_taken", "capacity"])
 
@@ -66,7 +66,7 @@ def _issue_ticket(secret_key: str) -> dict:
     return {"ticket_nonce": nonce, "ticket_hash": token_hash}
 
 
-def _lock_event(session: Session, event_id: int) -> None:
+def lock_event(session: Session, event_id: int) -> None:
     """Hold the event row (PostgreSQL) so that seat releases and promotions queue up.
 
     Taken before any RSVP row lock, in every path that frees seats, so locks are always
@@ -75,7 +75,7 @@ def _lock_event(session: Session, event_id: int) -> None:
     session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
 
 
-def _lock_rsvp(session: Session, rsvp_id: int) -> Rsvp:
+def lock_rsvp(session: Session, rsvp_id: int) -> Rsvp:
     """The RSVP row, freshly read and locked for this transaction (PostgreSQL)."""
     return session.scalars(
         select(Rsvp)
@@ -104,7 +104,7 @@ def _claim_rsvp_row(session: Session, event: Event, user: User, now: datetime) -
     existing_id = inserted_id or session.scalar(
         select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id)
     )
-    return _lock_rsvp(session, existing_id), inserted_id is not None
+    return lock_rsvp(session, existing_id), inserted_id is not None
 
 
 def place_rsvp(
@@ -132,6 +132,7 @@ def place_rsvp(
         return RsvpOutcome(rsvp, _already_message(rsvp))
     rsvp.guests = guests
     rsvp.cancelled_at = None
+    rsvp.cancelled_from = None
     rsvp.checked_in_at = None
     if take_seats(session, event.id, rsvp.seats):
         rsvp.status = RsvpStatus.CONFIRMED
@@ -144,7 +145,7 @@ def place_rsvp(
         rsvp.waitlisted_at = now
         message = "The event is full, so you're on the waitlist. We'll tell you if a seat frees up."
     session.flush()
-    _refresh_seats(session, event)
+    refresh_seats(session, event)
     notification_ids = []
     if rsvp.status == RsvpStatus.CONFIRMED:
         notification_ids = confirm_rsvp(
@@ -175,13 +176,14 @@ def cancel_rsvp(
     session: Session, *, rsvp: Rsvp, now: datetime, secret_key: str, event_url: str
 ) -> RsvpOutcome:
     """Give up a seat or a waitlist place; a freed seat goes to the waitlist at once."""
-    _lock_event(session, rsvp.event_id)
-    rsvp = _lock_rsvp(session, rsvp.id)
+    lock_event(session, rsvp.event_id)
+    rsvp = lock_rsvp(session, rsvp.id)
     if rsvp.status == RsvpStatus.CANCELLED:
         return RsvpOutcome(rsvp, "Your RSVP was already cancelled.")
     if rsvp.status == RsvpStatus.ATTENDED:
         raise ServiceError("You've checked in at this event, so there's nothing to cancel.")
     held_seat = rsvp.holds_seat
+    rsvp.cancelled_from = rsvp.status
     rsvp.status = RsvpStatus.CANCELLED
     rsvp.cancelled_at = now
     session.flush()
@@ -191,7 +193,7 @@ def cancel_rsvp(
         notification_ids = promote_waitlist(
             session, event=rsvp.event, now=now, secret_key=secret_key, event_url=event_url
         )
-    _refresh_seats(session, rsvp.event)
+    refresh_seats(session, rsvp.event)
     return RsvpOutcome(
         rsvp, "Your RSVP is cancelled. Thanks for letting us know.", notification_ids
     )
@@ -201,8 +203,8 @@ def change_guests(
     session: Session, *, rsvp: Rsvp, guests: int, now: datetime, secret_key: str, event_url: str
 ) -> RsvpOutcome:
     """Bring more or fewer guests; more need free seats, fewer free seats for the waitlist."""
-    _lock_event(session, rsvp.event_id)
-    rsvp = _lock_rsvp(session, rsvp.id)
+    lock_event(session, rsvp.event_id)
+    rsvp = lock_rsvp(session, rsvp.id)
     event = rsvp.event
     _check_guests(event, guests)
     if rsvp.status not in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED):
@@ -218,7 +220,7 @@ def change_guests(
         and extra > 0
         and not take_seats(session, event.id, extra)
     ):
-        _refresh_seats(session, event)
+        refresh_seats(session, event)
         can_add = event.seats_left
         raise ServiceError(
             f"There {'is' if can_add == 1 else 'are'} only {can_add} more "
@@ -234,7 +236,7 @@ def change_guests(
         notification_ids = promote_waitlist(
             session, event=event, now=now, secret_key=secret_key, event_url=event_url
         )
-    _refresh_seats(session, event)
+    refresh_seats(session, event)
     word = "guest" if guests == 1 else "guests"
     return RsvpOutcome(rsvp, f"Done: you're bringing {guests} {word}.", notification_ids)
 
