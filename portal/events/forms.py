@@ -84,3 +84,10 @@ class FeedRemindersForm(PortalForm):
     include_reminders = BooleanField(
         "Also show my service, warranty and recall reminders that are due soon or overdue"
     )
+
+
+class CheckInForm(PortalForm):
+    """Check an attendee in at the door, with the guests who came with them."""
+
+    #: Left out (the list's one-tap button), every guest they booked came with them.
+    guests = IntegerField("Guests with them", validators=[Optional(), NumberRange(0, 1000)])

@@ -1,0 +1,190 @@
+"""The door: coordinators check attendees in from a ticket's QR link or the attendee list,
+with the guests who came, and undo a mistaken check-in on the day.
+
+Opening a ticket's link only shows the ticket: checking in is a POST, so a link preview or
+a curious tap changes nothing.
+"""
+
+from flask import abort, flash, get_flashed_messages, render_template
+from flask_login import current_user
+
+from portal import clock
+from portal.events import queries
+from portal.events.forms import CheckInForm
+from portal.events.models import Rsvp, RsvpStatus
+from portal.events.rules import (
+    already_checked_in_note,
+    check_in_closes_at,
+    check_in_refusal,
+    checked_in_note,
+    no_seat_note,
+)
+from portal.events.services import checkin
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.templating import dealership
+from portal.web import Outcome, audit, found_or_404, perform, see_other, wants_fragment
+from portal.web import admin_bp as bp
+
+
+def _tz() -> str:
+    return dealership()["timezone"]
+
+
+def _ticket_or_404(code: str) -> Rsvp:
+    return found_or_404(queries.rsvp_by_ticket(db.session, code))
+
+
+def _check_in(rsvp: Rsvp, form: CheckInForm, how: str) -> Outcome[checkin.CheckIn]:
+    """Check the attendee in (once), audited when this call let them in."""
+    return perform(
+        lambda: checkin.check_in(
+            db.session,
+            rsvp_id=rsvp.id,
+            staff_id=current_user.id,
+            now=clock.now(),
+            guests=form.guests.data,
+        ),
+        form,
+        then=lambda done: _audit_check_in(done, how),
+    )
+
+
+def _audit_check_in(done: checkin.CheckIn, how: str) -> None:
+    if not done.first_time:
+        return
+    rsvp = done.rsvp
+    audit(
+        "rsvp.check_in",
+        "rsvp",
+        rsvp.id,
+        f"Checked {rsvp.user.name} in to “{rsvp.event.title}” {how}",
+        before={"status": RsvpStatus.CONFIRMED.value, "checked_in_at": None},
+        after={
+            "status": rsvp.status,
+            "checked_in_at": rsvp.checked_in_at,
+            "arrived_guests": rsvp.arrived_guests,
+        },
+    )
+
+
+def _say(done: checkin.CheckIn) -> None:
+    """Flash what the check-in did: they are in, or who let them in before and when."""
+    if done.first_time:
+        flash(checked_in_note(done.rsvp), "success")
+    else:
+        flash(already_checked_in_note(done.rsvp, _tz()), "warning")
+
+
+def _undo(rsvp: Rsvp, how: str) -> Outcome[Rsvp]:
+    """Undo the attendee's check-in, audited; the attendance points are reversed."""
+    before = {"status": RsvpStatus.ATTENDED.value, "checked_in_at": rsvp.checked_in_at}
+    outcome = perform(
+        lambda: checkin.undo_check_in(db.session, rsvp_id=rsvp.id, now=clock.now()),
+        then=lambda undone: audit(
+            "rsvp.undo_check_in",
+            "rsvp",
+            undone.id,
+            f"Undid {undone.user.name}'s check-in to “{undone.event.title}” {how}",
+            before=before,
+            after={"status": undone.status, "checked_in_at": None},
+        ),
+    )
+    if outcome.ok:
+        name = outcome.value.user.name
+        flash(
+            f"Undone: {name} is no longer checked in, and their attendance points are taken "
+            "back. Their seat is still theirs.",
+            "success",
+        )
+    return outcome
+
+
+def ticket_state(rsvp: Rsvp) -> dict:
+    """What the door shows for one ticket: why it can't be checked in, who let them in, undo."""
+    tz, now = _tz(), clock.now()
+    opens_hours = int(dealership()["check_in_opens_hours"])
+    attended = rsvp.status == RsvpStatus.ATTENDED
+    refusal = None
+    if not attended:
+        refusal = check_in_refusal(rsvp.event, now, tz, opens_hours)
+        if refusal is None and rsvp.status != RsvpStatus.CONFIRMED:
+            refusal = no_seat_note(rsvp)
+    return {
+        "refusal": refusal,
+        "already": already_checked_in_note(rsvp, tz) if attended else None,
+        "can_undo": attended and now < check_in_closes_at(rsvp.event, tz),
+    }
+
+
+@bp.get("/events/checkin/<code>")
+def events_checkin(code: str):
+    """What a ticket's QR code opens: the ticket and a Check-in button; nothing changes."""
+    rsvp = _ticket_or_404(code)
+    # Straight after checking them in here, the page confirms it rather than warning.
+    just_now = checked_in_note(rsvp) in get_flashed_messages(category_filter=["success"])
+    return render_template(
+        "admin/events/checkin.html",
+        rsvp=rsvp,
+        event=rsvp.event,
+        code=code,
+        form=CheckInForm(guests=rsvp.guests),
+        undo_form=EmptyForm(),
+        just_now=just_now,
+        **ticket_state(rsvp),
+    )
+
+
+@bp.post("/events/checkin/<code>")
+def events_checkin_post(code: str):
+    """Check the ticket's holder in, with the guests who came; says so if they were in."""
+    rsvp = _ticket_or_404(code)
+    form = CheckInForm()
+    if form.validate_on_submit():
+        outcome = _check_in(rsvp, form, "from their ticket")
+        if outcome.ok:
+            _say(outcome.value)
+            return see_other("admin.events_checkin", code=code)
+    return render_template(
+        "admin/events/checkin.html",
+        rsvp=rsvp,
+        event=rsvp.event,
+        code=code,
+        form=form,
+        undo_form=EmptyForm(),
+        just_now=False,
+        **ticket_state(rsvp),
+    ), 422
+
+
+@bp.post("/events/checkin/<code>/undo")
+def events_checkin_undo(code: str):
+    """Undo the ticket holder's check-in (on the event's day)."""
+    rsvp = _ticket_or_404(code)
+    if EmptyForm().validate_on_submit():
+        _undo(rsvp, "from their ticket")
+    return see_other("admin.events_checkin", code=code)
+
+
+@bp.post("/events/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
+def events_check_in(event_id: int, rsvp_id: int):
+    """Check an attendee in from the list (the row updates in place with htmx)."""
+    rsvp = found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = _check_in(rsvp, form, "from the attendee list")
+    if wants_fragment():
+        get_flashed_messages()  # the row itself says what happened
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        return render_template(
+            "admin/events/_check_in_response.html",
+            row=queries.Attendee(rsvp, rsvp.user, None),
+            event=rsvp.event,
+            counts=queries.seat_counts(db.session, [event_id])[event_id],
+            form=EmptyForm(),
+            note=outcome.error.message if outcome.error else None,
+        )
+    if outcome.ok:
+        _say(outcome.value)
+    return see_other("admin.events_show", event_id=event_id)
