@@ -1,17 +1,18 @@
-"""The door: coordinators check attendees in from a ticket's QR link or the attendee list,
-with the guests who came, and undo a mistaken check-in on the day.
+"""The door: coordinators check attendees in from the event's check-in page (search as you
+type, or the camera), a ticket's QR link or the attendee list, with the guests who came, and
+undo a mistaken check-in on the day.
 
 Opening a ticket's link only shows the ticket: checking in is a POST, so a link preview or
 a curious tap changes nothing.
 """
 
-from flask import abort, flash, get_flashed_messages, render_template
+from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import queries
+from portal.events import door_search, queries
 from portal.events.forms import CheckInForm
-from portal.events.models import Rsvp, RsvpStatus
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
     already_checked_in_note,
     check_in_closes_at,
@@ -23,7 +24,15 @@ from portal.events.services import checkin
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.templating import dealership
-from portal.web import Outcome, audit, found_or_404, perform, see_other, wants_fragment
+from portal.web import (
+    Outcome,
+    audit,
+    found_or_404,
+    page_or_fragment,
+    perform,
+    see_other,
+    wants_fragment,
+)
 from portal.web import admin_bp as bp
 
 
@@ -188,3 +197,86 @@ def events_check_in(event_id: int, rsvp_id: int):
     if outcome.ok:
         _say(outcome.value)
     return see_other("admin.events_show", event_id=event_id)
+
+
+# --- The event's check-in page -----------------------------------------------------------
+
+
+def _search_text(source) -> str:
+    return source.get("q", "").strip()[:200]
+
+
+def _door_context(event: Event) -> dict:
+    """What every part of the check-in page needs: the window, the counts, the forms."""
+    tz, now = _tz(), clock.now()
+    return {
+        "event": event,
+        "refusal": check_in_refusal(event, now, tz, int(dealership()["check_in_opens_hours"])),
+        "can_undo": now < check_in_closes_at(event, tz),
+        "counts": door_search.door_counts(db.session, event.id),
+        "form": CheckInForm(),
+        "undo_form": EmptyForm(),
+    }
+
+
+@bp.get("/events/<int:event_id>/door")
+def events_door(event_id: int):
+    """The phone-first check-in page: search as you type, scan a ticket, arrived of expected."""
+    event = db.get_or_404(Event, event_id)
+    q = _search_text(request.args)
+    return page_or_fragment(
+        "admin/events/door.html",
+        "admin/events/_door_results.html",
+        q=q,
+        found=door_search.door_search(db.session, event, q),
+        **_door_context(event),
+    )
+
+
+def _door_answer(event_id: int, rsvp_id: int, note: str | None):
+    """The person's card again (htmx, with the counts out of band), or back to the search."""
+    if not wants_fragment():
+        return see_other(
+            "admin.events_door", event_id=event_id, q=_search_text(request.form) or None
+        )
+    get_flashed_messages()  # the card itself says what happened
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    return render_template(
+        "admin/events/_door_answer.html",
+        row=queries.Attendee(rsvp, rsvp.user, None),
+        q=_search_text(request.form),
+        note=note,
+        **_door_context(rsvp.event),
+    )
+
+
+def _note(outcome: Outcome) -> str | None:
+    """What the card says beyond its state: a refusal, or who let them in before."""
+    if outcome.error:
+        return outcome.error.message
+    done = outcome.value
+    if isinstance(done, checkin.CheckIn) and not done.first_time:
+        return already_checked_in_note(done.rsvp, _tz())
+    return None
+
+
+@bp.post("/events/<int:event_id>/door/<int:rsvp_id>/check-in")
+def events_door_check_in(event_id: int, rsvp_id: int):
+    """Check someone in from the check-in page, with the guests who came."""
+    rsvp = found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = _check_in(rsvp, form, "at the door")
+    if outcome.ok:
+        _say(outcome.value)
+    return _door_answer(event_id, rsvp_id, _note(outcome))
+
+
+@bp.post("/events/<int:event_id>/door/<int:rsvp_id>/undo")
+def events_door_undo(event_id: int, rsvp_id: int):
+    """Undo a check-in from the check-in page (on the event's day)."""
+    rsvp = found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _door_answer(event_id, rsvp_id, _note(_undo(rsvp, "at the door")))

@@ -1,5 +1,6 @@
 """Check-in at the door: a ticket's link changes nothing, the window, once only, undo."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,11 @@ def _ledger(user_id: int) -> list[int]:
             .order_by(PointsEntry.id)
         )
     )
+
+
+def _text(html: str) -> str:
+    """What a person reads: the tags taken out, the spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _audits(action: str) -> int:
@@ -232,3 +238,74 @@ def test_undoing_twice_reverses_once(door):
         checkin.undo_check_in(db.session, rsvp_id=rsvp_id, now=door["start"])
     db.session.rollback()
     assert _ledger(door["owner"].id) == [50, -50]
+
+
+def test_the_check_in_page_finds_people_by_name_email_number_and_scanned_ticket(
+    app, client, sign_in, door, make_owner, rsvp_as, make_event
+):
+    event, rsvp = door["event"], door["rsvp"]
+    rsvp_as(make_owner(name="Tomás Oduya", email="tomas@example.com"), event)
+    other = rsvp_as(make_owner(name="Elsewhere Person"), make_event(title="Spring launch"))
+    other_code = derive_token(app.config["SECRET_KEY"], TICKET, other.ticket_nonce)
+    sign_in(door["dana"])
+    path = f"/admin/events/{event.id}/door"
+    with clock.frozen(door["start"]):
+        page = client.get(path).get_data(as_text=True)
+        searches = {
+            q: client.get(path, query_string={"q": q}, headers=HTMX).get_data(as_text=True)
+            for q in (
+                "priya pat",
+                "TOMAS@EXAMPLE",
+                f"No. {rsvp.id:06d}",
+                door["code"],
+                f"https://club.example/admin/events/checkin/{door['code']}",
+                other_code,
+                "nobody-here",
+            )
+        }
+    assert "Still to arrive" in page and "Priya Patel" in page and "Tomás Oduya" in page
+    assert "0 of 4 people in 0 of 2 tickets" in _text(page)
+    assert "<html" not in searches["priya pat"]
+    assert "Priya Patel" in searches["priya pat"] and "Tomás" not in searches["priya pat"]
+    assert "Tomás Oduya" in searches["TOMAS@EXAMPLE"] and "Priya" not in searches["TOMAS@EXAMPLE"]
+    for q in (
+        f"No. {rsvp.id:06d}",
+        door["code"],
+        f"https://club.example/admin/events/checkin/{door['code']}",
+    ):
+        assert "Priya Patel" in searches[q] and "Tomás" not in searches[q], q
+    assert "That ticket is for Spring launch" in searches[other_code]
+    assert "Nobody at this event matches" in searches["nobody-here"]
+    assert _rsvp(rsvp.id).status == RsvpStatus.CONFIRMED
+
+
+def test_checking_in_at_the_door_updates_the_card_and_the_counts(client, sign_in, door):
+    event, rsvp = door["event"], door["rsvp"]
+    sign_in(door["dana"])
+    base = f"/admin/events/{event.id}/door/{rsvp.id}"
+    with clock.frozen(door["start"] + timedelta(minutes=2)):
+        card = client.post(f"{base}/check-in", data={"guests": "1", "q": "priya"}, headers=HTMX)
+        again = client.post(f"{base}/check-in", data={"q": "priya"}, headers=HTMX)
+        undone = client.post(f"{base}/undo", data={"q": "priya"}, headers=HTMX)
+        plain = client.post(f"{base}/check-in", data={"guests": "2", "q": "priya"})
+    html = card.get_data(as_text=True)
+    assert html.lstrip().startswith(f'<li class="door-card is-in" id="door-rsvp-{rsvp.id}">')
+    assert "✓ In at" in html and "by Dana, with 1 guest" in html
+    assert 'id="door-counts"' in html and 'hx-swap-oob="true"' in html
+    assert "2 of 3 people in" in _text(html)
+    assert "was already checked in at 6:02 PM EST by Dana" in again.get_data(as_text=True)
+    assert "Check in" in undone.get_data(as_text=True)
+    assert "0 of 3 people in" in _text(undone.get_data(as_text=True))
+    assert plain.status_code == 303
+    assert plain.headers["Location"].endswith(f"/admin/events/{event.id}/door?q=priya")
+    assert _ledger(door["owner"].id) == [50, -50, 50]
+
+
+def test_the_check_in_page_before_the_window_shows_when_it_opens_and_no_buttons(
+    client, sign_in, door
+):
+    sign_in(door["dana"])
+    with clock.frozen(door["start"] - timedelta(hours=3)):
+        page = client.get(f"/admin/events/{door['event'].id}/door").get_data(as_text=True)
+    assert "opens on" in page and "Priya Patel" in page
+    assert "door/" + str(door["rsvp"].id) + "/check-in" not in page
