@@ -72,24 +72,7 @@ def check_in(
             f"{rsvp.user.name} booked for {booked}; count between 0 and {rsvp.guests}.",
             field="guests",
         )
-    published = select(Event.id).where(Event.status == EventStatus.PUBLISHED)
-    won = session.execute(
-        update(Rsvp)
-        .where(
-            Rsvp.id == rsvp_id,
-            Rsvp.status == RsvpStatus.CONFIRMED,
-            Rsvp.guests >= arrived,
-            Rsvp.event_id.in_(published),
-        )
-        .values(
-            status=RsvpStatus.ATTENDED,
-            checked_in_at=now,
-            checked_in_by_id=staff_id,
-            arrived_guests=arrived,
-            check_ins=Rsvp.check_ins + 1,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = _mark_attended(session, rsvp_id, staff_id, now, arrived)
     rsvp = _read(session, rsvp_id)
     if won:
         _award_attendance_points(session, rsvp, now)
@@ -97,6 +80,33 @@ def check_in(
     if rsvp.status == RsvpStatus.ATTENDED:  # another phone got there first
         return CheckIn(rsvp, first_time=False)
     raise ServiceError(check_in_refusal(rsvp.event, now, tz, opens_hours) or no_seat_note(rsvp))
+
+
+def _mark_attended(
+    session: Session, rsvp_id: int, staff_id: int, now: datetime, arrived: int
+) -> bool:
+    """Confirmed → attended, in one conditional UPDATE; True when this transaction did it."""
+    published = select(Event.id).where(Event.status == EventStatus.PUBLISHED)
+    return (
+        session.execute(
+            update(Rsvp)
+            .where(
+                Rsvp.id == rsvp_id,
+                Rsvp.status == RsvpStatus.CONFIRMED,
+                Rsvp.guests >= arrived,
+                Rsvp.event_id.in_(published),
+            )
+            .values(
+                status=RsvpStatus.ATTENDED,
+                checked_in_at=now,
+                checked_in_by_id=staff_id,
+                arrived_guests=arrived,
+                check_ins=Rsvp.check_ins + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def undo_check_in(session: Session, *, rsvp_id: int, now: datetime) -> Rsvp:
