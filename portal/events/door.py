@@ -16,6 +16,7 @@ from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
     already_checked_in_note,
     check_in_closes_at,
+    check_in_opens_at,
     check_in_refusal,
     checked_in_note,
     no_seat_note,
@@ -109,20 +110,29 @@ def _undo(rsvp: Rsvp, how: str) -> Outcome[Rsvp]:
     return outcome
 
 
-def ticket_state(rsvp: Rsvp) -> dict:
-    """What the door shows for one ticket: why it can't be checked in, who let them in, undo."""
+def door_window(event: Event) -> dict:
+    """Whether the door is open: the refusal if not, and when it opens while it is still to."""
     tz, now = _tz(), clock.now()
     opens_hours = int(dealership()["check_in_opens_hours"])
-    attended = rsvp.status == RsvpStatus.ATTENDED
-    refusal = None
-    if not attended:
-        refusal = check_in_refusal(rsvp.event, now, tz, opens_hours)
-        if refusal is None and rsvp.status != RsvpStatus.CONFIRMED:
-            refusal = no_seat_note(rsvp)
+    refusal = check_in_refusal(event, now, tz, opens_hours)
+    opens_at = check_in_opens_at(event, opens_hours)
     return {
         "refusal": refusal,
-        "already": already_checked_in_note(rsvp, tz) if attended else None,
-        "can_undo": attended and now < check_in_closes_at(rsvp.event, tz),
+        "opens_at": opens_at if refusal and now < opens_at else None,
+        "opens_hours": opens_hours,
+        "closed": now >= check_in_closes_at(event, tz),
+        "can_undo": now < check_in_closes_at(event, tz),
+    }
+
+
+def ticket_state(rsvp: Rsvp) -> dict:
+    """What the door shows for one ticket: the window, who let them in, whether to undo."""
+    attended = rsvp.status == RsvpStatus.ATTENDED
+    window = door_window(rsvp.event)
+    return window | {
+        "no_seat": None if attended or rsvp.status == RsvpStatus.CONFIRMED else no_seat_note(rsvp),
+        "already": already_checked_in_note(rsvp, _tz()) if attended else None,
+        "can_undo": attended and window["can_undo"],
     }
 
 
@@ -208,11 +218,8 @@ def _search_text(source) -> str:
 
 def _door_context(event: Event) -> dict:
     """What every part of the check-in page needs: the window, the counts, the forms."""
-    tz, now = _tz(), clock.now()
-    return {
+    return door_window(event) | {
         "event": event,
-        "refusal": check_in_refusal(event, now, tz, int(dealership()["check_in_opens_hours"])),
-        "can_undo": now < check_in_closes_at(event, tz),
         "counts": door_search.door_counts(db.session, event.id),
         "form": CheckInForm(),
         "undo_form": EmptyForm(),
