@@ -57,6 +57,7 @@ def test_coordinator_checks_a_guest_in_by_search_on_a_phone(
         assert "0 of 6 people in" in " ".join(page.inner_text("#door-counts").split())
         _fits_the_phone(page)
         axe_check(page)
+        assert page.locator("video").is_hidden()  # the camera starts only when asked
 
         page.fill("#door-q", "priya pat")
         card = page.locator(f"#door-rsvp-{rsvp_id}")
