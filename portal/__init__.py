@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dealership import admin as dealership_admin
     from portal.events import admin as events_admin
     from portal.events import attachments as event_attachments
+    from portal.events import door as events_door
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         community_admin,
         dealership_admin,
         events_admin,
+        events_door,
         imports_admin,
         referrals_admin,
         reminders_admin,

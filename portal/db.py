@@ -13,8 +13,8 @@ each other, so the portal decides, when each transaction begins, whether it may 
   tests' own sessions) begins `BEGIN IMMEDIATE`: it takes the write lock up front, and when
   another writer holds it, waits for it (the busy timeout) rather than failing.
 - The few GET pages that must write (a message marked read when it is opened, an invite link
-  made on first visit, an email confirmed from its link, a ticket checked in when it is
-  scanned) make that change through `write_in_own_transaction`: the read ends, the change
+  made on first visit, an email confirmed from its link) make that change through
+  `write_in_own_transaction`: the read ends, the change
   runs in a short IMMEDIATE transaction and is committed, and the page reads on afterwards.
   `tests/test_get_is_safe.py` opens every GET page for every role and checks that nothing
   else writes.

@@ -54,20 +54,14 @@ GET_WRITES = {
     "accounts.verify_email": {
         "users": Change(columns=frozenset({"email_verified_at", "updated_at"}))
     },
-    # A ticket's QR code opens this page at the door: it checks the holder in, once.
-    "admin.events_checkin": {
-        "rsvps": Change(columns=frozenset({"status", "checked_in_at", "updated_at"})),
-        "points_entries": Change(added=1),
-        "audit_entries": Change(added=1),
-    },
 }
 
 #: Which documented pages do write for each role in this dataset (the test's own control).
 WRITERS_BY_ROLE = {
     "visitor": {"accounts.verify_email"},
     "owner": {"notifications.message", "accounts.verify_email"},
-    "coordinator": {"referrals.invite", "accounts.verify_email", "admin.events_checkin"},
-    "admin": {"referrals.invite", "accounts.verify_email", "admin.events_checkin"},
+    "coordinator": {"referrals.invite", "accounts.verify_email"},
+    "admin": {"referrals.invite", "accounts.verify_email"},
 }
 
 

@@ -31,6 +31,8 @@ def _values(form: DealershipForm) -> dict[str, str | int]:
         values["weekly_message_limit"] = form.weekly_message_limit.data
     if reminder_time is not None:
         values["event_reminder_time"] = reminder_time.strftime("%H:%M")
+    if form.check_in_opens_hours.data is not None:
+        values["check_in_opens_hours"] = form.check_in_opens_hours.data
     return values
 
 

@@ -24,3 +24,8 @@ class DealershipForm(PortalForm):
     )
     #: Left empty, the time already chosen stands.
     event_reminder_time = TimeField("Event reminders go out at", validators=[Optional()])
+    #: Left empty, the hours already chosen stand.
+    check_in_opens_hours = IntegerField(
+        "Check-in opens this many hours before an event",
+        validators=[Optional(), NumberRange(0, 24)],
+    )

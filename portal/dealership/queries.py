@@ -24,6 +24,8 @@ from portal.dealership.models import Setting
 #: By default an owner hears from us by email or text at most twice a week; the rest waits
 #: for one digest (the portal inbox gets everything at once).
 WEEKLY_MESSAGE_LIMIT = 2
+#: By default the team may check people in to an event from two hours before it starts.
+CHECK_IN_OPENS_HOURS = 2
 
 #: Where a session keeps the settings read in its current transaction.
 _READ = "portal.settings"
@@ -69,6 +71,8 @@ def dealership_defaults() -> dict[str, Any]:
         "dealership.weekly_message_limit": WEEKLY_MESSAGE_LIMIT,
         #: When the reminder of an event goes out, the day before it ("HH:MM", local time).
         "dealership.event_reminder_time": "10:00",
+        #: How many hours before an event starts the team may check people in at the door.
+        "dealership.check_in_opens_hours": CHECK_IN_OPENS_HOURS,
     }
 
 

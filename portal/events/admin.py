@@ -1,15 +1,17 @@
-"""Coordinators' event pages: create, edit, publish, cancel, attendees, check-in, exports."""
+"""Coordinators' event pages: create, edit, publish, cancel, attendees, exports.
 
-from flask import abort, current_app, flash, render_template, request, url_for
+Checking people in at the door is in `portal/events/door.py`.
+"""
+
+from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.db import write_in_own_transaction
 from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
-from portal.events.models import AUDIENCE_LABELS, Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.rules import check_in_note, invitation_note, not_checked_in_reason
-from portal.events.services import invitations, rsvps
+from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
+from portal.events.rules import invitation_note
+from portal.events.services import invitations
 from portal.events.services import planning as services
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -17,14 +19,12 @@ from portal.templating import dealership
 from portal.web import admin_bp as bp
 from portal.web import (
     audit,
-    found_or_404,
     list_args,
     paginate,
     perform,
     see_other,
     snapshot,
     sort_params,
-    wants_fragment,
 )
 
 #: An owner's page lists this many of their past events.
@@ -318,66 +318,6 @@ def events_sheet(event_id: int):
     event = _event_or_404(event_id)
     rows = queries.check_in_sheet(db.session, event)
     return render_template("admin/events/sheet.html", event=event, rows=rows)
-
-
-def _check_in(rsvp_id: int, how: str) -> tuple[bool, Rsvp]:
-    """Check the attendee in (once), audited the first time; (first time?, the RSVP)."""
-
-    def audit_first(result: tuple[bool, Rsvp]) -> None:
-        first_time, found = result
-        if first_time:
-            _audit_check_in(found, how)
-
-    return perform(
-        lambda: rsvps.check_in(db.session, rsvp_id=rsvp_id, now=clock.now()), then=audit_first
-    ).value
-
-
-def _audit_check_in(found: Rsvp, how: str) -> None:
-    audit(
-        "rsvp.check_in",
-        "rsvp",
-        found.id,
-        f"Checked {found.user.name} in to “{found.event.title}” {how}",
-        before={"status": RsvpStatus.CONFIRMED.value, "checked_in_at": None},
-        after={"status": found.status, "checked_in_at": found.checked_in_at},
-    )
-
-
-@bp.post("/events/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
-def events_check_in(event_id: int, rsvp_id: int):
-    """Check an attendee in from the list (the row updates in place with htmx)."""
-    found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    first_time, found = _check_in(rsvp_id, "from the attendee list")
-    if wants_fragment():
-        return render_template(
-            "admin/events/_check_in_response.html",
-            row=queries.Attendee(found, found.user, None),
-            event=found.event,
-            counts=_counts(event_id),
-            form=EmptyForm(),
-        )
-    flash(check_in_note(found, first_time, _tz()), "success" if first_time else "warning")
-    return see_other("admin.events_show", event_id=event_id)
-
-
-@bp.route("/events/checkin/<code>")
-def events_checkin(code: str):
-    """What a scanned ticket opens: checks the attendee in once, and says so the second time."""
-    rsvp_id = found_or_404(queries.rsvp_by_ticket(db.session, code)).id
-    first_time, found = write_in_own_transaction(
-        db.session, lambda: _check_in(rsvp_id, "by scanning their ticket")
-    )
-    return render_template(
-        "admin/events/checkin.html",
-        rsvp=found,
-        event=found.event,
-        first_time=first_time,
-        cancelled_event=found.event.status == EventStatus.CANCELLED,
-        reason=None if first_time else not_checked_in_reason(found, _tz()),
-    )
 
 
 def owner_events(owner) -> dict:

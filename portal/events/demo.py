@@ -100,6 +100,9 @@ def seed_events(data: DemoData) -> None:
                 if past and data.rng.random() < 0.8:
                     rsvp.status = RsvpStatus.ATTENDED
                     rsvp.checked_in_at = starts_at + timedelta(minutes=data.rng.randint(0, 40))
+                    rsvp.checked_in_by_id = data.staff[-1].id  # the coordinator on the door
+                    rsvp.arrived_guests = bring
+                    rsvp.check_ins = 1
             elif not past:
                 rsvp.status = RsvpStatus.WAITLISTED
                 rsvp.waitlisted_at = answered

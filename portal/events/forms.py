@@ -105,3 +105,10 @@ class InviteOwnersForm(PortalForm):
     def owner_ids(self) -> set[int]:
         """The previewed owners, as ids."""
         return {int(part) for part in self.owners.data.split()}
+
+
+class CheckInForm(PortalForm):
+    """Check an attendee in at the door, with the guests who came with them."""
+
+    #: Left out (the list's one-tap button), every guest they booked came with them.
+    guests = IntegerField("Guests with them", validators=[Optional(), NumberRange(0, 1000)])

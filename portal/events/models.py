@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import IdMixin, TimestampMixin, user_fk
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk
 
 
 class EventKind(StrEnum):
@@ -183,13 +183,20 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     #: it can be undone for a short time; None once undone, re-RSVPed, or never cancelled.
     cancelled_from: Mapped[str | None] = mapped_column(String(16))
     checked_in_at: Mapped[datetime | None]
+    #: The member of staff who checked the attendee in (None once their account is gone).
+    checked_in_by_id: Mapped[int | None] = optional_user_fk()
+    #: Guests who came in with the attendee, counted at the door (None until checked in).
+    arrived_guests: Mapped[int | None]
+    #: Check-ins so far, undone ones included: each one's attendance points have their own key.
+    check_ins: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Random per ticket; the ticket code is an HMAC of it under the app's secret key.
     ticket_nonce: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the ticket code, to find the RSVP when a ticket is scanned.
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     event: Mapped[Event] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
 
     @property
     def seats(self) -> int:

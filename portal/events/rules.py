@@ -137,20 +137,63 @@ def invitation_note(sent: int, dropped: int, not_previewed: int) -> str:
     return note
 
 
-def check_in_note(rsvp: Rsvp, first_time: bool, tz: str) -> str:
-    """What the team reads after checking someone in, or trying to."""
-    if first_time:
-        return f"{rsvp.user.name} is checked in."
-    return not_checked_in_reason(rsvp, tz)
+# --- Check-in at the door ----------------------------------------------------------------
 
 
-def not_checked_in_reason(rsvp: Rsvp, tz: str) -> str:
-    """Why a check-in changed nothing: the event is off, they are in already, or no seat."""
-    if rsvp.event.status == EventStatus.CANCELLED:
-        return f"{rsvp.event.title} is cancelled, so nobody is checked in."
-    if rsvp.checked_in_at is not None:
-        when = rsvp.checked_in_at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %-I:%M %p %Z")
-        return f"{rsvp.user.name} was already checked in at {when}."
+def check_in_opens_at(event: Event, opens_hours: int) -> datetime:
+    """When the team may first check people in: the set hours before the start."""
+    return event.starts_at - timedelta(hours=opens_hours)
+
+
+def check_in_closes_at(event: Event, tz: str) -> datetime:
+    """When check-in (and undoing one) closes: midnight at the end of the event's last day,
+    at the dealership."""
+    zone = ZoneInfo(tz)
+    last_day = event.ends_at.astimezone(zone).date()
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _local(moment: datetime, tz: str, pattern: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime(pattern)
+
+
+def check_in_refusal(event: Event, now: datetime, tz: str, opens_hours: int) -> str | None:
+    """Why nobody can be checked in to this event right now, in words for the team."""
+    if event.status == EventStatus.CANCELLED:
+        return f"{event.title} is cancelled, so nobody is checked in."
+    if event.status != EventStatus.PUBLISHED:
+        return f"{event.title} is not published, so nobody can be checked in yet."
+    opens = check_in_opens_at(event, opens_hours)
+    if now < opens:
+        before = f"{opens_hours} hour{'' if opens_hours == 1 else 's'} before the start"
+        when = _local(opens, tz, "%a %-d %b at %-I:%M %p %Z")
+        return f"Check-in for {event.title} opens on {when}, {before}."
+    if now >= check_in_closes_at(event, tz):
+        day = _local(event.ends_at, tz, "%a %-d %b")
+        return f"Check-in for {event.title} closed at the end of its day ({day})."
+    return None
+
+
+def checked_in_by_name(rsvp: Rsvp) -> str:
+    """Who let the attendee in, as the team calls each other: a first name."""
+    return rsvp.checked_in_by.first_name if rsvp.checked_in_by else "a former team member"
+
+
+def already_checked_in_note(rsvp: Rsvp, tz: str) -> str:
+    """'Priya Patel was already checked in at 6:02 PM EST by Dana.', for a second scan."""
+    when = _local(rsvp.checked_in_at, tz, "%-I:%M %p %Z")
+    return f"{rsvp.user.name} was already checked in at {when} by {checked_in_by_name(rsvp)}."
+
+
+def checked_in_note(rsvp: Rsvp) -> str:
+    """What the team reads once someone is in: who, and how many came with them."""
+    guests = rsvp.arrived_guests or 0
+    party = "" if not guests else f" with {guests} guest{'' if guests == 1 else 's'}"
+    return f"{rsvp.user.name} is checked in{party}."
+
+
+def no_seat_note(rsvp: Rsvp) -> str:
+    """Why an RSVP without a seat cannot be checked in."""
     return f"{rsvp.user.name}'s RSVP is {rsvp.status}, so there's no seat to check in."
 
 

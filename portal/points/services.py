@@ -1,7 +1,8 @@
-"""Changes to the ledger: awards under a unique key, appended once."""
+"""Changes to the ledger: awards under a unique key, appended once, and their reversals."""
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,3 +41,27 @@ def award_points(
         .returning(PointsEntry.id)
     )
     return session.execute(statement).scalar_one_or_none() is not None
+
+
+def reverse_points(session: Session, *, idempotency_key: str, reason: str, now: datetime) -> bool:
+    """Cancel the line appended under `idempotency_key` with an opposite line, appended once.
+
+    The ledger is never edited: the reversal is a line of its own, under the original key
+    with ":reversed" added, so reversing twice appends one line. Nothing to reverse (no such
+    line, or zero points) appends nothing; True when a line was appended.
+    """
+    original = session.execute(
+        select(PointsEntry.user_id, PointsEntry.points).where(
+            PointsEntry.idempotency_key == idempotency_key
+        )
+    ).first()
+    if original is None or original.points == 0:
+        return False
+    return award_points(
+        session,
+        user_id=original.user_id,
+        points=-original.points,
+        idempotency_key=f"{idempotency_key}:reversed",
+        reason=reason,
+        now=now,
+    )

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.tokens import TICKET, derive_token
 from portal.extensions import db
 
 HTMX = {"HX-Request": "true"}
@@ -135,36 +134,6 @@ def test_cancelling_an_event_emails_everyone_who_rsvped(
     assert all(
         "The hall is being repaired." in mail.get_body(("plain",)).get_content() for mail in mails
     )
-
-
-def test_scanning_a_ticket_checks_in_once(
-    app, client, login, make_coordinator, make_owner, make_event, rsvp_as
-):
-    event = make_event()
-    rsvp = rsvp_as(make_owner(name="Priya Patel"), event)
-    code = derive_token(app.config["SECRET_KEY"], TICKET, rsvp.ticket_nonce)
-    login(make_coordinator())
-    first = client.get(f"/admin/events/checkin/{code}").get_data(as_text=True)
-    again = client.get(f"/admin/events/checkin/{code}").get_data(as_text=True)
-    assert "Priya Patel is checked in" in first
-    assert "already checked in at" in again
-    assert db.session.get(Rsvp, rsvp.id).status == RsvpStatus.ATTENDED
-    assert client.get("/admin/events/checkin/forged-code").status_code == 404
-
-
-def test_check_in_from_the_list_swaps_the_row(
-    client, login, make_coordinator, make_owner, make_event, rsvp_as
-):
-    event = make_event()
-    rsvp = rsvp_as(make_owner(), event)
-    login(make_coordinator())
-    path = f"/admin/events/{event.id}/rsvps/{rsvp.id}/check-in"
-    row = client.post(path, headers=HTMX).get_data(as_text=True)
-    assert row.lstrip().startswith(f'<tr id="rsvp-{rsvp.id}">') and "✓" in row
-    plain = client.post(path)
-    assert plain.status_code == 303
-    page = client.get(plain.headers["Location"]).get_data(as_text=True)
-    assert "already checked in at" in page
 
 
 def test_csv_export_neutralises_formulas(

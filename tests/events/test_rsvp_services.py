@@ -13,8 +13,6 @@ from portal.events.services import invitations, rsvps
 from portal.events.services import planning as services
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.points.models import PointsEntry
-from portal.points.queries import points_balance
 from tests.factories import TZ
 
 
@@ -180,27 +178,6 @@ def test_rsvps_close_at_the_closing_time(make_event, make_owner, rsvp_as):
     later = clock.now() + timedelta(hours=2)
     with clock.frozen(later), pytest.raises(ServiceError, match="closed"):
         rsvp_as(owner, event)
-
-
-def test_check_in_counts_once(make_event, make_owner, rsvp_as):
-    event = make_event()
-    rsvp = rsvp_as(make_owner(), event)
-    first, _ = rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
-    again, checked = rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
-    db.session.commit()
-    assert (first, again) == (True, False)
-    assert checked.status == RsvpStatus.ATTENDED and checked.checked_in_at is not None
-
-
-def test_check_in_earns_attendance_points_once(make_event, make_owner, rsvp_as):
-    owner = make_owner()
-    rsvp = rsvp_as(owner, make_event(title="Winter tyre clinic"))
-    for _ in range(2):
-        rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
-    db.session.commit()
-    assert points_balance(db.session, owner.id) == 50
-    [entry] = db.session.scalars(select(PointsEntry)).all()
-    assert entry.reason == "Came to Winter tyre clinic"
 
 
 def test_cancelling_event_notifies_everyone_who_rsvped(make_event, make_owner, rsvp_as):

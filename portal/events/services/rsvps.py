@@ -1,4 +1,4 @@
-"""RSVPs: take a seat or join the waitlist, cancel, change guests, promote, check in.
+"""RSVPs: take a seat or join the waitlist, cancel, change guests, promote.
 
 Capacity is a promise. `events.seats_taken` changes only through `take_seats` and
 `release_seats`, single conditional UPDATEs whose row count says whether the seats were
@@ -15,15 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.dealership.queries import read_settings
 from portal.errors import ServiceError
-from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_refusal, waitlist_order
 from portal.events.services.messages import confirm_rsvp
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
-from portal.points.rules import POINTS_DEFAULTS
-from portal.points.services import award_points
 
 
 @dataclass
@@ -325,42 +322,3 @@ def _notify_promoted(
         action_path=event_url,
         action_label="See your ticket",
     )
-
-
-def check_in(session: Session, *, rsvp_id: int, now: datetime) -> tuple[bool, Rsvp]:
-    """Mark a confirmed RSVP attended; (True, rsvp) the first time, (False, rsvp) after.
-
-    One conditional UPDATE, so two scanners at the door count the attendee once.
-    """
-    published = select(Event.id).where(Event.status == EventStatus.PUBLISHED)
-    checked_in = session.execute(
-        update(Rsvp)
-        .where(
-            Rsvp.id == rsvp_id,
-            Rsvp.status == RsvpStatus.CONFIRMED,
-            Rsvp.event_id.in_(published),
-        )
-        .values(status=RsvpStatus.ATTENDED, checked_in_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    rsvp = session.scalars(
-        select(Rsvp).where(Rsvp.id == rsvp_id).execution_options(populate_existing=True)
-    ).one()
-    if checked_in:
-        _award_attendance_points(session, rsvp, now)
-    return checked_in == 1, rsvp
-
-
-def _award_attendance_points(session: Session, rsvp: Rsvp, now: datetime) -> None:
-    """Thank the owner for coming with the points the dealership set (once per event)."""
-    key = "referrals.points_event_attendance"
-    points = int(read_settings(session, {key: POINTS_DEFAULTS[key]})[key])
-    if points > 0:
-        award_points(
-            session,
-            user_id=rsvp.user_id,
-            points=points,
-            idempotency_key=f"event:{rsvp.event_id}:attended:{rsvp.user_id}",
-            reason=f"Came to {rsvp.event.title}",
-            now=now,
-        )
