@@ -87,6 +87,15 @@ MAX_FIELD_LENGTH = 200
 TEXT_LIMITS = {"first_name": 60, "last_name": 60, "make": 60, "model": 60, "customer_id": 40}
 #: What a planned row does: adds an owner or a car, updates one, changes nothing, or cannot.
 OUTCOMES = ("create", "update", "unchanged", "rejected")
+#: What an import changes, counted by the preview (what it will do) and by apply (what it did).
+CHANGE_COUNTS = (
+    "owners_created",
+    "owners_updated",
+    "vehicles_created",
+    "vehicles_updated",
+    "services_recorded",
+    "birthdays_added",
+)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Rows per IN (...) query: well under SQLite's bound-parameter limit.
 IN_CHUNK = 500

@@ -35,7 +35,7 @@ from portal.imports.queries import (
     services_on_file,
     users_by_email,
 )
-from portal.imports.rules import VEHICLE_FIELDS, stored_value
+from portal.imports.rules import CHANGE_COUNTS, VEHICLE_FIELDS, stored_value
 from portal.security import new_url_token
 
 #: The password of an imported account is 256 random bits nobody knows until the claim link
@@ -55,15 +55,7 @@ class RowSkipped(Exception):
     """The database changed since the preview in a way that makes this row unsafe to apply."""
 
 
-APPLY_COUNTS = (
-    "applied_rows",
-    "owners_created",
-    "owners_updated",
-    "vehicles_created",
-    "vehicles_updated",
-    "services_recorded",
-    "birthdays_added",
-)
+APPLY_COUNTS = ("applied_rows", *CHANGE_COUNTS)
 #: Rows applied per savepoint, each chunk with its own lookups. A chunk the database refuses
 #: is undone and replayed one row per savepoint, so each row still lands whole or not at all.
 APPLY_CHUNK = 250

@@ -28,6 +28,7 @@ from portal.imports.queries import (
 )
 from portal.imports.reading import read_rows, text_stream
 from portal.imports.rules import (
+    CHANGE_COUNTS,
     IN_CHUNK,
     OUTCOMES,
     OWNER_DETAILS,
@@ -54,14 +55,6 @@ VALUE_KEYS = (
 )
 #: What apply needs besides the values, as `ImportRow.changes` keeps it.
 CHANGE_KEYS = ("owner_id", "owner_changes", "vehicle_id", "vehicle_changes", "service_action")
-SUMMARY_COUNTS = (
-    "owners_created",
-    "owners_updated",
-    "vehicles_created",
-    "vehicles_updated",
-    "services_recorded",
-    "birthdays_added",
-)
 
 
 @dataclass
@@ -69,7 +62,7 @@ class _Tally:
     """The preview's counts, kept as lines are planned (and revised by later lines)."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys((*OUTCOMES, *SUMMARY_COUNTS), 0)
+        default_factory=lambda: dict.fromkeys((*OUTCOMES, *CHANGE_COUNTS), 0)
     )
 
     def add(self, entry: dict[str, Any], sign: int = 1) -> None:
