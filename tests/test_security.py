@@ -1,5 +1,7 @@
 """The security baseline: CSRF, cookies, headers, safe redirects, rate limits, start-up."""
 
+import re
+
 import pytest
 
 from portal import create_app
@@ -206,19 +208,36 @@ def _reset_link(client, outbox, owner, headers) -> str:
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "club.dealership.example"}
 
 
-def test_behind_a_trusted_proxy_links_use_the_real_scheme_and_host(
-    behind_one_proxy, client, make_owner, outbox
+def _feed_link(client, owner, headers) -> str:
+    """The calendar address the owner's profile page offers, asked through `headers`."""
+    login = {"email": owner.email, "password": TEST_PASSWORD}
+    assert client.post("/login", data=login, headers=headers).status_code == 303
+    assert client.post("/calendar/feed", headers=headers).status_code == 303
+    page = client.get("/account/profile", headers=headers).get_data(as_text=True)
+    return re.search(r'value="(https?://[^/"]+/calendar/)', page).group(1)
+
+
+def test_behind_a_trusted_proxy_pages_link_with_the_real_scheme_and_host(
+    behind_one_proxy, client, make_owner
 ):
     # Over https Flask-WTF wants a same-site Referer, as a browser sends.
     headers = {
         **FORWARDED,
         "X-Forwarded-For": "203.0.113.7",
-        "Referer": "https://club.dealership.example/forgot-password",
+        "Referer": "https://club.dealership.example/account/profile",
     }
+    link = _feed_link(client, make_owner(), headers)
+    assert link == "https://club.dealership.example/calendar/"
+
+
+def test_without_trusted_proxies_forwarded_scheme_and_host_are_ignored(client, make_owner):
+    assert _feed_link(client, make_owner(), FORWARDED) == "http://localhost/calendar/"
+
+
+def test_links_in_emails_use_the_configured_address_whatever_the_request_says(
+    app, behind_one_proxy, client, make_owner, outbox
+):
+    app.config["PORTAL_BASE_URL"] = "https://owners.lakeside.example"
+    headers = {**FORWARDED, "Referer": "https://club.dealership.example/forgot-password"}
     link = _reset_link(client, outbox, make_owner(), headers)
-    assert link.startswith("https://club.dealership.example/reset-password/")
-
-
-def test_without_trusted_proxies_forwarded_scheme_and_host_are_ignored(client, make_owner, outbox):
-    link = _reset_link(client, outbox, make_owner(), FORWARDED)
-    assert link.startswith("http://localhost/reset-password/")
+    assert link.startswith("https://owners.lakeside.example/reset-password/")

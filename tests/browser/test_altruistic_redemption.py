@@ -100,6 +100,7 @@ def test_owner_gives_points_to_a_drive_and_sees_the_total_include_them(
     page.evaluate("window.redeemedWithoutReload = true")
     card.get_by_role("link", name="Redeem for 200").click()
     select = card.get_by_label("Which charity drive?")
+    select.wait_for()  # the confirm step swaps in with htmx
     assert select.locator("option").all_inner_texts() == [
         "Choose a drive",
         "Coats for Kids: gives $2",

@@ -96,9 +96,13 @@ def test_owner_rsvps_and_seat_count_drops_without_a_page_load(
     page.goto(f"{live_server}/admin/events/{event_id}")
     axe_check(page)
     first_row = page.locator("table.attendees tbody tr").first
+    # Days before the event the door is not open yet: the row says when it opens, in place.
     first_row.get_by_role("button", name="Check in").click()
-    first_row.locator(".checked-in").wait_for()
-    assert page.evaluate("document.querySelectorAll('.checked-in').length") == 1
+    refusal = page.locator("table.attendees tbody tr").first.get_by_role("alert")
+    refusal.wait_for()
+    assert "opens on" in refusal.inner_text() and "before the start" in refusal.inner_text()
+    assert page.evaluate("document.querySelectorAll('.checked-in').length") == 0
     checked_in = page.locator("#event-stats .stat").nth(2).locator(".stat-value")
-    assert checked_in.inner_text() == "1"
+    assert checked_in.inner_text() == "0"
+    axe_check(page)
     page.screenshot(path=str(screenshots / "admin-attendees.png"), full_page=True)

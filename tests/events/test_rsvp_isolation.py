@@ -10,16 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
+from portal.accounts.models import User
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
-from portal.events.services import planning, rsvps
+from portal.events.services import checkin, planning, rsvps
 from portal.events.tokens import TICKET, derive_token
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
 from portal.security import hash_token
+from tests import factories
 from tests.factories import TZ
 
 SECRET = "test-secret"
@@ -70,6 +72,19 @@ def change(rsvp, guests, now=None):
     )
     db.session.commit()
     return outcome
+
+
+def check_in(rsvp_id: int) -> tuple[bool, Rsvp]:
+    """The door's check-in at the event's start, by a coordinator: (first time?, the RSVP).
+    A refusal changes nothing and reads as (False, the RSVP as it stands)."""
+    staff = db.session.scalar(select(User).where(User.email == "door@example.com"))
+    staff = staff or factories.coordinator(email="door@example.com")
+    starts_at = db.session.get(Rsvp, rsvp_id).event.starts_at
+    try:
+        outcome = checkin.check_in(db.session, rsvp_id=rsvp_id, staff_id=staff.id, now=starts_at)
+    except ServiceError:
+        return False, db.session.get(Rsvp, rsvp_id)
+    return outcome.first_time, outcome.rsvp
 
 
 def place(event, owner, guests=0, now=None):
@@ -140,7 +155,7 @@ def test_check_in_marks_only_that_rsvp(make_event, make_owner):
     elsewhere = place(other_event, arriving).rsvp
     loaded = db.session.get(Rsvp, mine.id)
     assert loaded.status == RsvpStatus.CONFIRMED  # in the session, as at the door's scanner
-    first, checked = rsvps.check_in(db.session, rsvp_id=mine.id, now=clock.now())
+    first, checked = check_in(mine.id)
     assert checked is loaded and checked.status == RsvpStatus.ATTENDED  # read again
     db.session.commit()
     assert first is True and checked.id == mine.id
@@ -161,7 +176,7 @@ def test_check_in_refuses_waitlisted_and_unpublished_or_cancelled_events(make_ev
     planning.cancel_event(db.session, called_off, "", now=clock.now(), tz=TZ, event_url="/e")
     db.session.commit()
     for rsvp, expected in ((waiting, RsvpStatus.WAITLISTED), (booked, RsvpStatus.CONFIRMED)):
-        done, row = rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
+        done, row = check_in(rsvp.id)
         db.session.commit()
         assert done is False and row.status == expected and row.checked_in_at is None
     assert db.session.scalars(select(PointsEntry)).all() == []
@@ -171,7 +186,7 @@ def test_attendance_points_once_per_event_and_none_when_set_to_zero(make_event, 
     owner = make_owner()
     for title in ("Winter clinic", "Spring launch"):
         rsvp = place(make_event(title), owner).rsvp
-        rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
+        check_in(rsvp.id)
     db.session.commit()
     assert points_balance(db.session, owner.id) == 100
     keys = set(db.session.scalars(select(PointsEntry.idempotency_key)))
@@ -179,14 +194,14 @@ def test_attendance_points_once_per_event_and_none_when_set_to_zero(make_event, 
     write_settings(db.session, {"referrals.points_event_attendance": 0})
     db.session.commit()
     unpaid = place(make_event("Summer meet"), owner).rsvp
-    assert rsvps.check_in(db.session, rsvp_id=unpaid.id, now=clock.now())[0] is True
+    assert check_in(unpaid.id)[0] is True
     db.session.commit()
     assert points_balance(db.session, owner.id) == 100
     assert len(db.session.scalars(select(PointsEntry)).all()) == 2  # no zero-point entry
     write_settings(db.session, {"referrals.points_event_attendance": 1})
     db.session.commit()
     token = place(make_event("Autumn drive"), owner).rsvp
-    rsvps.check_in(db.session, rsvp_id=token.id, now=clock.now())
+    check_in(token.id)
     db.session.commit()
     assert points_balance(db.session, owner.id) == 101
 
@@ -239,7 +254,7 @@ def test_cancelling_twice_changes_nothing_the_second_time(make_event, make_owner
 def test_an_attended_rsvp_cannot_be_cancelled(make_event, make_owner):
     event = make_event(capacity=2)
     mine = place(event, make_owner()).rsvp
-    rsvps.check_in(db.session, rsvp_id=mine.id, now=clock.now())
+    check_in(mine.id)
     db.session.commit()
     with pytest.raises(ServiceError, match="checked in"):
         cancel(mine)
@@ -519,7 +534,7 @@ def test_only_an_active_rsvp_changes_its_guests(make_event, make_owner):
     cancelled = place(event, make_owner()).rsvp
     cancel(cancelled)
     attended = place(event, make_owner()).rsvp
-    rsvps.check_in(db.session, rsvp_id=attended.id, now=clock.now())
+    check_in(attended.id)
     db.session.commit()
     for rsvp in (cancelled, attended):
         with pytest.raises(ServiceError, match="Only an active RSVP") as refused:
@@ -582,7 +597,7 @@ def test_already_messages_say_where_the_owner_stands(make_event, make_owner):
     rsvp = place(event, seated).rsvp
     place(event, waiting)
     assert place(event, waiting).message == "You're already on the waitlist for this event."
-    rsvps.check_in(db.session, rsvp_id=rsvp.id, now=clock.now())
+    check_in(rsvp.id)
     db.session.commit()
     assert place(event, seated).message == "You've already checked in at this event."
     assert fresh(event).status == EventStatus.PUBLISHED

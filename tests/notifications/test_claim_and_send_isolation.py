@@ -33,7 +33,7 @@ class FakeMailer:
         self.on_send = on_send
         self.connections = 0
 
-    def send(self, to, subject, text, html=None, headers=None):
+    def send(self, to, subject, text, html=None, headers=None, attachments=()):
         if self.on_send:
             self.on_send()
         if to in self.refuse:

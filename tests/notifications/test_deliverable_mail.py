@@ -152,9 +152,13 @@ def test_the_link_opened_in_a_browser_asks_first_and_the_button_confirms(client,
 
 
 def _tampered(path: str) -> str:
-    token = path.rsplit("/", 1)[1]
-    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
-    return f"/unsubscribe/{flipped}"
+    # The signature's last character carries spare bits that decode to the same bytes, so
+    # the change goes in the middle of the signature, where every bit counts.
+    payload, stamp, signature = path.rsplit("/", 1)[1].split(".")
+    middle = len(signature) // 2
+    changed = "A" if signature[middle] != "A" else "B"
+    flipped = signature[:middle] + changed + signature[middle + 1 :]
+    return f"/unsubscribe/{payload}.{stamp}.{flipped}"
 
 
 @pytest.mark.parametrize(

@@ -63,11 +63,12 @@ def test_an_email_links_to_the_action_on_the_portals_own_address(app, make_owner
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "https://club.example.com/events/7" in text
     assert 'href="https://club.example.com/events/7"' in html
-    assert message["List-Unsubscribe"].startswith("<https://club.example.com/preferences/")
+    assert message["List-Unsubscribe"].startswith("<https://club.example.com/unsubscribe/")
     assert message["List-Unsubscribe"].endswith(">")
 
 
 def test_an_email_without_an_action_has_no_action_link(app, make_owner):
+    app.config["PORTAL_BASE_URL"] = "https://club.example.com"
     owner = make_owner()
     _notify(owner, "a")
     db.session.commit()
@@ -76,12 +77,14 @@ def test_an_email_without_an_action_has_no_action_link(app, make_owner):
         text, html, headers = render_email(notification)
         link = consent_link(owner.id)
     assert "Open the portal" not in text and "Open the portal" not in html
-    assert headers == {"List-Unsubscribe": f"<{link}>"}
+    assert headers["List-Unsubscribe"].startswith("<https://club.example.com/unsubscribe/")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert link in text and link in html
     assert "Your seat is confirmed." in text
 
 
 def test_the_consent_link_is_signed_for_that_owner(app, make_owner):
+    app.config["PORTAL_BASE_URL"] = "https://club.example.com"
     olivia, sam = make_owner(), make_owner()
     with app.test_request_context(base_url="https://club.example.com"):
         mine, theirs = consent_link(olivia.id), consent_link(sam.id)
