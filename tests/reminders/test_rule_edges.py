@@ -31,24 +31,9 @@ from portal.reminders.rules import (
     status_for,
     warranty_reminder,
 )
+from tests.reminders.cars import car
 
 SETTINGS = Settings()
-
-
-def car(**overrides) -> VehicleFacts:
-    """Car 7 of owner 3, bought 10 Jan 2025 with 1,000 miles, unless overridden."""
-    values = {
-        "id": 7,
-        "owner_id": 3,
-        "vin": "1HGCV1F30NA000007",
-        "label": "2022 Honda Civic",
-        "make": "Honda",
-        "model": "Civic",
-        "year": 2022,
-        "purchase_date": date(2025, 1, 10),
-        "purchase_odometer": 1000,
-    }
-    return VehicleFacts(**(values | overrides))
 
 
 def service_of(vehicle: VehicleFacts, today: date, settings: Settings = SETTINGS) -> Reminder:

@@ -3,26 +3,11 @@
 from datetime import date, timedelta
 
 from portal.reminders.campaigns import vehicle_reminders
-from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule
 from portal.reminders.rules import Settings, Status, birthday_reminder, driving_rate
+from tests.reminders.cars import car
 
 SETTINGS = Settings()
-
-
-def car(**overrides) -> VehicleFacts:
-    values = {
-        "id": 7,
-        "owner_id": 3,
-        "vin": "1HGCV1F30NA000007",
-        "label": "2022 Honda Civic",
-        "make": "Honda",
-        "model": "Civic",
-        "year": 2022,
-        "purchase_date": date(2025, 1, 10),
-        "purchase_odometer": 1000,
-    }
-    values.update(overrides)
-    return VehicleFacts(**values)
 
 
 def by_kind(reminders, kind):

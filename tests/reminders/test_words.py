@@ -8,6 +8,7 @@ import pytest
 from portal.reminders.campaigns import vehicle_reminders
 from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
 from portal.reminders.rules import Kind, Settings, Status, birthday_reminder
+from tests.reminders.cars import car
 
 SETTINGS = Settings()
 #: Bought 10 Jan 2024; no odometer figure, no readings.
@@ -454,20 +455,10 @@ WORDS = [
 ]
 
 
-def car(case: str, miles: str) -> VehicleFacts:
-    values = {
-        "id": 7,
-        "owner_id": 3,
-        "vin": "1HGCV1F30NA000007",
-        "label": "Blue Civic",
-        "make": "Honda",
-        "model": "Civic",
-        "year": 2022,
-        "purchase_date": date(2024, 1, 10),
-        "purchase_odometer": None,
-    }
-    values.update(CARS[(case, miles)])
-    return VehicleFacts(**values)
+def words_car(case: str, miles: str) -> VehicleFacts:
+    """The shared test car as a "Blue Civic" bought 10 Jan 2024, miles unknown, then the case."""
+    base = {"label": "Blue Civic", "purchase_date": date(2024, 1, 10), "purchase_odometer": None}
+    return car(**(base | CARS[(case, miles)]))
 
 
 @pytest.mark.parametrize(("case", "miles", "when", "day", "expected"), WORDS)
@@ -476,7 +467,7 @@ def test_why_now_reads_true_on_every_side_of_the_day(case, miles, when, day, exp
     today = date.fromisoformat(day)
     found = [
         r
-        for r in vehicle_reminders(car(case, miles), today, SETTINGS, [WINTER], [RECALL])
+        for r in vehicle_reminders(words_car(case, miles), today, SETTINGS, [WINTER], [RECALL])
         if r.kind == kind
     ]
     if expected is None:
@@ -521,7 +512,7 @@ def test_headlines_ask_rather_than_alarm_and_win_back_a_long_overdue_car():
         today = date.fromisoformat(day)
         [found] = [
             r
-            for r in vehicle_reminders(car(case, miles), today, SETTINGS)
+            for r in vehicle_reminders(words_car(case, miles), today, SETTINGS)
             if r.kind == Kind.SERVICE
         ]
         return found
