@@ -18,6 +18,7 @@ from portal.forms import (
     DATE_RANGE_MESSAGE,
     NUMBER_RANGE_MESSAGE,
     PortalForm,
+    csrf_hidden_input,
 )
 from portal.garage.models import Vehicle
 from portal.imports.models import ImportBatch
@@ -183,3 +184,18 @@ def test_an_upload_whose_name_carries_nul_is_refused(client, as_admin):
     assert response.status_code == 422
     assert "rename the file" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"id": False}, {"id": "token-2"}, {"class_": "x"}])
+def test_the_csrf_field_renders_as_wtforms_would(kwargs):
+    """The quick CSRF widget writes what WTForms' hidden input writes, attribute for attribute."""
+    from wtforms.widgets import HiddenInput
+
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI="sqlite://", WTF_CSRF_ENABLED=True)
+    app = create_app(config)
+    with app.test_request_context():
+        field = SampleForm().csrf_token
+        assert field.widget is csrf_hidden_input
+        assert str(field(**kwargs)) == str(HiddenInput()(field, **kwargs))
+        assert field._value() in str(field(**kwargs))
