@@ -11,7 +11,7 @@ from portal.events import queries
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
-from portal.events.services import invitations
+from portal.events.services import broadcasts, invitations
 from portal.events.services import planning as services
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -167,6 +167,8 @@ def events_show(event_id: int):
         counts=_counts(event.id),
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
+        sent_messages=broadcasts.sent_messages(db.session, event),
+        message_audiences=broadcasts.AUDIENCE_LABELS,
     )
 
 
