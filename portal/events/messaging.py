@@ -41,7 +41,6 @@ def _composer(event: Event, form, preview=None, send_form=None, refused: bool = 
         form=form,
         preview=preview,
         send_form=send_form,
-        audience_labels=broadcasts.AUDIENCE_LABELS,
     )
 
 
