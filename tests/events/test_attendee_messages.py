@@ -218,7 +218,7 @@ def test_the_send_is_audited_with_audience_count_and_text(
     assert entry.after["audience"] == "waitlisted"
     assert entry.after["recipients"] == 1
     assert entry.after["subject"] == "Parking has moved"
-    assert entry.after["body"].replace("\r\n", "\n") == BODY
+    assert entry.after["body"] == BODY  # line breaks as plain new lines
     assert "Messaged 1 attendee(s) of “Winter care clinic”" in entry.summary
 
 
@@ -362,3 +362,10 @@ def test_the_owner_finds_it_in_their_inbox(client, login, clinic, people, coordi
     login(people["Kate"])
     inbox = client.get("/inbox").text
     assert "Parking has moved" in inbox
+
+
+def test_browser_line_breaks_are_stored_and_sent_as_plain_new_lines(clinic, people, coordinator):
+    done = _send_directly(clinic, coordinator, "waitlisted", body="  First line.\r\nSecond.\r\n ")
+    assert done.message.body == "First line.\nSecond."
+    [copy] = _copies()
+    assert "\r" not in copy.body and "\n\nFirst line.\nSecond.\n\n" in copy.body

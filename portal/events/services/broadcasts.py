@@ -63,6 +63,11 @@ def new_claim() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _tidy(text: str) -> str:
+    """The coordinator's text with the browser's CRLF line breaks made plain, ends trimmed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _recipients(session: Session, event: Event, audience: Audience) -> list[tuple[Rsvp, User]]:
     """The audience's RSVPs with their owners, active accounts only, in name order."""
     rows = session.execute(
@@ -109,7 +114,7 @@ def attendee_message(
         key=f"event:{event.id}:message:{message_id}:{user.id}",
         kind=KIND,
         subject=subject,
-        body=f"Hello {user.first_name},\n\n{body.strip()}\n\n{_why(event, rsvp, tz)}",
+        body=f"Hello {user.first_name},\n\n{_tidy(body)}\n\n{_why(event, rsvp, tz)}",
         action_path=event_url,
         action_label="See the event",
         # About a booking the owner made, so never folded into a digest; by email or text
@@ -224,8 +229,8 @@ def send_to_attendees(
             "event_id": event.id,
             "sender_id": sender.id,
             "audience": audience.value,
-            "subject": subject,
-            "body": body,
+            "subject": subject.strip(),
+            "body": _tidy(body),
             "recipients": len(rows),
             "claim": claim,
             "created_at": now,
