@@ -8,10 +8,11 @@ from flask import current_app, flash, render_template, request, url_for
 from portal import clock
 from portal.csvsafe import csv_response
 from portal.events import queries
+from portal.events.door import door_window
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
-from portal.events.services import invitations
+from portal.events.services import broadcasts, invitations
 from portal.events.services import planning as services
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -167,6 +168,9 @@ def events_show(event_id: int):
         counts=_counts(event.id),
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
+        sent_messages=broadcasts.sent_messages(db.session, event),
+        can_undo=door_window(event)["can_undo"],
+        message_audiences=broadcasts.AUDIENCE_LABELS,
     )
 
 

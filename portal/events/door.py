@@ -194,18 +194,36 @@ def events_check_in(event_id: int, rsvp_id: int):
         abort(400)
     outcome = _check_in(rsvp, form, "from the attendee list")
     if wants_fragment():
-        get_flashed_messages()  # the row itself says what happened
-        rsvp = db.session.get(Rsvp, rsvp_id)
-        return render_template(
-            "admin/events/_check_in_response.html",
-            row=queries.Attendee(rsvp, rsvp.user, None),
-            event=rsvp.event,
-            counts=queries.seat_counts(db.session, [event_id])[event_id],
-            form=EmptyForm(),
-            note=outcome.error.message if outcome.error else None,
-        )
+        return _list_row(event_id, rsvp_id, outcome)
     if outcome.ok:
         _say(outcome.value)
+    return see_other("admin.events_show", event_id=event_id)
+
+
+def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
+    """The attendee's row on the list again, with the counts out of band (htmx)."""
+    get_flashed_messages()  # the row itself says what happened
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    return render_template(
+        "admin/events/_check_in_response.html",
+        row=queries.Attendee(rsvp, rsvp.user, None),
+        event=rsvp.event,
+        counts=queries.seat_counts(db.session, [event_id])[event_id],
+        form=EmptyForm(),
+        note=outcome.error.message if outcome.error else None,
+        can_undo=door_window(rsvp.event)["can_undo"],
+    )
+
+
+@bp.post("/events/<int:event_id>/rsvps/<int:rsvp_id>/undo-check-in")
+def events_check_in_undo(event_id: int, rsvp_id: int):
+    """Undo a check-in from the attendee list (on the event's day), as the door can."""
+    rsvp = found_or_404(queries.event_rsvp(db.session, event_id, rsvp_id))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    outcome = _undo(rsvp, "from the attendee list")
+    if wants_fragment():
+        return _list_row(event_id, rsvp_id, outcome)
     return see_other("admin.events_show", event_id=event_id)
 
 

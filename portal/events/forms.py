@@ -5,6 +5,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,6 +21,8 @@ from wtforms.validators import (
 )
 
 from portal.events.models import AUDIENCE_LABELS, KIND_LABELS
+from portal.events.services.broadcasts import AUDIENCE_LABELS as MESSAGE_AUDIENCES
+from portal.events.services.broadcasts import Audience
 from portal.forms import PortalForm
 
 _when = {"format": "%Y-%m-%dT%H:%M"}
@@ -112,3 +115,21 @@ class CheckInForm(PortalForm):
 
     #: Left out (the list's one-tap button), every guest they booked came with them.
     guests = IntegerField("Guests with them", validators=[Optional(), NumberRange(0, 1000)])
+
+
+class AttendeeMessageForm(PortalForm):
+    """A message to an event's attendees, as the coordinator writes it (then previews it)."""
+
+    audience = RadioField(
+        "Who gets it",
+        choices=[SelectChoice(value.value, label) for value, label in MESSAGE_AUDIENCES.items()],
+        default=Audience.CONFIRMED.value,
+    )
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=150)])
+    body = TextAreaField("Message", validators=[DataRequired(), Length(max=5000)])
+
+
+class SendAttendeeMessageForm(AttendeeMessageForm):
+    """Send what a preview showed: its text travels with the form, with the preview's claim."""
+
+    claim = HiddenField(validators=[InputRequired(), Regexp(r"^[A-Za-z0-9_-]{32}$")])

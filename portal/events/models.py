@@ -224,3 +224,30 @@ class CalendarFeed(IdMixin, TimestampMixin, db.Model):
     #: The owner's service, warranty and recall reminders that are due soon or overdue
     #: appear in the feed as all-day entries, unless the owner turns them off.
     include_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class EventMessage(IdMixin, db.Model):
+    """A message a coordinator sent to an event's attendees: who, when, to whom, what.
+
+    Its `claim` is the preview's one-time token: a second submit of the same preview (a
+    double click, a retried request) inserts nothing, so it is sent once.
+    """
+
+    __tablename__ = "event_messages"
+    __table_args__ = (Index("ix_event_messages_event_created_at", "event_id", "created_at", "id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: The member of staff who sent it (None once their account is gone).
+    sender_id: Mapped[int | None] = optional_user_fk()
+    #: confirmed, waitlisted or both (`portal.events.services.broadcasts.AUDIENCES`).
+    audience: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(150))
+    #: The coordinator's words; each owner's copy adds their greeting and why they have it.
+    body: Mapped[str] = mapped_column(Text)
+    #: Owners it was queued for (every one in the inbox; email or text within consent).
+    recipients: Mapped[int]
+    #: The preview's one-time token; inserting it claims the send.
+    claim: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+    sender: Mapped[User | None] = relationship()

@@ -22,6 +22,8 @@ CATEGORY_FOR_KIND = {
     "birthday": Category.CELEBRATIONS,
     "anniversary": Category.CELEBRATIONS,
     "event_invite": Category.EVENT_INVITES,
+    # A coordinator's message to an event's attendees goes by email only with this consent.
+    "event_message": Category.EVENT_INVITES,
 }
 
 #: How the owner's confirmation names what they turned off ("... you won't receive ...").

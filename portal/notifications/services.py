@@ -117,12 +117,21 @@ def _wanted(message: Message) -> bool:
     return message.user.is_active and has_consent(message.user, message.consent)
 
 
+def goes_out(user: User, channel_consent: Consent | None = None) -> bool:
+    """Whether a message to the owner leaves the inbox for their email or phone: they chose
+    one of those, and agreed to `channel_consent` when the message names one."""
+    return user.preferred_channel in (ContactChannel.EMAIL, ContactChannel.SMS) and (
+        channel_consent is None or has_consent(user, channel_consent)
+    )
+
+
 def _row(message: Message, now: datetime) -> dict:
     channel = message.user.preferred_channel
-    goes_out = channel in (ContactChannel.EMAIL, ContactChannel.SMS) and (
-        message.channel_consent is None or has_consent(message.user, message.channel_consent)
+    status = (
+        DeliveryStatus.PENDING
+        if goes_out(message.user, message.channel_consent)
+        else DeliveryStatus.INBOX_ONLY
     )
-    status = DeliveryStatus.PENDING if goes_out else DeliveryStatus.INBOX_ONLY
     return {
         "user_id": message.user.id,
         "key": message.key,

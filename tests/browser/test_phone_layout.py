@@ -131,3 +131,50 @@ def test_the_owners_menu_is_a_menu_button_on_a_phone(
         expect(wide.get_by_role("link", name="Invite a friend")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_attendee_message_preview_fits_a_phone(
+    live_server,
+    browser_page,
+    make_event,
+    make_owner,
+    make_coordinator,
+    add_rsvp,
+    axe_check,
+    database,
+):
+    """The preview answers a POST, so the walk above never reaches it; nor the sent list."""
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database")
+    event = make_event("Launch evening for the all-new electric estate with a very long name")
+    for number in range(12):
+        add_rsvp(
+            event, make_owner(name=f"Alexandria Montgomery-Featherstonehaugh {number}"), "confirmed"
+        )
+    make_coordinator(name="Dana Door", email="dana@example.com")
+    event_id = event.id
+    db.session.commit()
+    db.session.remove()
+    context = browser_page.context.browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill("dana@example.com")
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto(f"{live_server}/admin/events/{event_id}/message")
+        page.get_by_label("Subject").fill("Parking " * 18)
+        page.get_by_label("Message").fill("https://example.com/" + "a-long-unbroken-path" * 12)
+        page.get_by_role("button", name="Preview").click()
+        expect(page.get_by_role("button", name="Send to 12 owners")).to_be_visible()
+        for _ in range(2):
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            axe_check(page)
+            if "/message" not in page.url:
+                break
+            page.get_by_role("button", name="Send to 12 owners").click()
+            page.wait_for_url(f"**/admin/events/{event_id}")
+        expect(page.locator(".message-history")).to_contain_text("Dana Door")
+    finally:
+        context.close()
