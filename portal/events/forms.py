@@ -3,6 +3,7 @@
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -12,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -112,3 +114,16 @@ class CheckInForm(PortalForm):
 
     #: Left out (the list's one-tap button), every guest they booked came with them.
     guests = IntegerField("Guests with them", validators=[Optional(), NumberRange(0, 1000)])
+
+
+class GuestRsvpForm(PortalForm):
+    """A visitor's RSVP to a public event: who they are and the guests they bring."""
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Your email",
+        validators=[DataRequired(), Email(message="Enter a full email address."), Length(max=254)],
+    )
+    guests = IntegerField(
+        "Guests you're bringing", default=0, validators=[InputRequired(), NumberRange(0, 20)]
+    )
