@@ -17,6 +17,17 @@ branch_labels = None
 depends_on = None
 
 
+def _restore_expression_indexes():
+    """SQLite's batch rebuild of `referrals` drops its lower(name) indexes: make them again."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    op.execute("CREATE INDEX IF NOT EXISTS ix_referrals_lower_name ON referrals (lower(name), id)")
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_referrals_stage_lower_name "
+        "ON referrals (stage, lower(name), id)"
+    )
+
+
 def upgrade():
     with op.batch_alter_table("rsvps", schema=None) as batch_op:
         batch_op.add_column(sa.Column("guest_name", sa.String(length=120), nullable=True))
@@ -36,6 +47,7 @@ def upgrade():
         batch_op.create_foreign_key(
             "fk_referrals_rsvp_id_rsvps", "rsvps", ["rsvp_id"], ["id"], ondelete="SET NULL"
         )
+    _restore_expression_indexes()
 
 
 def downgrade():
@@ -44,9 +56,10 @@ def downgrade():
         batch_op.drop_column("rsvped_at")
         batch_op.drop_column("rsvp_id")
         batch_op.drop_column("source")
+    _restore_expression_indexes()
     op.execute("DELETE FROM rsvps WHERE user_id IS NULL")
     with op.batch_alter_table("rsvps", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_rsvps_owner_or_guest", type_="check")
+        batch_op.drop_constraint("owner_or_guest", type_="check")
         batch_op.drop_constraint("uq_rsvps_event_id_guest_email", type_="unique")
         batch_op.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("guest_nonce")
