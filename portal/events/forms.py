@@ -125,5 +125,5 @@ class GuestRsvpForm(PortalForm):
         validators=[DataRequired(), Email(message="Enter a full email address."), Length(max=254)],
     )
     guests = IntegerField(
-        "Guests you're bringing", default=0, validators=[InputRequired(), NumberRange(0, 20)]
+        "Guests you're bringing", default=0, validators=[Optional(), NumberRange(0, 20)]
     )

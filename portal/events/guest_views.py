@@ -53,7 +53,7 @@ def guest_rsvp(event_id: int):
                 event=event,
                 name=form.name.data,
                 email=form.email.data,
-                guests=form.guests.data,
+                guests=form.guests.data or 0,
                 invite=_invite(),
                 now=clock.now(),
             ),
