@@ -14,11 +14,12 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.dealership.queries import dealership_profile
 from portal.events.calendars import calendar_bytes, uid_domain
-from portal.events.models import Event, Rsvp
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import WHAT_TO_BRING, short_day, spoken_when
 from portal.mail import Attachment, current_mailer
 from portal.security import public_url, sign
@@ -160,3 +161,26 @@ def waitlist_mail(session: Session, *, rsvp: Rsvp) -> GuestMail:
         f"If you'd rather leave the waitlist:\n{cancel_link(rsvp)}\n\n{profile['name']}"
     )
     return GuestMail(rsvp.guest_email or "", f"You're on the waitlist: {event.title}", text)
+
+
+def tell_guests(session: Session, event: Event, subject: str, news: str) -> None:
+    """Queue `news` (a paragraph) to every visitor with a seat or a waitlist place, with the
+    link to cancel theirs; owners hear the same through the notification queue."""
+    visitors = session.scalars(
+        select(Rsvp)
+        .where(
+            Rsvp.event_id == event.id,
+            Rsvp.user_id.is_(None),
+            Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]),
+        )
+        .order_by(Rsvp.id)
+    )
+    name = _dealer(session)["name"]
+    for rsvp in visitors:
+        footer = (
+            ""
+            if event.is_cancelled
+            else f"\n\nIf this no longer suits you, you can cancel here:\n{cancel_link(rsvp)}"
+        )
+        text = f"Hello {rsvp.person.first_name},\n\n{news}{footer}\n\n{name}"
+        queue_guest_mail(session, GuestMail(rsvp.guest_email or "", subject, text))

@@ -181,3 +181,18 @@ def test_a_guest_is_checked_in_without_points(app, make_event, coordinator, outb
     done = check_in(db.session, rsvp_id=rsvp.id, staff_id=coordinator.id, now=clock.now())
     db.session.commit()
     assert done.first_time and done.rsvp.status == RsvpStatus.ATTENDED
+
+
+def test_calling_the_event_off_emails_visitors_with_a_place(app, make_event, outbox):
+    from portal.events.services import planning
+
+    event = _event(make_event)
+    _ask(event)
+    _confirm(app, event, _confirm_token(outbox))
+    planning.cancel_event(
+        db.session, event, "The showroom is flooded.", now=clock.now(), tz="UTC", event_url="/e"
+    )
+    db.session.commit()
+    mail = outbox()[-1]
+    assert mail["To"] == "sam@example.org" and mail["Subject"].startswith("Cancelled:")
+    assert "The showroom is flooded." in mail.get_body(("plain",)).get_content()
