@@ -4,13 +4,13 @@ Opening a link from the email only shows a page; confirming and cancelling are P
 the buttons on it, so a mail scanner or link preview that fetches the link changes nothing.
 """
 
-from flask import current_app, flash, render_template, request, session, url_for
+from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal import clock
 from portal.events import bp
 from portal.events.forms import GuestRsvpForm
-from portal.events.models import Event
+from portal.events.models import Audience, Event, EventStatus
 from portal.events.services import guests, rsvps
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
@@ -27,8 +27,10 @@ def _email_key() -> str:
 
 
 def _public_event_or_404(event_id: int) -> Event:
-    event = found_or_404(db.session.get(Event, event_id))
-    found_or_404(event.audience == "public" and event.status != "draft" or None)
+    """A published (or called-off) event open to everyone; any other is not found."""
+    event = db.session.get(Event, event_id)
+    if event is None or event.audience != Audience.PUBLIC or event.status == EventStatus.DRAFT:
+        abort(404)
     return event
 
 
