@@ -94,9 +94,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
     from portal.events import messaging as events_messaging
+    from portal.events.services.guests import install_guest_rsvp_listeners
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
+    from portal.referrals import prospects as referral_prospects
     from portal.reminders import admin as reminders_admin
     from portal.rewards import admin as rewards_admin
 
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)
     install_attachments(app, event_attachments.ATTACHMENTS)
+    install_guest_rsvp_listeners(app, [referral_prospects.record_guest_rsvp])
 
     @app.get("/healthz")
     def healthz():

@@ -20,7 +20,7 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import members as account_services
 from portal.charity.models import Drive
 from portal.community.models import Announcement
-from portal.events.models import CalendarFeed, Rsvp
+from portal.events.models import Audience, CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
 from portal.garage.models import Vehicle
@@ -100,6 +100,20 @@ def _seed_everything(runner) -> tuple[User, dict]:
         body="Not opened yet.",
         now=clock.now(),
     )
+    public_event = _first(
+        select(Event)
+        .where(Event.audience == Audience.PUBLIC, Event.status == EventStatus.PUBLISHED)
+        .order_by(Event.starts_at.desc())
+    )
+    visitor = Rsvp(
+        event_id=public_event.id,
+        guest_name="Lee Visitor",
+        guest_email="lee.visitor@example.org",
+        status=RsvpStatus.WAITLISTED,
+        waitlisted_at=clock.now(),
+        guest_nonce="walker-nonce",
+    )
+    db.session.add(visitor)
     db.session.commit()
     rsvp = _first(
         select(Rsvp)
@@ -138,6 +152,11 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "notifications.unsubscribe": sign("unsubscribe", {"uid": owner.id, "cat": "service"}),
         "events.feed": derive_token(secret, CALENDAR, nonce),
         "referrals.landing": invite_code,
+        "events.guest_confirm": sign(
+            "guest-rsvp",
+            {"e": public_event.id, "n": "Kim Visitor", "m": "kim@example.org", "g": 0},
+        ),
+        "events.guest_cancel": sign("guest-rsvp-cancel", {"r": visitor.id, "k": "walker-nonce"}),
         "referrals.landing_thanks": invite_code,
         "admin.recall_campaign": str(_first(select(RecallCampaign.id))),
         "admin.seasonal_campaign": str(_first(select(SeasonalCampaign.id))),

@@ -294,13 +294,24 @@ ATTENDEE_EXPORT_HEADER = (
     "Waitlist place",
     "Guests",
     "Checked in",
+    "Owner or visitor",
 )
 
 
 def _export_row(row: queries.Attendee, tz: str) -> list:
     user, rsvp = row.user, row.rsvp
     checked_in = services.utc_to_local(rsvp.checked_in_at, tz)
-    return [user.name, user.email, user.phone, rsvp.status, row.position, rsvp.guests, checked_in]
+    kind = "Visitor" if rsvp.is_guest else "Owner"
+    return [
+        user.name,
+        user.email,
+        user.phone,
+        rsvp.status,
+        row.position,
+        rsvp.guests,
+        checked_in,
+        kind,
+    ]
 
 
 @bp.route("/events/<int:event_id>/attendees.csv")

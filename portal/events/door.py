@@ -68,7 +68,7 @@ def _audit_check_in(done: checkin.CheckIn, how: str) -> None:
         "rsvp.check_in",
         "rsvp",
         rsvp.id,
-        f"Checked {rsvp.user.name} in to “{rsvp.event.title}” {how}",
+        f"Checked {rsvp.person.name} in to “{rsvp.event.title}” {how}",
         before={"status": RsvpStatus.CONFIRMED.value, "checked_in_at": None},
         after={
             "status": rsvp.status,
@@ -95,13 +95,13 @@ def _undo(rsvp: Rsvp, how: str) -> Outcome[Rsvp]:
             "rsvp.undo_check_in",
             "rsvp",
             undone.id,
-            f"Undid {undone.user.name}'s check-in to “{undone.event.title}” {how}",
+            f"Undid {undone.person.name}'s check-in to “{undone.event.title}” {how}",
             before=before,
             after={"status": undone.status, "checked_in_at": None},
         ),
     )
     if outcome.ok:
-        name = outcome.value.user.name
+        name = outcome.value.person.name
         flash(
             f"Undone: {name} is no longer checked in, and their attendance points are taken "
             "back. Their seat is still theirs.",
@@ -206,7 +206,7 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
     rsvp = db.session.get(Rsvp, rsvp_id)
     return render_template(
         "admin/events/_check_in_response.html",
-        row=queries.Attendee(rsvp, rsvp.user, None),
+        row=queries.Attendee(rsvp, rsvp.person, None),
         event=rsvp.event,
         counts=queries.seat_counts(db.session, [event_id])[event_id],
         form=EmptyForm(),
@@ -268,7 +268,7 @@ def _door_answer(event_id: int, rsvp_id: int, note: str | None):
     rsvp = db.session.get(Rsvp, rsvp_id)
     return render_template(
         "admin/events/_door_answer.html",
-        row=queries.Attendee(rsvp, rsvp.user, None),
+        row=queries.Attendee(rsvp, rsvp.person, None),
         q=_search_text(request.form),
         note=note,
         **_door_context(rsvp.event),

@@ -23,6 +23,11 @@ _DOOR_ORDER = case(
 )
 
 
+#: An owner's name and email, or a visitor's (their RSVP keeps them).
+_NAME = func.coalesce(User.name, Rsvp.guest_name)
+_EMAIL = func.coalesce(User.email, Rsvp.guest_email)
+
+
 @dataclass
 class DoorSearch:
     """What the door's search found: up to DOOR_RESULTS people, and whether there were more."""
@@ -39,9 +44,9 @@ def door_search(session: Session, event: Event, text: str) -> DoorSearch:
     code = ticket_code_in(text)
     statement = (
         select(Rsvp, User)
-        .join(User, User.id == Rsvp.user_id)
+        .outerjoin(User, User.id == Rsvp.user_id)  # visitors' RSVPs have no account
         .where(Rsvp.event_id == event.id)
-        .order_by(_DOOR_ORDER, func.lower(User.name), Rsvp.id)
+        .order_by(_DOOR_ORDER, func.lower(_NAME), Rsvp.id)
         .limit(DOOR_RESULTS + 1)
     )
     if code:
@@ -50,7 +55,7 @@ def door_search(session: Session, event: Event, text: str) -> DoorSearch:
         statement = statement.where(*_door_words(text))
     else:
         statement = statement.where(Rsvp.status == RsvpStatus.CONFIRMED)
-    rows = [Attendee(rsvp, user, None) for rsvp, user in session.execute(statement)]
+    rows = [Attendee(rsvp, user or rsvp.person, None) for rsvp, user in session.execute(statement)]
     elsewhere = None
     if code and not rows:
         elsewhere = session.scalar(
@@ -77,11 +82,11 @@ def _door_words(text: str) -> list:
     """Every word in a name or an email; a ticket number ("No. 000123", "123") by itself."""
     words = text.replace("No.", " ").split()[:6]
     if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 9:
-        return [or_(Rsvp.id == int(words[0]), User.name.icontains(words[0], autoescape=True))]
+        return [or_(Rsvp.id == int(words[0]), _NAME.icontains(words[0], autoescape=True))]
     return [
         or_(
-            User.name.icontains(word, autoescape=True),
-            User.email.icontains(word, autoescape=True),
+            _NAME.icontains(word, autoescape=True),
+            _EMAIL.icontains(word, autoescape=True),
         )
         for word in words
     ]

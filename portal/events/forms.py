@@ -3,6 +3,7 @@
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -133,3 +135,14 @@ class SendAttendeeMessageForm(AttendeeMessageForm):
     """Send what a preview showed: its text travels with the form, with the preview's claim."""
 
     claim = HiddenField(validators=[InputRequired(), Regexp(r"^[A-Za-z0-9_-]{32}$")])
+class GuestRsvpForm(PortalForm):
+    """A visitor's RSVP to a public event: who they are and the guests they bring."""
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Your email",
+        validators=[DataRequired(), Email(message="Enter a full email address."), Length(max=254)],
+    )
+    guests = IntegerField(
+        "Guests you're bringing", default=0, validators=[Optional(), NumberRange(0, 20)]
+    )

@@ -1,5 +1,6 @@
 """Events, the owners' RSVPs to them, and each owner's calendar feed."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -160,6 +161,19 @@ Index("ix_events_starts_at", Event.starts_at, Event.id)
 Index("ix_events_lower_title_starts_at", func.lower(Event.title), Event.starts_at, Event.id)
 
 
+@dataclass(frozen=True)
+class GuestPerson:
+    """A visitor with an RSVP, shown where an owner would be (name, email; no phone)."""
+
+    name: str
+    email: str
+    phone: None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
 class Rsvp(IdMixin, TimestampMixin, db.Model):
     """One owner's answer to one event: a seat, a place in the queue, or a cancellation."""
 
@@ -169,10 +183,14 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
         UniqueConstraint("event_id", "user_id"),
         Index("ix_rsvps_event_status", "event_id", "status"),
         CheckConstraint("guests >= 0", name="guests_not_negative"),
+        # A visitor's RSVP (a prospect, no account) is one row per email per event, reused.
+        UniqueConstraint("event_id", "guest_email"),
+        CheckConstraint("user_id IS NOT NULL OR guest_email IS NOT NULL", name="owner_or_guest"),
     )
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = user_fk(index=True)
+    #: The owner; None for a visitor's RSVP (`guest_name`, `guest_email`).
+    user_id: Mapped[int | None] = user_fk(index=True)
     status: Mapped[str] = mapped_column(String(16))
     guests: Mapped[int] = mapped_column(default=0)
     confirmed_at: Mapped[datetime | None]
@@ -193,9 +211,15 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     ticket_nonce: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the ticket code, to find the RSVP when a ticket is scanned.
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: A visitor's RSVP, confirmed from an emailed link: their name and (lower-cased) email.
+    guest_name: Mapped[str | None] = mapped_column(String(120))
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    #: Random per confirmation: the emailed cancel link is signed over it, so a link from an
+    #: earlier booking stops working once the visitor books again.
+    guest_nonce: Mapped[str | None] = mapped_column(String(32))
 
     event: Mapped[Event] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
 
     @property
@@ -206,6 +230,18 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_HOLDING
+
+    @property
+    def is_guest(self) -> bool:
+        """A visitor's RSVP (a prospect without an account)."""
+        return self.user_id is None
+
+    @property
+    def person(self) -> "User | GuestPerson":
+        """Who the RSVP is for, as the staff pages show them: the owner or the visitor."""
+        if self.user is not None:
+            return self.user
+        return GuestPerson(self.guest_name or "", self.guest_email or "")
 
     def __repr__(self) -> str:
         return f"<Rsvp {self.id} event={self.event_id} user={self.user_id} {self.status}>"

@@ -20,7 +20,14 @@ from sqlalchemy.sql import Subquery
 from portal.accounts.models import User
 from portal.dealership.models import Setting
 from portal.events.calendars import ReminderEntry
-from portal.events.models import CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.models import (
+    CalendarFeed,
+    Event,
+    EventStatus,
+    GuestPerson,
+    Rsvp,
+    RsvpStatus,
+)
 from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
 from portal.garage.models import Vehicle
 from portal.paging import in_direction
@@ -45,7 +52,7 @@ def ranked_waitlist(event_ids) -> Subquery:
             .label("position"),
         )
         .join(Event, Event.id == Rsvp.event_id)
-        .join(User, User.id == Rsvp.user_id)
+        .outerjoin(User, User.id == Rsvp.user_id)  # visitors queue in the same line
         .where(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.event_id.in_(event_ids))
         .subquery()
     )
@@ -242,7 +249,8 @@ class Attendee:
     """A row of the coordinator's attendee list."""
 
     rsvp: Rsvp
-    user: User
+    #: The owner, or for a visitor's RSVP (`rsvp.is_guest`) their name and email.
+    user: User | GuestPerson
     position: int | None
 
 
@@ -259,16 +267,18 @@ def attendees(session: Session, event: Event, include_cancelled: bool = True) ->
     """Everyone who answered, with waitlist places, in two queries."""
     query = (
         select(Rsvp, User)
-        .join(User, User.id == Rsvp.user_id)
+        .outerjoin(User, User.id == Rsvp.user_id)
         .where(Rsvp.event_id == event.id)
-        .order_by(_STATUS_ORDER, User.name, Rsvp.id)
+        .order_by(_STATUS_ORDER, func.coalesce(User.name, Rsvp.guest_name), Rsvp.id)
     )
     if not include_cancelled:
         query = query.where(Rsvp.status != RsvpStatus.CANCELLED)
     rows = session.execute(query).all()
     waiting = [rsvp.id for rsvp, _ in rows if rsvp.status == RsvpStatus.WAITLISTED]
     positions = waitlist_positions(session, waiting)
-    attendee_rows = [Attendee(rsvp, user, positions.get(rsvp.id)) for rsvp, user in rows]
+    attendee_rows = [
+        Attendee(rsvp, user or rsvp.person, positions.get(rsvp.id)) for rsvp, user in rows
+    ]
     # The queue in waitlist order, not by name.
     attendee_rows.sort(
         key=lambda row: (

@@ -182,19 +182,19 @@ def checked_in_by_name(rsvp: Rsvp) -> str:
 def already_checked_in_note(rsvp: Rsvp, tz: str) -> str:
     """'Priya Patel was already checked in at 6:02 PM EST by Dana.', for a second scan."""
     when = _local(rsvp.checked_in_at, tz, "%-I:%M %p %Z")
-    return f"{rsvp.user.name} was already checked in at {when} by {checked_in_by_name(rsvp)}."
+    return f"{rsvp.person.name} was already checked in at {when} by {checked_in_by_name(rsvp)}."
 
 
 def checked_in_note(rsvp: Rsvp) -> str:
     """What the team reads once someone is in: who, and how many came with them."""
     guests = rsvp.arrived_guests or 0
     party = "" if not guests else f" with {guests} guest{'' if guests == 1 else 's'}"
-    return f"{rsvp.user.name} is checked in{party}."
+    return f"{rsvp.person.name} is checked in{party}."
 
 
 def no_seat_note(rsvp: Rsvp) -> str:
     """Why an RSVP without a seat cannot be checked in."""
-    return f"{rsvp.user.name}'s RSVP is {rsvp.status}, so there's no seat to check in."
+    return f"{rsvp.person.name}'s RSVP is {rsvp.status}, so there's no seat to check in."
 
 
 def suits_vehicle_condition(user_id: int) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.events import bp, calendars, queries
-from portal.events.forms import FeedRemindersForm, GuestsForm
+from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
 from portal.events.rules import has_live_ticket, rsvp_window, undo_cancel_offer, undo_cancel_until
 from portal.events.services import feeds, rsvps, undoing
@@ -85,7 +85,8 @@ def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
     page = _event_page_or_404(event_id)
     sections = render_sections("event", page.event)
-    return render_template("events/show.html", **_box_context(page), sections=sections)
+    context = _box_context(page) | {"guest_form": GuestRsvpForm()}
+    return render_template("events/show.html", **context, sections=sections)
 
 
 def _after_action(event_id: int, note: str, form: GuestsForm | None = None, status: int = 200):

@@ -14,7 +14,7 @@ from portal.dealership.queries import read_settings
 from portal.extensions import db
 from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
-from portal.referrals.models import STAGE_LABELS, Referral, Stage
+from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS, Referral, Stage
 from portal.referrals.rules import PLACEHOLDERS
 
 bp = web.admin_bp
@@ -35,6 +35,8 @@ def referrals():
         page=web.paginate(queries.pipeline(stage, sort, descending), per=web.per_page(50)),
         stage=stage,
         counts=queries.stage_counts(db.session),
+        source_counts=queries.source_counts(db.session),
+        source_labels=SOURCE_LABELS,
         stage_labels=STAGE_LABELS,
         sort=sort,
         descending=descending,

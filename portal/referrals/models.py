@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.events.models import Rsvp
 from portal.extensions import db
 from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 
@@ -27,6 +28,27 @@ STAGE_LABELS = {
     Stage.TEST_DRIVE: "Test drive",
     Stage.PURCHASED: "Purchased",
     Stage.LOST: "Lost",
+}
+
+
+class Source(StrEnum):
+    """The channel an owner shared their invite link through (the link's `?src=`)."""
+
+    SHARE = "share"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+    COPY = "copy"
+    QR = "qr"
+
+
+SOURCE_LABELS = {
+    Source.SHARE: "Share button",
+    Source.SMS: "Text message",
+    Source.WHATSAPP: "WhatsApp",
+    Source.EMAIL: "Email",
+    Source.COPY: "Copied link",
+    Source.QR: "QR code",
 }
 
 
@@ -84,8 +106,15 @@ class Referral(IdMixin, TimestampMixin, db.Model):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
     #: The coordinator's working note (who called, what was said).
     note: Mapped[str | None] = mapped_column(Text)
+    #: How the owner shared the link that brought them (`SOURCE_LABELS`); None if unknown.
+    source: Mapped[str | None] = mapped_column(String(16))
+    #: Their RSVP (as a visitor) to an event, and when it was confirmed; whether they came
+    #: is the RSVP's own check-in, so an undone check-in is undone here too.
+    rsvp_id: Mapped[int | None] = mapped_column(ForeignKey("rsvps.id", ondelete="SET NULL"))
+    rsvped_at: Mapped[datetime | None]
 
     referrer: Mapped[User | None] = relationship(foreign_keys=[referrer_id])
+    rsvp: Mapped[Rsvp | None] = relationship()
 
     @property
     def first_name(self) -> str:

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
+from portal.events.models import Rsvp
 from portal.paging import in_direction
 from portal.points.models import PointsEntry
 from portal.referrals.models import InviteCode, Referral, Stage
@@ -87,7 +88,7 @@ def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     column = REFERRAL_SORTS[sort]
     statement = (
         select(Referral)
-        .options(joinedload(Referral.referrer))
+        .options(joinedload(Referral.referrer), joinedload(Referral.rsvp).joinedload(Rsvp.event))
         .order_by(*in_direction(descending, column, Referral.id))
     )
     if stage is not None:
@@ -99,6 +100,13 @@ def stage_counts(session: Session) -> dict[str, int]:
     """{stage: number of referrals at it}, for the pipeline's tabs."""
     return dict(
         session.execute(select(Referral.stage, func.count()).group_by(Referral.stage)).all()
+    )
+
+
+def source_counts(session: Session) -> dict[str | None, int]:
+    """{channel the link was shared through (None: not known): number of referrals}."""
+    return dict(
+        session.execute(select(Referral.source, func.count()).group_by(Referral.source)).all()
     )
 
 

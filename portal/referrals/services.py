@@ -28,7 +28,7 @@ from portal.garage.rules import checked_vin
 from portal.notifications.services import Message, notify_many
 from portal.points.rules import POINTS_DEFAULTS
 from portal.points.services import award_points
-from portal.referrals.models import InviteCode, ProspectContact, Referral, Stage
+from portal.referrals.models import InviteCode, ProspectContact, Referral, Source, Stage
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import (
     MANUAL_STAGES,
@@ -42,6 +42,8 @@ from portal.security import hash_token
 
 #: Everything the referral settings page stores, each key with the value it has until set.
 SETTINGS_DEFAULTS = POINTS_DEFAULTS | TIER_DEFAULTS | THANKS_DEFAULTS
+#: The channels a referral may say it came through.
+SOURCE_VALUES = frozenset(source.value for source in Source)
 
 # --- Invite codes -------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ def submit_referral(
     model_of_interest: str | None,
     consent_contact: bool,
     now: datetime,
+    source: str | None = None,
 ) -> Referral:
     """Record a friend's details; refuses self-referral, existing owners and known prospects.
 
@@ -144,6 +147,7 @@ def submit_referral(
         preferred_contact=ProspectContact(preferred_contact),
         model_of_interest=(model_of_interest or "").strip() or None,
         consent_contact=True,
+        source=source if source in SOURCE_VALUES else None,
         stage=Stage.INVITED,
         stage_changed_at=now,
         created_at=now,

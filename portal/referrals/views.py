@@ -3,19 +3,21 @@
 from urllib.parse import quote
 
 import segno
-from flask import current_app, flash, render_template, url_for
+from flask import current_app, flash, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
 from portal.db import write_in_own_transaction
 from portal.events import queries as event_queries
+from portal.events.guest_views import INVITE_SESSION_KEY
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
 from portal.phones import normalise_phone
 from portal.points.queries import referral_points
 from portal.referrals import bp, queries, services
 from portal.referrals.forms import LandingForm
-from portal.referrals.models import STAGE_LABELS, Referral, Stage
+from portal.referrals.models import STAGE_LABELS, Referral, Source, Stage
+from portal.referrals.prospects import chosen_source
 from portal.templating import dealership
 from portal.web import form_page, found_or_404, perform, see_other
 
@@ -25,10 +27,26 @@ SHARE_SUBJECT = "A car dealership I can recommend"
 LANDING_EVENTS = 4
 
 
-def _invite_link(code: str) -> str:
-    """The full invite URL, on the portal's public address."""
+def _invite_link(code: str, src: str | None = None) -> str:
+    """The full invite URL, on the portal's public address, naming the channel it goes by."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return base + url_for("referrals.landing", code=code)
+    return base + url_for("referrals.landing", code=code, src=src)
+
+
+def _share_links(code: str) -> dict[str, str]:
+    """Each channel's link (its own `?src=`) and the ready-made message or URL sending it."""
+
+    def text(src: str) -> str:
+        return _share_text(_invite_link(code, src))
+
+    return {
+        "share": _invite_link(code, Source.SHARE),
+        "share_text": text(Source.SHARE),
+        "sms": "sms:?&body=" + quote(text(Source.SMS)),
+        "whatsapp": "https://wa.me/?text=" + quote(text(Source.WHATSAPP)),
+        "email": f"mailto:?subject={quote(SHARE_SUBJECT)}&body={quote(text(Source.EMAIL))}",
+        "copy": _invite_link(code, Source.COPY),
+    }
 
 
 def _qr_data_uri(link: str) -> str:
@@ -55,14 +73,13 @@ def invite():
             db.session, lambda: services.invite_code_for(db.session, current_user, secret_key)
         )
     )
-    link = _invite_link(code)
-    share_text = _share_text(link)
+    links = _share_links(code)
     return render_template(
         "referrals/invite.html",
-        link=link,
-        qr=_qr_data_uri(link),
-        share_text=share_text,
-        mailto=f"mailto:?subject={quote(SHARE_SUBJECT)}&body={quote(share_text)}",
+        link=links["copy"],
+        qr=_qr_data_uri(_invite_link(code, Source.QR)),
+        share_text=_share_text(links["copy"]),
+        links=links,
         form=EmptyForm(),
     )
 
@@ -92,6 +109,7 @@ def _submit(form: LandingForm, referrer) -> Referral:
         model_of_interest=form.model_of_interest.data,
         consent_contact=form.consent_contact.data,
         now=clock.now(),
+        source=(session.get(INVITE_SESSION_KEY) or {}).get("src"),
     )
 
 
@@ -101,6 +119,9 @@ def _submit(form: LandingForm, referrer) -> Referral:
 def landing(code: str):
     """A referred friend's welcome; the same page (bar the greeting) for unknown codes."""
     referrer = queries.find_referrer(db.session, code)
+    src = chosen_source(request.args.get("src"))
+    if request.method == "GET" and (src or session.get(INVITE_SESSION_KEY, {}).get("code") != code):
+        session[INVITE_SESSION_KEY] = {"code": code[:200], "src": src}  # for a later RSVP
     form = LandingForm()
     if form.validate_on_submit():
         outcome = perform(lambda: _submit(form, referrer), form, "email")

@@ -12,7 +12,9 @@ from portal.security import hash_token
 
 
 def _code_from_invite_page(html: str) -> str:
-    return re.search(r">http://localhost/i/([A-Za-z0-9_-]+)</textarea>", html).group(1)
+    return re.search(r">http://localhost/i/([A-Za-z0-9_-]+)(?:\?src=copy)?</textarea>", html).group(
+        1
+    )
 
 
 def test_invite_page_shows_link_qr_copy_button_and_share_text(client, login, make_owner):

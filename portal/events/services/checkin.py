@@ -69,7 +69,7 @@ def check_in(
     if not 0 <= arrived <= rsvp.guests:
         booked = f"{rsvp.guests} guest{'' if rsvp.guests == 1 else 's'}"
         raise ServiceError(
-            f"{rsvp.user.name} booked for {booked}; count between 0 and {rsvp.guests}.",
+            f"{rsvp.person.name} booked for {booked}; count between 0 and {rsvp.guests}.",
             field="guests",
         )
     won = _mark_attended(session, rsvp_id, staff_id, now, arrived)
@@ -114,7 +114,7 @@ def undo_check_in(session: Session, *, rsvp_id: int, now: datetime) -> Rsvp:
     and the attendance points are reversed in the ledger."""
     rsvp = _read(session, rsvp_id)
     if rsvp.status != RsvpStatus.ATTENDED:
-        raise ServiceError(f"{rsvp.user.name} is not checked in, so there's nothing to undo.")
+        raise ServiceError(f"{rsvp.person.name} is not checked in, so there's nothing to undo.")
     tz, _ = _door_settings(session)
     if now >= check_in_closes_at(rsvp.event, tz):
         raise ServiceError("A check-in can only be undone on the day of the event.")
@@ -137,7 +137,7 @@ def undo_check_in(session: Session, *, rsvp_id: int, now: datetime) -> Rsvp:
     rsvp = _read(session, rsvp_id)
     if not undone:
         raise ServiceError(
-            f"Someone else has just changed {rsvp.user.name}'s check-in; look again below."
+            f"Someone else has just changed {rsvp.person.name}'s check-in; look again below."
         )
     reverse_points(
         session,
@@ -155,7 +155,9 @@ def attendance_key(rsvp: Rsvp, check_in_number: int) -> str:
 
 
 def _award_attendance_points(session: Session, rsvp: Rsvp, now: datetime) -> None:
-    """Thank the owner for coming with the points the dealership set."""
+    """Thank the owner for coming with the points the dealership set (visitors have none)."""
+    if rsvp.is_guest:
+        return
     points = int(
         read_settings(session, {ATTENDANCE_POINTS: POINTS_DEFAULTS[ATTENDANCE_POINTS]})[
             ATTENDANCE_POINTS

@@ -55,7 +55,8 @@ def _target_conditions(event: Event) -> list:
 def _invitable(event: Event) -> Select:
     """Owners the event suits (its target cars, else its whole audience) who would get an
     invitation now: active, agreed to event invitations, not yet answered, not yet invited."""
-    answered = select(Rsvp.user_id).where(Rsvp.event_id == event.id)
+    # Visitors' RSVPs have no user id; a NULL in NOT IN (...) would match no owner at all.
+    answered = select(Rsvp.user_id).where(Rsvp.event_id == event.id, Rsvp.user_id.is_not(None))
     invited = exists().where(
         Notification.user_id == User.id,
         Notification.key == literal(_invite_prefix(event.id)) + cast(User.id, String),

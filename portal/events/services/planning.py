@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.errors import ServiceError
+from portal.events.guest_mail import tell_guests
 from portal.events.models import Audience, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.services.rsvps import promote_waitlist
 from portal.notifications.services import Message, notify_many
@@ -255,7 +256,17 @@ def cancel_event(
         )
         for user in _rsvped_users(session, event)
     ]
+    tell_guests(session, event, f"Cancelled: {event.title}", _cancellation_news(event, tz))
     return notify_many(session, messages, now)
+
+
+def _cancellation_news(event: Event, tz: str) -> str:
+    """What a visitor with a place hears when the event is called off."""
+    news = (
+        f"We're sorry: {event.title}, planned for {_when(event.starts_at, tz)}, "
+        "has been cancelled, so your place is released."
+    )
+    return news + (f"\n\n{event.cancel_message}" if event.cancel_message else "")
 
 
 def _cancellation_letter(event: Event, user: User, tz: str) -> str:
@@ -298,4 +309,9 @@ def _notify_change(
         )
         for user in _rsvped_users(session, event)
     ]
+    news = (
+        f"{event.title} has new details: it now runs from {_when(event.starts_at, tz)} "
+        f"at {event.location}. Your place stands."
+    )
+    tell_guests(session, event, f"New details for {event.title}", news)
     return notify_many(session, messages, now)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.errors import ServiceError
+from portal.events.guest_mail import queue_guest_mail, seat_mail
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_refusal, waitlist_order
 from portal.events.services.messages import confirm_rsvp
@@ -255,7 +256,7 @@ def promote_waitlist(
         candidates = session.execute(
             select(Rsvp.id, Rsvp.guests, Rsvp.user_id)
             .join(Event, Event.id == Rsvp.event_id)
-            .join(User, User.id == Rsvp.user_id)
+            .outerjoin(User, User.id == Rsvp.user_id)  # visitors (no account) queue too
             .where(
                 Rsvp.event_id == event.id,
                 Rsvp.status == RsvpStatus.WAITLISTED,
@@ -303,6 +304,10 @@ def _notify_promoted(
     now: datetime,
     event_url: str,
 ) -> int | None:
+    if user_id is None:  # a visitor: no inbox, so an email sent once this commits
+        rsvp = session.get(Rsvp, rsvp_id, populate_existing=True)
+        queue_guest_mail(session, seat_mail(session, rsvp=rsvp, now=now, promoted=True))
+        return None
     user = session.get(User, user_id)
     return notify(
         session,

@@ -26,3 +26,17 @@ window.addEventListener("pageshow", () => {
     button.disabled = false;
   });
 });
+
+// The invite page's Share button opens the phone's own share sheet (Web Share API) where
+// the browser has one; elsewhere it stays hidden and the plain links beside it do the job.
+if (navigator.share) {
+  document.querySelectorAll("[data-share]").forEach((button) => { button.hidden = false; });
+}
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-share]");
+  if (!button || !navigator.share) return;
+  navigator.share({
+    title: button.dataset.shareTitle,
+    text: button.dataset.shareText,
+  }).catch(() => {});  // the owner closed the sheet: nothing to do
+});
