@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -193,6 +194,8 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     ticket_nonce: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the ticket code, to find the RSVP when a ticket is scanned.
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The seat came with a reward the owner redeemed (a "VIP seat"); only the team frees it.
+    via_reward: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     event: Mapped[Event] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import flash, render_template
+from flask import current_app, flash, render_template
 from flask_login import current_user, login_required
 
 from portal import clock
@@ -66,6 +66,11 @@ def _redeemed_text(redemption: Redemption) -> str:
             f"Thank you, {current_user.first_name}: your {redemption.points:,} points are now "
             f"part of {redemption.cause}."
         )
+    if redemption.rsvp is not None:
+        return (
+            f"Your VIP seat at {redemption.rsvp.event.title} is reserved, and your ticket is "
+            "ready on the event's page."
+        )
     return f"{redemption.reward.name} is yours. The team will be in touch to arrange it."
 
 
@@ -81,6 +86,7 @@ def _redeem(reward_id: int, form: RedeemForm) -> dict:
             now=clock.now(),
             drive_id=form.drive.data,
             request_token=form.token.data,
+            secret_key=current_app.config["SECRET_KEY"],
         ),
         # A refusal stays with the posted form, not in a flash: the card says it.
         form,
