@@ -129,6 +129,7 @@ def _redemption_page(redemption: Redemption, fulfil_form=None, decline_form=None
         redemption=redemption,
         fulfil_form=fulfil_form or FulfilForm(fulfilled_on=web.local_today()),
         decline_form=decline_form or DeclineForm(),
+        now=clock.now(),
         **_ladder(),
     )
 

@@ -216,3 +216,25 @@ def test_only_an_experience_can_be_tied_to_an_event_that_goes_ahead(make_event, 
     )
     db.session.commit()
     assert saved.event_id == event.id
+
+
+def test_declining_after_the_event_was_called_off_returns_points_and_promotes_nobody(
+    make_owner, make_event, make_reward, give_points, rsvp_as, make_coordinator
+):
+    from portal.events.services import planning
+
+    event = make_event("Launch night", capacity=1)
+    owner = make_owner()
+    give_points(owner, 400)
+    redemption = redeem_seat(owner.id, _seat_reward(make_reward, event).id)
+    db.session.commit()
+    waiting = make_owner()
+    rsvp_as(waiting, event)
+    planning.cancel_event(
+        db.session, event, "The venue flooded.", now=clock.now(), tz=TZ, event_url="/"
+    )
+    db.session.commit()
+    assert decline_seat(redemption.id, make_coordinator()) == []
+    assert rsvp_of(event.id, waiting.id).status == RsvpStatus.WAITLISTED
+    assert rsvp_of(event.id, owner.id).via_reward is False
+    assert points_balance(db.session, owner.id) == 400

@@ -95,7 +95,8 @@ def release_reward_seat(
 
     An upgraded RSVP ("confirmed" before) keeps its seat as a plain RSVP; one that was on the
     waitlist goes back to its old place; one that had no seat is cancelled. An RSVP that no
-    longer holds its reward seat (checked in, or the event cancelled) is left as it is.
+    longer holds its reward seat (checked in, say) is left as it is; at an event that has
+    begun or was called off the seat is history, so only its reward mark goes.
     Returns the ids of the notifications to dispatch after commit.
     """
     rsvp = session.get(Rsvp, rsvp_id)
@@ -104,7 +105,8 @@ def release_reward_seat(
     if not rsvp.via_reward or rsvp.status != RsvpStatus.CONFIRMED:
         return []
     rsvp.via_reward = False
-    if was == RsvpStatus.CONFIRMED:
+    event = rsvp.event
+    if was == RsvpStatus.CONFIRMED or event.is_cancelled or now >= event.starts_at:
         session.flush()
         return []
     seats = rsvp.seats
@@ -115,9 +117,9 @@ def release_reward_seat(
         rsvp.cancelled_at = now
     rsvp.ticket_nonce = rsvp.ticket_hash = None
     session.flush()
-    release_seats(session, rsvp.event_id, seats)
+    release_seats(session, event.id, seats)
     notification_ids = promote_waitlist(
-        session, event=rsvp.event, now=now, secret_key=secret_key, event_url=event_url
+        session, event=event, now=now, secret_key=secret_key, event_url=event_url
     )
-    refresh_seats(session, rsvp.event)
+    refresh_seats(session, event)
     return notification_ids
