@@ -13,6 +13,7 @@ from portal.charity import services as charity
 from portal.charity.models import Drive, DriveStatus
 from portal.errors import ServiceError
 from portal.events.models import Event
+from portal.events.rules import spoken_when
 from portal.events.services.reward_seats import hold_reward_seat, release_reward_seat
 from portal.notifications.services import Message, notify_many
 from portal.points.queries import points_balance
@@ -283,6 +284,34 @@ def decline(
         )
     session.refresh(redemption)
     return notification_ids
+
+
+def tell_owner_of_seat(
+    session: Session, redemption: Redemption, *, event_path: str, tz: str, now: datetime
+) -> list[int]:
+    """Queue the owner's receipt for a reward seat: the event, when, where the ticket is.
+
+    A receipt of the owner's own request (transactional); a double submit queues it once.
+    """
+    event, owner = redemption.rsvp.event, redemption.user
+    body = (
+        f"Hello {owner.first_name},\n\n"
+        f"Your VIP seat at {event.title} is reserved, with your {redemption.reward.name}. "
+        f"It's on {spoken_when(event.starts_at, event.ends_at, tz)}, at {event.location}.\n\n"
+        "Your ticket is on the event's page: the team scans it at the door.\n\n"
+        "If you can't come after all, please let the team know: they'll free your seat for "
+        "someone on the waitlist and return your points."
+    )
+    message = Message(
+        user=owner,
+        key=f"redemption:{redemption.id}:seat",
+        kind="reward",
+        subject=f"Your VIP seat at {event.title}",
+        body=body,
+        action_path=event_path,
+        action_label="See your ticket",
+    )
+    return notify_many(session, [message], now)
 
 
 def tell_owner_of_decision(

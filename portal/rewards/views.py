@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import current_app, flash, render_template
+from flask import current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
@@ -13,6 +13,7 @@ from portal.referrals.queries import load_tiers
 from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.templating import dealership
 from portal.web import (
     found_or_404,
     local_today,
@@ -74,6 +75,18 @@ def _redeemed_text(redemption: Redemption) -> str:
     return f"{redemption.reward.name} is yours. The team will be in touch to arrange it."
 
 
+def _send_seat_receipt(redemption: Redemption) -> None:
+    """A seat reward's receipt (when, where, the ticket), queued in the redemption's transaction."""
+    if redemption.rsvp is not None:
+        services.tell_owner_of_seat(
+            db.session,
+            redemption,
+            event_path=url_for("events.show", event_id=redemption.rsvp.event_id),
+            tz=dealership()["timezone"],
+            now=clock.now(),
+        )
+
+
 def _redeem(reward_id: int, form: RedeemForm) -> dict:
     """Redeem for the owner; what the reward's card then says ({"success"} or {"error"})."""
     if not form.validate_on_submit():
@@ -91,6 +104,7 @@ def _redeem(reward_id: int, form: RedeemForm) -> dict:
         # A refusal stays with the posted form, not in a flash: the card says it.
         form,
         "token",
+        then=_send_seat_receipt,
     )
     if not outcome.ok:
         return {"reward_id": reward_id, "error": outcome.error.message}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.events.models import Event, RsvpStatus
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.points.queries import points_balance
 from portal.rewards.models import Redemption, Reward
 from tests.rewards.seats import rsvp_of, seats_taken
@@ -82,6 +83,13 @@ def test_redeeming_shows_the_vip_seat_and_ticket_on_the_event_page(
     html = response.get_data(as_text=True)
     assert "Your VIP seat at Launch night is reserved" in html
     assert "Seat reserved" in html  # the owner's redemptions list
+    # A receipt says when, with its zone, and where the ticket is; a second submit adds none.
+    client.post(f"/rewards/{reward.id}/redeem", data={"token": token}, headers=HTMX)
+    [receipt] = db.session.scalars(
+        select(Notification).where(Notification.user_id == owner.id, Notification.kind == "reward")
+    ).all()
+    assert receipt.subject == "Your VIP seat at Launch night"
+    assert re.search(r"It's on \w+day .* (EST|EDT), at ", receipt.body)
     rsvp = rsvp_of(event.id, owner.id)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "Your VIP seat is reserved" in page
