@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -217,6 +218,8 @@ class Rsvp(IdMixin, TimestampMixin, db.Model):
     #: Random per confirmation: the emailed cancel link is signed over it, so a link from an
     #: earlier booking stops working once the visitor books again.
     guest_nonce: Mapped[str | None] = mapped_column(String(32))
+    #: The seat came with a reward the owner redeemed (a "VIP seat"); only the team frees it.
+    via_reward: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     event: Mapped[Event] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

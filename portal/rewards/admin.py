@@ -1,6 +1,6 @@
 """Coordinator pages for the rewards catalogue and redemption fulfilment."""
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -15,6 +15,7 @@ from portal.rewards import queries, services
 from portal.rewards.forms import DeclineForm, FulfilForm, RewardForm
 from portal.rewards.models import Redemption, RedemptionStatus, Reward
 from portal.rewards.rules import offer_days
+from portal.templating import when_text
 
 bp = web.admin_bp
 
@@ -47,6 +48,16 @@ def _reward_form(reward: Reward | None) -> RewardForm:
     form = RewardForm(obj=reward) if editing else RewardForm()
     tiers = load_tiers(db.session)
     form.min_tier.choices = [SelectChoice(level, name) for level, name in enumerate(tiers.names)]
+    events = queries.seat_events(db.session, clock.now(), reward.event_id if reward else None)
+    form.event_id.choices = [
+        SelectChoice(0, "No event"),
+        *(
+            SelectChoice(e.id, f"{e.title}, {when_text(e.starts_at, '%a %-d %b %Y')}")
+            for e in events
+        ),
+    ]
+    if editing:
+        form.event_id.data = reward.event_id or 0
     if editing:
         first, last = offer_days(reward, dealership_zone(db.session))
         form.available_from.data, form.available_until.data = first, last
@@ -57,7 +68,7 @@ def _save_reward(reward: Reward | None, form: RewardForm) -> Reward:
     return services.save_reward(
         db.session,
         reward,
-        {name: form[name].data for name in services.REWARD_EDITABLE},
+        {name: form[name].data for name in (*services.REWARD_EDITABLE, "event_id")},
         first_day=form.available_from.data,
         last_day=form.available_until.data,
         zone=dealership_zone(db.session),
@@ -118,6 +129,7 @@ def _redemption_page(redemption: Redemption, fulfil_form=None, decline_form=None
         redemption=redemption,
         fulfil_form=fulfil_form or FulfilForm(fulfilled_on=web.local_today()),
         decline_form=decline_form or DeclineForm(),
+        now=clock.now(),
         **_ladder(),
     )
 
@@ -178,6 +190,16 @@ def redemption_fulfil(redemption_id: int):
     return _redemption_page(redemption, fulfil_form=form)
 
 
+def _seat_release(redemption: Redemption) -> dict:
+    """What declining needs to free a reward seat: tickets for the waitlist, its event's page."""
+    if redemption.rsvp is None:
+        return {}
+    return {
+        "secret_key": current_app.config["SECRET_KEY"],
+        "event_url": url_for("events.show", event_id=redemption.rsvp.event_id),
+    }
+
+
 @bp.post("/rewards/redemptions/<int:redemption_id>/decline")
 def redemption_decline(redemption_id: int):
     """Decline a redemption: the points return by a reversing entry, stock goes back."""
@@ -188,7 +210,13 @@ def redemption_decline(redemption_id: int):
         f"{redemption.points:,} points returned"
     )
     if form.validate_on_submit() and _decide(
-        redemption, form, "note", services.decline, "redemption.decline", summary
+        redemption,
+        form,
+        "note",
+        services.decline,
+        "redemption.decline",
+        summary,
+        **_seat_release(redemption),
     ):
         flash(
             f"Declined; {redemption.points:,} points returned to {redemption.user.name}.",

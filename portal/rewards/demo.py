@@ -1,4 +1,5 @@
-"""Demo data for rewards: the catalogue, a redemption, and points given to a charity drive."""
+"""Demo data for rewards: the catalogue (a seat at the next launch among it), a redemption,
+and points given to a charity drive."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.demo import DemoData
 from portal.charity.models import Drive, DriveStatus
+from portal.events.models import Event, EventKind, EventStatus
 from portal.extensions import db
 from portal.rewards import services
 from portal.rewards.models import Category, Reward
@@ -37,6 +39,17 @@ def seed_rewards(data: DemoData) -> None:
     """The catalogue; the first referrer redeems a valet; an owner gives points to a drive."""
     now = clock.now()
     rewards = [Reward(**dict(zip(CATALOGUE_COLUMNS, row, strict=True))) for row in CATALOGUE]
+    # The launch-night seat is a real seat at the next launch: redeeming holds it.
+    rewards[3].event_id = db.session.scalar(
+        select(Event.id)
+        .where(
+            Event.kind == EventKind.LAUNCH,
+            Event.status == EventStatus.PUBLISHED,
+            Event.starts_at > now,
+        )
+        .order_by(Event.starts_at)
+        .limit(1)
+    )
     db.session.add_all(rewards)
     db.session.flush()
     services.redeem(

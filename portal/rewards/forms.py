@@ -38,6 +38,7 @@ class RewardForm(PortalForm):
     stock = IntegerField("How many are available", validators=[Optional(), NumberRange(0, 100_000)])
     available_from = DateField("Offered from", validators=[Optional()])
     available_until = DateField("Offered until (last day)", validators=[Optional()])
+    event_id = SelectField("A seat at an event", coerce=int, choices=[], default=0)
     is_active = BooleanField("Show in the catalogue", default=True)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.events.models import Event, Rsvp
 from portal.extensions import db
 from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk, utcnow
 
@@ -57,6 +58,12 @@ class Reward(IdMixin, TimestampMixin, db.Model):
     available_until: Mapped[datetime | None]
     #: Coordinators retire a reward instead of deleting it (redemptions keep pointing at it).
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: For an experiential reward: the event it gives a seat at. Redeeming holds the seat
+    #: (portal/events/services/reward_seats.py) and issues the ticket at once. Events are
+    #: cancelled, never deleted, so the link needs no ON DELETE action.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+
+    event: Mapped[Event | None] = relationship()
 
     @property
     def category_label(self) -> str:
@@ -104,6 +111,12 @@ class Redemption(IdMixin, db.Model):
     fulfilled_on: Mapped[date | None]
     #: The coordinator's note to the owner (what was arranged, or why it was declined).
     staff_note: Mapped[str | None] = mapped_column(Text)
+    #: For a seat reward: the owner's RSVP that holds the seat.
+    rsvp_id: Mapped[int | None] = mapped_column(ForeignKey("rsvps.id"))
+    #: What that RSVP was before the reward (None: no RSVP or a cancelled one; "waitlisted";
+    #: "confirmed": upgraded without a second seat), so declining puts it back as it was.
+    rsvp_was: Mapped[str | None] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     reward: Mapped[Reward] = relationship()
+    rsvp: Mapped[Rsvp | None] = relationship()

@@ -9,12 +9,16 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from portal.accounts.models import Role, User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
+from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.paging import in_direction
 from portal.points.queries import points_balance, points_history
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import TierProgress, Tiers, tier_progress
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
-from portal.rewards.rules import redeem_check
+from portal.rewards.rules import redeem_check, seat_reason
+
+#: The reward form offers at most this many upcoming events.
+SEAT_EVENT_CHOICES = 200
 
 STATUS_VALUES = frozenset(status.value for status in RedemptionStatus)
 
@@ -33,6 +37,7 @@ REDEMPTION_SORTS = {
 #: Built once, like the other statements of the owner's rewards page.
 _CATALOGUE = (
     select(Reward)
+    .options(joinedload(Reward.event))
     .where(
         Reward.is_active.is_(True),
         or_(Reward.available_from.is_(None), Reward.available_from <= bindparam("now")),
@@ -42,7 +47,7 @@ _CATALOGUE = (
 )
 _OWNER_REDEMPTIONS = (
     select(Redemption)
-    .options(joinedload(Redemption.reward))
+    .options(joinedload(Redemption.reward), joinedload(Redemption.rsvp).joinedload(Rsvp.event))
     .where(Redemption.user_id == bindparam("user_id"))
     .order_by(Redemption.created_at.desc(), Redemption.id.desc())
 )
@@ -51,6 +56,24 @@ _OWNER_REDEMPTIONS = (
 def catalogue(session: Session, now: datetime) -> list[Reward]:
     """Rewards owners can see now: active and inside their window, cheapest first."""
     return list(session.scalars(_CATALOGUE, {"now": now}))
+
+
+def owner_rsvps(session: Session, user_id: int, rewards: list[Reward]) -> dict[int, Rsvp]:
+    """{event id: the owner's RSVP} at the events these rewards give seats at (one query)."""
+    event_ids = [reward.event_id for reward in rewards if reward.event_id is not None]
+    if not event_ids:
+        return {}
+    found = session.scalars(
+        select(Rsvp).where(Rsvp.user_id == user_id, Rsvp.event_id.in_(event_ids))
+    )
+    return {rsvp.event_id: rsvp for rsvp in found}
+
+
+def _no_seat(reward: Reward, rsvps: dict[int, Rsvp], now: datetime) -> str | None:
+    """Why a seat reward can't hold a seat now (None for other rewards)."""
+    if reward.event is None:
+        return None
+    return seat_reason(reward.event, rsvps.get(reward.event_id), now)
 
 
 def owner_progress(session: Session, user: User, tiers: Tiers) -> TierProgress:
@@ -81,6 +104,7 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
     rewards = catalogue(session, now)
     rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
     gifts = gift_options(session, rewards, today, rate)
+    rsvps = owner_rsvps(session, user.id, rewards)
     cards = [
         (
             reward,
@@ -90,6 +114,7 @@ def rewards_page(session: Session, user: User, now: datetime, today: date) -> di
                 tier_level=user.tier_level,
                 tier_name=tiers.name(reward.min_tier),
                 drive_open=bool(gifts.get(reward.id)),
+                no_seat=_no_seat(reward, rsvps, now),
             ),
         )
         for reward in rewards
@@ -119,12 +144,14 @@ def redeem_preview(
     balance = points_balance(session, user.id)
     rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
     gifts = gift_options(session, [reward], today, rate)
+    rsvp = owner_rsvps(session, user.id, [reward]).get(reward.event_id)
     check = redeem_check(
         reward,
         balance=balance,
         tier_level=user.tier_level,
         tier_name=tiers.name(reward.min_tier),
         drive_open=bool(gifts.get(reward.id)),
+        no_seat=_no_seat(reward, {reward.event_id: rsvp} if rsvp else {}, now),
     )
     return {
         "reward": reward,
@@ -133,6 +160,7 @@ def redeem_preview(
         "balance_after": balance - reward.points_cost,
         "drives": gifts.get(reward.id, []),
         "points_rate": charity_rules.points_rate_words(rate),
+        "has_seat": rsvp is not None and rsvp.status == RsvpStatus.CONFIRMED,
     }
 
 
@@ -185,6 +213,22 @@ def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) ->
 
 
 # --- Staff --------------------------------------------------------------------------------
+
+
+def seat_events(session: Session, now: datetime, keep_id: int | None) -> list[Event]:
+    """Events a reward can give seats at: those still to come and not called off, soonest
+    first (and the reward's own event, whatever became of it)."""
+    return session.scalars(
+        select(Event)
+        .where(
+            or_(
+                (Event.starts_at > now) & (Event.status != EventStatus.CANCELLED),
+                Event.id == (keep_id or 0),
+            )
+        )
+        .order_by(Event.starts_at, Event.id)
+        .limit(SEAT_EVENT_CHOICES)
+    ).all()
 
 
 def staff_catalogue(session: Session) -> list[Reward]:

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.errors import ServiceError
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.rewards.models import Category, Reward
 
 
@@ -16,12 +17,36 @@ class RedeemCheck:
     reason: str | None = None
 
 
+def seat_reason(event: Event, rsvp: Rsvp | None, now: datetime) -> str | None:
+    """Why a seat reward can't hold the owner's seat at its event now, if it can't.
+
+    An owner who already has a seat there can still redeem: that seat becomes the reward's.
+    """
+    if event.is_cancelled or now >= event.starts_at:
+        return "This event has already taken place or was called off."
+    if rsvp is not None and rsvp.via_reward and rsvp.holds_seat:
+        return "Your VIP seat is reserved."
+    if rsvp is not None and rsvp.status == RsvpStatus.CONFIRMED:
+        return None
+    needed = rsvp.seats if rsvp is not None and rsvp.status == RsvpStatus.WAITLISTED else 1
+    if event.seats_left < needed:
+        return "The event is full just now, so there's no seat to reserve. Your points will keep."
+    return None
+
+
 def redeem_check(
-    reward: Reward, *, balance: int, tier_level: int, tier_name: str, drive_open: bool = True
+    reward: Reward,
+    *,
+    balance: int,
+    tier_level: int,
+    tier_name: str,
+    drive_open: bool = True,
+    no_seat: str | None = None,
 ) -> RedeemCheck:
     """The reason the redeem button is unavailable, if there is one.
 
     `drive_open`: some charity drive can take this reward's points now (altruistic rewards).
+    `no_seat`: why a seat reward can't hold a seat now (`seat_reason`).
     """
     if reward.category == Category.ALTRUISTIC and not drive_open:
         return RedeemCheck(
@@ -29,6 +54,8 @@ def redeem_check(
         )
     if reward.stock is not None and reward.stock <= 0:
         return RedeemCheck(False, "All taken for now.")
+    if no_seat:
+        return RedeemCheck(False, no_seat)
     if tier_level < reward.min_tier:
         return RedeemCheck(False, f"Opens at {tier_name}.")
     if balance < reward.points_cost:

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import flash, render_template
+from flask import current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
@@ -13,6 +13,7 @@ from portal.referrals.queries import load_tiers
 from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.templating import dealership
 from portal.web import (
     found_or_404,
     local_today,
@@ -66,7 +67,24 @@ def _redeemed_text(redemption: Redemption) -> str:
             f"Thank you, {current_user.first_name}: your {redemption.points:,} points are now "
             f"part of {redemption.cause}."
         )
+    if redemption.rsvp is not None:
+        return (
+            f"Your VIP seat at {redemption.rsvp.event.title} is reserved, and your ticket is "
+            "ready on the event's page."
+        )
     return f"{redemption.reward.name} is yours. The team will be in touch to arrange it."
+
+
+def _send_seat_receipt(redemption: Redemption) -> None:
+    """A seat reward's receipt (when, where, the ticket), queued in the redemption's transaction."""
+    if redemption.rsvp is not None:
+        services.tell_owner_of_seat(
+            db.session,
+            redemption,
+            event_path=url_for("events.show", event_id=redemption.rsvp.event_id),
+            tz=dealership()["timezone"],
+            now=clock.now(),
+        )
 
 
 def _redeem(reward_id: int, form: RedeemForm) -> dict:
@@ -81,10 +99,12 @@ def _redeem(reward_id: int, form: RedeemForm) -> dict:
             now=clock.now(),
             drive_id=form.drive.data,
             request_token=form.token.data,
+            secret_key=current_app.config["SECRET_KEY"],
         ),
         # A refusal stays with the posted form, not in a flash: the card says it.
         form,
         "token",
+        then=_send_seat_receipt,
     )
     if not outcome.ok:
         return {"reward_id": reward_id, "error": outcome.error.message}

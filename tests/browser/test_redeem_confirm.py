@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.events.models import Event
 from portal.extensions import db
 from portal.points.queries import points_balance
 from portal.rewards.models import Redemption
@@ -117,3 +118,61 @@ def test_without_javascript_the_confirm_step_is_a_page_of_its_own(
     db.session.expire_all()
     assert points_balance(db.session, owner_id) == 850
     context.close()
+
+
+def test_redeeming_a_seat_on_a_phone_confirms_then_shows_the_vip_seat_and_ticket(
+    browser_page, live_server, make_owner, make_event, make_reward, give_points, axe_check, shots
+):
+    owner = make_owner(name="Sam Okafor", email="sam@example.com")
+    give_points(owner, 1_000)
+    event = make_event("Spring launch night", capacity=10)
+    make_reward(name="VIP seat at the launch", points_cost=600, stock=4, event_id=event.id)
+    owner_id, event_id = owner.id, event.id
+    db.session.commit()
+    page = browser_page
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server}/login?next=/rewards")
+    page.fill("#email", "sam@example.com")
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/rewards")
+
+    card = page.locator("article.reward-card", has_text="VIP seat at the launch")
+    assert "A seat at Spring launch night" in card.inner_text()
+    card.get_by_role("link", name="Redeem for 600").click()
+    confirm = card.get_by_role("button", name="Confirm: spend 600 points")
+    confirm.wait_for()
+    text = card.inner_text()
+    assert "Your seat\nSpring launch night" in text
+    assert "Your balance after\n400 points" in text
+    _fits(page)
+    axe_check(page)
+    page.screenshot(path=str(shots / "redeem-seat-confirm-375.png"), full_page=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event_id).seats_taken == 0  # asking holds nothing
+    db.session.rollback()
+
+    confirm.click()
+    card.locator(".reward-message.ok").wait_for()
+    assert "Your VIP seat at Spring launch night is reserved" in card.inner_text()
+    assert page.locator("#points-balance strong").inner_text() == "400"
+    _fits(page)
+    card.get_by_role("link", name="See your seat and ticket").click()
+    page.wait_for_url(f"**/events/{event_id}")
+    box = page.locator("#rsvp-box")
+    assert "Your VIP seat is reserved" in box.inner_text()
+    assert box.get_by_role("link", name="Cancel my RSVP…").count() == 0
+    _fits(page)
+    axe_check(page)
+    page.screenshot(path=str(shots / "redeem-seat-event-375.png"), full_page=True)
+    box.get_by_role("link", name="Your ticket").click()
+    page.wait_for_url("**/ticket")
+    assert page.get_by_role("img", name="QR code for your ticket").is_visible()
+    assert "VIP seat, from a reward you redeemed" in page.inner_text("main")
+    _fits(page)
+    axe_check(page)
+    page.screenshot(path=str(shots / "redeem-seat-ticket-375.png"), full_page=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event_id).seats_taken == 1
+    assert points_balance(db.session, owner_id) == 400

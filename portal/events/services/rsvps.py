@@ -23,6 +23,12 @@ from portal.events.services.messages import confirm_rsvp
 from portal.events.tokens import TICKET, fresh_token
 from portal.notifications.services import notify
 
+#: A reward seat is freed only by the team declining the redemption, so the points come back too.
+REWARD_SEAT_CANCEL = (
+    "This seat came with a reward you redeemed. If you can't come, please let the team know "
+    "from the reward's page: they'll free the seat and return your points."
+)
+
 
 @dataclass
 class RsvpOutcome:
@@ -180,6 +186,8 @@ def cancel_rsvp(
         return RsvpOutcome(rsvp, "Your RSVP was already cancelled.")
     if rsvp.status == RsvpStatus.ATTENDED:
         raise ServiceError("You've checked in at this event, so there's nothing to cancel.")
+    if rsvp.via_reward and rsvp.holds_seat:
+        raise ServiceError(REWARD_SEAT_CANCEL)
     held_seat = rsvp.holds_seat
     rsvp.cancelled_from = rsvp.status
     rsvp.status = RsvpStatus.CANCELLED
