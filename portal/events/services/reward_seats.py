@@ -20,7 +20,7 @@ from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.services.rsvps import (
-    _claim_rsvp_row,
+    claim_rsvp_row,
     lock_event,
     lock_rsvp,
     promote_waitlist,
@@ -59,7 +59,7 @@ def hold_reward_seat(
     refusal = seat_refusal(event, now)
     if refusal:
         raise ServiceError(refusal)
-    rsvp, _ = _claim_rsvp_row(session, event, user, now)
+    rsvp, _ = claim_rsvp_row(session, event, user, now)
     was = rsvp.status if rsvp.status in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED) else None
     if rsvp.status == RsvpStatus.ATTENDED or (rsvp.via_reward and was == RsvpStatus.CONFIRMED):
         raise ServiceError(f"You already have your seat at {event.title}.")

@@ -89,7 +89,7 @@ def lock_rsvp(session: Session, rsvp_id: int) -> Rsvp:
     ).one()
 
 
-def _claim_rsvp_row(session: Session, event: Event, user: User, now: datetime) -> tuple[Rsvp, bool]:
+def claim_rsvp_row(session: Session, event: Event, user: User, now: datetime) -> tuple[Rsvp, bool]:
     """The owner's one row for this event, inserted if new; (rsvp, inserted)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted_id = session.execute(
@@ -131,7 +131,7 @@ def place_rsvp(
     if refusal:
         raise ServiceError(refusal)
     _check_guests(event, guests)
-    rsvp, _ = _claim_rsvp_row(session, event, user, now)
+    rsvp, _ = claim_rsvp_row(session, event, user, now)
     if rsvp.status != RsvpStatus.CANCELLED:
         return RsvpOutcome(rsvp, _already_message(rsvp))
     rsvp.guests = guests
