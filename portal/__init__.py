@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         rewards,
         sections,
+        servicelane,
         web,
     )
     from portal import admin as admin_shell
@@ -93,11 +94,15 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import admin as events_admin
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
+    from portal.events.feed_sources import install_feed_sources
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
     from portal.reminders import admin as reminders_admin
     from portal.rewards import admin as rewards_admin
+    from portal.servicelane import admin as servicelane_admin
+    from portal.servicelane import capacity_pages as servicelane_capacity
+    from portal.servicelane import messages as servicelane_messages
 
     domains = (
         home,
@@ -106,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         notifications,
         events,
+        servicelane,
         referrals,
         rewards,
         charity,
@@ -125,10 +131,13 @@ def register_blueprints(app: Flask) -> None:
         referrals_admin,
         reminders_admin,
         rewards_admin,
+        servicelane_admin,
+        servicelane_capacity,
     )
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)
-    install_attachments(app, event_attachments.ATTACHMENTS)
+    install_attachments(app, event_attachments.ATTACHMENTS | servicelane_messages.ATTACHMENTS)
+    install_feed_sources(app, [servicelane_messages.feed_entries])
 
     @app.get("/healthz")
     def healthz():
