@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from flask import abort, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from portal import clock, web
 from portal.accounts.models import Role, User
@@ -168,7 +169,7 @@ def _owner_asked() -> User | None:
 def _staff_book_form(owner: User, car) -> tuple[BookForm, dict]:
     choices = queries.work_choices(db.session, owner, car.id, web.local_today())
     form = BookForm()
-    form.work.choices = [(choice.value, choice.label) for choice in choices]
+    form.work.choices = [SelectChoice(choice.value, choice.label) for choice in choices]
     if not form.is_submitted():
         form.work.data = choices[0].value
     return form, {choice.value: choice for choice in choices}

@@ -9,6 +9,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.forms import PortalForm
@@ -28,7 +29,7 @@ class BookForm(PortalForm):
     work = RadioField("What is it for?", validators=[InputRequired("Choose what it's for.")])
     handover = RadioField(
         "While we work on it",
-        choices=list(HANDOVER_LABELS.items()),
+        choices=[SelectChoice(value.value, label) for value, label in HANDOVER_LABELS.items()],
         default="wait",
         validators=[InputRequired("Choose one.")],
     )
@@ -62,7 +63,11 @@ class OwnerLookupForm(PortalForm):
 class WindowForm(PortalForm):
     """A window of the week and the cars the lane takes in it."""
 
-    weekday = SelectField("Day", choices=list(enumerate(WEEKDAYS)), coerce=int)
+    weekday = SelectField(
+        "Day",
+        choices=[SelectChoice(number, name) for number, name in enumerate(WEEKDAYS)],
+        coerce=int,
+    )
     starts_at = TimeField("From", validators=[InputRequired("Give a start time.")])
     ends_at = TimeField("Until", validators=[InputRequired("Give an end time.")])
     capacity = IntegerField(

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, render_template, request
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from portal import clock
 from portal.dealership.queries import dealership_zone
@@ -68,7 +69,7 @@ def _booking_page(car, form: BookForm):
 def _book_form(car) -> tuple[BookForm, dict]:
     choices = queries.work_choices(db.session, current_user, car.id, local_today())
     form = BookForm()
-    form.work.choices = [(choice.value, choice.label) for choice in choices]
+    form.work.choices = [SelectChoice(choice.value, choice.label) for choice in choices]
     if not form.is_submitted():
         wanted = request.args.get("reminder", "")
         form.work.data = next(
