@@ -42,9 +42,11 @@ def spoken(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _when(booking: ServiceBooking, zone: ZoneInfo) -> str:
+    """'Thu 10 Dec 2026, 8:00 AM to 10:00 AM EST'."""
     slot = booking.slot
+    starts = slot_start(slot.day, slot.starts_at, zone)
     ends = slot_start(slot.day, slot.ends_at, zone)
-    return f"{spoken(slot_start(slot.day, slot.starts_at, zone), zone)} (until {ends:%-I:%M %p})"
+    return f"{starts:%a %-d %b %Y, %-I:%M %p} to {ends:%-I:%M %p} {ends:%Z}"
 
 
 def _car(booking: ServiceBooking) -> str:

@@ -45,7 +45,7 @@ def test_a_booking_takes_a_place_and_queues_its_confirmation(
     assert _booked(TOMORROW) == 1
     message = db.session.scalar(select(Notification).where(Notification.user_id == owner.id))
     assert message.kind == "service_booking"
-    assert "Hello Sam" in message.body and "Tue 8 Dec 2026, 8:00 AM EST" in message.body
+    assert "Hello Sam" in message.body and "Tue 8 Dec 2026, 8:00 AM to 10:00 AM EST" in message.body
     assert message.action_path == f"/service/bookings/{booking.id}"
 
 
