@@ -26,7 +26,9 @@ RELEASE = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)
 def _booked(day: date, hour: int = 8) -> int:
     db.session.expire_all()
     return db.session.scalar(
-        select(ServiceSlot.booked).where(ServiceSlot.day == day, ServiceSlot.starts_at == time(hour))
+        select(ServiceSlot.booked).where(
+            ServiceSlot.day == day, ServiceSlot.starts_at == time(hour)
+        )
     )
 
 
@@ -60,7 +62,9 @@ def test_a_full_window_refuses_the_next_booking(
     assert _booked(TOMORROW) == 1
 
 
-def test_one_car_holds_one_booking_at_a_time(monday, make_window, make_owner, make_vehicle, book_as):
+def test_one_car_holds_one_booking_at_a_time(
+    monday, make_window, make_owner, make_vehicle, book_as
+):
     make_window(capacity=3)
     owner, car = _owner_with_car(make_owner, make_vehicle)
     book_as(owner, car, TOMORROW)
@@ -141,9 +145,7 @@ def test_a_move_into_a_full_window_keeps_the_booking_where_it_was(
     booking = book_as(owner, car, WEDNESDAY)
     book_as(*_owner_with_car(make_owner, make_vehicle), THURSDAY)
     with pytest.raises(ServiceError, match="just been taken"):
-        services.move(
-            db.session, booking, day=THURSDAY, starts_at=time(8), now=clock.now()
-        )
+        services.move(db.session, booking, day=THURSDAY, starts_at=time(8), now=clock.now())
     db.session.rollback()
     assert (_booked(WEDNESDAY), _booked(THURSDAY)) == (1, 1)
     assert db.session.get(ServiceBooking, booking.id).slot.day == WEDNESDAY
@@ -185,7 +187,9 @@ def test_a_closed_day_and_an_exception_change_what_owners_see(
     monday, make_window, make_owner, make_vehicle, book_as
 ):
     make_window(capacity=3)
-    capacity.save_closure(db.session, day=TOMORROW, capacity=None, note="Training", today=MONDAY.date())
+    capacity.save_closure(
+        db.session, day=TOMORROW, capacity=None, note="Training", today=MONDAY.date()
+    )
     capacity.save_closure(db.session, day=THURSDAY, capacity=1, note="", today=MONDAY.date())
     db.session.commit()
     owner, car = _owner_with_car(make_owner, make_vehicle)

@@ -15,7 +15,7 @@ from portal.servicelane import services
 from portal.servicelane.models import BookingStatus, ServiceBooking, ServiceSlot
 from tests.conftest import TEST_PASSWORD
 from tests.rendezvous import Rendezvous
-from tests.servicelane.conftest import MONDAY, TOMORROW
+from tests.servicelane.conftest import TOMORROW
 
 pytestmark = pytest.mark.slow
 
@@ -78,9 +78,7 @@ def _race_for_the_last_three(make_window, make_owner, make_vehicle, book_as, liv
     for session, car_id in zip(sessions, car_ids, strict=True):
         session.car_id = car_id
     form = {"slot": f"{TOMORROW.isoformat()}T08:00", "work": "service", "handover": "wait"}
-    return _all_at_once(
-        sessions, lambda s: s.post(f"/service/book?car={s.car_id}", form)[0]
-    )
+    return _all_at_once(sessions, lambda s: s.post(f"/service/book?car={s.car_id}", form)[0])
 
 
 def test_forty_owners_racing_for_the_last_three_places_leave_exactly_three_booked(
@@ -124,7 +122,9 @@ def test_control_without_the_conditional_update_the_race_overbooks(
         make_window, make_owner, make_vehicle, book_as, live_session
     )
     assert all(status < 500 for status in statuses), statuses
-    assert _bookings_in(TOMORROW) > CAPACITY, "the control should over-book; the race proves nothing"
+    assert _bookings_in(TOMORROW) > CAPACITY, (
+        "the control should over-book; the race proves nothing"
+    )
 
 
 def _committed_places(url: str, booking_id: int) -> tuple[int, int]:
