@@ -24,11 +24,17 @@ STAFF_LIST_DAYS = 42
 MARKS = {"arrived": "Arrived", "done": "Done", "no_show": "No-show"}
 
 
+#: The lane pages reach this far either side of today; a day further off shows today.
+LANE_REACH = timedelta(days=3 * 366)
+
+
 def _day_asked() -> date:
+    today = web.local_today()
     try:
-        return date.fromisoformat(request.args.get("day", ""))
+        day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        return web.local_today()
+        return today
+    return day if abs(day - today) <= LANE_REACH else today
 
 
 @bp.route("/service/lane")
