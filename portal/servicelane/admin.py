@@ -113,6 +113,8 @@ def service_booking_status(booking_id: int):
             f"{STATUS_LABELS[form.status.data].lower()}.",
             "success",
         )
+    if outcome.ok and form.status.data == "done":  # on to the visit's write-up
+        return web.see_other("admin.service_booking", booking_id=booking_id, _anchor="visit-story")
     if request.form.get("back") == "lane":
         return web.see_other("admin.service_lane", day=booking.slot.day.isoformat())
     return web.see_other("admin.service_booking", booking_id=booking_id)
