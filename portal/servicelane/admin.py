@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import clock, web
 from portal.accounts.models import Role, User
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import CONTROL_CHARACTERS, EmptyForm
 from portal.servicelane import queries, services
 from portal.servicelane.forms import BookForm, MoveForm, OwnerLookupForm, StatusForm
 from portal.servicelane.models import STATUS_LABELS, ServiceBooking, WorkKind
@@ -167,7 +167,7 @@ def service_booking_cancel(booking_id: int):
 
 def _owner_asked() -> User | None:
     email = (request.args.get("email") or "").strip().lower()
-    if not email or len(email) > 254:
+    if not email or len(email) > 254 or CONTROL_CHARACTERS.search(email):
         return None
     return db.session.scalar(
         select(User).where(func.lower(User.email) == email, User.role == Role.OWNER)

@@ -116,3 +116,11 @@ def test_admins_change_the_lane_settings(client, login, admin_user, monday):
     assert _actions() == ["settings.update"]
     hostile = data | {"days_ahead": str(10**30)}
     assert client.post("/admin/service/settings", data=hostile).status_code == 422
+
+
+def test_a_hostile_lookup_finds_nobody_and_answers_politely(client, login, coordinator):
+    login(coordinator)
+    for email in ("\x00@example.com", "x" * 100_000, "nobody@example.com"):
+        response = client.get("/admin/service/book", query_string={"email": email})
+        assert response.status_code in (200, 400), email[:20]
+    assert client.get("/admin/service/lane?day=9999-12-31").status_code == 200
