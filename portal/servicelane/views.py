@@ -127,14 +127,14 @@ def _own_booking(booking_id: int):
 
 
 def _booking_context(booking, move_form: MoveForm | None = None) -> dict:
-    settings, today = queries.lane_settings(db.session), local_today()
+    deadline = booking_deadline(booking, queries.lane_settings(db.session))
     return {
         "booking": booking,
         "move_form": move_form or MoveForm(formdata=None),
         "cancel_form": EmptyForm(),
-        "days": queries.owner_openings(db.session, current_user, today, clock.now()),
-        "deadline": booking_deadline(booking, settings),
-        "can_change": booking.is_changeable and clock.now() < booking_deadline(booking, settings),
+        "days": queries.owner_openings(db.session, current_user, local_today(), clock.now()),
+        "deadline": deadline,
+        "can_change": booking.is_changeable and clock.now() < deadline,
     }
 
 
