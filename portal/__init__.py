@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         rewards,
         sections,
+        servicelane,
         web,
     )
     from portal import admin as admin_shell
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
     from portal.events import messaging as events_messaging
+    from portal.events.feed_sources import install_feed_sources
     from portal.events.services.guests import install_guest_rsvp_listeners
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
@@ -101,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.referrals import prospects as referral_prospects
     from portal.reminders import admin as reminders_admin
     from portal.rewards import admin as rewards_admin
+    from portal.servicelane import admin as servicelane_admin
+    from portal.servicelane import capacity_pages as servicelane_capacity
+    from portal.servicelane import messages as servicelane_messages
 
     domains = (
         home,
@@ -109,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         notifications,
         events,
+        servicelane,
         referrals,
         rewards,
         charity,
@@ -129,11 +135,14 @@ def register_blueprints(app: Flask) -> None:
         referrals_admin,
         reminders_admin,
         rewards_admin,
+        servicelane_admin,
+        servicelane_capacity,
     )
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)
-    install_attachments(app, event_attachments.ATTACHMENTS)
     install_guest_rsvp_listeners(app, [referral_prospects.record_guest_rsvp])
+    install_attachments(app, event_attachments.ATTACHMENTS | servicelane_messages.ATTACHMENTS)
+    install_feed_sources(app, [servicelane_messages.feed_entries])
 
     @app.get("/healthz")
     def healthz():

@@ -12,6 +12,7 @@ from portal.notifications.budget import queue_digests
 from portal.notifications.dispatch import dispatch
 from portal.reminders.cli import as_of_option, day_asked
 from portal.reminders.services import queue_due_notifications
+from portal.servicelane.messages import queue_booking_reminders
 
 notify_cli = AppGroup("notify", help="Owner notifications.")
 
@@ -37,6 +38,7 @@ def run(as_of) -> None:
     limit = weekly_message_limit(db.session)
     digests = queue_digests(db.session, now, limit)
     queued = queue_due_notifications(db.session, today, now)
+    queued += queue_booking_reminders(db.session, today, now)
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         queued += queue_event_reminders(db.session, today=today, now=now, event_path=_event_path)
     db.session.commit()

@@ -32,6 +32,7 @@ from portal.referrals.models import Referral
 from portal.reminders.models import RecallCampaign, SeasonalCampaign
 from portal.rewards.models import Redemption, Reward
 from portal.security import sign
+from portal.servicelane.models import ServiceBooking, ServiceClosure, ServiceWindow
 
 ROLES = ["visitor", "owner", "coordinator", "admin"]
 
@@ -134,6 +135,9 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "batch_id": batch.id,
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
+        "booking_id": _first(select(ServiceBooking.id).where(ServiceBooking.user_id == owner.id)),
+        "window_id": _first(select(ServiceWindow.id).order_by(ServiceWindow.id)),
+        "closure_id": _first(select(ServiceClosure.id).order_by(ServiceClosure.id)),
     }
     invite_code = referral_services.current_invite_code(db.session, owner, secret)
     tokens = {

@@ -51,6 +51,39 @@ class ReminderEntry:
         return (today - self.due_on).days if self.overdue else 0
 
 
+@dataclass(frozen=True)
+class TimedEntry:
+    """Something at a set time that a domain above events puts in a calendar (a service
+    booking): the same VEVENT shape as an event, built from plain values."""
+
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    description: str
+    location: str
+    url: str
+    cancelled: bool
+    changed_at: datetime
+
+
+def _timed_vevent(item: TimedEntry, now: datetime) -> CalendarEvent:
+    entry = CalendarEvent()
+    entry.add("uid", item.uid)
+    entry.add("sequence", item.sequence)
+    entry.add("dtstamp", now.astimezone(UTC))
+    entry.add("dtstart", item.starts_at.astimezone(UTC))
+    entry.add("dtend", item.ends_at.astimezone(UTC))
+    entry.add("summary", item.summary)
+    entry.add("location", item.location)
+    entry.add("description", f"{item.description}\n\n{item.url}")
+    entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    entry.add("last-modified", item.changed_at.astimezone(UTC))
+    entry.add("url", item.url)
+    return entry
+
+
 def _vevent(event: Event, now: datetime, url: str | None, domain: str) -> CalendarEvent:
     entry = CalendarEvent()
     entry.add("uid", event_uid(event, domain))
@@ -101,8 +134,10 @@ def calendar_bytes(
     today: date | None = None,
     reminders_url: str = "",
     refresh: timedelta | None = None,
+    entries: Sequence[TimedEntry] = (),
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per (event, its page URL), then the reminders given.
+    """A VCALENDAR with one VEVENT per (event, its page URL), the timed `entries` of other
+    domains, then the reminders given.
 
     `refresh` (for a subscribed feed) asks calendars to read it again that often.
     """
@@ -117,6 +152,8 @@ def calendar_bytes(
         calendar.add("x-published-ttl", vDuration(refresh))
     for event, url in events:
         calendar.add_component(_vevent(event, now, url, domain))
+    for item in entries:
+        calendar.add_component(_timed_vevent(item, now))
     for reminder in reminders:
         calendar.add_component(
             _reminder_vevent(reminder, today or now.date(), now, reminders_url, domain)

@@ -135,6 +135,8 @@ class SendAttendeeMessageForm(AttendeeMessageForm):
     """Send what a preview showed: its text travels with the form, with the preview's claim."""
 
     claim = HiddenField(validators=[InputRequired(), Regexp(r"^[A-Za-z0-9_-]{32}$")])
+
+
 class GuestRsvpForm(PortalForm):
     """A visitor's RSVP to a public event: who they are and the guests they bring."""
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.events import bp, calendars, queries
+from portal.events.feed_sources import extra_entries
 from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
 from portal.events.rules import has_live_ticket, rsvp_window, undo_cancel_offer, undo_cancel_until
@@ -264,6 +265,7 @@ def feed(token: str):
     If-Modified-Since) is answered 304 until something in it changes."""
     found = found_or_404(queries.feed_by_token(db.session, token))
     today = local_today()
+    entries, changed = extra_entries(db.session, found.user_id, clock.now())
     body = _calendar(
         queries.feed_events(db.session, found.user_id, clock.now()),
         "Owners Club: my events",
@@ -271,11 +273,13 @@ def feed(token: str):
         today=today,
         reminders_url=url_for("reminders.index", _external=True),
         refresh=calendars.FEED_REFRESH,
+        entries=entries,
     )
     response = _ics_response(body)
     response.headers["Cache-Control"] = "private, max-age=900"
     response.set_etag(calendars.content_etag(body), weak=True)
-    response.last_modified = queries.feed_changed_at(db.session, found, _day_began(today))
+    since = queries.feed_changed_at(db.session, found, _day_began(today))
+    response.last_modified = max([since, *changed])
     return response.make_conditional(request)
 
 

@@ -13,6 +13,8 @@ from portal.referrals.queries import load_tiers
 from portal.rewards import bp, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.servicelane.queries import lane_settings
+from portal.servicelane.rules import priority_sentence
 from portal.templating import dealership
 from portal.web import (
     found_or_404,
@@ -37,7 +39,8 @@ def _rewards_context(message: dict | None = None) -> dict:
 @login_required
 def index():
     """The owner's points, tier, what they can redeem, and what they redeemed."""
-    return render_template("rewards/index.html", **_rewards_context())
+    priority = priority_sentence(lane_settings(db.session))
+    return render_template("rewards/index.html", **_rewards_context(), priority_text=priority)
 
 
 @bp.get("/rewards/<int:reward_id>/redeem")
