@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import admin as events_admin
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
+    from portal.events import question_admin as events_questions
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         dealership_admin,
         events_admin,
         events_door,
+        events_questions,
         imports_admin,
         referrals_admin,
         reminders_admin,

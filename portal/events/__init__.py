@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__)
 
-from portal.events import views  # noqa: E402, F401
+from portal.events import registration, views  # noqa: E402, F401

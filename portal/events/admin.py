@@ -7,7 +7,7 @@ from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.events import queries
+from portal.events import queries, question_queries
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
@@ -167,6 +167,7 @@ def events_show(event_id: int):
         counts=_counts(event.id),
         form=EmptyForm(),
         audience_labels=AUDIENCE_LABELS,
+        answers=question_queries.answer_sheet(db.session, event),
     )
 
 
@@ -301,14 +302,16 @@ def _export_row(row: queries.Attendee, tz: str) -> list:
 
 @bp.route("/events/<int:event_id>/attendees.csv")
 def events_csv(event_id: int):
-    """The attendee list as CSV; no cell can run as a spreadsheet formula."""
+    """The attendee list as CSV, a column per registration question; no cell can run as a
+    spreadsheet formula."""
     event = _event_or_404(event_id)
     rows = queries.attendees(db.session, event)
+    answers = question_queries.answer_sheet(db.session, event)
     tz = _tz()
     return csv_response(
         f"event-{event.id}-attendees.csv",
-        ATTENDEE_EXPORT_HEADER,
-        (_export_row(row, tz) for row in rows),
+        (*ATTENDEE_EXPORT_HEADER, *answers.header()),
+        (_export_row(row, tz) + answers.cells(row.rsvp) for row in rows),
     )
 
 

@@ -10,7 +10,7 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import door_search, queries
+from portal.events import door_search, queries, question_queries
 from portal.events.forms import CheckInForm
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
@@ -203,6 +203,7 @@ def events_check_in(event_id: int, rsvp_id: int):
             counts=queries.seat_counts(db.session, [event_id])[event_id],
             form=EmptyForm(),
             note=outcome.error.message if outcome.error else None,
+            answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
         )
     if outcome.ok:
         _say(outcome.value)
