@@ -232,11 +232,13 @@ def events_door(event_id: int):
     """The phone-first check-in page: search as you type, scan a ticket, arrived of expected."""
     event = db.get_or_404(Event, event_id)
     q = _search_text(request.args)
+    found = door_search.door_search(db.session, event, q)
     return page_or_fragment(
         "admin/events/door.html",
         "admin/events/_door_results.html",
         q=q,
-        found=door_search.door_search(db.session, event, q),
+        found=found,
+        answers=question_queries.answer_sheet(db.session, event, [r.rsvp.id for r in found.rows]),
         **_door_context(event),
     )
 
@@ -254,6 +256,7 @@ def _door_answer(event_id: int, rsvp_id: int, note: str | None):
         row=queries.Attendee(rsvp, rsvp.user, None),
         q=_search_text(request.form),
         note=note,
+        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
         **_door_context(rsvp.event),
     )
 

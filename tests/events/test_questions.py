@@ -362,3 +362,23 @@ def test_staff_list_and_csv_read_answers_in_a_fixed_number_of_statements(
         services.save_answers(db.session, rsvp=rsvp, answers={car.id: "CX-5", drive.id: "Yes"})
     db.session.commit()
     assert statements(f"/admin/events/{event.id}/attendees.csv") == few
+
+
+def test_staff_turn_on_guest_names_and_the_door_card_shows_them(
+    client, login, make_coordinator, make_owner, make_event, rsvp_as
+):
+    event = make_event(guests_allowed=2)
+    diet = _ask(event, "Any dietary needs?")
+    login(make_coordinator())
+    response = client.post(f"/admin/events/{event.id}/guest-names", data={"ask_guest_names": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).ask_guest_names
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "event"))
+    rsvp = rsvp_as(make_owner(name="Sam Okafor"), event, guests=1)
+    services.save_answers(
+        db.session, rsvp=rsvp, answers={diet.id: "Vegan"}, guest_names=["Ama Mensah"]
+    )
+    db.session.commit()
+    door = client.get(f"/admin/events/{event.id}/door?q=Sam").get_data(as_text=True)
+    assert "Ama Mensah" in door and "Vegan" in door
