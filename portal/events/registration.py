@@ -23,6 +23,7 @@ from portal.web import (
 
 #: Said above the RSVP form when an answer needs another look.
 CHECK_ANSWERS = "Please check the answers marked below; nothing is booked yet."
+CHOOSE_GUESTS = "Please choose how many guests you're bringing."
 
 
 def asked(event: Event, rsvp: Rsvp | None = None) -> Registration:
@@ -39,12 +40,15 @@ def rsvp_form(registration: Registration, guests: int = 0, fill: bool = True):
 
 
 def posted_rsvp_form(event: Event):
-    """The RSVP form as posted, checked: (form, registration, all well)."""
+    """The RSVP form as posted, checked: (form, registration, what to fix or None)."""
     registration = asked(event)
     form = rsvp_form(registration, fill=False)
     valid = form.validate_on_submit()
     guests = form.guests.data if valid else 0
-    return form, registration, check_answers(form, registration, guests) and valid
+    if check_answers(form, registration, guests) and valid:
+        return form, registration, None
+    only_guests = set(form.errors) <= {"guests", "csrf_token"}
+    return form, registration, CHOOSE_GUESTS if only_guests else CHECK_ANSWERS
 
 
 def with_answers(outcome: RsvpOutcome, form, registration: Registration) -> RsvpOutcome:

@@ -123,9 +123,9 @@ def _run(event_id: int, action, form: GuestsForm, field: str | None = "guests"):
 def rsvp(event_id: int):
     """RSVP in one click: a seat if one is free, the waitlist otherwise."""
     page = _event_page_or_404(event_id)
-    form, asked, valid = registration.posted_rsvp_form(page.event)
-    if not valid:
-        return _form_trouble(page, registration.CHECK_ANSWERS, form)
+    form, asked, trouble = registration.posted_rsvp_form(page.event)
+    if trouble:
+        return _form_trouble(page, trouble, form)
     return _run(event_id, lambda: registration.with_answers(_place(page, form), form, asked), form)
 
 

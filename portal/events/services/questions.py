@@ -25,6 +25,7 @@ from portal.events.question_rules import (
     guest_names_problems,
     question_problem,
 )
+from portal.events.services.rsvps import lock_rsvp
 
 
 @dataclass
@@ -246,7 +247,12 @@ def edit_answers(
     guest_names: Sequence[str | None] = (),
     now: datetime,
 ) -> str:
-    """The owner changes their answers; refused once RSVPs have closed."""
+    """The owner changes their answers; refused once RSVPs have closed.
+
+    The RSVP row is locked first (PostgreSQL), so a double-submitted form saves twice in turn
+    rather than inserting the same answer twice.
+    """
+    rsvp = lock_rsvp(session, rsvp.id)
     refusal = answers_refusal(rsvp.event, rsvp, now)
     if refusal:
         raise ServiceError(refusal)
