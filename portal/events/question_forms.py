@@ -30,7 +30,7 @@ class QuestionEditForm(PortalForm):
     label = StringField("Question", validators=[DataRequired(), Length(max=LABEL_MAX)])
     required = BooleanField("Owners must answer it")
     options = TextAreaField(
-        "Options (for a choice: one on each line)",
+        "Options",
         validators=[Optional(), Length(max=OPTIONS_TEXT_MAX)],
     )
 
@@ -52,14 +52,15 @@ class GuestNamesForm(PortalForm):
 
 def _answer_field(question: EventQuestion):
     """The form field for one question; the rules check the answer itself."""
+    label = question.label if question.required else f"{question.label} (optional)"
     if question.kind == QuestionKind.TEXT:
-        return StringField(question.label, validators=[Length(max=ANSWER_MAX)])
+        return StringField(label, validators=[Length(max=ANSWER_MAX)])
     options = YES_NO_OPTIONS if question.kind == QuestionKind.YES_NO else question.options
     choices = [SelectChoice(option, option) for option in options]
     if question.kind == QuestionKind.YES_NO:
-        return RadioField(question.label, choices=choices, validate_choice=False)
+        return RadioField(label, choices=choices, validate_choice=False)
     return SelectField(
-        question.label, choices=[SelectChoice("", "Choose…"), *choices], validate_choice=False
+        label, choices=[SelectChoice("", "Choose…"), *choices], validate_choice=False
     )
 
 

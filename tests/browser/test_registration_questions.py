@@ -46,7 +46,7 @@ def test_registration_questions_appear_in_the_csv(
     page.goto(f"{live_server}/admin/events/{event_id}/questions")
     page.get_by_label("Question").fill("Which car will you bring?")
     page.get_by_label("Answered with").select_option("choice")
-    page.get_by_label("Options (for a choice: one on each line)").fill("MX-5 RF\nMX-5 soft top")
+    page.get_by_label("Options").fill("MX-5 RF\nMX-5 soft top")
     page.get_by_label("Owners must answer it").check()
     page.get_by_role("button", name="Add question").click()
     page.get_by_text("Added “Which car will you bring?”").wait_for()

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.errors import ServiceError
-from portal.events.models import Event, Rsvp
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.question_models import EventQuestion, QuestionKind, RsvpAnswer, RsvpGuestName
 from portal.events.question_rules import (
     MAX_QUESTIONS,
@@ -26,6 +26,9 @@ from portal.events.question_rules import (
     question_problem,
 )
 from portal.events.services.rsvps import lock_rsvp
+
+#: RSVPs whose owners may still answer.
+ANSWERING = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
 
 
 @dataclass
@@ -84,8 +87,15 @@ def add_question(
     )
     session.add(question)
     session.flush()
-    note = " Owners who already RSVPed can add their answer from the event page." if live else ""
-    return QuestionChange(question, f"Added “{label}”.{note}")
+    answering = session.scalar(
+        select(func.count())
+        .select_from(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status.in_(ANSWERING))
+    )
+    message = f"Added “{label}”."
+    if answering:
+        message += " Owners who already RSVPed can add their answer from the event page."
+    return QuestionChange(question, message)
 
 
 def update_question(
