@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
     from portal.events import messaging as events_messaging
+    from portal.events import question_admin as events_questions
     from portal.events.feed_sources import install_feed_sources
     from portal.events.services.guests import install_guest_rsvp_listeners
     from portal.imports import admin as imports_admin
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
         events_admin,
         events_door,
         events_messaging,
+        events_questions,
         imports_admin,
         referrals_admin,
         reminders_admin,

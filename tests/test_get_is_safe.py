@@ -21,6 +21,7 @@ from portal.accounts.services import members as account_services
 from portal.charity.models import Drive
 from portal.community.models import Announcement
 from portal.events.models import Audience, CalendarFeed, Event, EventStatus, Rsvp, RsvpStatus
+from portal.events.services import questions as question_services
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
 from portal.garage.models import Vehicle
@@ -121,6 +122,10 @@ def _seed_everything(runner) -> tuple[User, dict]:
         .where(Rsvp.user_id == owner.id, Rsvp.ticket_nonce.is_not(None))
         .order_by(Rsvp.id)
     )
+    question = question_services.add_question(
+        db.session, rsvp.event, kind="text", label="Which car?", required=False, options_text=""
+    ).question
+    question_services.save_answers(db.session, rsvp=rsvp, answers={question.id: "The MX-5"})
     values = {
         "user_id": owner.id,
         "vehicle_id": _first(select(Vehicle.id).where(Vehicle.owner_id == owner.id)),
@@ -133,6 +138,7 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "announcement_id": _first(select(Announcement.id).order_by(Announcement.id)),
         "reward_id": _first(select(Reward.id).order_by(Reward.id)),
         "batch_id": batch.id,
+        "question_id": question.id,
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
         "booking_id": _first(select(ServiceBooking.id).where(ServiceBooking.user_id == owner.id)),

@@ -7,7 +7,7 @@ from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.events import queries
+from portal.events import queries, question_queries
 from portal.events.door import door_window
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
@@ -171,6 +171,7 @@ def events_show(event_id: int):
         sent_messages=broadcasts.sent_messages(db.session, event),
         can_undo=door_window(event)["can_undo"],
         message_audiences=broadcasts.AUDIENCE_LABELS,
+        answers=question_queries.answer_sheet(db.session, event),
     )
 
 
@@ -316,14 +317,16 @@ def _export_row(row: queries.Attendee, tz: str) -> list:
 
 @bp.route("/events/<int:event_id>/attendees.csv")
 def events_csv(event_id: int):
-    """The attendee list as CSV; no cell can run as a spreadsheet formula."""
+    """The attendee list as CSV, a column per registration question; no cell can run as a
+    spreadsheet formula."""
     event = _event_or_404(event_id)
     rows = queries.attendees(db.session, event)
+    answers = question_queries.answer_sheet(db.session, event)
     tz = _tz()
     return csv_response(
         f"event-{event.id}-attendees.csv",
-        ATTENDEE_EXPORT_HEADER,
-        (_export_row(row, tz) for row in rows),
+        (*ATTENDEE_EXPORT_HEADER, *answers.header()),
+        (_export_row(row, tz) + answers.cells(row.rsvp) for row in rows),
     )
 
 

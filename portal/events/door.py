@@ -10,7 +10,7 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import door_search, queries
+from portal.events import door_search, queries, question_queries
 from portal.events.forms import CheckInForm
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
@@ -212,6 +212,7 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
         form=EmptyForm(),
         note=outcome.error.message if outcome.error else None,
         can_undo=door_window(rsvp.event)["can_undo"],
+        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
     )
 
 
@@ -249,11 +250,13 @@ def events_door(event_id: int):
     """The phone-first check-in page: search as you type, scan a ticket, arrived of expected."""
     event = db.get_or_404(Event, event_id)
     q = _search_text(request.args)
+    found = door_search.door_search(db.session, event, q)
     return page_or_fragment(
         "admin/events/door.html",
         "admin/events/_door_results.html",
         q=q,
-        found=door_search.door_search(db.session, event, q),
+        found=found,
+        answers=question_queries.answer_sheet(db.session, event, [r.rsvp.id for r in found.rows]),
         **_door_context(event),
     )
 
@@ -271,6 +274,7 @@ def _door_answer(event_id: int, rsvp_id: int, note: str | None):
         row=queries.Attendee(rsvp, rsvp.person, None),
         q=_search_text(request.form),
         note=note,
+        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
         **_door_context(rsvp.event),
     )
 

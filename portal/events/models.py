@@ -101,6 +101,8 @@ class Event(IdMixin, TimestampMixin, db.Model):
     seats_taken: Mapped[int] = mapped_column(default=0)
     #: Plus-ones each RSVP may bring; they count toward capacity.
     guests_allowed: Mapped[int] = mapped_column(default=0)
+    #: Owners bringing guests are asked each guest's name (registration questions).
+    ask_guest_names: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: RSVPs open at this time (None: as soon as the event is published).
     rsvp_opens_at: Mapped[datetime | None]
     #: RSVPs close at this time (None: when the event starts).

@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, render_template, request,
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.events import bp, calendars, queries
+from portal.events import bp, calendars, queries, registration
 from portal.events.feed_sources import extra_entries
 from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
@@ -66,11 +66,10 @@ def _box_context(
     now = clock.now()
     refusal, opens_at = rsvp_window(page.event, current_user, now, dealership()["timezone"])
     rsvp = page.rsvp
-    return {
+    return registration.box_context(page.event, rsvp, form) | {
         "page": page,
         "event": page.event,
         "rsvp": rsvp,
-        "form": form or GuestsForm(guests=rsvp.guests if rsvp else 0),
         "refusal": refusal,
         "opens_at": opens_at,
         "note": note,
@@ -99,6 +98,16 @@ def _after_action(event_id: int, note: str, form: GuestsForm | None = None, stat
     return see_other("events.show", event_id=event_id)
 
 
+def _form_trouble(page: queries.EventPage, note: str, form):
+    """The RSVP form again with a message next to each field that needs another look: the box
+    for htmx, the whole event page otherwise (422 either way)."""
+    context = _box_context(page, form, note)
+    if wants_fragment():
+        return render_template("events/_rsvp_response.html", **context), 422
+    sections = render_sections("event", page.event)
+    return render_template("events/show.html", **context, sections=sections), 422
+
+
 def _run(event_id: int, action, form: GuestsForm, field: str | None = "guests"):
     """Run an RSVP action as the request's transaction; the box (or a flash) says how it went.
 
@@ -116,22 +125,22 @@ def _run(event_id: int, action, form: GuestsForm, field: str | None = "guests"):
 def rsvp(event_id: int):
     """RSVP in one click: a seat if one is free, the waitlist otherwise."""
     page = _event_page_or_404(event_id)
-    form = GuestsForm()
-    if not form.validate_on_submit():
-        return _after_action(event_id, "Please choose how many guests you're bringing.", form, 422)
-    return _run(
-        event_id,
-        lambda: rsvps.place_rsvp(
-            db.session,
-            event=page.event,
-            user=current_user,
-            guests=form.guests.data,
-            now=clock.now(),
-            tz=dealership()["timezone"],
-            secret_key=_secret_key(),
-            event_url=url_for("events.show", event_id=event_id),
-        ),
-        form,
+    form, asked, trouble = registration.posted_rsvp_form(page.event)
+    if trouble:
+        return _form_trouble(page, trouble, form)
+    return _run(event_id, lambda: registration.with_answers(_place(page, form), form, asked), form)
+
+
+def _place(page: queries.EventPage, form) -> rsvps.RsvpOutcome:
+    return rsvps.place_rsvp(
+        db.session,
+        event=page.event,
+        user=current_user,
+        guests=form.guests.data,
+        now=clock.now(),
+        tz=dealership()["timezone"],
+        secret_key=_secret_key(),
+        event_url=url_for("events.show", event_id=page.event.id),
     )
 
 

@@ -16,7 +16,13 @@ HTMX = {"HX-Request": "true"}
 
 def _event_admin_paths(app, event_id: int, rsvp_id: int) -> list[tuple[str, str]]:
     """Every admin events URL, built from the URL map so new routes are covered."""
-    values = {"event_id": event_id, "rsvp_id": rsvp_id, "code": "x"}
+    values = {
+        "event_id": event_id,
+        "rsvp_id": rsvp_id,
+        "code": "x",
+        "question_id": 1,
+        "action": "up",
+    }
     paths = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.events"):

@@ -1,0 +1,160 @@
+"""Registration questions' reads: an event's questions, one owner's answers, and every
+attendee's answers for the staff list and its CSV, each in a fixed number of statements."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.events.models import Event, Rsvp
+from portal.events.question_models import EventQuestion, RsvpAnswer, RsvpGuestName
+from portal.events.question_rules import asks_guest_names, export_header, is_offered
+
+#: The CSV column holding guests' names.
+GUEST_NAMES_COLUMN = "Guest names"
+
+
+def event_questions(
+    session: Session, event_id: int, include_retired: bool = False
+) -> list[EventQuestion]:
+    """The event's questions in form order (removed ones last, when asked for); one query."""
+    query = select(EventQuestion).where(EventQuestion.event_id == event_id)
+    if not include_retired:
+        query = query.where(EventQuestion.retired_at.is_(None))
+    order = EventQuestion.retired_at.is_not(None)
+    return list(session.scalars(query.order_by(order, EventQuestion.position, EventQuestion.id)))
+
+
+@dataclass
+class Registration:
+    """What an event asks and what one owner answered (nothing yet, before they RSVP)."""
+
+    event: Event
+    questions: list[EventQuestion]
+    #: {question id: answer}, for the questions asked now.
+    answers: dict[int, str] = field(default_factory=dict)
+    guest_names: list[str] = field(default_factory=list)
+
+    @property
+    def asks_anything(self) -> bool:
+        return bool(self.questions) or asks_guest_names(self.event)
+
+    def lines(self, guests: int) -> list[tuple[str, str, bool]]:
+        """(question, answer, still offered) for each question asked, then guests' names."""
+        rows = [
+            (
+                question.label,
+                self.answers.get(question.id, ""),
+                is_offered(question, self.answers.get(question.id, "")),
+            )
+            for question in self.questions
+        ]
+        names = self.guest_names[:guests]
+        if asks_guest_names(self.event) and guests:
+            rows.append((GUEST_NAMES_COLUMN, ", ".join(names), True))
+        return rows
+
+
+def registration(session: Session, event: Event, rsvp: Rsvp | None) -> Registration:
+    """The event's questions and, when there is an RSVP, its answers; three queries at most."""
+    questions = event_questions(session, event.id)
+    if rsvp is None or rsvp.id is None or not (questions or asks_guest_names(event)):
+        return Registration(event, questions)
+    answers = dict(
+        session.execute(
+            select(RsvpAnswer.question_id, RsvpAnswer.value).where(RsvpAnswer.rsvp_id == rsvp.id)
+        ).all()
+    )
+    names = list(
+        session.scalars(
+            select(RsvpGuestName.name)
+            .where(RsvpGuestName.rsvp_id == rsvp.id)
+            .order_by(RsvpGuestName.position)
+        )
+    )
+    return Registration(event, questions, answers, names)
+
+
+@dataclass
+class AnswerSheet:
+    """Every attendee's answers to one event, for the staff list and the CSV."""
+
+    #: Questions asked now, then removed ones that still hold answers.
+    questions: list[EventQuestion]
+    answers: dict[int, dict[int, str]]
+    guest_names: dict[int, list[str]]
+    show_guest_names: bool
+
+    def header(self) -> list[str]:
+        """The CSV columns: one per question, then guests' names."""
+        names = [GUEST_NAMES_COLUMN] if self.show_guest_names else []
+        return [*export_header(self.questions), *names]
+
+    def cells(self, rsvp: Rsvp) -> list[str]:
+        """One attendee's CSV cells, in the order of `header`."""
+        given = self.answers.get(rsvp.id, {})
+        cells = [given.get(question.id, "") for question in self.questions]
+        if self.show_guest_names:
+            cells.append(", ".join(self.guest_names.get(rsvp.id, [])[: rsvp.guests]))
+        return cells
+
+    def lines(self, rsvp: Rsvp) -> list[tuple[str, str, str]]:
+        """(question, answer, a note such as "removed") for each answer the attendee gave."""
+        given = self.answers.get(rsvp.id, {})
+        rows = []
+        for question in self.questions:
+            value = given.get(question.id)
+            if not value:
+                continue
+            note = "question removed" if question.retired_at else ""
+            if not note and not is_offered(question, value):
+                note = "no longer an option"
+            rows.append((question.label, value, note))
+        names = self.guest_names.get(rsvp.id, [])[: rsvp.guests]
+        if names:
+            rows.append(("Guests", ", ".join(names), ""))
+        return rows
+
+
+def answer_sheet(
+    session: Session, event: Event, rsvp_ids: Iterable[int] | None = None
+) -> AnswerSheet:
+    """Answers of the event's attendees (or only of `rsvp_ids`); three queries."""
+    questions = event_questions(session, event.id, include_retired=True)
+    answer_query = (
+        select(RsvpAnswer.rsvp_id, RsvpAnswer.question_id, RsvpAnswer.value)
+        .join(Rsvp, Rsvp.id == RsvpAnswer.rsvp_id)
+        .where(Rsvp.event_id == event.id)
+    )
+    name_query = (
+        select(RsvpGuestName.rsvp_id, RsvpGuestName.name)
+        .join(Rsvp, Rsvp.id == RsvpGuestName.rsvp_id)
+        .where(Rsvp.event_id == event.id)
+        .order_by(RsvpGuestName.rsvp_id, RsvpGuestName.position)
+    )
+    if rsvp_ids is not None:
+        wanted = list(rsvp_ids)
+        answer_query = answer_query.where(RsvpAnswer.rsvp_id.in_(wanted))
+        name_query = name_query.where(RsvpGuestName.rsvp_id.in_(wanted))
+    answers: dict[int, dict[int, str]] = defaultdict(dict)
+    for rsvp_id, question_id, value in session.execute(answer_query):
+        answers[rsvp_id][question_id] = value
+    names: dict[int, list[str]] = defaultdict(list)
+    for rsvp_id, name in session.execute(name_query):
+        names[rsvp_id].append(name)
+    answered = {question_id for given in answers.values() for question_id in given}
+    shown = [q for q in questions if q.retired_at is None or q.id in answered]
+    return AnswerSheet(shown, dict(answers), dict(names), asks_guest_names(event) or bool(names))
+
+
+def answer_counts(session: Session, event_id: int) -> dict[int, int]:
+    """{question id: answers given} for the event's questions; one query."""
+    rows = session.execute(
+        select(RsvpAnswer.question_id, func.count())
+        .join(EventQuestion, EventQuestion.id == RsvpAnswer.question_id)
+        .where(EventQuestion.event_id == event_id)
+        .group_by(RsvpAnswer.question_id)
+    )
+    return dict(rows.all())
