@@ -49,9 +49,42 @@ def run_migrations_online() -> None:
         warnings.filterwarnings(
             "ignore", "Skipped unsupported reflection of expression-based", SAWarning
         )
-        context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection, target_metadata=target_metadata, **configure_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement, outside any transaction (inside one, SQLite
+    ignores the pragma): on the DB-API connection itself, so no transaction begins for it.
+
+    Batch mode alters a SQLite table by copying it to a new one and dropping the old. With
+    enforcement on, that drop deletes the rows of every table pointing at it (ON DELETE
+    CASCADE) or clears their references (SET NULL): an RSVP's referral link, a visit's
+    service record, silently. So migrations run with it off, and are checked at the end.
+    """
+    connection.connection.driver_connection.execute(
+        f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}"
+    )
+
+
+def _check_foreign_keys(connection) -> None:
+    """With enforcement off, nothing stopped a migration from leaving a dangling reference:
+    refuse to commit one."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration leaves rows pointing at nothing: {broken[:10]}")
 
 
 if context.is_offline_mode():
