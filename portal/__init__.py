@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         charity,
         community,
         events,
+        feedback,
         garage,
         home,
         notifications,
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import admin as events_admin
     from portal.events import attachments as event_attachments
     from portal.events import door as events_door
+    from portal.feedback import admin as feedback_admin
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
@@ -108,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         events,
         referrals,
         rewards,
+        feedback,
         charity,
         community,
     )
@@ -121,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         dealership_admin,
         events_admin,
         events_door,
+        feedback_admin,
         imports_admin,
         referrals_admin,
         reminders_admin,
