@@ -61,7 +61,6 @@ def close_follow_up(follow_up_id: int):
                 db.session, item, by=current_user, note=form.note.data, now=clock.now()
             ),
             form,
-            "note",
             then=lambda _: web.audit(
                 "follow_up.close",
                 "follow_up",

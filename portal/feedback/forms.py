@@ -1,6 +1,6 @@
 """The owner's answer (a score and a comment) and the staff's note closing a follow-up."""
 
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.feedback.rules import COMMENT_MAX, NOTE_MAX, SCORE_WORDS
@@ -12,7 +12,7 @@ class AnswerForm(PortalForm):
 
     score = RadioField(
         "How did it go, from 1 (poor) to 5 (excellent)?",
-        choices=list(SCORE_WORDS.items()),
+        choices=[SelectChoice(score, words) for score, words in SCORE_WORDS.items()],
         coerce=int,
         validators=[InputRequired("Choose a number from 1 to 5.")],
     )

@@ -155,7 +155,7 @@ def satisfaction(session: Session, since: date) -> list[Satisfaction]:
         .outerjoin(advisor, advisor.id == ServiceRecord.advisor_id)
         .where(Survey.score.is_not(None), ServiceRecord.performed_on >= since)
         .group_by(year, month, ServiceRecord.advisor_id, advisor.name)
-        .order_by(year.desc(), month.desc(), advisor.name)
+        .order_by(year.desc(), month.desc(), advisor.name.asc().nulls_last())
     ).all()
     return [
         Satisfaction(
