@@ -23,7 +23,8 @@ from portal.community.models import Announcement
 from portal.events.models import CalendarFeed, Rsvp
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
-from portal.garage.models import Vehicle
+from portal.feedback.models import FollowUp, Survey
+from portal.garage.models import ServiceRecord, Vehicle
 from portal.imports.rules import sample_csv
 from portal.imports.services.planning import preview_import
 from portal.notifications.services import notify
@@ -31,7 +32,7 @@ from portal.referrals import services as referral_services
 from portal.referrals.models import Referral
 from portal.reminders.models import RecallCampaign, SeasonalCampaign
 from portal.rewards.models import Redemption, Reward
-from portal.security import sign
+from portal.security import hash_token, sign
 
 ROLES = ["visitor", "owner", "coordinator", "admin"]
 
@@ -100,6 +101,7 @@ def _seed_everything(runner) -> tuple[User, dict]:
         body="Not opened yet.",
         now=clock.now(),
     )
+    survey = _survey_for(owner)
     db.session.commit()
     rsvp = _first(
         select(Rsvp)
@@ -118,6 +120,8 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "announcement_id": _first(select(Announcement.id).order_by(Announcement.id)),
         "reward_id": _first(select(Reward.id).order_by(Reward.id)),
         "batch_id": batch.id,
+        "survey_id": survey.id,
+        "follow_up_id": _first(select(FollowUp.id).order_by(FollowUp.id)),
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
     }
@@ -139,11 +143,35 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "events.feed": derive_token(secret, CALENDAR, nonce),
         "referrals.landing": invite_code,
         "referrals.landing_thanks": invite_code,
+        "feedback.answer_link": SURVEY_TOKEN,
         "admin.recall_campaign": str(_first(select(RecallCampaign.id))),
         "admin.seasonal_campaign": str(_first(select(SeasonalCampaign.id))),
     }
     db.session.commit()
     return owner, values | {"tokens": tokens}
+
+
+#: The link token of the owner's open survey (the demo's own tokens are not kept).
+SURVEY_TOKEN = "get-is-safe-survey-token"
+
+
+def _survey_for(owner: User) -> Survey:
+    """A survey the owner can still answer, about a visit to one of their cars yesterday."""
+    car = db.session.scalar(select(Vehicle).where(Vehicle.owner_id == owner.id).limit(1))
+    visit = ServiceRecord(
+        vehicle_id=car.id, performed_on=clock.now().date(), work_done="30,000-mile service"
+    )
+    db.session.add(visit)
+    db.session.flush()
+    survey = Survey(
+        service_record_id=visit.id,
+        owner_id=owner.id,
+        token_hash=hash_token(SURVEY_TOKEN),
+        asked_at=clock.now(),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    return survey
 
 
 def get_routes(app, values: dict) -> list[tuple[str, str]]:
