@@ -10,6 +10,7 @@ from portal.charity import views as charity_views
 from portal.events import admin as events_admin
 from portal.events import views as events_views
 from portal.feedback import admin as feedback_admin
+from portal.feedback import views as feedback_views
 from portal.garage import views as garage_views
 from portal.referrals import admin as referrals_admin
 from portal.reminders import views as reminders_views
@@ -23,6 +24,7 @@ HOME = (
     Section("reminders/_home.html", reminders_views.home_section),
     Section("events/_home.html", events_views.next_events),
     Section("rewards/_home.html", rewards_views.home_section),
+    Section("feedback/_home.html", feedback_views.home_section),
 )
 
 #: The owner's profile page, below their details.

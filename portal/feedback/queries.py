@@ -4,7 +4,7 @@ Each read is one statement whatever the numbers (the settings read is cached per
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, extract, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from portal.accounts.models import Role, User
 from portal.dealership.queries import read_settings
 from portal.feedback.models import FollowUp, FollowUpStatus, Survey
-from portal.feedback.rules import LOW_SCORE, share_percent
+from portal.feedback.rules import ANSWER_WITHIN_DAYS, LOW_SCORE, share_percent
 from portal.garage.models import ServiceRecord, Vehicle
 from portal.security import hash_token
 
@@ -183,4 +183,22 @@ def visits_to_ask(session: Session, first_day: date, last_day: date) -> list[tup
             )
             .order_by(ServiceRecord.id)
         ).all()
+    )
+
+
+def waiting_surveys(session: Session, owner_id: int, now: datetime, limit: int = 3) -> list:
+    """The owner's questions still waiting for a first answer, newest visit first."""
+    return list(
+        session.scalars(
+            select(Survey)
+            .options(_with_visit())
+            .join(Survey.visit)
+            .where(
+                Survey.owner_id == owner_id,
+                Survey.answered_at.is_(None),
+                Survey.asked_at >= now - timedelta(days=ANSWER_WITHIN_DAYS),
+            )
+            .order_by(ServiceRecord.performed_on.desc(), Survey.id.desc())
+            .limit(limit)
+        )
     )

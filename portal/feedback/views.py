@@ -20,11 +20,10 @@ from portal.web import perform
 def answer_link(token: str):
     """Answer the question straight from the message; the link's token is the only key."""
     survey = queries.survey_by_token(db.session, token)
-    signed_in_as_other = (
-        survey is not None and current_user.is_authenticated and current_user.id != survey.owner_id
-    )
-    if survey is None or signed_in_as_other:
+    if survey is None or not survey.owner.is_active:
         abort(404)
+    if current_user.is_authenticated and current_user.id != survey.owner_id:
+        abort(404)  # another account's link: answer it signed out, as its owner
     return _answer(survey, url_for("feedback.answer_link", token=token))
 
 
@@ -36,6 +35,20 @@ def answer(survey_id: int):
     if survey is None:
         abort(404)
     return _answer(survey, url_for("feedback.answer", survey_id=survey.id))
+
+
+def home_section(user) -> dict:
+    """The owner's home page: visits we asked about that still wait for an answer."""
+    surveys = queries.waiting_surveys(db.session, user.id, clock.now())
+    return {
+        "questions": [
+            (
+                survey,
+                rules.question(user.first_name, survey.visit.vehicle.label, survey.visit.work_done),
+            )
+            for survey in surveys
+        ]
+    }
 
 
 def _answer(survey: Survey, here: str):

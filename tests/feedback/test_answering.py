@@ -129,3 +129,22 @@ def test_another_owners_survey_is_a_404_by_id_and_by_link(client, login, make_ow
         assert client.get(link).status_code == 404
         assert client.post(link, data={"score": "1"}).status_code == 404
     assert surveys()[0].score is None
+
+
+def test_the_home_page_asks_until_the_owner_answers(client, login, asked):
+    owner, survey, link = asked
+    with clock.frozen(LATER):
+        login(owner)
+        home = client.get("/").get_data(as_text=True)
+        assert "How did the 30,000-mile service on your Golf go, Sam?" in home
+        assert f'href="/visits/{survey.id}/how-did-it-go"' in home
+        client.post(f"/visits/{survey.id}/how-did-it-go", data={"score": "5"})
+        assert "How did the 30,000-mile service" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_closed_accounts_link_is_a_404(client, asked):
+    owner, survey, link = asked
+    owner.deactivated_at = NEXT_MORNING
+    db.session.commit()
+    with clock.frozen(LATER):
+        assert client.get(link).status_code == 404
