@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         charity,
         community,
         events,
+        feedback,
         garage,
         home,
         notifications,
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.events import question_admin as events_questions
     from portal.events.feed_sources import install_feed_sources
     from portal.events.services.guests import install_guest_rsvp_listeners
+    from portal.feedback import admin as feedback_admin
     from portal.imports import admin as imports_admin
     from portal.notifications.dispatch import install_attachments
     from portal.referrals import admin as referrals_admin
@@ -118,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         servicelane,
         referrals,
         rewards,
+        feedback,
         charity,
         community,
     )
@@ -133,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         events_door,
         events_messaging,
         events_questions,
+        feedback_admin,
         imports_admin,
         referrals_admin,
         reminders_admin,

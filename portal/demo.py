@@ -11,6 +11,7 @@ from portal.charity import demo as charity_demo
 from portal.community import demo as community_demo
 from portal.events import demo as events_demo
 from portal.extensions import db
+from portal.feedback import demo as feedback_demo
 from portal.garage import demo as garage_demo
 from portal.referrals import demo as referrals_demo
 from portal.reminders import demo as reminders_demo
@@ -28,6 +29,7 @@ SEEDERS = (
     charity_demo.seed_charity,
     rewards_demo.seed_rewards,
     community_demo.seed_announcements,
+    feedback_demo.seed_feedback,
 )
 
 

@@ -8,10 +8,12 @@ from portal import clock
 from portal.dealership.queries import weekly_message_limit
 from portal.events.services.messages import queue_event_reminders
 from portal.extensions import db
+from portal.feedback.services import queue_surveys
 from portal.notifications.budget import queue_digests
 from portal.notifications.dispatch import dispatch
 from portal.reminders.cli import as_of_option, day_asked
 from portal.reminders.services import queue_due_notifications
+from portal.security import public_url
 from portal.servicelane.messages import queue_booking_reminders
 
 notify_cli = AppGroup("notify", help="Owner notifications.")
@@ -21,11 +23,18 @@ def _event_path(event_id: int) -> str:
     return url_for("events.show", event_id=event_id)
 
 
+def _survey_links(token: str) -> tuple[str, str]:
+    return public_url("feedback.answer_link", token=token), url_for(
+        "feedback.answer_link", token=token
+    )
+
+
 @notify_cli.command("run")
 @as_of_option("The date reminders are computed for (default: today at the dealership).")
 def run(as_of) -> None:
-    """Queue one message per newly due reminder (a car's, or an event's the day before), then
-    send every pending or failed message.
+    """Queue one message per newly due reminder (a car's, or an event's the day before) and
+    one "How did it go?" per dealership visit the day after, then send every pending or
+    failed message.
 
     Each owner hears from us by email or text at most the dealership's weekly limit: the
     rest waits, in the inbox, for one digest, gathered here once their week has room (before
@@ -41,6 +50,7 @@ def run(as_of) -> None:
     queued += queue_booking_reminders(db.session, today, now)
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         queued += queue_event_reminders(db.session, today=today, now=now, event_path=_event_path)
+        queued += queue_surveys(db.session, today, now, _survey_links)
     db.session.commit()
     report = dispatch(weekly_limit=limit)
     click.echo(

@@ -9,6 +9,8 @@ domain, never imports the domains that contribute to it.
 from portal.charity import views as charity_views
 from portal.events import admin as events_admin
 from portal.events import views as events_views
+from portal.feedback import admin as feedback_admin
+from portal.feedback import views as feedback_views
 from portal.garage import views as garage_views
 from portal.referrals import admin as referrals_admin
 from portal.reminders import views as reminders_views
@@ -22,6 +24,7 @@ HOME = (
     Section("reminders/_home.html", reminders_views.home_section),
     Section("events/_home.html", events_views.next_events),
     Section("rewards/_home.html", rewards_views.home_section),
+    Section("feedback/_home.html", feedback_views.home_section),
 )
 
 #: The owner's profile page, below their details.
@@ -42,6 +45,7 @@ ADMIN_OWNER = (
     Section("admin/events/_owner_section.html", events_admin.owner_events),
     Section("admin/referrals/_owner_section.html", referrals_admin.owner_referrals),
     Section("admin/rewards/_owner_section.html", rewards_admin.owner_points),
+    Section("admin/feedback/_owner_section.html", feedback_admin.owner_feedback),
 )
 
 PAGES = {

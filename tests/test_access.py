@@ -35,6 +35,7 @@ PUBLIC_ENDPOINTS = {
     "charity.drive",
     "charity.cover",
     "community.index",
+    "feedback.answer_link",
 }
 
 

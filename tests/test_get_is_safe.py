@@ -24,7 +24,8 @@ from portal.events.models import Audience, CalendarFeed, Event, EventStatus, Rsv
 from portal.events.services import questions as question_services
 from portal.events.tokens import CALENDAR, TICKET, derive_token, fresh_token
 from portal.extensions import db
-from portal.garage.models import Vehicle
+from portal.feedback.models import FollowUp, Survey
+from portal.garage.models import ServiceRecord, Vehicle
 from portal.imports.rules import sample_csv
 from portal.imports.services.planning import preview_import
 from portal.notifications.services import notify
@@ -32,7 +33,7 @@ from portal.referrals import services as referral_services
 from portal.referrals.models import Referral
 from portal.reminders.models import RecallCampaign, SeasonalCampaign
 from portal.rewards.models import Redemption, Reward
-from portal.security import sign
+from portal.security import hash_token, sign
 from portal.servicelane.models import ServiceBooking, ServiceClosure, ServiceWindow
 
 ROLES = ["visitor", "owner", "coordinator", "admin"]
@@ -116,6 +117,7 @@ def _seed_everything(runner) -> tuple[User, dict]:
         guest_nonce="walker-nonce",
     )
     db.session.add(visitor)
+    survey = _survey_for(owner)
     db.session.commit()
     rsvp = _first(
         select(Rsvp)
@@ -139,6 +141,8 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "reward_id": _first(select(Reward.id).order_by(Reward.id)),
         "batch_id": batch.id,
         "question_id": question.id,
+        "survey_id": survey.id,
+        "follow_up_id": _first(select(FollowUp.id).order_by(FollowUp.id)),
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
         "booking_id": _first(select(ServiceBooking.id).where(ServiceBooking.user_id == owner.id)),
@@ -168,11 +172,35 @@ def _seed_everything(runner) -> tuple[User, dict]:
         ),
         "events.guest_cancel": sign("guest-rsvp-cancel", {"r": visitor.id, "k": "walker-nonce"}),
         "referrals.landing_thanks": invite_code,
+        "feedback.answer_link": SURVEY_TOKEN,
         "admin.recall_campaign": str(_first(select(RecallCampaign.id))),
         "admin.seasonal_campaign": str(_first(select(SeasonalCampaign.id))),
     }
     db.session.commit()
     return owner, values | {"tokens": tokens}
+
+
+#: The link token of the owner's open survey (the demo's own tokens are not kept).
+SURVEY_TOKEN = "get-is-safe-survey-token"
+
+
+def _survey_for(owner: User) -> Survey:
+    """A survey the owner can still answer, about a visit to one of their cars yesterday."""
+    car = db.session.scalar(select(Vehicle).where(Vehicle.owner_id == owner.id).limit(1))
+    visit = ServiceRecord(
+        vehicle_id=car.id, performed_on=clock.now().date(), work_done="30,000-mile service"
+    )
+    db.session.add(visit)
+    db.session.flush()
+    survey = Survey(
+        service_record_id=visit.id,
+        owner_id=owner.id,
+        token_hash=hash_token(SURVEY_TOKEN),
+        asked_at=clock.now(),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    return survey
 
 
 def get_routes(app, values: dict) -> list[tuple[str, str]]:

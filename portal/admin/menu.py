@@ -21,6 +21,7 @@ MENU: tuple[AdminLink, ...] = (
     AdminLink("Referrals", "admin.referrals"),
     AdminLink("Service lane", "admin.service_lane"),
     AdminLink("Service visit requests", "admin.visit_requests"),
+    AdminLink("Follow-ups", "admin.follow_ups"),
     AdminLink("Notification log", "admin.notification_log"),
     AdminLink("Reminder campaigns", "admin.reminder_campaigns", admin_only=True),
     AdminLink("Reminder settings", "admin.reminder_settings", admin_only=True),

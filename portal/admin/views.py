@@ -8,6 +8,7 @@ from portal import clock
 from portal.admin import queries
 from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
 from portal.extensions import db
+from portal.feedback.admin import dashboard_satisfaction
 from portal.templating import dealership, plural
 from portal.web import admin_bp as bp
 from portal.web import local_today, wants_fragment
@@ -112,6 +113,7 @@ def index():
         drives_chart=_drives_chart(drives),
         waiting=queries.waiting_work(db.session),
         today=local_today(),
+        satisfaction=dashboard_satisfaction(local_today()),
         greeting=_greeting(now.astimezone(tz).hour),
     )
 

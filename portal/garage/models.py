@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.models import IdMixin, TimestampMixin, user_fk
+from portal.models import IdMixin, TimestampMixin, optional_user_fk, user_fk
 
 
 class RetiredReason(StrEnum):
@@ -101,8 +101,11 @@ class ServiceRecord(IdMixin, db.Model):
     at_dealership: Mapped[bool] = mapped_column(default=True)
     #: Set when this visit carried out a recall campaign.
     recall_code: Mapped[str | None] = mapped_column(String(40))
+    #: The member of staff who looked after the visit (the service advisor), when known.
+    advisor_id: Mapped[int | None] = optional_user_fk()
 
     vehicle: Mapped[Vehicle] = relationship(back_populates="service_records")
+    advisor: Mapped[User | None] = relationship()
 
 
 class ProtectionProduct(IdMixin, db.Model):

@@ -19,6 +19,7 @@ CATEGORY_FOR_KIND = {
     "protection": Category.SERVICE,
     "recall": Category.SERVICE,
     "seasonal": Category.SERVICE,
+    "feedback": Category.SERVICE,
     "birthday": Category.CELEBRATIONS,
     "anniversary": Category.CELEBRATIONS,
     "event_invite": Category.EVENT_INVITES,

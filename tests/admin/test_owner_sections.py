@@ -10,11 +10,12 @@ from portal.referrals.models import Stage
 from portal.rewards import services as rewards_services
 
 
-def test_sections_come_in_order_events_referrals_points(app):
+def test_sections_come_in_order_events_referrals_points_feedback(app):
     assert [section.template for section in ADMIN_OWNER] == [
         "admin/events/_owner_section.html",
         "admin/referrals/_owner_section.html",
         "admin/rewards/_owner_section.html",
+        "admin/feedback/_owner_section.html",
     ]
 
 
