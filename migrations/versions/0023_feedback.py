@@ -1,7 +1,7 @@
 """how did it go: a survey per dealership visit, follow-ups for low scores, the visit's advisor
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0022
 Create Date: 2026-12-01 22:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023"
-down_revision = "0016"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
