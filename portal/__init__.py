@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         rewards,
         sections,
+        visits,
         web,
     )
     from portal import admin as admin_shell
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.referrals import admin as referrals_admin
     from portal.reminders import admin as reminders_admin
     from portal.rewards import admin as rewards_admin
+    from portal.visits import admin as visits_admin
 
     domains = (
         home,
@@ -110,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         rewards,
         charity,
         community,
+        visits,
     )
     for module in domains:
         app.register_blueprint(module.bp)
@@ -125,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_admin,
         reminders_admin,
         rewards_admin,
+        visits_admin,
     )
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)

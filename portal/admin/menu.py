@@ -20,6 +20,7 @@ MENU: tuple[AdminLink, ...] = (
     AdminLink("Import owners", "admin.imports", admin_only=True),
     AdminLink("Referrals", "admin.referrals"),
     AdminLink("Service visit requests", "admin.visit_requests"),
+    AdminLink("Complete a visit", "admin.visits"),
     AdminLink("Notification log", "admin.notification_log"),
     AdminLink("Reminder campaigns", "admin.reminder_campaigns", admin_only=True),
     AdminLink("Reminder settings", "admin.reminder_settings", admin_only=True),
