@@ -103,7 +103,7 @@ def advise_work(
 ) -> AdvisedWork:
     """Record work advised for later (at a visit); it shows as a reminder from now on."""
     if due_on is None and due_miles is None:
-        raise ServiceError("Give a date or a mileage the work is due by.", "recommendations")
+        raise ServiceError("Give a date or a mileage the work is due by.")
     advice = AdvisedWork(
         vehicle_id=vehicle_id,
         what=what.strip()[:200],

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app, flash, render_template, request
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal import clock, web
 from portal.extensions import db
@@ -113,7 +114,9 @@ def visit_complete(vehicle_id: int):
     vehicle = web.found_or_404(queries.staff_vehicle(db.session, vehicle_id))
     form = CompleteVisitForm()
     recalls = queries.open_recalls(db.session, vehicle, web.local_today())
-    form.recall_code.choices = [("", "None")] + [(r.code, f"{r.code}: {r.title}") for r in recalls]
+    form.recall_code.choices = [SelectChoice("", "None")] + [
+        SelectChoice(r.code, f"{r.code}: {r.title}") for r in recalls
+    ]
     if not form.is_submitted():
         form.submission.data = secrets.token_urlsafe(24)
     if validate_visit_form(form):
@@ -122,7 +125,8 @@ def visit_complete(vehicle_id: int):
             done = outcome.value
             flash(_completed_message(done), "success" if done.created else "info")
             return web.see_other("admin.visit_detail", visit_id=done.visit.id)
-    return web.form_page("admin/visits/complete.html", form, vehicle=vehicle)
+    page = render_template("admin/visits/complete.html", form=form, vehicle=vehicle)
+    return page, 422 if form.errors or form.form_errors else 200
 
 
 def _completed_message(done: services.Completed) -> str:

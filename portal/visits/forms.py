@@ -9,6 +9,7 @@ from wtforms import (
     DecimalField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,7 +23,7 @@ LINE_ROWS = 6
 ADVICE_ROWS = 3
 MEDIA_ROWS = 4
 SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
-LINE_KINDS = [("labour", "Labour"), ("part", "Part")]
+LINE_KINDS = [SelectChoice("labour", "Labour"), SelectChoice("part", "Part")]
 
 
 def _submission_token(form, field) -> None:
@@ -39,7 +40,11 @@ class CompleteVisitForm(PortalForm):
         "What we did and why",
         validators=[Length(max=4000)],
     )
-    recall_code = SelectField("Recall carried out", choices=[("", "None")], validate_choice=True)
+    # The service checks the code against the car's open recalls (a stale page may offer one
+    # closed since), and each used line's kind.
+    recall_code = SelectField(
+        "Recall carried out", choices=[SelectChoice("", "None")], validate_choice=False
+    )
     show_prices = BooleanField("Show the prices to the owner")
 
     def line_rows(self) -> list[dict]:
@@ -67,7 +72,11 @@ class CompleteVisitForm(PortalForm):
 
 
 for _n in range(LINE_ROWS):
-    setattr(CompleteVisitForm, f"line_{_n}_kind", SelectField("Kind", choices=LINE_KINDS))
+    setattr(
+        CompleteVisitForm,
+        f"line_{_n}_kind",
+        SelectField("Kind", choices=LINE_KINDS, validate_choice=False),
+    )
     setattr(
         CompleteVisitForm,
         f"line_{_n}_description",

@@ -59,19 +59,17 @@ def _read_within(upload: Upload, limit: int, what: str) -> bytes:
     if len(data) > limit:
         raise ServiceError(
             f"{upload.filename or 'A file'} is larger than the {limit / MEGABYTE:g} MB a {what} "
-            "may be; please choose a shorter or smaller one.",
-            "media",
+            "may be; please choose a shorter or smaller one."
         )
     if not data:
-        raise ServiceError(f"{upload.filename or 'A file'} is empty.", "media")
+        raise ServiceError(f"{upload.filename or 'A file'} is empty.")
     return data
 
 
 def _refuse(upload: Upload, what: str) -> ServiceError:
     return ServiceError(
         f"{upload.filename or 'A file'} is not really {what}; nothing was saved. Photos can be "
-        "JPEG, PNG or WebP, clips MP4 or WebM.",
-        "media",
+        "JPEG, PNG or WebP, clips MP4 or WebM."
     )
 
 

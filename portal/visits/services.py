@@ -91,12 +91,12 @@ def _check(session: Session, vehicle: Vehicle, details: VisitDetails, today: dat
         raise ServiceError("Miles cannot be negative.", "mileage")
     for line in details.lines:
         if line.kind not in set(LineKind):
-            raise ServiceError("Each line is labour or a part.", "lines")
+            raise ServiceError("Each line is labour or a part.")
         if line.quantity <= 0 or (line.unit_price_minor or 0) < 0:
-            raise ServiceError("Quantities are above zero and prices not negative.", "lines")
+            raise ServiceError("Quantities are above zero and prices not negative.")
     for advice in details.recommendations:
         if advice.due_on is not None and advice.due_on < today:
-            raise ServiceError("A recommendation is due from today on.", "recommendations")
+            raise ServiceError("A recommendation is due from today on.")
     code = (details.recall_code or "").upper()
     if code and code not in {r.code.upper() for r in open_recalls(session, vehicle, today)}:
         raise ServiceError("Choose one of the car's open recalls.", "recall_code")

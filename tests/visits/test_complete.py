@@ -55,6 +55,11 @@ def complete(car, advisor, key="form:first-submission-0001", **details):
     )
 
 
+def advised(owner) -> list:
+    """The owner's reminders about advised work."""
+    return [r for r in owner_reminders(db.session, owner, TODAY).all() if r.kind == "advised"]
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -99,11 +104,10 @@ def test_a_recommendation_becomes_a_reminder_due_on_its_own_date(golf, coordinat
     complete(golf, coordinator, recommendations=advice)
     db.session.commit()
 
-    mine = owner_reminders(db.session, golf.owner, TODAY).all()
-    (advised,) = [r for r in mine if r.kind == "advised"]
-    assert advised.due_on == date(2026, 9, 1)
-    assert advised.what == "Replace the rear tyres"
-    assert advised.vehicle_id == golf.id
+    (tyres,) = advised(golf.owner)
+    assert tyres.due_on == date(2026, 9, 1)
+    assert tyres.what == "Replace the rear tyres"
+    assert tyres.vehicle_id == golf.id
 
 
 def test_a_recommendation_by_miles_is_due_when_the_car_should_reach_them(golf, coordinator):
@@ -111,10 +115,8 @@ def test_a_recommendation_by_miles_is_due_when_the_car_should_reach_them(golf, c
     advice = [AdviceInput("Timing belt", due_miles=5300)]
     complete(golf, coordinator, mileage=1000, recommendations=advice)
     db.session.commit()
-    (advised,) = [
-        r for r in owner_reminders(db.session, golf.owner, TODAY).all() if r.kind == "advised"
-    ]
-    assert advised.due_on == date(2026, 7, 12)
+    (belt,) = advised(golf.owner)
+    assert belt.due_on == date(2026, 7, 12)
 
 
 def test_the_advice_reminder_can_be_snoozed_and_marked_done(golf, coordinator):
@@ -183,9 +185,7 @@ def test_another_owners_car_is_untouched(golf, coordinator, make_owner, make_veh
     complete(golf, coordinator, recommendations=[AdviceInput("Tyres", date(2026, 9, 1))])
     db.session.commit()
 
-    assert owner_reminders(db.session, other.owner, TODAY).car(other.id) is None or not [
-        r for r in owner_reminders(db.session, other.owner, TODAY).all() if r.kind == "advised"
-    ]
+    assert advised(other.owner) == []
     assert db.session.scalar(select(func.count()).where(ServiceRecord.vehicle_id == other.id)) == 0
     assert points_history(db.session, other.owner_id) == []
     assert db.session.scalars(select(AdvisedWork.vehicle_id)).all() == [golf.id]
