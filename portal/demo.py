@@ -15,6 +15,7 @@ from portal.garage import demo as garage_demo
 from portal.referrals import demo as referrals_demo
 from portal.reminders import demo as reminders_demo
 from portal.rewards import demo as rewards_demo
+from portal.visits import demo as visits_demo
 
 #: Each domain's seeder, in the order the domains build on each other's data.
 SEEDERS = (
@@ -22,6 +23,7 @@ SEEDERS = (
     garage_demo.seed_garages,
     events_demo.seed_events,
     reminders_demo.seed,
+    visits_demo.seed_visits,
     referrals_demo.seed_referrals,
     charity_demo.seed_charity,
     rewards_demo.seed_rewards,

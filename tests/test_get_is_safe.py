@@ -32,6 +32,7 @@ from portal.referrals.models import Referral
 from portal.reminders.models import RecallCampaign, SeasonalCampaign
 from portal.rewards.models import Redemption, Reward
 from portal.security import sign
+from portal.visits.models import Visit, VisitMedia
 
 ROLES = ["visitor", "owner", "coordinator", "admin"]
 
@@ -120,6 +121,8 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "batch_id": batch.id,
         "code": derive_token(secret, TICKET, rsvp.ticket_nonce),
         "filename": "css/portal.css",
+        "visit_id": _first(select(Visit.id).order_by(Visit.id)),
+        "media_id": _first(select(VisitMedia.id).order_by(VisitMedia.id)),
     }
     invite_code = referral_services.current_invite_code(db.session, owner, secret)
     tokens = {

@@ -1,7 +1,6 @@
 """Pure rules of a visit: what a file really is, money in words, the points it earns."""
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from portal.points.rules import POINTS_DEFAULTS
@@ -67,9 +66,11 @@ def visit_points(settings: PointsSettings, spent_minor: int) -> int:
     return settings.per_visit + settings.per_dollar * (max(0, spent_minor) // 100)
 
 
-def points_reason(car_name: str, day: date) -> str:
-    """The owner's points-history line: 'Service visit for your Golf, 3 March'."""
-    return f"Service visit for your {car_name}, {day.day} {day:%B}"
+def points_reason(car_name: str) -> str:
+    """The owner's points-history line: 'Service visit for your Golf'. The history shows
+    the line's date under it (the visit's day) in a <time> element, so it is not repeated
+    in the text, where no page could mark it up."""
+    return f"Service visit for your {car_name}"
 
 
 def visit_key(visit_id: int) -> str:

@@ -230,7 +230,7 @@ def _award(session: Session, visit: Visit, vehicle: Vehicle, now: datetime) -> i
         user_id=visit.owner_id,
         points=points,
         idempotency_key=visit_key(visit.id),
-        reason=points_reason(car_name, visit.completed_on),
+        reason=points_reason(car_name),
         now=now,
     ):
         visit.points = points

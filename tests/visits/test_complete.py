@@ -84,7 +84,8 @@ def test_points_line_names_the_car_and_the_day(golf, coordinator):
     complete(golf, coordinator)
     db.session.commit()
     (line,) = points_history(db.session, golf.owner_id)
-    assert line.reason == "Service visit for your Golf, 3 March"
+    assert line.reason == "Service visit for your Golf"
+    assert line.created_at == NOW  # shown under it as the day of the visit
 
 
 def test_points_per_dollar_follow_the_setting(golf, coordinator):
