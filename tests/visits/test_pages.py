@@ -209,3 +209,40 @@ def test_staff_see_the_files_and_owners_cannot_open_the_staff_pages(
     assert client.get(f"/admin/visits/{media.visit_id}").status_code == 200
     found = client.get("/admin/visits", query_string={"q": "priya"}).get_data(as_text=True)
     assert "Blue Golf" in found
+
+
+def test_the_owners_points_history_shows_the_visit(client, login, golf, coordinator):
+    login(coordinator)
+    client.post(f"/admin/visits/cars/{golf.id}/complete", data=form())
+    client.post("/logout")
+    login(golf.owner)
+    page = client.get("/rewards").get_data(as_text=True)
+    assert "Service visit for your Blue Golf" in page
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"summary": "Oil\x00change"},
+        {"mileage": "9" * 30},
+        {"line_0_price": "1e400"},
+        {"advice_0_due_on": "2026-02-30"},
+        {"advice_0_due_miles": "-5"},
+        {"summary": "x" * 100_000},
+        {"submission": "../../etc/passwd"},
+    ],
+)
+def test_hostile_input_is_a_polite_422_and_saves_nothing(client, login, golf, coordinator, hostile):
+    login(coordinator)
+    response = client.post(f"/admin/visits/cars/{golf.id}/complete", data=form(**hostile))
+    assert response.status_code == 422
+    assert visits() == 0
+
+
+def test_a_retired_car_takes_no_new_visit(client, login, golf, coordinator):
+    golf.retired_at = NOW
+    db.session.commit()
+    login(coordinator)
+    response = client.post(f"/admin/visits/cars/{golf.id}/complete", data=form())
+    assert response.status_code == 422
+    assert "is no longer in its owner" in response.get_data(as_text=True)
