@@ -67,16 +67,16 @@ def staff_vehicle(session: Session, vehicle_id: int) -> Vehicle | None:
 
 def find_cars(session: Session, text: str, limit: int = 20) -> list[Vehicle]:
     """Active cars whose VIN, owner's name or email contains `text` (the staff's search)."""
-    pattern = f"%{text.strip().lower()}%"
+    wanted = text.strip().lower()
     return list(
         session.scalars(
             select(Vehicle)
             .join(User, User.id == Vehicle.owner_id)
             .where(
                 Vehicle.retired_at.is_(None),
-                (func.lower(Vehicle.vin).like(pattern))
-                | (func.lower(User.name).like(pattern))
-                | (func.lower(User.email).like(pattern)),
+                func.lower(Vehicle.vin).contains(wanted, autoescape=True)
+                | func.lower(User.name).contains(wanted, autoescape=True)
+                | func.lower(User.email).contains(wanted, autoescape=True),
             )
             .order_by(User.name, Vehicle.id)
             .limit(limit)
