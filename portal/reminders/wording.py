@@ -189,6 +189,5 @@ def advised_why(
     """Work the workshop advised at a visit: when, and when it falls due (by date or miles)."""
     seen = f"When we saw your car on {short_date(advised_on)}, our technician suggested this"
     if by_miles and due_miles is not None:
-        clause = due_clause(due_on, today, around=True)
-        return f"{seen} at about {due_miles:,} miles; by our estimate, {clause}."
-    return f"{seen} for later, {due_clause(due_on, today)}."
+        return f"{seen} at about {due_miles:,} miles: {due_clause(due_on, today, around=True)}."
+    return f"{seen} for later: {due_clause(due_on, today)}."
