@@ -209,3 +209,13 @@ def test_a_double_submit_stores_the_photo_once(golf, coordinator, tmp_path):
         db.session.commit()
     assert count(VisitMedia) == 1
     assert len(list((tmp_path / "media").iterdir())) == 2  # the photo and its thumbnail
+
+
+def test_the_service_reminder_counts_from_the_visit(golf, coordinator):
+    complete(golf, coordinator, mileage=18200)
+    db.session.commit()
+    mine = owner_reminders(db.session, golf.owner, TODAY).all()
+    (service,) = [r for r in mine if r.kind == "service"]
+    assert service.key == f"service:vehicle-{golf.id}:2026-03-03"
+    # 5,000 miles on from 18,200 at the assumed 33 miles a day: before six months are up.
+    assert service.due_on == date(2026, 8, 2)
