@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         rewards,
         sections,
         servicelane,
+        visits,
         web,
     )
     from portal import admin as admin_shell
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.servicelane import admin as servicelane_admin
     from portal.servicelane import capacity_pages as servicelane_capacity
     from portal.servicelane import messages as servicelane_messages
+    from portal.visits import admin as visits_admin
 
     domains = (
         home,
@@ -123,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         feedback,
         charity,
         community,
+        visits,
     )
     for module in domains:
         app.register_blueprint(module.bp)
@@ -143,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
         rewards_admin,
         servicelane_admin,
         servicelane_capacity,
+        visits_admin,
     )
     app.register_blueprint(web.admin_bp)
     sections.install(app, pages.PAGES)

@@ -87,6 +87,14 @@ class Config:
     MAX_CONTENT_LENGTH = 3 * 1024 * 1024
     # The DMS import alone takes larger files: a 50,000-owner export is about 4.6 MB.
     PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+    # A visit's photos and clips: where they are kept (default: instance/visit-media), each
+    # photo's and each clip's limit, and the whole completed-visit form's limit.
+    PORTAL_VISIT_MEDIA_FOLDER = os.environ.get(
+        "PORTAL_VISIT_MEDIA_FOLDER", str(INSTANCE_PATH / "visit-media")
+    )
+    PORTAL_VISIT_PHOTO_MAX_BYTES = int(os.environ.get("PORTAL_VISIT_PHOTO_MAX_BYTES", 15 << 20))
+    PORTAL_VISIT_VIDEO_MAX_BYTES = int(os.environ.get("PORTAL_VISIT_VIDEO_MAX_BYTES", 50 << 20))
+    PORTAL_VISIT_UPLOAD_MAX_BYTES = int(os.environ.get("PORTAL_VISIT_UPLOAD_MAX_BYTES", 120 << 20))
 
     EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)

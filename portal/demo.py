@@ -17,6 +17,7 @@ from portal.referrals import demo as referrals_demo
 from portal.reminders import demo as reminders_demo
 from portal.rewards import demo as rewards_demo
 from portal.servicelane import demo as servicelane_demo
+from portal.visits import demo as visits_demo
 
 #: Each domain's seeder, in the order the domains build on each other's data.
 SEEDERS = (
@@ -25,6 +26,7 @@ SEEDERS = (
     events_demo.seed_events,
     reminders_demo.seed,
     servicelane_demo.seed_service_lane,
+    visits_demo.seed_visits,
     referrals_demo.seed_referrals,
     charity_demo.seed_charity,
     rewards_demo.seed_rewards,

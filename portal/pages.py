@@ -17,6 +17,7 @@ from portal.reminders import views as reminders_views
 from portal.rewards import admin as rewards_admin
 from portal.rewards import views as rewards_views
 from portal.sections import Section
+from portal.visits import views as visits_views
 
 #: The owner's home page, below the greeting.
 HOME = (
@@ -48,10 +49,14 @@ ADMIN_OWNER = (
     Section("admin/feedback/_owner_section.html", feedback_admin.owner_feedback),
 )
 
+#: One of the owner's cars (/garage/<id>), below its service history.
+CAR = (Section("visits/_car_visits.html", visits_views.car_visits),)
+
 PAGES = {
     "home": HOME,
     "profile": PROFILE,
     "community": COMMUNITY,
     "event": EVENT,
     "admin_owner": ADMIN_OWNER,
+    "car": CAR,
 }

@@ -119,6 +119,7 @@ def app_config(database, tmp_path, request) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "PORTAL_VISIT_MEDIA_FOLDER": str(tmp_path / "visit-media"),
         "MAIL_BACKEND": "file",
         "PORTAL_BASE_URL": "http://localhost",
     }

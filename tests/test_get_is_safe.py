@@ -35,6 +35,7 @@ from portal.reminders.models import RecallCampaign, SeasonalCampaign
 from portal.rewards.models import Redemption, Reward
 from portal.security import hash_token, sign
 from portal.servicelane.models import ServiceBooking, ServiceClosure, ServiceWindow
+from portal.visits.models import Visit, VisitMedia
 
 ROLES = ["visitor", "owner", "coordinator", "admin"]
 
@@ -148,6 +149,8 @@ def _seed_everything(runner) -> tuple[User, dict]:
         "booking_id": _first(select(ServiceBooking.id).where(ServiceBooking.user_id == owner.id)),
         "window_id": _first(select(ServiceWindow.id).order_by(ServiceWindow.id)),
         "closure_id": _first(select(ServiceClosure.id).order_by(ServiceClosure.id)),
+        "visit_id": _first(select(Visit.id).order_by(Visit.id)),
+        "media_id": _first(select(VisitMedia.id).order_by(VisitMedia.id)),
     }
     invite_code = referral_services.current_invite_code(db.session, owner, secret)
     tokens = {

@@ -22,6 +22,7 @@ MENU: tuple[AdminLink, ...] = (
     AdminLink("Service lane", "admin.service_lane"),
     AdminLink("Service visit requests", "admin.visit_requests"),
     AdminLink("Follow-ups", "admin.follow_ups"),
+    AdminLink("Complete a visit", "admin.visits"),
     AdminLink("Notification log", "admin.notification_log"),
     AdminLink("Reminder campaigns", "admin.reminder_campaigns", admin_only=True),
     AdminLink("Reminder settings", "admin.reminder_settings", admin_only=True),

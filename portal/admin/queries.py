@@ -46,6 +46,7 @@ KIND_LABELS = {
     Kind.PROTECTION: "Protection ending",
     Kind.RECALL: "Recall",
     Kind.SEASONAL: "Seasonal check",
+    Kind.ADVISED: "Advised at a visit",
     Kind.ANNIVERSARY: "Ownership anniversary",
     Kind.BIRTHDAY: "Birthday",
 }

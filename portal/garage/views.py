@@ -18,6 +18,7 @@ from portal.garage.forms import (
 )
 from portal.garage.models import Vehicle
 from portal.garage.rules import past_car_message
+from portal.sections import render_sections
 from portal.web import (
     form_page,
     local_today,
@@ -50,7 +51,13 @@ def _car_context(vehicle: Vehicle, **forms) -> dict:
     for name, (_, form_name, form_class) in COMPONENTS.items():
         forms.setdefault(form_name, form_class(formdata=None, prefix=name))
     forms["odometer_form"].read_on.data = forms["odometer_form"].read_on.data or today
-    return {**queries.car_record(vehicle, today), "today": today, **forms}
+    return {
+        **queries.car_record(vehicle, today),
+        "today": today,
+        # Other domains' sections (a visit's story); loaded only when the whole page renders.
+        "car_sections": lambda: render_sections("car", vehicle),
+        **forms,
+    }
 
 
 @bp.route("/garage")

@@ -194,6 +194,8 @@ SETTING_FIELDS = {
     "points_test_drive": "referrals.points_test_drive",
     "points_purchased": "referrals.points_purchased",
     "points_event_attendance": "referrals.points_event_attendance",
+    "points_per_visit": "visits.points_per_visit",
+    "points_per_dollar": "visits.points_per_dollar",
     "thank_you_subject": "rewards.thank_you_subject",
     "thank_you_template": "rewards.thank_you_template",
     "thank_you_manager_name": "rewards.thank_you_manager_name",

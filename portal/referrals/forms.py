@@ -77,6 +77,12 @@ class ReferralSettingsForm(PortalForm):
     points_event_attendance = IntegerField(
         "Points for coming to an event", validators=[NumberRange(0, 100000)]
     )
+    points_per_visit = IntegerField(
+        "Points for a service visit", validators=[NumberRange(0, 100000)]
+    )
+    points_per_dollar = IntegerField(
+        "Points per dollar spent on a visit", validators=[NumberRange(0, 1000)]
+    )
     tier_0_name = StringField("First tier", validators=[_tier_name])
     tier_1_name = StringField("Second tier", validators=[_tier_name])
     tier_2_name = StringField("Third tier (ambassador)", validators=[_tier_name])

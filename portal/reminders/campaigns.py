@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from portal.reminders.facts import RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.facts import Advice, RecallRule, SeasonalRule, VehicleFacts
 from portal.reminders.rules import (
     Kind,
     Reminder,
@@ -17,14 +17,16 @@ from portal.reminders.rules import (
     Status,
     anniversary_reminder,
     car_reminder,
+    day_reaching,
     driving_rate,
     latest_known_miles,
     protection_reminders,
     same_day_in_year,
     service_reminder,
+    status_for,
     warranty_reminder,
 )
-from portal.reminders.wording import recall_why, season_why
+from portal.reminders.wording import advised_why, recall_why, season_why
 
 
 @lru_cache(maxsize=1024)
@@ -156,6 +158,43 @@ def recall_reminders(car: VehicleFacts, campaigns: Campaigns, today: date):
         )
 
 
+def advised_due(advice: Advice, known, rate: float) -> tuple[date, bool]:
+    """When advised work falls due: its date, or the day the car is expected to reach its
+    miles, whichever comes first (never before the day it was advised); True when by miles."""
+    by_miles = day_reaching(known, advice.due_miles, rate) if advice.due_miles else None
+    if by_miles is not None:
+        by_miles = max(by_miles, advice.advised_on)
+    if advice.due_on is None and by_miles is None:
+        return advice.advised_on, False
+    if by_miles is not None and (advice.due_on is None or by_miles < advice.due_on):
+        return by_miles, True
+    return advice.due_on, False
+
+
+def advised_reminders(car: VehicleFacts, today: date, settings: Settings, rate: float, known):
+    """A reminder for each piece of work advised at a visit, due on its own date."""
+    for advice in car.advice:
+        due_on, by_miles = advised_due(advice, known, rate)
+        yield car_reminder(
+            car,
+            Kind.ADVISED,
+            key=f"advised:{advice.id}:vehicle-{car.id}",
+            due_on=due_on,
+            status=status_for(due_on, today, settings.due_soon_days),
+            words=lambda advice=advice, due_on=due_on, by_miles=by_miles: (
+                advice.what,
+                advised_why(
+                    advised_on=advice.advised_on,
+                    due_on=due_on,
+                    today=today,
+                    due_miles=advice.due_miles,
+                    by_miles=by_miles,
+                ),
+                "Request a visit when it suits you, or mark it done if it has been taken care of.",
+            ),
+        )
+
+
 def vehicle_reminders(
     car: VehicleFacts,
     today: date,
@@ -188,4 +227,6 @@ def vehicle_reminders(
         found.extend(seasonal_reminders(car, campaigns, today))
     if campaigns.recalls:
         found.extend(recall_reminders(car, campaigns, today))
+    if car.advice:
+        found.extend(advised_reminders(car, today, settings, rate, known))
     return found

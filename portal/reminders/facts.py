@@ -17,6 +17,17 @@ class Product:
     ends_at_miles: int | None
 
 
+@dataclass(frozen=True)
+class Advice:
+    """Work advised at a visit for later, due by a date and/or a mileage."""
+
+    id: int
+    what: str
+    due_on: date | None
+    due_miles: int | None
+    advised_on: date
+
+
 @dataclass(slots=True)
 class VehicleFacts:
     """What the rules need to know about one car."""
@@ -42,6 +53,8 @@ class VehicleFacts:
     #: Upper-cased recall codes that a service record has closed.
     closed_recalls: frozenset[str] = frozenset()
     products: list[Product] = field(default_factory=list)
+    #: Work advised at visits, still to do.
+    advice: list[Advice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

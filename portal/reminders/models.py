@@ -117,3 +117,24 @@ class ServiceVisitRequest(IdMixin, db.Model):
     @property
     def time_window_label(self) -> str:
         return TIME_WINDOW_LABELS.get(self.time_window, self.time_window)
+
+
+class AdvisedWork(IdMixin, db.Model):
+    """Work a technician advised for later (from a service visit): a reminder of its own.
+
+    It is due on its date, or on the day the car is expected to reach its miles, whichever
+    comes first; the owner snoozes or marks it done like any other reminder.
+    """
+
+    __tablename__ = "advised_work"
+
+    vehicle_id: Mapped[int] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), index=True
+    )
+    #: What to have done, in the advisor's words ("Front brake pads: about 3 mm left").
+    what: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None]
+    due_miles: Mapped[int | None]
+    #: The day it was advised (the visit's day).
+    advised_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -59,6 +59,7 @@ class Kind(StrEnum):
     BIRTHDAY = "birthday"
     SEASONAL = "seasonal"
     RECALL = "recall"
+    ADVISED = "advised"
 
 
 @dataclass(frozen=True)

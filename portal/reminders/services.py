@@ -20,6 +20,7 @@ from portal.notifications.models import Notification
 from portal.notifications.services import QUEUED, Consent, notify, retry_failed
 from portal.reminders.facts import VehicleFacts
 from portal.reminders.models import (
+    AdvisedWork,
     RecallCampaign,
     ReminderState,
     SeasonalCampaign,
@@ -89,6 +90,30 @@ def mark_done(
     state.snoozed_until = None
     session.flush()
     return recorded
+
+
+def advise_work(
+    session: Session,
+    *,
+    vehicle_id: int,
+    what: str,
+    due_on: date | None,
+    due_miles: int | None,
+    advised_on: date,
+) -> AdvisedWork:
+    """Record work advised for later (at a visit); it shows as a reminder from now on."""
+    if due_on is None and due_miles is None:
+        raise ServiceError("Give a date or a mileage the work is due by.")
+    advice = AdvisedWork(
+        vehicle_id=vehicle_id,
+        what=what.strip()[:200],
+        due_on=due_on,
+        due_miles=due_miles,
+        advised_on=advised_on,
+    )
+    session.add(advice)
+    session.flush()
+    return advice
 
 
 def _check_visit(
@@ -172,6 +197,7 @@ CONSENT_FOR_KIND = {
     Kind.PROTECTION: Consent.SERVICE,
     Kind.RECALL: Consent.SERVICE,
     Kind.SEASONAL: Consent.SERVICE,
+    Kind.ADVISED: Consent.SERVICE,
     Kind.BIRTHDAY: Consent.CELEBRATIONS,
     Kind.ANNIVERSARY: Consent.CELEBRATIONS,
 }
@@ -204,6 +230,7 @@ def compose(reminder: Reminder, owner: OwnerInfo, car: VehicleFacts | None) -> t
         Kind.PROTECTION: f"{name}, {reminder.what.lower()} for your {label}",
         Kind.RECALL: f"{name}, a recall applies to your {label}",
         Kind.SEASONAL: f"{name}, {reminder.what.lower()} for your {label}",
+        Kind.ADVISED: f"{name}, work we suggested for your {label}",
         Kind.ANNIVERSARY: f"{name}, {reminder.what.lower()} with your {label}",
         Kind.BIRTHDAY: f"Happy birthday soon, {name}",
     }

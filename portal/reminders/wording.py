@@ -181,3 +181,13 @@ def recall_why(*, issued_on: date, today: date, years: str, make: str, model: st
         f"The manufacturer issued this recall {when} for {years} {make} {model} cars, "
         "and yours is one."
     )
+
+
+def advised_why(
+    *, advised_on: date, due_on: date, today: date, due_miles: int | None, by_miles: bool
+) -> str:
+    """Work the workshop advised at a visit: when, and when it falls due (by date or miles)."""
+    seen = f"When we saw your car on {short_date(advised_on)}, our technician suggested this"
+    if by_miles and due_miles is not None:
+        return f"{seen} at about {due_miles:,} miles: {due_clause(due_on, today, around=True)}."
+    return f"{seen} for later: {due_clause(due_on, today)}."

@@ -6,7 +6,14 @@ from datetime import date
 import pytest
 
 from portal.reminders.campaigns import vehicle_reminders
-from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.facts import (
+    Advice,
+    OwnerFacts,
+    Product,
+    RecallRule,
+    SeasonalRule,
+    VehicleFacts,
+)
 from portal.reminders.rules import Kind, Settings, Status, birthday_reminder
 from tests.reminders.cars import car
 
@@ -39,6 +46,13 @@ CARS = {
         **MILES,
         "products": [Product(4, "Tyre and wheel cover", None, 36000)],
     },
+    ("advised by date", "no miles"): {
+        "advice": [Advice(7, "Rear tyres", date(2026, 12, 14), None, date(2026, 6, 14))]
+    },
+    ("advised by miles", "miles"): {
+        **MILES,
+        "advice": [Advice(7, "Timing belt", None, 36000, date(2026, 6, 14))],
+    },
     **{(name, "no miles"): NO_MILES for name in ("anniversary", "seasonal", "recall")},
     **{(name, "miles"): MILES for name in ("anniversary", "seasonal", "recall")},
 }
@@ -50,6 +64,7 @@ KINDS = {
     "anniversary": Kind.ANNIVERSARY,
     "seasonal": Kind.SEASONAL,
     "recall": Kind.RECALL,
+    "advised": Kind.ADVISED,
 }
 WINTER = SeasonalRule(1, "Winter tyres", "", (10, 15), (11, 30))
 RECALL = RecallRule(
@@ -452,6 +467,66 @@ WORDS = [
             "2020–2023 Honda Civic cars, and yours is one."
         ),
     ),
+    (
+        "advised by date",
+        "no miles",
+        "future",
+        "2026-11-01",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " for later: due Mon 14 Dec 2026 (in 43 days)."
+        ),
+    ),
+    (
+        "advised by date",
+        "no miles",
+        "today",
+        "2026-12-14",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " for later: due today."
+        ),
+    ),
+    (
+        "advised by date",
+        "no miles",
+        "past",
+        "2026-12-30",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " for later: it was due on Mon 14 Dec 2026 (16 days ago)."
+        ),
+    ),
+    (
+        "advised by miles",
+        "miles",
+        "future",
+        "2026-11-01",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " at about 36,000 miles: due around Tue 15 Dec 2026 (in 44 days)."
+        ),
+    ),
+    (
+        "advised by miles",
+        "miles",
+        "today",
+        "2026-12-15",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " at about 36,000 miles: due about now, by our estimate."
+        ),
+    ),
+    (
+        "advised by miles",
+        "miles",
+        "past",
+        "2026-12-30",
+        (
+            "When we saw your car on Sun 14 Jun 2026, our technician suggested this"
+            " at about 36,000 miles: it was due around Tue 15 Dec 2026 (15 days ago)."
+        ),
+    ),
 ]
 
 
@@ -487,7 +562,15 @@ def test_the_table_covers_every_kind_past_present_and_future_with_and_without_mi
         for case, *_ in WORDS
     }
     assert kinds | {Kind.BIRTHDAY} == set(Kind)
-    for kind in ("service", "warranty", "protection", "anniversary", "seasonal", "recall"):
+    for kind in (
+        "service",
+        "warranty",
+        "protection",
+        "anniversary",
+        "seasonal",
+        "recall",
+        "advised",
+    ):
         rows = [row for row in WORDS if row[0].startswith(kind)]
         assert {when for _, _, when, *_ in rows} >= {"future", "today", "past"}, kind
         assert {miles for _, miles, *_ in rows} == {"miles", "no miles"}, kind

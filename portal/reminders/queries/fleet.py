@@ -25,8 +25,16 @@ from portal.accounts.models import User
 from portal.dealership.queries import read_settings
 from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
 from portal.reminders.campaigns import Campaigns, vehicle_reminders
-from portal.reminders.facts import OwnerFacts, Product, RecallRule, SeasonalRule, VehicleFacts
+from portal.reminders.facts import (
+    Advice,
+    OwnerFacts,
+    Product,
+    RecallRule,
+    SeasonalRule,
+    VehicleFacts,
+)
 from portal.reminders.models import (
+    AdvisedWork,
     RecallCampaign,
     ReminderState,
     SeasonalCampaign,
@@ -114,6 +122,7 @@ class _FleetStatements:
     last_services: Select
     closed_recalls: Select
     products: Select
+    advice: Select
     owners: Select
     states: Select
     seasonal: Select
@@ -173,6 +182,16 @@ def _fleet_statements(one_owner: bool) -> _FleetStatements:
             ProtectionProduct.ends_on,
             ProtectionProduct.ends_at_miles,
         ).where(ProtectionProduct.vehicle_id.in_(scope)),
+        advice=select(
+            AdvisedWork.id,
+            AdvisedWork.vehicle_id,
+            AdvisedWork.what,
+            AdvisedWork.due_on,
+            AdvisedWork.due_miles,
+            AdvisedWork.advised_on,
+        )
+        .where(AdvisedWork.vehicle_id.in_(scope))
+        .order_by(AdvisedWork.id),
         owners=owners,
         states=states,
         seasonal=select(SeasonalCampaign)
@@ -185,7 +204,7 @@ def _fleet_statements(one_owner: bool) -> _FleetStatements:
 
 
 def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | None = None) -> Fleet:
-    """Load every active owner's cars (or one owner's) and their history in nine queries."""
+    """Load every active owner's cars (or one owner's) and their history in ten queries."""
     settings = reminder_settings(session)
     statements = _fleet_statements(owner_id is not None)
     values = {"cutoff": datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)}
@@ -221,6 +240,11 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
         if product.vehicle_id in cars:
             cars[product.vehicle_id].products.append(
                 Product(product.id, product.name, product.ends_on, product.ends_at_miles)
+            )
+    for row in connection.execute(statements.advice, values):
+        if row.vehicle_id in cars:
+            cars[row.vehicle_id].advice.append(
+                Advice(row.id, row.what, row.due_on, row.due_miles, row.advised_on)
             )
 
     owners: dict[int, OwnerInfo] = {}
