@@ -65,6 +65,12 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
+            ["booking_id"],
+            ["service_bookings.id"],
+            name=op.f("fk_visits_booking_id_service_bookings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_visits_owner_id_users"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
@@ -82,6 +88,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visits")),
     )
     with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_visits_booking_id"), ["booking_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_visits_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(
             "ix_visits_vehicle_completed", ["vehicle_id", "completed_at"], unique=False
@@ -179,6 +186,7 @@ def downgrade():
         batch_op.drop_index("uq_visits_idempotency_key")
         batch_op.drop_index("ix_visits_vehicle_completed")
         batch_op.drop_index(batch_op.f("ix_visits_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_visits_booking_id"))
 
     op.drop_table("visits")
     with op.batch_alter_table("advised_work", schema=None) as batch_op:

@@ -3,7 +3,7 @@
 import secrets
 from pathlib import Path
 
-from flask import current_app, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -82,17 +82,32 @@ def _uploads(form: CompleteVisitForm) -> list[Upload]:
     ]
 
 
-def _complete(vehicle, form: CompleteVisitForm) -> services.Completed:
+def _complete(vehicle, form: CompleteVisitForm, booking) -> services.Completed:
     return services.complete_visit(
         db.session,
         vehicle=vehicle,
         advisor=current_user._get_current_object(),
         details=_details(form),
-        key=f"form:{form.submission.data}",
+        # A booking's write-up happens once, whichever page or tab it was opened from.
+        key=f"booking:{booking.id}" if booking else f"form:{form.submission.data}",
         now=clock.now(),
         today=web.local_today(),
         uploads=_uploads(form),
         store=media_store(),
+        booking_id=booking.id if booking else None,
+    )
+
+
+def _booking(vehicle, form: CompleteVisitForm):
+    """The lane booking the write-up was opened from (`?booking=`, then the form's field)."""
+    if not form.is_submitted():
+        form.booking.data = request.args.get("booking", "")
+    if not form.booking.data:
+        return None
+    if not form.booking.data.isdigit() or len(form.booking.data) > 9:
+        abort(404)
+    return web.found_or_404(
+        queries.booking_to_write_up(db.session, vehicle, int(form.booking.data))
     )
 
 
@@ -119,13 +134,18 @@ def visit_complete(vehicle_id: int):
     ]
     if not form.is_submitted():
         form.submission.data = secrets.token_urlsafe(24)
+    booking = _booking(vehicle, form)
+    if booking and (written := queries.visit_for_booking(db.session, booking.id)):
+        return web.see_other("admin.visit_detail", visit_id=written.id)
     if validate_visit_form(form):
-        outcome = web.perform_in_form(lambda: _complete(vehicle, form), form, then=_audit)
+        outcome = web.perform_in_form(lambda: _complete(vehicle, form, booking), form, then=_audit)
         if outcome.ok:
             done = outcome.value
             flash(_completed_message(done), "success" if done.created else "info")
             return web.see_other("admin.visit_detail", visit_id=done.visit.id)
-    page = render_template("admin/visits/complete.html", form=form, vehicle=vehicle)
+    page = render_template(
+        "admin/visits/complete.html", form=form, vehicle=vehicle, booking=booking
+    )
     return page, 422 if form.errors or form.form_errors else 200
 
 

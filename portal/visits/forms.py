@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.forms import PortalForm
 
@@ -35,6 +35,8 @@ class CompleteVisitForm(PortalForm):
     """What was done on a visit, what to do later, and the photos and clips to show."""
 
     submission = HiddenField(validators=[_submission_token])
+    #: The service-lane booking this write-up completes, when it was opened from one.
+    booking = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
     mileage = IntegerField("Miles on the clock", validators=[Optional(), NumberRange(0, 2_000_000)])
     summary = TextAreaField(
         "What we did and why",

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -50,8 +50,10 @@ class Visit(IdMixin, db.Model):
     mileage: Mapped[int | None]
     #: The advisor's story of the visit, in plain words for the owner.
     summary: Mapped[str] = mapped_column(Text, default="")
-    #: The service-lane booking it completes, if any (a key is added when bookings exist).
-    booking_id: Mapped[int | None] = mapped_column(Integer)
+    #: The service-lane booking it completes, if any.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_bookings.id", ondelete="SET NULL"), index=True
+    )
     #: Whether the owner sees the prices of the lines.
     show_prices: Mapped[bool] = mapped_column(default=False)
     #: The recall campaign this visit carried out, if any.

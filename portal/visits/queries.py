@@ -9,6 +9,8 @@ from portal.accounts.models import User
 from portal.garage.models import ServiceRecord, Vehicle
 from portal.reminders.campaigns import recall_matches
 from portal.reminders.models import RecallCampaign
+from portal.servicelane.models import BookingStatus, ServiceBooking
+from portal.servicelane.queries import booking_by_id
 from portal.visits.models import Recommendation, Visit, VisitMedia
 
 
@@ -109,3 +111,19 @@ def visit_for_staff(session: Session, visit_id: int) -> Visit | None:
             selectinload(Visit.vehicle).selectinload(Vehicle.owner),
         )
     ).first()
+
+
+def booking_to_write_up(
+    session: Session, vehicle: Vehicle, booking_id: int
+) -> ServiceBooking | None:
+    """The car's lane booking a visit's write-up completes: not one of another car, nor a
+    cancelled one."""
+    booking = booking_by_id(session, booking_id)
+    if booking is None or booking.vehicle_id != vehicle.id:
+        return None
+    return None if booking.status == BookingStatus.CANCELLED else booking
+
+
+def visit_for_booking(session: Session, booking_id: int) -> Visit | None:
+    """The visit written up for a lane booking, once it is."""
+    return session.scalar(select(Visit).where(Visit.booking_id == booking_id))

@@ -184,6 +184,7 @@ def complete_visit(
         work_done=_work_done(details),
         at_dealership=True,
         recall_code=visit.recall_code,
+        advisor_id=advisor.id if advisor else None,
     )
     session.add(record)
     session.flush()
