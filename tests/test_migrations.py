@@ -125,3 +125,42 @@ def test_0012_stores_announcement_html_and_drive_totals_for_existing_rows(migrat
     drive_ids = [row[0] for row in db.session.execute(text("SELECT id FROM charity_drives"))]
     summed = summed_totals(db.session, drive_ids)
     assert summed and stored_totals(db.session, drive_ids) == summed
+
+
+def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_point_at_it(migration_app):
+    """SQLite alters a table by rebuilding it (batch mode). The rows pointing at it stay: an
+    RSVP's answers (ON DELETE CASCADE) through 0019's rebuild of `rsvps`, a visit's service
+    record (SET NULL) through 0023's rebuild of `service_records`, both ways."""
+    from portal.events.models import Rsvp
+    from portal.events.services import questions
+
+    upgrade()
+    result = migration_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    rsvp = db.session.scalars(select(Rsvp).where(Rsvp.user_id.is_not(None))).first()
+    question = questions.add_question(
+        db.session, rsvp.event, kind="text", label="Which car?", required=False, options_text=""
+    ).question
+    questions.save_answers(db.session, rsvp=rsvp, answers={question.id: "The MX-5"})
+    db.session.commit()
+    db.session.close()
+
+    def pointing() -> tuple[list, list]:
+        answers = db.session.execute(text("SELECT rsvp_id, value FROM rsvp_answers")).all()
+        visits = db.session.execute(text("SELECT id, service_record_id FROM visits")).all()
+        db.session.commit()
+        return answers, visits
+
+    before = pointing()
+    assert before[0] and any(record for _, record in before[1])
+    downgrade(revision="0022")  # 0023 rebuilds service_records on the way down
+    upgrade()
+    assert pointing() == before
+    answers_before = before[0]
+    downgrade(revision="0018")  # 0019 rebuilds rsvps on the way down
+    assert db.session.execute(text("SELECT rsvp_id, value FROM rsvp_answers")).all() == (
+        answers_before
+    )
+    db.session.commit()
+    upgrade()
+    assert pointing()[0] == answers_before
