@@ -26,6 +26,13 @@ NOT_PAGES = {"static", "healthz", "charity.cover"}
 PHONE = {"width": 375, "height": 812}
 
 
+@pytest.fixture
+def sqlite_only(database):
+    """Skip the PostgreSQL variant before its app, server and browser are set up."""
+    if database != "sqlite":
+        pytest.skip("the layout does not depend on the database; one walk is enough")
+
+
 def _pages_for(context, live_server, routes) -> list[str]:
     """The paths this context's person can open as a page (200 and HTML, no download)."""
     pages = []
@@ -50,9 +57,9 @@ def _sign_in(page, live_server, email: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone(app, runner, live_server, browser_page, axe_check, database, role):
-    if database != "sqlite":
-        pytest.skip("the layout does not depend on the database; one walk is enough")
+def test_every_page_fits_a_phone(
+    sqlite_only, app, runner, live_server, browser_page, axe_check, role
+):
     owner, values = _seed_everything(runner)
     people = {
         "owner": owner.email,
@@ -90,10 +97,8 @@ def test_every_page_fits_a_phone(app, runner, live_server, browser_page, axe_che
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
 def test_the_owners_menu_is_a_menu_button_on_a_phone(
-    live_server, browser_page, make_user, axe_check, database, javascript
+    sqlite_only, live_server, browser_page, make_user, axe_check, javascript
 ):
-    if database != "sqlite":
-        pytest.skip("the layout does not depend on the database")
     make_user(name="Sam Okafor", email="sam@example.com")
     db.session.commit()
     db.session.remove()
