@@ -198,3 +198,27 @@ def test_undo_refuses_when_another_phone_changed_the_check_in_since_the_read(
     db.session.rollback()
     assert _row(priya).status == RsvpStatus.ATTENDED
     assert points_balance(db.session, priya.user_id) == 50
+
+
+def test_a_second_scan_is_not_a_first_check_in(door):
+    assert _check_in(door, door["priya"]).first_time is True
+    again = _check_in(door, door["priya"])
+    assert again.first_time is False and again.rsvp.check_ins == 1
+    assert points_balance(db.session, door["priya"].user_id) == 50
+
+
+def test_a_waitlisted_rsvp_is_refused_with_why(door, make_event, make_owner, rsvp_as):
+    full = make_event("Track day", capacity=1)
+    rsvp_as(make_owner(), full)
+    waiting = rsvp_as(make_owner(name="Noor Haddad"), full)
+    db.session.commit()
+    assert waiting.status == RsvpStatus.WAITLISTED
+    with pytest.raises(ServiceError) as refusal:
+        checkin.check_in(
+            db.session, rsvp_id=waiting.id, staff_id=door["dana"].id, now=full.starts_at
+        )
+    assert refusal.value.message == (
+        "Noor Haddad's RSVP is waitlisted, so there's no seat to check in."
+    )
+    assert _row(waiting).status == RsvpStatus.WAITLISTED
+    _untouched(door, "priya", "leo", "mia")
