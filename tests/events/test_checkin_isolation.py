@@ -94,8 +94,11 @@ def test_an_rsvp_cancelled_after_the_read_is_not_checked_in(door, monkeypatch):
         monkeypatch,
         update(Rsvp).where(Rsvp.id == priya.id).values(status=RsvpStatus.CANCELLED),
     )
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError) as refusal:
         _check_in(door, priya)
+    assert refusal.value.message == (
+        "Priya Patel's RSVP is cancelled, so there's no seat to check in."
+    )
     db.session.commit()
     row = _row(priya)
     assert row.status == RsvpStatus.CANCELLED and row.checked_in_at is None
@@ -122,7 +125,7 @@ def test_an_event_cancelled_after_the_read_checks_nobody_in(door, monkeypatch):
         monkeypatch,
         update(Event).where(Event.id == event.id).values(status=EventStatus.CANCELLED),
     )
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError):  # its words: see the README's mutation section
         _check_in(door, priya)
     db.session.commit()
     assert _row(priya).status == RsvpStatus.CONFIRMED and _ledger_keys() == []
@@ -222,3 +225,45 @@ def test_a_waitlisted_rsvp_is_refused_with_why(door, make_event, make_owner, rsv
     )
     assert _row(waiting).status == RsvpStatus.WAITLISTED
     _untouched(door, "priya", "leo", "mia")
+
+
+def test_when_another_phone_checked_them_in_after_the_read_this_one_reports_it(door, monkeypatch):
+    priya, other_phone = door["priya"], door["dana"].id
+    _meanwhile(
+        monkeypatch,
+        update(Rsvp)
+        .where(Rsvp.id == priya.id)
+        .values(
+            status=RsvpStatus.ATTENDED,
+            checked_in_at=door["event"].starts_at,
+            checked_in_by_id=other_phone,
+            arrived_guests=1,
+            check_ins=1,
+        ),
+    )
+    outcome = _check_in(door, priya)
+    assert outcome.first_time is False
+    assert (outcome.rsvp.id, outcome.rsvp.status) == (priya.id, RsvpStatus.ATTENDED)
+    assert outcome.rsvp.arrived_guests == 1  # what the other phone recorded
+    assert _ledger_keys() == []  # the points were the other phone's to award
+    _untouched(door, "leo", "mia")
+
+
+@pytest.mark.parametrize(
+    ("booked", "arrived", "message"),
+    [
+        (2, 3, "Priya Patel booked for 2 guests; count between 0 and 2."),
+        (1, 2, "Priya Patel booked for 1 guest; count between 0 and 1."),
+        (1, -1, "Priya Patel booked for 1 guest; count between 0 and 1."),
+    ],
+)
+def test_a_guest_count_outside_the_booking_is_refused_next_to_the_field(
+    door, booked, arrived, message
+):
+    priya = door["priya"]
+    db.session.execute(update(Rsvp).where(Rsvp.id == priya.id).values(guests=booked))
+    db.session.commit()
+    with pytest.raises(ServiceError) as refusal:
+        _check_in(door, priya, guests=arrived)
+    assert (refusal.value.message, refusal.value.field) == (message, "guests")
+    assert _row(priya).status == RsvpStatus.CONFIRMED
