@@ -17,7 +17,7 @@ from flask import current_app, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, make_url
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -26,6 +26,12 @@ from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
 from tests import factories
 from tests.factories import TEST_PASSWORD
+from tests.fast_setup import (
+    copy_sqlite_schema,
+    empty_postgres,
+    memoise_url_builders,
+    write_sqlite_template,
+)
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL")
 
@@ -41,6 +47,8 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DATABASES = ["sqlite", "postgresql"]
+
+memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
 
 
 class PortalClient(FlaskClient):
@@ -87,6 +95,8 @@ def _postgres_worker_url(worker_id: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+        # Test data needs no crash safety: commits need not wait for the disk (fast_setup.py).
+        connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -108,6 +118,33 @@ def database(request) -> str:
     return request.param
 
 
+def _test_config(app_config: dict) -> dict:
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(app_config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory) -> Path:
+    """A SQLite file holding the empty schema, built once per worker; tests start from copies."""
+    folder = tmp_path_factory.mktemp("schema")
+    path = folder / "portal.sqlite3"
+    application = create_app(
+        _test_config(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "INSTANCE_PATH": str(folder / "instance"),
+                "MAIL_OUTBOX": str(folder / "outbox"),
+            }
+        )
+    )
+    with application.app_context():
+        db.create_all()
+        db.session.remove()
+        write_sqlite_template(db.engine, path)
+    return path
+
+
 @pytest.fixture
 def app_config(database, tmp_path, request) -> dict:
     """Configuration for one test's app; tests may change it before `app` is built."""
@@ -125,11 +162,22 @@ def app_config(database, tmp_path, request) -> dict:
     }
 
 
+def _fresh_sqlite_file(url: str, request) -> bool:
+    """Start a test's own SQLite file as a copy of the empty schema; False for other URLs."""
+    database = make_url(url)
+    if database.get_backend_name() != "sqlite" or not database.database:
+        return False
+    path = Path(database.database)
+    if path.parent != request.getfixturevalue("tmp_path"):
+        return False
+    return copy_sqlite_schema(request.getfixturevalue("sqlite_schema"), path)
+
+
 @pytest.fixture
-def app(app_config) -> Iterator:
+def app(app_config, request) -> Iterator:
     """The portal on a fresh schema; PostgreSQL tables are emptied afterwards."""
-    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    config.update(app_config)
+    config = _test_config(app_config)
+    schema_copied = _fresh_sqlite_file(config["SQLALCHEMY_DATABASE_URI"], request)
     application = create_app(config)
     application.test_client_class = PortalClient
     factories.reset_numbers()
@@ -139,14 +187,12 @@ def app(app_config) -> Iterator:
                 db.drop_all()
                 db.create_all()
                 _POSTGRES_SCHEMA_READY.append(True)
-        else:
+        elif not schema_copied:
             db.create_all()
         yield application
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            empty_postgres(db.engine, db.metadata.sorted_tables)
         db.engine.dispose()
 
 
@@ -421,9 +467,9 @@ def live_server(app):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture
-def browser_page():
-    """A Playwright page in Debian's Chromium; skips with a reason when Chromium is missing."""
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, launched once per worker; skips with a reason when it is missing."""
     if CHROMIUM is None:
         pytest.skip("browser tests need Chromium (`apt-get install chromium`; CI installs it)")
     from playwright.sync_api import sync_playwright
@@ -440,28 +486,44 @@ def browser_page():
                 "--no-first-run",
             ],
         )
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
 
 
 @pytest.fixture
-def axe_check():
-    """Run axe on a page and fail on serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
+def browser_page(chromium):
+    """A Playwright page of its own (a fresh context: no cookies, no storage) in Chromium."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
-    axe = Axe()
+
+#: axe's options, as axe_playwright_python passes them: only the violations come back.
+AXE_OPTIONS = {"resultTypes": ["violations"]}
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe on a page and fail on serious or critical violations.
+
+    axe is injected into a page that does not have it yet; a context that loads it on every
+    page (`context.add_init_script(AXE_SCRIPT)`, as the phone walker does) skips that step.
+    """
+    from axe_playwright_python.base import AXE_SCRIPT
 
     def check(page) -> None:
-        results = axe.run(page)
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(AXE_SCRIPT)
+        results = page.evaluate("options => axe.run(options)", AXE_OPTIONS)
         bad = [
             f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in results.response["violations"]
+            for violation in results["violations"]
             if violation.get("impact") in ("serious", "critical")
         ]
         assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)

@@ -1,0 +1,102 @@
+"""What every test's app costs to set up, made cheap without changing what a test sees.
+
+Each test builds its own app on an empty database (tests/conftest.py). Three costs dominated
+that set-up, measured with cProfile and `--durations` (see the README's testing section):
+
+- `create_app` spent nearly all its time in Werkzeug compiling a URL builder (an `ast` tree
+  turned into Python code) for each of the portal's routes, the same code every time.
+  `memoise_url_builders` compiles each distinct builder once per process; a rule still gets
+  its own bound builder, and the builder reads the rule's own converters when it is called.
+- SQLite: `create_all` on each test's fresh file. `copy_sqlite_schema` copies a file that
+  holds the schema, built once per process by the same `create_all`.
+- PostgreSQL: `TRUNCATE … RESTART IDENTITY` of every table after each test, which gives every
+  table and sequence a new file and waits for them on disk (about 25 times the cost of the
+  deletes here). `empty_postgres` deletes the rows and sets the used sequences back: the
+  same empty tables and ids from 1; TRUNCATE stays as the fallback for rows in a cycle.
+  The test databases also commit without waiting for the disk (`synchronous_commit = off`:
+  only a crash of the database server could lose a commit, and the data is thrown away).
+"""
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import Rule
+
+_BUILDERS: dict[tuple, object] = {}
+
+
+def _builder_key(rule: Rule, append_unknown: bool) -> tuple:
+    """Everything `Rule._compile_builder` reads from the rule when it writes the builder.
+
+    The builder calls the rule's converters when it runs; it writes in only the URL form of
+    a default given for a placeholder, which depends on that converter and its settings.
+    """
+    defaults = rule.defaults or {}
+    converted = tuple(
+        (name, type(converter), repr({k: v for k, v in vars(converter).items() if k != "map"}))
+        for name, converter in sorted(rule._converters.items())
+        if name in defaults
+    )
+    values = tuple(sorted((str(key), repr(value)) for key, value in defaults.items()))
+    return (tuple(rule._trace), values, converted, append_unknown)
+
+
+def memoise_url_builders() -> None:
+    """Compile each distinct URL builder once per process (Werkzeug's code is deterministic)."""
+    compile_builder = Rule._compile_builder
+    if getattr(compile_builder, "memoised", False):
+        return
+
+    def memoised(self: Rule, append_unknown: bool = True):
+        key = _builder_key(self, append_unknown)
+        builder = _BUILDERS.get(key)
+        if builder is None:
+            builder = _BUILDERS[key] = compile_builder(self, append_unknown)
+        return builder
+
+    memoised.memoised = True
+    Rule._compile_builder = memoised
+
+
+def copy_sqlite_schema(template: Path, target: Path) -> bool:
+    """Start `target` as a copy of the schema file; False (nothing done) if it exists already."""
+    if target.exists() or not template.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return True
+
+
+def write_sqlite_template(engine, path: Path) -> None:
+    """Close the schema's connections and fold the write-ahead log into the file itself."""
+    engine.dispose()
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+#: Put back at 1 the sequences a test used (last_value is NULL for a sequence never used).
+#: `setval` changes the sequence in place; ALTER SEQUENCE … RESTART would give it a new file.
+_RESTART_USED_SEQUENCES = """
+SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), 1, false)
+FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname = current_schema()
+"""
+
+
+def empty_postgres(engine, tables) -> None:
+    """Every table empty and every id sequence back at 1, as after TRUNCATE … RESTART IDENTITY.
+
+    `tables` in dependency order (`metadata.sorted_tables`); rows go children first.
+    """
+    deletes = "".join(f'DELETE FROM "{table.name}";\n' for table in reversed(tables))
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = off;\n" + deletes)
+            connection.exec_driver_sql(_RESTART_USED_SEQUENCES)
+    except IntegrityError:  # rows that refer to each other in a cycle: the thorough way
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
