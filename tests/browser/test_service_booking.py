@@ -11,6 +11,7 @@ from portal.garage.models import ServiceRecord, Vehicle
 from portal.servicelane.models import ServiceWindow
 from tests.conftest import TEST_PASSWORD
 from tests.servicelane.conftest import MONDAY
+from tests.visits.files import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +24,24 @@ def monday():
         yield now
 
 
-def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_confirmation(
-    monday, live_server, browser_page, axe_check, make_owner, database
+def _sign_in(page, live_server, email: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afterwards(
+    monday, live_server, browser_page, axe_check, make_owner, coordinator, tmp_path, database
 ):
+    """The lane's whole way on phones: the owner books from a reminder and gets the
+    confirmation; the advisor marks the work done and writes up the visit with a photo; the
+    owner reads the story, photo included, on the car's page."""
     if database != "sqlite":
         pytest.skip("the pages do not depend on the database; one walk is enough")
     owner = make_owner(name="Sam Okafor", email="sam@example.com")
@@ -54,7 +70,10 @@ def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_confirmation(
             ServiceWindow(weekday=weekday, starts_at=time(8), ends_at=time(10), capacity=3)
         )
     db.session.commit()
+    civic_id, staff_email = civic.id, coordinator.email
     db.session.remove()
+    photo = tmp_path / "brakes.jpg"
+    photo.write_bytes(jpeg_with_gps())
 
     page = browser_page
     page.set_viewport_size(PHONE)
@@ -79,4 +98,35 @@ def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_confirmation(
     expect(page.locator(".booking-confirmation")).to_contain_text("Tue 8 Dec 2026, 8:00 AM EST")
     expect(page.locator(".booking-confirmation")).to_contain_text("drop it off")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe_check(page)
+    booking_id = page.url.rsplit("/", 1)[-1]
+
+    staff = browser_page.context.browser.new_context(viewport=PHONE)
+    advisor = staff.new_page()
+    advisor.set_default_timeout(10_000)
+    try:
+        _sign_in(advisor, live_server, staff_email)
+        advisor.goto(f"{live_server}/admin/service/bookings/{booking_id}")
+        advisor.get_by_role("button", name="Done", exact=True).click()
+        advisor.get_by_role("link", name="Write up the visit").click()
+        advisor.wait_for_url(f"**/admin/visits/cars/{civic_id}/complete?booking={booking_id}")
+        _fits(advisor)
+        axe_check(advisor)
+        advisor.get_by_label("What we did and why").fill("Annual service; the rear pads are thin.")
+        first_file = advisor.get_by_role("group", name="File 1")
+        first_file.get_by_label("Photo or clip").set_input_files(str(photo))
+        first_file.get_by_label("What it shows").fill("Rear brake pads, about 3 mm left")
+        advisor.get_by_role("button", name="Complete the visit").click()
+        advisor.get_by_text("Visit completed").wait_for()
+    finally:
+        staff.close()
+
+    page.goto(f"{live_server}/garage/{civic_id}")
+    story = page.locator("#visits")
+    story.get_by_text("Annual service; the rear pads are thin.").wait_for()
+    image = story.get_by_role("img", name="Rear brake pads, about 3 mm left")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('#visits img').complete")
+    assert page.evaluate("document.querySelector('#visits img').naturalWidth") > 0
+    _fits(page)
     axe_check(page)
