@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.events.models import EventMessage, RsvpStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
-from tests.conftest import TEST_PASSWORD
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,14 +24,6 @@ def app_config(app_config, database):
 def _fits_the_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide on a 375px phone"
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
@@ -62,7 +54,7 @@ def test_coordinator_previews_then_sends_and_the_owner_reads_it_in_the_inbox(
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        _sign_in(page, live_server, dana_email)
+        sign_in(page, live_server, dana_email)
         page.goto(f"{live_server}/admin/events/{event_id}")
         page.get_by_role("link", name="Message attendees…").click()
         page.get_by_label("Confirmed (checked-in included)").check()
@@ -89,7 +81,7 @@ def test_coordinator_previews_then_sends_and_the_owner_reads_it_in_the_inbox(
 
         page.goto(f"{live_server}/logout")
         context.clear_cookies()
-        _sign_in(page, live_server, "grace@example.com")
+        sign_in(page, live_server, "grace@example.com")
         page.goto(f"{live_server}/inbox")
         page.get_by_role("link", name="Parking has moved").click()
         expect(page.locator("main")).to_contain_text("Please use the side lot on Elm Street.")

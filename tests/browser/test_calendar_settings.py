@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -16,14 +16,6 @@ def app_config(app_config, database):
     if database != "sqlite":
         pytest.skip("one database is enough for the browser")
     return app_config
-
-
-def _sign_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_reminders_leave_the_calendar_from_the_profile_without_javascript(
@@ -37,7 +29,7 @@ def test_reminders_leave_the_calendar_from_the_profile_without_javascript(
 
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email)
     page.goto(f"{live_server}/account/profile")
     page.get_by_role("button", name="Create my calendar link").click()
     page.locator("#calendar-feed-url").wait_for()
@@ -53,7 +45,7 @@ def test_reminders_leave_the_calendar_from_the_profile_without_javascript(
     plain = context.new_page()
     plain.set_default_timeout(10_000)
     try:
-        _sign_in(plain, live_server, email)
+        sign_in(plain, live_server, email)
         plain.goto(f"{live_server}/account/profile")
         plain.get_by_label("Also show my service, warranty and recall reminders").uncheck()
         plain.locator("form.feed-reminders").get_by_role("button", name="Save").click()

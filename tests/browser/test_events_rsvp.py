@@ -11,18 +11,10 @@ from portal import clock
 from portal.accounts.models import Role
 from portal.events.services import planning as services
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.browser.steps import sign_in
 from tests.factories import TZ
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _sign_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture
@@ -60,7 +52,7 @@ def test_owner_rsvps_and_seat_count_drops_without_a_page_load(
     event_id, owner_email, coordinator_email = event.id, owner.email, coordinator.email
     db.session.commit()
 
-    _sign_in(page, live_server, owner_email)
+    sign_in(page, live_server, owner_email)
     page.goto(f"{live_server}/events/{event_id}")
     seats = page.locator("#seats-left .seats-count")
     assert seats.inner_text() == "6"
@@ -92,7 +84,7 @@ def test_owner_rsvps_and_seat_count_drops_without_a_page_load(
     page.screenshot(path=str(screenshots / "ticket.png"), full_page=True)
 
     page.context.clear_cookies()
-    _sign_in(page, live_server, coordinator_email)
+    sign_in(page, live_server, coordinator_email)
     page.goto(f"{live_server}/admin/events/{event_id}")
     axe_check(page)
     first_row = page.locator("table.attendees tbody tr").first

@@ -9,6 +9,7 @@ from portal import clock
 from portal.extensions import db
 from portal.garage.models import ServiceRecord, Vehicle
 from portal.servicelane.models import ServiceWindow
+from tests.browser.steps import fits_phone, sign_in
 from tests.conftest import TEST_PASSWORD
 from tests.servicelane.conftest import MONDAY
 from tests.visits.files import jpeg_with_gps
@@ -22,18 +23,6 @@ PHONE = {"width": 375, "height": 812}
 def monday():
     with clock.frozen(MONDAY) as now:
         yield now
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afterwards(
@@ -105,12 +94,12 @@ def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afte
     advisor = staff.new_page()
     advisor.set_default_timeout(10_000)
     try:
-        _sign_in(advisor, live_server, staff_email)
+        sign_in(advisor, live_server, staff_email)
         advisor.goto(f"{live_server}/admin/service/bookings/{booking_id}")
         advisor.get_by_role("button", name="Done", exact=True).click()
         advisor.get_by_role("link", name="Write up the visit").click()
         advisor.wait_for_url(f"**/admin/visits/cars/{civic_id}/complete?booking={booking_id}")
-        _fits(advisor)
+        fits_phone(advisor)
         axe_check(advisor)
         advisor.get_by_label("What we did and why").fill("Annual service; the rear pads are thin.")
         first_file = advisor.get_by_role("group", name="File 1")
@@ -128,5 +117,5 @@ def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afte
     image.scroll_into_view_if_needed()
     page.wait_for_function("document.querySelector('#visits img').complete")
     assert page.evaluate("document.querySelector('#visits img').naturalWidth") > 0
-    _fits(page)
+    fits_phone(page)
     axe_check(page)

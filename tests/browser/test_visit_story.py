@@ -3,23 +3,11 @@
 import pytest
 
 from portal.extensions import db
-from tests.factories import TEST_PASSWORD
+from tests.browser.steps import fits_phone, sign_in
 from tests.visits.files import jpeg_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 375, "height": 812}
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
@@ -40,13 +28,13 @@ def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
     page = staff.new_page()
     page.set_default_timeout(10_000)
     try:
-        _sign_in(page, live_server, staff_email)
+        sign_in(page, live_server, staff_email)
         page.goto(f"{live_server}/admin/visits")
         page.get_by_label("VIN, owner's name or email").fill("priya")
         page.get_by_role("button", name="Find").click()
         page.get_by_role("link", name="Blue Golf").click()
         page.wait_for_url(f"**/admin/visits/cars/{golf_id}/complete")
-        _fits(page)
+        fits_phone(page)
         axe_check(page)
         page.get_by_label("What we did and why").fill("Annual service; the front pads are thin.")
         page.get_by_label("Miles on the clock").fill("18200")
@@ -61,7 +49,7 @@ def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
         first_file.get_by_label("What it shows").fill("Front brake pads, about 3 mm left")
         page.get_by_role("button", name="Complete the visit").click()
         page.get_by_text("Visit completed").wait_for()
-        _fits(page)
+        fits_phone(page)
         axe_check(page)
     finally:
         staff.close()
@@ -70,7 +58,7 @@ def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
     page = mine.new_page()
     page.set_default_timeout(10_000)
     try:
-        _sign_in(page, live_server, "priya@example.com")
+        sign_in(page, live_server, "priya@example.com")
         page.goto(f"{live_server}/garage/{golf_id}")
         story = page.locator("#visits")
         story.get_by_text("Annual service; the front pads are thin.").wait_for()
@@ -81,7 +69,7 @@ def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
         page.wait_for_function("document.querySelector('#visits img').complete")
         # The thumbnail loaded for this owner: 480 px on its longest side.
         assert page.evaluate("document.querySelector('#visits img').naturalWidth") == 480
-        _fits(page)
+        fits_phone(page)
         axe_check(page)
     finally:
         mine.close()
