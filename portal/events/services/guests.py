@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.accounts.services.members import find_user_by_email, normalise_email
@@ -36,7 +35,7 @@ from portal.events.guest_mail import (
 )
 from portal.events.models import Audience, Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.rules import rsvp_closes_at, rsvp_opens_at
-from portal.events.services.rsvps import lock_rsvp, refresh_seats, take_seats
+from portal.events.services.rsvps import claim_row, refresh_seats, take_seats
 from portal.events.tokens import TICKET, fresh_token
 from portal.security import new_url_token, unsign
 
@@ -147,26 +146,9 @@ def read_request(token: str) -> dict | None:
 
 def _claim_guest_row(session: Session, event: Event, request: dict, now: datetime) -> Rsvp:
     """The visitor's one row for this event, inserted if new, locked for this transaction."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted_id = session.execute(
-        dialect.insert(Rsvp)
-        .values(
-            event_id=event.id,
-            user_id=None,
-            guest_email=request["m"],
-            guest_name=request["n"][:120],
-            status=RsvpStatus.CANCELLED,
-            guests=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "guest_email"])
-        .returning(Rsvp.id)
-    ).scalar_one_or_none()
-    existing_id = inserted_id or session.scalar(
-        select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.guest_email == request["m"])
-    )
-    return lock_rsvp(session, existing_id)
+    identity = {"event_id": event.id, "guest_email": request["m"]}
+    rsvp, _ = claim_row(session, identity, now, user_id=None, guest_name=request["n"][:120])
+    return rsvp
 
 
 def confirm_guest_rsvp(

@@ -91,23 +91,31 @@ def lock_rsvp(session: Session, rsvp_id: int) -> Rsvp:
 
 def claim_rsvp_row(session: Session, event: Event, user: User, now: datetime) -> tuple[Rsvp, bool]:
     """The owner's one row for this event, inserted if new; (rsvp, inserted)."""
+    return claim_row(session, {"event_id": event.id, "user_id": user.id}, now)
+
+
+def claim_row(session: Session, identity: dict, now: datetime, **extra) -> tuple[Rsvp, bool]:
+    """The one row of a person for an event, inserted (cancelled, holding nothing) if new and
+    locked for this transaction; (rsvp, inserted).
+
+    `identity` is what makes the row one: the event and the owner (`user_id`) or the visitor
+    (`guest_email`), a unique key of the table; `extra` fills the rest of a new row.
+    """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted_id = session.execute(
         dialect.insert(Rsvp)
         .values(
-            event_id=event.id,
-            user_id=user.id,
+            **identity,
+            **extra,
             status=RsvpStatus.CANCELLED,
             guests=0,
             created_at=now,
             updated_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
+        .on_conflict_do_nothing(index_elements=list(identity))
         .returning(Rsvp.id)
     ).scalar_one_or_none()
-    existing_id = inserted_id or session.scalar(
-        select(Rsvp.id).where(Rsvp.event_id == event.id, Rsvp.user_id == user.id)
-    )
+    existing_id = inserted_id or session.scalar(select(Rsvp.id).filter_by(**identity))
     return lock_rsvp(session, existing_id), inserted_id is not None
 
 
