@@ -31,3 +31,35 @@ class Rendezvous:
                 return
             self._places -= 1
         self._barrier.wait()
+
+
+def signed_in_sessions(live_session, owners, password: str) -> list:
+    """One live-server session per owner, each signed in through the login form."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal.extensions import db
+
+    emails = [owner.email for owner in owners]
+    db.session.commit()  # SQLite: hold no write lock while the server works
+
+    def sign_in(email):
+        session = live_session()
+        session.login(email, password)
+        return session
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        return list(pool.map(sign_in, emails))
+
+
+def all_at_once(sessions, action) -> list:
+    """Run `action(session)` in one thread per session, released together by a barrier."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(sessions))
+
+    def run(session):
+        barrier.wait()
+        return action(session)
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        return list(pool.map(run, sessions))

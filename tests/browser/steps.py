@@ -17,4 +17,5 @@ def sign_in(page, base_url: str, email: str, password: str = TEST_PASSWORD) -> N
 
 def fits_phone(page) -> None:
     """Nothing on the page makes a phone scroll sideways."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a 375px phone"

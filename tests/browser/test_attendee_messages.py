@@ -7,11 +7,9 @@ from sqlalchemy import func, select
 from portal.events.models import EventMessage, RsvpStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
-from tests.browser.steps import sign_in
+from tests.browser.steps import PHONE, fits_phone, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -19,11 +17,6 @@ def app_config(app_config, database):
     if database != "sqlite":
         pytest.skip("one database is enough for the browser")
     return app_config
-
-
-def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a 375px phone"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
@@ -66,7 +59,7 @@ def test_coordinator_previews_then_sends_and_the_owner_reads_it_in_the_inbox(
         expect(preview).to_contain_text("Grace Whitfield")
         expect(preview).to_contain_text("Hello Grace,")
         expect(preview).not_to_contain_text("Liam Waiting")
-        _fits_the_phone(page)
+        fits_phone(page)
         if javascript:
             axe_check(page)
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
@@ -75,7 +68,7 @@ def test_coordinator_previews_then_sends_and_the_owner_reads_it_in_the_inbox(
         page.wait_for_url(f"**/admin/events/{event_id}")
         expect(page.locator(".message-history")).to_contain_text("Dana Door")
         expect(page.locator("body")).to_contain_text("Sent to 1 owner")
-        _fits_the_phone(page)
+        fits_phone(page)
         assert db.session.scalar(select(func.count()).select_from(EventMessage)) == 1
         db.session.remove()
 

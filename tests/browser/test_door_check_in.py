@@ -9,12 +9,11 @@ from portal import clock
 from portal.events.models import Rsvp, RsvpStatus
 from portal.extensions import db
 from portal.points.queries import points_balance
+from tests.browser.steps import PHONE, fits_phone
 from tests.conftest import TEST_PASSWORD
 from tests.factories import TZ
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -22,11 +21,6 @@ def app_config(app_config, database):
     if database != "sqlite":
         pytest.skip("one database is enough for the browser")
     return app_config
-
-
-def _fits_the_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a 375px phone"
 
 
 def test_coordinator_checks_a_guest_in_by_search_on_a_phone(
@@ -55,7 +49,7 @@ def test_coordinator_checks_a_guest_in_by_search_on_a_phone(
         page.wait_for_url(lambda url: "/login" not in url)
         page.goto(f"{live_server}/admin/events/{event_id}/door")
         assert "0 of 6 people in" in " ".join(page.inner_text("#door-counts").split())
-        _fits_the_phone(page)
+        fits_phone(page)
         axe_check(page)
         assert page.locator("video").is_hidden()  # the camera starts only when asked
 
@@ -69,7 +63,7 @@ def test_coordinator_checks_a_guest_in_by_search_on_a_phone(
         assert "by Dana, with 1 guest" in page.inner_text(f"#door-rsvp-{rsvp_id}")
         assert "2 of 6 people in" in " ".join(page.inner_text("#door-counts").split())
         assert page.url.endswith("q=priya%20pat")  # the search stays in the address
-        _fits_the_phone(page)
+        fits_phone(page)
         axe_check(page)
 
     db.session.expire_all()

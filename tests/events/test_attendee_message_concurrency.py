@@ -9,8 +9,7 @@ from portal.events.services import broadcasts
 from portal.extensions import db
 from portal.notifications.models import Notification
 from tests.conftest import TEST_PASSWORD
-from tests.events.test_concurrency import _all_at_once
-from tests.rendezvous import Rendezvous
+from tests.rendezvous import Rendezvous, all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +54,7 @@ def _race(make_event, make_owner, make_coordinator, add_rsvp, live_session):
         session = live_session()
         session.login(email, TEST_PASSWORD)
         sessions.append(session)
-    answers = _all_at_once(sessions, lambda s: s.post(path, form))
+    answers = all_at_once(sessions, lambda s: s.post(path, form))
     db.session.expire_all()
 
     def count(model, *where):

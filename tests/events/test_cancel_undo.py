@@ -12,7 +12,9 @@ from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import UNDO_CANCEL_WINDOW
 from portal.events.services import rsvps, undoing
 from portal.extensions import db
-from tests.events.test_concurrency import _all_at_once, _counts, _signed_in_sessions
+from tests.conftest import TEST_PASSWORD
+from tests.events.test_concurrency import _counts
+from tests.rendezvous import all_at_once, signed_in_sessions
 
 HTMX = {"HX-Request": "true"}
 
@@ -297,7 +299,7 @@ def test_an_undo_racing_new_rsvps_for_the_freed_seat_never_overfills(
     _cancel(rsvp)
     racers = [make_owner() for _ in range(5)]
     event_id, rsvp_id = event.id, rsvp.id
-    sessions = _signed_in_sessions(live_session, [leaving, *racers])
+    sessions = signed_in_sessions(live_session, [leaving, *racers], TEST_PASSWORD)
     undoer = sessions[0]
 
     def act(session):
@@ -305,7 +307,7 @@ def test_an_undo_racing_new_rsvps_for_the_freed_seat_never_overfills(
             return session.post(f"/rsvps/{rsvp_id}/undo-cancel", htmx=True)[0]
         return session.post(f"/events/{event_id}/rsvp", {"guests": "0"}, htmx=True)[0]
 
-    statuses = _all_at_once(sessions, act)
+    statuses = all_at_once(sessions, act)
     assert all(status in (200, 422) for status in statuses), statuses
     by_status, seats_taken = _counts(event_id)
     assert seats_taken == 1

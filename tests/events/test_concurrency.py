@@ -1,8 +1,5 @@
 """Capacity holds under real concurrency: threads against a live server, both databases."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from flask import has_request_context
 from sqlalchemy import func, select, update
@@ -11,7 +8,7 @@ from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.services import rsvps
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
-from tests.rendezvous import Rendezvous
+from tests.rendezvous import Rendezvous, all_at_once, signed_in_sessions
 
 pytestmark = pytest.mark.slow
 
@@ -23,31 +20,6 @@ RACERS = 50
 def app_config(app_config):
     """Fifty sign-ins from one address would trip the login rate limit; not under test here."""
     return {**app_config, "RATELIMIT_ENABLED": False}
-
-
-def _signed_in_sessions(live_session, owners):
-    emails = [owner.email for owner in owners]
-    db.session.commit()  # SQLite: hold no write lock while the server works
-
-    def sign_in(email):
-        session = live_session()
-        session.login(email, TEST_PASSWORD)
-        return session
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        return list(pool.map(sign_in, emails))
-
-
-def _all_at_once(sessions, action):
-    """Run `action(session)` in one thread per session, released together by a barrier."""
-    barrier = threading.Barrier(len(sessions))
-
-    def run(session):
-        barrier.wait()
-        return action(session)
-
-    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        return list(pool.map(run, sessions))
 
 
 def _counts(event_id):
@@ -69,8 +41,8 @@ def _race_for_last_seats(make_event, make_owner, rsvp_as, live_session):
         rsvp_as(make_owner(), event)
     owners = [make_owner() for _ in range(RACERS)]
     path = f"/events/{event.id}/rsvp"
-    sessions = _signed_in_sessions(live_session, owners)
-    statuses = _all_at_once(
+    sessions = signed_in_sessions(live_session, owners, TEST_PASSWORD)
+    statuses = all_at_once(
         sessions, lambda session: session.post(path, {"guests": "0"}, htmx=True)[0]
     )
     return event.id, statuses
@@ -120,9 +92,9 @@ def test_control_without_the_conditional_update_the_race_overbooks(
 def test_double_submitted_rsvp_makes_one_row(make_event, make_owner, live_session):
     event_id = make_event(capacity=5).id
     owner = make_owner()
-    [session] = _signed_in_sessions(live_session, [owner])
+    [session] = signed_in_sessions(live_session, [owner], TEST_PASSWORD)
     clicks = [session] * 8
-    statuses = _all_at_once(
+    statuses = all_at_once(
         clicks, lambda s: s.post(f"/events/{event_id}/rsvp", {"guests": "0"}, htmx=True)[0]
     )
     assert all(status == 200 for status in statuses), statuses
@@ -141,11 +113,11 @@ def test_concurrent_cancellations_promote_one_waitlisted_per_freed_seat(
     rsvp_ids = [rsvp.id for rsvp in holder_rsvps[:5]]
     queue_ids = [rsvp.id for rsvp in queue]
     event_id = event.id
-    sessions = _signed_in_sessions(live_session, holders[:5])
+    sessions = signed_in_sessions(live_session, holders[:5], TEST_PASSWORD)
     paired = list(zip(sessions, rsvp_ids, strict=True))
     for session, rsvp_id in paired:
         session.rsvp_id = rsvp_id
-    statuses = _all_at_once(sessions, lambda s: s.post(f"/rsvps/{s.rsvp_id}/cancel", htmx=True)[0])
+    statuses = all_at_once(sessions, lambda s: s.post(f"/rsvps/{s.rsvp_id}/cancel", htmx=True)[0])
     assert all(status == 200 for status in statuses), statuses
     by_status, seats_taken = _counts(event_id)
     assert by_status[RsvpStatus.CONFIRMED] == (10, 10)

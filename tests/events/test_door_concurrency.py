@@ -13,9 +13,8 @@ from portal.events.services import checkin
 from portal.extensions import db
 from portal.points.models import PointsEntry
 from tests.conftest import TEST_PASSWORD
-from tests.events.test_concurrency import _all_at_once
 from tests.factories import TZ
-from tests.rendezvous import Rendezvous
+from tests.rendezvous import Rendezvous, all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +67,7 @@ def _race(make_event, make_owner, make_coordinator, rsvp_as, live_session):
             session = live_session()
             session.login(email, TEST_PASSWORD)
             sessions.append(session)
-        answers = _all_at_once(sessions, lambda s: s.post(path, htmx=True))
+        answers = all_at_once(sessions, lambda s: s.post(path, htmx=True))
     db.session.expire_all()
     ledger = list(
         db.session.scalars(select(PointsEntry.points).where(PointsEntry.user_id == owner_id))

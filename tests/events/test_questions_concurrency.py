@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from portal.events.question_models import RsvpAnswer
 from portal.events.services import questions as services
 from portal.extensions import db
-from tests.events.test_concurrency import _all_at_once, _signed_in_sessions
+from tests.conftest import TEST_PASSWORD
+from tests.rendezvous import all_at_once, signed_in_sessions
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +37,8 @@ def test_double_submitted_rsvp_with_answers_saves_each_answer_once(
     event = make_event(capacity=5)
     question = _question(event)
     event_id, field, question_id = event.id, question.field_name, question.id
-    [session] = _signed_in_sessions(live_session, [make_owner()])
-    statuses = _all_at_once(
+    [session] = signed_in_sessions(live_session, [make_owner()], TEST_PASSWORD)
+    statuses = all_at_once(
         [session] * CLICKS,
         lambda s: s.post(f"/events/{event_id}/rsvp", {"guests": "0", field: "MX-5"}, htmx=True)[0],
     )
@@ -53,8 +54,8 @@ def test_double_submitted_answers_form_saves_each_answer_once(
     owner = make_owner()
     rsvp = rsvp_as(owner, event)
     path, field, question_id = f"/rsvps/{rsvp.id}/answers", question.field_name, question.id
-    [session] = _signed_in_sessions(live_session, [owner])
-    statuses = _all_at_once(
+    [session] = signed_in_sessions(live_session, [owner], TEST_PASSWORD)
+    statuses = all_at_once(
         [session] * CLICKS, lambda s: s.post(path, {field: "CX-5"}, htmx=True)[0]
     )
     assert all(status == 200 for status in statuses), statuses

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.servicelane import services
 from portal.servicelane.models import BookingStatus, ServiceBooking, ServiceSlot
 from tests.conftest import TEST_PASSWORD
-from tests.rendezvous import Rendezvous
+from tests.rendezvous import Rendezvous, all_at_once, signed_in_sessions
 from tests.servicelane.conftest import TOMORROW
 
 pytestmark = pytest.mark.slow
@@ -28,31 +28,6 @@ WEDNESDAY, THURSDAY, FRIDAY = date(2026, 12, 9), date(2026, 12, 10), date(2026, 
 def app_config(app_config):
     """Forty sign-ins from one address would trip the login rate limit; not under test here."""
     return {**app_config, "RATELIMIT_ENABLED": False}
-
-
-def _signed_in(live_session, owners):
-    emails = [owner.email for owner in owners]
-    db.session.commit()  # SQLite: hold no write lock while the server works
-
-    def sign_in(email):
-        session = live_session()
-        session.login(email, TEST_PASSWORD)
-        return session
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        return list(pool.map(sign_in, emails))
-
-
-def _all_at_once(sessions, action):
-    """Run `action(session)` in one thread per session, released together by a barrier."""
-    barrier = threading.Barrier(len(sessions))
-
-    def run(session):
-        barrier.wait()
-        return action(session)
-
-    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        return list(pool.map(run, sessions))
 
 
 def _bookings_in(day: date) -> int:
@@ -74,11 +49,11 @@ def _race_for_the_last_three(make_window, make_owner, make_vehicle, book_as, liv
         book_as(owner, make_vehicle(owner), TOMORROW)
     owners = [make_owner() for _ in range(RACERS)]
     car_ids = [make_vehicle(owner).id for owner in owners]
-    sessions = _signed_in(live_session, owners)
+    sessions = signed_in_sessions(live_session, owners, TEST_PASSWORD)
     for session, car_id in zip(sessions, car_ids, strict=True):
         session.car_id = car_id
     form = {"slot": f"{TOMORROW.isoformat()}T08:00", "work": "service", "handover": "wait"}
-    return _all_at_once(sessions, lambda s: s.post(f"/service/book?car={s.car_id}", form)[0])
+    return all_at_once(sessions, lambda s: s.post(f"/service/book?car={s.car_id}", form)[0])
 
 
 def test_forty_owners_racing_for_the_last_three_places_leave_exactly_three_booked(
@@ -178,7 +153,7 @@ def test_two_moves_of_one_booking_at_once_leave_it_in_one_place(
     make_window(capacity=2)
     owner = make_owner()
     booking_id = book_as(owner, make_vehicle(owner), WEDNESDAY).id
-    [session] = _signed_in(live_session, [owner])
+    [session] = signed_in_sessions(live_session, [owner], TEST_PASSWORD)
     clicks = [(session, THURSDAY), (session, FRIDAY)] * 3
     barrier = threading.Barrier(len(clicks))
 
