@@ -152,7 +152,7 @@ def register_blueprints(app: Flask) -> None:
     sections.install(app, pages.PAGES)
     install_guest_rsvp_listeners(app, [referral_prospects.record_guest_rsvp])
     install_attachments(app, event_attachments.ATTACHMENTS | servicelane_messages.ATTACHMENTS)
-    install_feed_sources(app, [servicelane_messages.feed_entries])
+    install_feed_sources(app, [servicelane_messages.FEED_SOURCE])
 
     @app.get("/healthz")
     def healthz():

@@ -1,6 +1,5 @@
 """iCalendar files: one event to download or attach, and an owner's personal feed."""
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -159,9 +158,3 @@ def calendar_bytes(
             _reminder_vevent(reminder, today or now.date(), now, reminders_url, domain)
         )
     return calendar.to_ical()
-
-
-def content_etag(body: bytes) -> str:
-    """A validator for a calendar body that ignores DTSTAMP (the time of this reading)."""
-    content = b"\r\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
-    return hashlib.sha256(content).hexdigest()[:32]

@@ -1,7 +1,7 @@
 """What owners and coordinators read: each page's data in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
-from portal.dealership.models import Setting
-from portal.events.calendars import ReminderEntry
 from portal.events.models import (
     CalendarFeed,
     Event,
@@ -29,17 +27,11 @@ from portal.events.models import (
     RsvpStatus,
 )
 from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
-from portal.garage.models import Vehicle
 from portal.paging import in_direction
-from portal.reminders.models import RecallCampaign, ReminderState, SeasonalCampaign
-from portal.reminders.queries.pages import owner_reminders
-from portal.reminders.rules import Kind, Status
 from portal.security import hash_token
 
 #: The owners' list shows this many upcoming events (a dealership runs far fewer).
 LIST_LIMIT = 60
-#: The personal feed lists events that ended at most this long ago.
-FEED_HISTORY_DAYS = 90
 
 
 def ranked_waitlist(event_ids) -> Subquery:
@@ -332,84 +324,3 @@ def events_for_coordinators(now: datetime, past: bool, sort: str, descending: bo
 def feed_for(session: Session, user: User) -> CalendarFeed | None:
     """The owner's calendar feed, if they made one."""
     return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-
-
-def feed_by_token(session: Session, token: str) -> CalendarFeed | None:
-    """The calendar feed this address opens, or None."""
-    return session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
-
-
-def feed_events(session: Session, user_id: int, now: datetime) -> list[Event]:
-    """Events for the owner's feed: confirmed ones, and cancelled events they were going to.
-
-    Events that ended more than FEED_HISTORY_DAYS ago drop off.
-    """
-    since = now - timedelta(days=FEED_HISTORY_DAYS)
-    return list(
-        session.scalars(
-            select(Event)
-            .join(Rsvp, Rsvp.event_id == Event.id)
-            .where(
-                Rsvp.user_id == user_id,
-                Rsvp.status.in_([RsvpStatus.CONFIRMED, RsvpStatus.ATTENDED]),
-                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-                Event.ends_at >= since,
-            )
-            .order_by(Event.starts_at)
-        )
-    )
-
-
-#: The reminders a feed carries: the ones that have a day in a calendar.
-FEED_REMINDER_KINDS = (Kind.SERVICE, Kind.WARRANTY, Kind.RECALL)
-#: At most this many reminders in a feed (an owner with a fleet still gets a readable one).
-FEED_REMINDER_LIMIT = 50
-
-
-def feed_reminders(session: Session, feed: CalendarFeed, today: date) -> list[ReminderEntry]:
-    """The owner's service, warranty and recall reminders that are due soon or overdue, as
-    their reminders page shows them (snoozed and done ones left out), most pressing first."""
-    if not feed.include_reminders:
-        return []
-    page = owner_reminders(session, session.get(User, feed.user_id), today)
-    entries = [
-        ReminderEntry(
-            key=reminder.key,
-            summary=f"{reminder.what}: {group.car.label}" if group.car else reminder.what,
-            description=f"{reminder.why_now}\n\n{reminder.what_to_do}",
-            due_on=reminder.due_on,
-            overdue=reminder.status == Status.OVERDUE,
-        )
-        for reminder, group in page.pressing(len(page.all()))
-        if reminder.kind in FEED_REMINDER_KINDS
-    ]
-    return entries[:FEED_REMINDER_LIMIT]
-
-
-def feed_changed_at(session: Session, feed: CalendarFeed, day_began: datetime) -> datetime:
-    """The latest change to what the feed is made of, for its Last-Modified, in one statement.
-
-    The owner's RSVPs and their events, the feed's own settings, the dealership's settings,
-    and with reminders the owner's cars, their snoozes and dones, and the campaigns. The
-    feed also depends on the date (what is due soon, what is past), so the start of the
-    dealership's day counts as a change; service history and odometer readings carry no time
-    of change, so an edit to them reaches If-Modified-Since clients the next day at the
-    latest (the ETag, a digest of the content, sees it at once).
-    """
-    owner = feed.user_id
-    latest = [
-        select(func.max(Rsvp.updated_at)).where(Rsvp.user_id == owner),
-        select(func.max(Event.updated_at)).where(
-            Event.id.in_(select(Rsvp.event_id).where(Rsvp.user_id == owner))
-        ),
-        select(func.max(Setting.updated_at)),
-    ]
-    if feed.include_reminders:
-        latest += [
-            select(func.max(Vehicle.updated_at)).where(Vehicle.owner_id == owner),
-            select(func.max(ReminderState.updated_at)).where(ReminderState.user_id == owner),
-            select(func.max(SeasonalCampaign.updated_at)),
-            select(func.max(RecallCampaign.updated_at)),
-        ]
-    row = session.execute(select(*(query.scalar_subquery() for query in latest))).one()
-    return max([feed.updated_at, day_began, *(moment for moment in row if moment is not None)])

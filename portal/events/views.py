@@ -1,7 +1,6 @@
 """Owners' event pages: the list, an event, RSVPs, tickets, My events and calendars."""
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import segno
 from flask import Response, abort, current_app, flash, render_template, request, url_for
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required
 
 from portal import clock
 from portal.events import bp, calendars, queries, registration
+from portal.events import feed as personal_feed
 from portal.events.feed_sources import extra_entries
 from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
@@ -263,33 +263,39 @@ def event_ics(event_id: int):
     return _ics_response(_calendar([page.event], "Owners Club"), f"event-{event_id}.ics")
 
 
-def _day_began(today: date) -> datetime:
-    return datetime.combine(today, time(), tzinfo=ZoneInfo(dealership()["timezone"]))
-
-
 @bp.route("/calendar/<token>.ics")
 def feed(token: str):
     """An owner's personal feed: confirmed events and pressing reminders; anyone holding the
-    URL can read it. Calendar apps poll it, so a repeated request (If-None-Match or
-    If-Modified-Since) is answered 304 until something in it changes."""
-    found = found_or_404(queries.feed_by_token(db.session, token))
-    today = local_today()
-    entries, changed = extra_entries(db.session, found.user_id, clock.now())
-    body = _calendar(
-        queries.feed_events(db.session, found.user_id, clock.now()),
+    URL can read it. Calendar apps poll it, so a repeated request (If-None-Match) is answered
+    304 until something in it changes, and the body is built once per change."""
+    now, today = clock.now(), local_today()
+    stamp = found_or_404(
+        personal_feed.feed_stamp(
+            db.session, token, now, today, request.url_root, current_app.config["PORTAL_BASE_URL"]
+        )
+    )
+    if request.if_none_match.contains_weak(stamp.etag):
+        response = Response(status=304)
+    else:
+        response = _ics_response(
+            personal_feed.feed_body(stamp, lambda: _feed_body(stamp.owner_id, now, today))
+        )
+    response.headers["Cache-Control"] = "private, max-age=900"
+    response.set_etag(stamp.etag, weak=True)
+    return response
+
+
+def _feed_body(owner_id: int, now: datetime, today: date) -> bytes:
+    found = personal_feed.feed_of_owner(db.session, owner_id)
+    return _calendar(
+        personal_feed.feed_events(db.session, owner_id, now),
         "Owners Club: my events",
-        reminders=queries.feed_reminders(db.session, found, today),
+        reminders=personal_feed.feed_reminders(db.session, found, today),
         today=today,
         reminders_url=url_for("reminders.index", _external=True),
         refresh=calendars.FEED_REFRESH,
-        entries=entries,
+        entries=extra_entries(db.session, owner_id, now),
     )
-    response = _ics_response(body)
-    response.headers["Cache-Control"] = "private, max-age=900"
-    response.set_etag(calendars.content_etag(body), weak=True)
-    since = queries.feed_changed_at(db.session, found, _day_began(today))
-    response.last_modified = max([since, *changed])
-    return response.make_conditional(request)
 
 
 @bp.post("/calendar/feed")

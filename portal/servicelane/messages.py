@@ -6,13 +6,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.dealership.queries import dealership_profile, dealership_zone, read_settings
 from portal.events.calendars import TimedEntry, calendar_bytes, uid_domain
+from portal.events.feed_sources import FeedSource, stamp_columns
 from portal.extensions import db
+from portal.garage.models import Vehicle
 from portal.mail import Attachment
 from portal.notifications.models import Notification
 from portal.notifications.services import Message, notify, notify_many
@@ -28,6 +30,8 @@ REMINDER = "service_booking_reminder"
 KINDS_WITH_CALENDAR_FILE = (BOOKED, CANCELLED, REMINDER)
 #: A booking made less than this before its reminder would be due needs no reminder.
 FRESH_BOOKING = timedelta(hours=12)
+#: The calendar feed keeps bookings this many days after their day.
+FEED_HISTORY_DAYS = 30
 
 
 def booking_path(booking_id: int) -> str:
@@ -190,14 +194,40 @@ def booking_calendar_file(notification: Notification, shared: dict) -> list[Atta
 ATTACHMENTS = dict.fromkeys(KINDS_WITH_CALENDAR_FILE, booking_calendar_file)
 
 
-def feed_entries(session: Session, user_id: int, now: datetime) -> tuple[list, datetime | None]:
-    """The owner's bookings for their calendar feed, and when the latest changed."""
+def feed_entries(session: Session, user_id: int, now: datetime) -> list[TimedEntry]:
+    """The owner's bookings for their calendar feed (from 30 days back, cancelled ones too)."""
     zone = dealership_zone(session)
-    since = now.astimezone(zone).date() - timedelta(days=30)
+    since = now.astimezone(zone).date() - timedelta(days=FEED_HISTORY_DAYS)
     place = _place(dealership_profile(session))
     base_url = current_app.config["PORTAL_BASE_URL"]
     bookings = calendar_bookings(session, user_id, since)
-    latest = session.scalar(
-        select(func.max(ServiceBooking.updated_at)).where(ServiceBooking.user_id == user_id)
+    return [calendar_entry(b, zone, base_url, place) for b in bookings]
+
+
+def feed_versions(owner: ColumnElement[int]) -> Select:
+    """Each of the owner's bookings with what its feed entry shows: its own state (times of
+    change, status, sequence), its slot's times and the car's name (through its change time).
+    The dealership's name, address and time zone are settings, which the stamp holds."""
+    return (
+        select(
+            *stamp_columns(
+                "service booking",
+                ServiceBooking.id,
+                ServiceBooking.updated_at,
+                ServiceBooking.status,
+                ServiceBooking.sequence,
+                ServiceSlot.day,
+                ServiceSlot.starts_at,
+                ServiceSlot.ends_at,
+                Vehicle.updated_at,
+            )
+        )
+        .select_from(ServiceBooking)
+        .join(ServiceSlot, ServiceSlot.id == ServiceBooking.slot_id)
+        .join(Vehicle, Vehicle.id == ServiceBooking.vehicle_id)
+        .where(ServiceBooking.user_id == owner)
     )
-    return [calendar_entry(b, zone, base_url, place) for b in bookings], latest
+
+
+#: What the app factory installs: the owner's bookings in their calendar feed.
+FEED_SOURCE = FeedSource(entries=feed_entries, versions=feed_versions)
