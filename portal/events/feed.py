@@ -118,9 +118,9 @@ def _own_rows(owner: ColumnElement[int], since: ColumnElement[datetime]) -> list
     """
     cars = select(Vehicle.id).where(Vehicle.owner_id == owner)
     return [
-        select(*stamp_columns("owner", User.id, User.updated_at, User.deactivated_at)).where(
-            User.id == owner
-        ),
+        # Of the owner's own row only this counts (a deactivated owner's cars have none);
+        # signing in, which writes the row, changes nothing in the feed.
+        select(*stamp_columns("owner", User.id, User.deactivated_at)).where(User.id == owner),
         select(
             *stamp_columns(
                 "event",

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal import clock
+from portal.accounts.services.staff import deactivate_account
 from portal.dealership.services import write_settings
 from portal.events.services import feeds, planning
 from portal.events.tokens import CALENDAR, derive_token
@@ -184,6 +185,21 @@ def test_another_owners_changes_leave_the_etag_alone(
         rsvp_as(other, make_event("Ada's launch", days=4))
         again = client.get(sam.path, headers={"If-None-Match": sam.held.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_signing_in_again_leaves_the_etag_alone(client, sam, login):
+    with clock.frozen(LATER):
+        assert client.post("/logout").status_code in (302, 303)
+        login(sam.owner)
+        again = client.get(sam.path, headers={"If-None-Match": sam.held.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_deactivated_owners_reminders_leave(app, client, sam, admin_user):
+    with clock.frozen(LATER):
+        deactivate_account(db.session, user=sam.owner, actor=admin_user, now=clock.now())
+        db.session.commit()
+    assert [uid for uid in uids(_changed(app, client, sam)) if uid.startswith("reminder-")] == []
 
 
 def test_an_unknown_or_retired_address_is_not_found(client, sam):
