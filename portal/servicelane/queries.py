@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal.accounts.models import User
 from portal.dealership.queries import dealership_zone, read_settings
@@ -238,8 +238,9 @@ def calendar_bookings(session: Session, user_id: int, since: date) -> list[Servi
     (a calendar that has the entry learns it is cancelled)."""
     return list(
         session.scalars(
-            _booking_query()
+            select(ServiceBooking)
             .join(ServiceBooking.slot)
+            .options(contains_eager(ServiceBooking.slot), joinedload(ServiceBooking.vehicle))
             .where(ServiceBooking.user_id == user_id, ServiceSlot.day >= since)
             .order_by(ServiceSlot.day, ServiceSlot.starts_at)
         )
