@@ -9,9 +9,12 @@ domains' rows (`feed_sources`). Each row carries its time of change and the valu
 might not cover (service history has no time of change, so its values stand in). The digest
 of those rows, the dealership's settings, the day and the address the feed is read at is the
 feed's ETag: a calendar holding the body gets 304 from two statements, and a body once built
-is kept under its stamp (`KEPT_BYTES` of them per process) for the next reader. A row that leaves
-the feed (a cancelled RSVP, an event past the history) leaves the stamp with it; a new day
-changes every stamp, so a new release's wording reaches every calendar by the next day.
+is kept under its stamp (up to `KEPT_BYTES` of bodies per process) for the next reader. A row
+that leaves the feed (a cancelled RSVP, an event past the history) leaves the stamp with it; a
+new day changes every stamp, so a new release's wording reaches every calendar by the next day.
+
+There is no Last-Modified: service history has no time of change and HTTP dates count whole
+seconds, so If-Modified-Since could hold a change back; the ETag alone validates.
 """
 
 import hashlib
