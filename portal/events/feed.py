@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import ColumnElement, CompoundSelect, Select, String, bindparam, select, union_all
@@ -230,9 +231,20 @@ def feed_stamp(
         return None
     # Stored settings, and the dealership's own with the deployment's defaults filled in.
     settings = repr([sorted(stored_settings(session).items()), dealership_profile(session)])
-    digest = hashlib.sha256("\x1e".join([*context, today.isoformat(), settings]).encode())
+    parts = [*context, today.isoformat(), settings, _release()]
+    digest = hashlib.sha256("\x1e".join(parts).encode())
     digest.update("\x1e".join(lines).encode())
     return FeedStamp(owner_id, digest.hexdigest()[:32])
+
+
+@cache
+def _release() -> str:
+    """A digest of the portal's code, read once per process: a release that words the feed
+    differently changes every stamp, so calendars fetch the new text at once."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class _KeptBodies:

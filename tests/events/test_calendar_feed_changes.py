@@ -10,6 +10,7 @@ import pytest
 from portal import clock
 from portal.accounts.services.staff import deactivate_account
 from portal.dealership.services import write_settings
+from portal.events import feed as personal_feed
 from portal.events.services import feeds, planning
 from portal.events.tokens import CALENDAR, derive_token
 from portal.extensions import db
@@ -174,6 +175,14 @@ def test_the_address_it_is_read_at_is_in_its_links_and_its_etag(client, sam):
     assert elsewhere.headers["ETag"] != sam.held.headers["ETag"]
     assert b"URL:https://club.harbourcars.example/events/" in elsewhere.data
     assert b"URL:http://localhost/events/" in client.get(sam.path).data
+
+
+def test_a_new_release_of_the_portal_gives_a_new_etag(client, sam, monkeypatch):
+    """A release may word the feed differently: calendars must not keep the old text."""
+    monkeypatch.setattr(personal_feed, "_release", lambda: "the next release")
+    again = client.get(sam.path, headers={"If-None-Match": sam.held.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != sam.held.headers["ETag"]
 
 
 def test_another_owners_changes_leave_the_etag_alone(
