@@ -136,6 +136,7 @@ def configure_engine(engine: Engine) -> None:
 def _read_in_autocommit(engine: Engine) -> None:
     """PostgreSQL: a connection handed to a reading request runs in autocommit, any other in
     a transaction (psycopg's default)."""
+    import psycopg
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, connection_record, connection_proxy):
@@ -143,3 +144,11 @@ def _read_in_autocommit(engine: Engine) -> None:
         read_only = begins_read_only()
         if dbapi_connection.autocommit is not read_only:
             dbapi_connection.autocommit = read_only
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _server_cursor_in_a_transaction(conn, cursor, statement, parameters, context, many):
+        # A server-side cursor (an export streams its rows through one) lives only inside a
+        # transaction: such a read begins one, and the request's end rolls it back.
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit and isinstance(cursor, psycopg.ServerCursor):
+            dbapi_connection.autocommit = False

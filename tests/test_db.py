@@ -53,6 +53,21 @@ def test_a_page_that_writes_makes_its_change_in_a_transaction(
     assert db.session.get(Notification, message.id).read_at is not None
 
 
+def test_an_export_streams_its_rows_in_a_transaction(
+    client, login, admin_user, make_referral, transaction_of_each_statement
+):
+    """Exports read through a server-side cursor, which PostgreSQL keeps only in a transaction."""
+    make_referral()
+    login(admin_user)
+    transaction_of_each_statement.clear()
+
+    response = client.get("/admin/referrals/export.csv")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("\n") >= 2
+    assert ("SELECT", True) in transaction_of_each_statement
+
+
 def test_prepared_statements_outlive_the_request(client, login, owner, app):
     """psycopg forgets its prepared statements on every ROLLBACK; reads no longer send one, so
     a page's statements are prepared once per connection instead of planned every time."""
