@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/notify_volume.py                  # SQLite file in instance/bench/
     .venv/bin/python bench/notify_volume.py --runs 2         # two dispatchers at once
-    .venv/bin/python bench/notify_volume.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/notify_volume.py --postgres postgresql://postgres@127.0.0.1:5432/bench_notify
 
 Queues one message for each of 10,000 owners (as `notify_many` does), starts aiosmtpd on
 loopback, runs the real command in fresh processes (start-up included), then checks that
 every address received exactly one message and that every row says sent. Prints the rate.
-PostgreSQL runs in a fresh database `notify_bench` next to the given URL.
+On PostgreSQL the given database is the benchmark's own: its tables are dropped and made afresh.
 """
 
 import argparse
@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, make_url, select
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.reminders_due import analyze_after_bulk_load  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.config import normalise_database_url  # noqa: E402
@@ -57,14 +58,10 @@ def database_url(arguments) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    import psycopg
-
     base = make_url(normalise_database_url(arguments.postgres))
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute('DROP DATABASE IF EXISTS "notify_bench" WITH (FORCE)')
-        connection.execute('CREATE DATABASE "notify_bench"')
-    return base.set(database="notify_bench").render_as_string(hide_password=False)
+    if base.database in (None, "", "postgres", "template0", "template1"):
+        sys.exit("--postgres needs a database of the benchmark's own, e.g. .../bench_notify")
+    return base.render_as_string(hide_password=False)
 
 
 def queue(url: str, count: int) -> list[str]:
@@ -106,6 +103,8 @@ def queue(url: str, count: int) -> list[str]:
                 now,
             )
         db.session.commit()
+        analyze_after_bulk_load()
+        db.session.commit()
         addresses = [owner.email for owner in owners]
         db.engine.dispose()
     return addresses
@@ -127,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1, help="dispatchers started at once")
-    parser.add_argument("--postgres", help="a PostgreSQL URL; the database notify_bench")
+    parser.add_argument("--postgres", help="a database of its own; its tables are replaced")
     arguments = parser.parse_args()
 
     url = database_url(arguments)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/pages.py                    # SQLite, full size (70,000 owners)
     .venv/bin/python bench/pages.py --scale 0.05       # a quick run on a small dataset
     .venv/bin/python bench/pages.py --reuse            # measure the dataset built last time
-    .venv/bin/python bench/pages.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/pages.py --postgres postgresql://postgres@127.0.0.1:5432/bench_pages
 
 Builds the dataset (`bench/pages_data.py`: 70,000 owners, 100,000 cars, 200 events with
 18,000 RSVPs, 6,000 referrals, 60,000 points entries, 210,000 notifications, 3,000 pledges,
@@ -208,7 +208,12 @@ def measure(url: str, cookie: str | None, seconds: int) -> loadgen.Result:
 
 
 def database_urls(arguments) -> tuple[str, str]:
-    """(portal URL, reference URL) for SQLite files or two PostgreSQL databases."""
+    """(portal URL, reference URL) for SQLite files or two PostgreSQL databases.
+
+    On PostgreSQL the portal's data goes in the database the URL names (its tables are dropped
+    and made afresh) and the reference page's in one named after it with `_reference`, made
+    here when missing: each engineer's own database, so runs side by side never meet.
+    """
     if not arguments.postgres:
         folder = Path(arguments.sqlite_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -217,17 +222,20 @@ def database_urls(arguments) -> tuple[str, str]:
             f"sqlite:///{folder / 'pages_reference.sqlite3'}",
         )
     base = make_url(normalise_database_url(arguments.postgres))
-    urls = []
-    for name in ("pages_bench", "pages_reference"):
-        if not arguments.reuse:
-            import psycopg
+    if base.database in (None, "", "postgres", "template0", "template1"):
+        sys.exit("--postgres needs a database of the benchmark's own, e.g. .../bench_pages")
+    reference = base.set(database=f"{base.database}_reference")
+    if not arguments.reuse:
+        import psycopg
 
-            admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                connection.execute(f'CREATE DATABASE "{name}"')
-        urls.append(base.set(database=name).render_as_string(hide_password=False))
-    return urls[0], urls[1]
+        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{reference.database}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{reference.database}"')
+    return (
+        base.render_as_string(hide_password=False),
+        reference.render_as_string(hide_password=False),
+    )
 
 
 def build(portal_url: str, reference_url: str, arguments) -> pages_data.Dataset:
@@ -249,7 +257,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's size")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
-    parser.add_argument("--postgres", help="a PostgreSQL URL; databases pages_bench(_reference)")
+    parser.add_argument("--postgres", help="a database of its own; its tables are replaced")
     parser.add_argument("--sqlite-dir", default=str(PROJECT / "instance" / "bench"))
     parser.add_argument("--reuse", action="store_true", help="measure the last dataset again")
     parser.add_argument("--only", help="measure only pages whose label contains this")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select, text
 
-from bench.reminders_due import bulk, generate
+from bench.reminders_due import analyze_after_bulk_load, bulk, generate
 from portal.accounts.models import User
 from portal.accounts.services.members import hash_password
 from portal.charity.models import Contribution, Drive
@@ -77,6 +77,8 @@ def build(app: Flask, url: str, scale: float, seed: int) -> Dataset:
         _announcements(rng, sizes["announcements"], now)
         dataset = _links(app, event_ids)
         _sync_sequences()
+        db.session.commit()
+        analyze_after_bulk_load()
         db.session.commit()
         db.engine.dispose()
     return dataset

@@ -23,8 +23,18 @@ A request is marked as reading by Flask's `request_started` signal, before any
 `before_request` hook or user loader can query, and the engine's "begin" event reads the
 mark, so the rule holds for every session and connection. A request context made only for
 `url_for` and templates (`test_request_context` in a command or the dispatcher) is not a
-request the app serves, and writes as commands do. PostgreSQL needs none of this: its
-readers never block nor wait, and its writers lock rows in the statements themselves.
+request the app serves, and writes as commands do.
+
+PostgreSQL needs no lock split (its readers never block nor wait, and its writers lock rows
+in the statements themselves), but the same mark makes its reads cheaper: a reading request
+runs its statements in autocommit. Under READ COMMITTED each statement reads its own
+snapshot either way, so a page sees exactly what it saw inside a transaction; what goes is a
+BEGIN and a ROLLBACK per request (two of the seven round trips of a small page), and with
+the ROLLBACK goes psycopg's habit of forgetting its prepared statements on every rollback, so
+a page's statements are prepared once per connection and no longer parsed and planned on
+every request. A write in such a request would commit at once instead of being rolled
+back; `write_in_own_transaction` still runs in a transaction of its own, and
+`tests/test_get_is_safe.py` sees any other write on PostgreSQL as on SQLite.
 """
 
 from collections.abc import Callable
@@ -91,7 +101,9 @@ DATABASE_INT_MAX = 2**31 - 1
 
 
 def configure_engine(engine: Engine) -> None:
-    """Make SQLite safe for concurrent writers and free for readers; PostgreSQL needs nothing."""
+    """Make SQLite safe for concurrent writers and free for readers; PostgreSQL's reads cheap."""
+    if engine.dialect.name == "postgresql":
+        _read_in_autocommit(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -119,3 +131,24 @@ def configure_engine(engine: Engine) -> None:
         # A writer takes the lock up front: a deferred transaction that reads and then
         # writes fails at once with "database is locked" when another writer got in between.
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _read_in_autocommit(engine: Engine) -> None:
+    """PostgreSQL: a connection handed to a reading request runs in autocommit, any other in
+    a transaction (psycopg's default)."""
+    import psycopg
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, connection_record, connection_proxy):
+        # Checked in connections are reset (rolled back), so the switch is always allowed.
+        read_only = begins_read_only()
+        if dbapi_connection.autocommit is not read_only:
+            dbapi_connection.autocommit = read_only
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _server_cursor_in_a_transaction(conn, cursor, statement, parameters, context, many):
+        # A server-side cursor (an export streams its rows through one) lives only inside a
+        # transaction: such a read begins one, and the request's end rolls it back.
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit and isinstance(cursor, psycopg.ServerCursor):
+            dbapi_connection.autocommit = False

@@ -1,0 +1,84 @@
+"""How each request's statements reach the database: on PostgreSQL, reads in autocommit."""
+
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.notifications.models import Notification
+
+
+@pytest.fixture
+def transaction_of_each_statement(app):
+    """Record, for every statement run, whether it ran inside a transaction of its own."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("autocommit reads are PostgreSQL's; SQLite's split is in test_reads_never_wait")
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0].upper(), not conn.connection.dbapi_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_page_reads_outside_any_transaction(client, login, owner, transaction_of_each_statement):
+    login(owner)
+    transaction_of_each_statement.clear()
+
+    assert client.get("/garage").status_code == 200
+
+    assert transaction_of_each_statement
+    assert not any(in_transaction for _, in_transaction in transaction_of_each_statement)
+
+
+def test_a_form_post_still_runs_in_one_transaction(client, owner, transaction_of_each_statement):
+    client.post("/login", data={"email": owner.email, "password": "wrong password"})
+
+    assert transaction_of_each_statement
+    assert all(in_transaction for _, in_transaction in transaction_of_each_statement)
+
+
+def test_a_page_that_writes_makes_its_change_in_a_transaction(
+    client, login, owner, make_notification, transaction_of_each_statement
+):
+    message = make_notification(owner)
+    login(owner)
+    transaction_of_each_statement.clear()
+
+    assert client.get(f"/inbox/{message.id}").status_code == 200
+
+    writes = [seen for seen in transaction_of_each_statement if seen[0] == "UPDATE"]
+    assert writes == [("UPDATE", True)]
+    assert db.session.get(Notification, message.id).read_at is not None
+
+
+def test_an_export_streams_its_rows_in_a_transaction(
+    client, login, admin_user, make_referral, transaction_of_each_statement
+):
+    """Exports read through a server-side cursor, which PostgreSQL keeps only in a transaction."""
+    make_referral()
+    login(admin_user)
+    transaction_of_each_statement.clear()
+
+    response = client.get("/admin/referrals/export.csv")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("\n") >= 2
+    assert ("SELECT", True) in transaction_of_each_statement
+
+
+def test_prepared_statements_outlive_the_request(client, login, owner, app):
+    """psycopg forgets its prepared statements on every ROLLBACK; reads no longer send one, so
+    a page's statements are prepared once per connection instead of planned every time."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    login(owner)
+    for _ in range(8):
+        assert client.get("/garage").status_code == 200
+
+    with db.engine.connect() as connection:
+        prepared = connection.connection.dbapi_connection.execute(
+            "SELECT count(*) FROM pg_prepared_statements"
+        ).fetchone()[0]
+    assert prepared > 0
