@@ -189,6 +189,18 @@ def _two_dispatchers_claim_at_once(app, monkeypatch, owner, lock_owners: bool) -
             lock(session, user_ids)
 
     monkeypatch.setattr(budget, "_lock_owners", lock_after_meeting)
+    if not lock_owners:
+        # Without the lock nothing orders them: both read the week's spend before either
+        # commits, whatever the machine's load (with the lock the second waits at it instead).
+        both_read = Rendezvous(2)
+        spent = budget._spent
+
+        def spent_then_meet(*args, **kwargs):
+            counted = spent(*args, **kwargs)
+            both_read.meet()
+            return counted
+
+        monkeypatch.setattr(budget, "_spent", spent_then_meet)
     route = partial(budget.route_claimed, weekly_limit=1)
 
     def claim(notification_id: int) -> list[int]:
