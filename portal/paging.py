@@ -76,8 +76,11 @@ def bounded_count(session: Session, statement: Select, limit: int) -> int:
     return session.scalar(select(func.count()).select_from(counted))
 
 
-def page_of(session: Session, statement: Select, page: int, per_page: int) -> ListPage:
-    """Page `page` of the rows `statement` selects (ORM entities), in two statements.
+def page_of(
+    session: Session, statement: Select, page: int, per_page: int, rows: bool = False
+) -> ListPage:
+    """Page `page` of the rows `statement` selects (ORM entities; with `rows`, its rows of
+    columns), in two statements.
 
     Past the end it is the last page; the total is exact up to COUNT_AHEAD rows past the
     start of the page.
@@ -89,5 +92,6 @@ def page_of(session: Session, statement: Select, page: int, per_page: int) -> Li
     if page > 1 and counted <= start:
         page = max(1, ceil(counted / per_page))
         start = (page - 1) * per_page
-    items = list(session.scalars(statement.limit(per_page).offset(start)).unique())
+    paged = statement.limit(per_page).offset(start)
+    items = list(session.execute(paged) if rows else session.scalars(paged).unique())
     return ListPage(items, page, per_page, counted if exact else known, exact)
