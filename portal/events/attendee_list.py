@@ -9,7 +9,7 @@ waitlist places of the page's queued people come from one more statement.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -17,7 +17,7 @@ from portal.events.door_search import search_words
 from portal.events.models import SEAT_HOLDING, Event, GuestPerson, Rsvp, RsvpStatus
 from portal.events.queries import Attendee, waitlist_positions
 from portal.events.rules import waitlist_order
-from portal.paging import ListPage, page_of
+from portal.paging import ListPage, PagedSelect
 
 #: The list's filters: {name in the URL: (label, the statuses it shows)}; the first is all.
 FILTERS = {
@@ -80,28 +80,27 @@ def _order() -> list:
     return [_GROUP, *queue, _NAME, Rsvp.id]
 
 
-def _listing(event: Event, text: str, shown: str) -> Select:
-    statement = (
-        select(
-            Rsvp.id,
-            Rsvp.status,
-            Rsvp.guests,
-            Rsvp.checked_in_at,
-            Rsvp.via_reward,
-            Rsvp.user_id,
-            _NAME,
-            _EMAIL,
-        )
-        .join(Event, Event.id == Rsvp.event_id)  # the waitlist's order reads its priority
-        .outerjoin(User, User.id == Rsvp.user_id)  # visitors' RSVPs have no account
-        .where(Rsvp.event_id == event.id)
-        .order_by(*_order())
+#: The list: the event's RSVPs in the chosen statuses, in the list's order (built once).
+_LISTING = (
+    select(
+        Rsvp.id,
+        Rsvp.status,
+        Rsvp.guests,
+        Rsvp.checked_in_at,
+        Rsvp.via_reward,
+        Rsvp.user_id,
+        _NAME,
+        _EMAIL,
     )
-    if shown != "all":
-        statement = statement.where(Rsvp.status.in_(FILTERS[shown][1]))
-    if text:
-        statement = statement.where(*search_words(text))
-    return statement
+    .join(Event, Event.id == Rsvp.event_id)  # the waitlist's order reads its priority
+    .outerjoin(User, User.id == Rsvp.user_id)  # visitors' RSVPs have no account
+    .where(
+        Rsvp.event_id == bindparam("event_id"),
+        Rsvp.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(*_order())
+)
+_UNSEARCHED = PagedSelect(_LISTING, rows=True)
 
 
 def attendee_page(
@@ -109,7 +108,9 @@ def attendee_page(
 ) -> ListPage:
     """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
     name or email (or a ticket number) and the filter; three statements."""
-    found = page_of(session, _listing(event, text, shown), page, per_page, rows=True)
+    listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True) if text else _UNSEARCHED
+    values = {"event_id": event.id, "statuses": list(FILTERS[shown][1])}
+    found = listing.page_of(session, values, page, per_page)
     waiting = [row.id for row in found.items if row.status == RsvpStatus.WAITLISTED]
     positions = waitlist_positions(session, waiting)
     items = [
