@@ -6,7 +6,7 @@ Opening a ticket's link only shows the ticket: checking in is a POST, so a link 
 a curious tap changes nothing.
 """
 
-from flask import abort, flash, get_flashed_messages, render_template, request, url_for
+from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
@@ -32,6 +32,7 @@ from portal.web import (
     page_or_fragment,
     perform,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 from portal.web import admin_bp as bp
@@ -125,22 +126,12 @@ def door_window(event: Event) -> dict:
     }
 
 
-#: A stand-in RSVP id: `row_urls` builds each URL once with it, then marks where ids go.
-_ANY_RSVP = 2_147_483_647
-
-
 def row_urls(event_id: int) -> dict[str, str]:
     """The attendee list's per-row actions as URL patterns (`{}` where the RSVP's id goes):
     two `url_for` calls for the whole list rather than two per row."""
-
-    def pattern(endpoint: str) -> str:
-        url = url_for(endpoint, event_id=event_id, rsvp_id=_ANY_RSVP)
-        before, _, after = url.rpartition(str(_ANY_RSVP))
-        return f"{before}{{}}{after}"
-
     return {
-        "check_in_url": pattern("admin.events_check_in"),
-        "undo_url": pattern("admin.events_check_in_undo"),
+        "check_in_url": url_pattern("admin.events_check_in", "rsvp_id", event_id=event_id),
+        "undo_url": url_pattern("admin.events_check_in_undo", "rsvp_id", event_id=event_id),
     }
 
 
