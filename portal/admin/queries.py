@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
@@ -67,20 +67,28 @@ class UpcomingEvent:
         return round(self.event.seats_taken * 100 / self.event.capacity)
 
 
-def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
-    """The next published events with their waitlist, and how many upcoming there are in all."""
+def _upcoming_events_statement() -> Select:
     waitlisted = (
         select(func.count())
         .where(Rsvp.event_id == Event.id, Rsvp.status == RsvpStatus.WAITLISTED)
         .correlate(Event)
         .scalar_subquery()
     )
-    rows = session.execute(
+    return (
         select(Event, waitlisted, func.count().over())
-        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > bindparam("now"))
         .order_by(Event.starts_at, Event.id)
         .limit(UPCOMING_LIMIT)
-    ).all()
+    )
+
+
+#: The dashboard's statements, built once per process and run with the moment bound.
+_UPCOMING_EVENTS = _upcoming_events_statement()
+
+
+def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
+    """The next published events with their waitlist, and how many upcoming there are in all."""
+    rows = session.execute(_UPCOMING_EVENTS, {"now": now}).all()
     total = rows[0][2] if rows else 0
     return [UpcomingEvent(event, waiting) for event, waiting, _ in rows], total
 
@@ -110,6 +118,13 @@ class Funnel:
         return self.steps[0].reached
 
 
+_REFERRED_SINCE = (
+    select(Referral.stage, func.count())
+    .where(Referral.created_at >= bindparam("since"))
+    .group_by(Referral.stage)
+)
+
+
 def referral_funnel(session: Session, now: datetime) -> Funnel:
     """Friends referred in the last 90 days: how many reached each stage, and how many were lost.
 
@@ -118,13 +133,7 @@ def referral_funnel(session: Session, now: datetime) -> Funnel:
     not keep the stage they were lost at.
     """
     since = now - timedelta(days=FUNNEL_DAYS)
-    by_stage = dict(
-        session.execute(
-            select(Referral.stage, func.count())
-            .where(Referral.created_at >= since)
-            .group_by(Referral.stage)
-        ).all()
-    )
+    by_stage = dict(session.execute(_REFERRED_SINCE, {"since": since}).all())
     lost = by_stage.get(Stage.LOST.value, 0)
     referred = sum(by_stage.values())
     steps = []
@@ -160,8 +169,7 @@ class WaitingWork:
     open_visit_requests: int
 
 
-def waiting_work(session: Session) -> WaitingWork:
-    """Pending reward redemptions and open service-visit requests, in one statement."""
+def _waiting_work_statement() -> Select:
     pending = (
         select(func.count())
         .select_from(Redemption)
@@ -174,7 +182,15 @@ def waiting_work(session: Session) -> WaitingWork:
         .where(ServiceVisitRequest.status == VisitStatus.OPEN)
         .scalar_subquery()
     )
-    redemptions, visit_requests = session.execute(select(pending, visits)).one()
+    return select(pending, visits)
+
+
+_WAITING_WORK = _waiting_work_statement()
+
+
+def waiting_work(session: Session) -> WaitingWork:
+    """Pending reward redemptions and open service-visit requests, in one statement."""
+    redemptions, visit_requests = session.execute(_WAITING_WORK).one()
     return WaitingWork(redemptions, visit_requests)
 
 
