@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
-from portal.paging import in_direction
+from portal.paging import PagedSelect, in_direction
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
 from portal.reminders.queries.fleet import collector_paused, load_fleet
@@ -287,16 +288,24 @@ def owner_search(query: str = "", sort: str = "name", descending: bool = False) 
     return statement.order_by(*in_direction(descending, column, User.id))
 
 
-def car_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
-    """Active cars per owner for one page of owners, in one query."""
-    if not user_ids:
-        return {}
-    rows = session.execute(
-        select(Vehicle.owner_id, func.count(Vehicle.id))
-        .where(Vehicle.owner_id.in_(user_ids), Vehicle.retired_at.is_(None))
-        .group_by(Vehicle.owner_id)
+def owner_list(query: str = "", sort: str = "name", descending: bool = False) -> Select:
+    """`owner_search` with only what the owners list shows, each owner's active cars included."""
+    return owner_search(query, sort, descending).with_only_columns(
+        User.id,
+        User.name,
+        User.email,
+        User.phone,
+        User.created_at,
+        User.deactivated_at,
+        User.last_login_at,
+        active_car_count().label("cars"),
     )
-    return {owner_id: count for owner_id, count in rows}
+
+
+@cache
+def owner_pages(sort: str, descending: bool) -> PagedSelect:
+    """The unsearched owners list's statements in one order, built once per process."""
+    return PagedSelect(owner_list("", sort, descending), rows=True)
 
 
 def owner_export(query: str = "", sort: str = "name", descending: bool = False) -> Select:
