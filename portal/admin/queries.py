@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
 from portal.audit import AuditEntry
-from portal.charity.models import Drive
-from portal.charity.queries import open_drives, totals_for
+from portal.charity.models import Drive, DriveStatus, DriveTally
 from portal.charity.rules import DriveTotals
+from portal.charity.tally import FIGURES, NOTHING
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
@@ -155,11 +155,29 @@ class DriveProgress:
     totals: DriveTotals
 
 
+#: Open drives, ending soonest first, with their kept totals (a drive nobody gave to has no
+#: tally row); built once per process.
+_OPEN_DRIVES = (
+    select(Drive, *(getattr(DriveTally, name) for name in FIGURES))
+    .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
+    .where(Drive.status == DriveStatus.OPEN)
+    .order_by(Drive.ends_on, Drive.id)
+)
+
+
 def drive_progress(session: Session) -> list[DriveProgress]:
-    """Open drives, ending soonest first, with their totals (two queries)."""
-    drives = open_drives(session)
-    totals = totals_for(session, drives)
-    return [DriveProgress(drive, totals[drive.id]) for drive in drives]
+    """Open drives, ending soonest first, with their totals (one query)."""
+    progress = []
+    for drive, *figures in session.execute(_OPEN_DRIVES):
+        kept = NOTHING if figures[0] is None else figures
+        totals = DriveTotals(
+            goal=drive.goal_amount,
+            match_percent=drive.match_percent,
+            match_cap=drive.match_cap,
+            **dict(zip(FIGURES, kept, strict=True)),
+        )
+        progress.append(DriveProgress(drive, totals))
+    return progress
 
 
 @dataclass(frozen=True)
