@@ -90,15 +90,21 @@ class PagedSelect:
         self.page = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
         self.rows = rows
 
-    def page_of(self, session: Session, values: dict, page: int, per_page: int) -> ListPage:
-        """Page `page` of the rows, the statement's own values in `values`; two statements.
+    def page_of(
+        self, session: Session, values: dict, page: int, per_page: int, total: int | None = None
+    ) -> ListPage:
+        """Page `page` of the rows, the statement's own values in `values`; two statements,
+        or one when the page already knows the list's `total` (from counts it shows anyway).
 
         Past the end it is the last page; the total is exact up to COUNT_AHEAD rows past
         the start of the page.
         """
         start = (page - 1) * per_page
         known = start + max(COUNT_AHEAD, per_page)
-        counted = session.scalar(self.count, {**values, "count_limit": known + 1})
+        if total is None:
+            counted = session.scalar(self.count, {**values, "count_limit": known + 1})
+        else:
+            counted, known = total, max(known, total)
         exact = counted <= known
         if page > 1 and counted <= start:
             page = max(1, ceil(counted / per_page))

@@ -170,10 +170,10 @@ def _attendee_list(event: Event) -> dict:
     with what its rows need: the counts for the filters, the answers, the row actions."""
     text = request.args.get("q", "").strip()[:SEARCH_LENGTH]
     shown = attendee_list.chosen_filter(request.args.get("show"))
-    page = attendee_list.attendee_page(
-        db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE)
-    )
     counts = _counts(event.id)
+    page = attendee_list.attendee_page(
+        db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE), counts
+    )
     return {
         "event": event,
         "page": page,

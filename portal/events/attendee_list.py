@@ -104,13 +104,24 @@ _UNSEARCHED = PagedSelect(_LISTING, rows=True)
 
 
 def attendee_page(
-    session: Session, event: Event, text: str, shown: str, page: int, per_page: int
+    session: Session,
+    event: Event,
+    text: str,
+    shown: str,
+    page: int,
+    per_page: int,
+    counts: dict[str, int],
 ) -> ListPage:
     """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
-    name or email (or a ticket number) and the filter; three statements."""
-    listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True) if text else _UNSEARCHED
+    name or email (or a ticket number) and the filter; two statements, and a count for a
+    search (`counts`, the event's {status: RSVPs}, gives the total of a filter)."""
     values = {"event_id": event.id, "statuses": list(FILTERS[shown][1])}
-    found = listing.page_of(session, values, page, per_page)
+    if text:
+        listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True)
+        found = listing.page_of(session, values, page, per_page)
+    else:
+        total = filter_counts(counts)[shown]
+        found = _UNSEARCHED.page_of(session, values, page, per_page, total=total)
     waiting = [row.id for row in found.items if row.status == RsvpStatus.WAITLISTED]
     positions = waitlist_positions(session, waiting)
     items = [

@@ -146,7 +146,7 @@ _GUEST_NAMES_OF = _GUEST_NAMES.where(RsvpGuestName.rsvp_id.in_(_SHOWN))
 def answer_sheet(
     session: Session, event: Event, rsvp_ids: Iterable[int] | None = None
 ) -> AnswerSheet:
-    """Answers of the event's attendees (or only of `rsvp_ids`); three queries."""
+    """Answers of the event's attendees (or only of `rsvp_ids`); three queries at most."""
     questions = event_questions(session, event.id, include_retired=True)
     values: dict = {"event_id": event.id}
     answer_query, name_query = _ANSWERS, _GUEST_NAMES
@@ -154,7 +154,8 @@ def answer_sheet(
         values["rsvp_ids"] = list(rsvp_ids)
         answer_query, name_query = _ANSWERS_OF, _GUEST_NAMES_OF
     answers: dict[int, dict[int, str]] = defaultdict(dict)
-    for rsvp_id, question_id, value in session.execute(answer_query, values):
+    # An answer belongs to a question: an event that never asked one has none to read.
+    for rsvp_id, question_id, value in session.execute(answer_query, values) if questions else ():
         answers[rsvp_id][question_id] = value
     names: dict[int, list[str]] = defaultdict(list)
     for rsvp_id, name in session.execute(name_query, values):
