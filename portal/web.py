@@ -207,6 +207,17 @@ def paginate(statement, per: int | None = None, page: int | None = None) -> List
     return page_of(db.session, statement, page or page_number(), per or per_page())
 
 
+#: A stand-in id: `url_pattern` builds a URL once with it, then marks where ids go.
+_ANY_ID = 2_147_483_647
+
+
+def url_pattern(endpoint: str, slot: str, **values: Any) -> str:
+    """`endpoint`'s URL with `{}` where the `slot` argument goes, for a list's per-row links:
+    one `url_for` for the list, `pattern.format(row.id)` for each row."""
+    before, _, after = url_for(endpoint, **values, **{slot: _ANY_ID}).rpartition(str(_ANY_ID))
+    return f"{before}{{}}{after}"
+
+
 # --- CSV downloads ----------------------------------------------------------------------
 
 #: Rows fetched from the database at a time while a download streams.

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from flask import current_app, request, url_for
+
 from portal.web import admin_bp
 
 
@@ -39,7 +41,17 @@ MENU: tuple[AdminLink, ...] = (
 )
 
 
+def _menu_links() -> tuple[tuple[AdminLink, str], ...]:
+    """Each menu entry with its URL, worked out once per app (and mount point): the menu is
+    on every staff page, and its URLs never change while the app runs."""
+    built = current_app.extensions.setdefault("portal_admin_menu", {})
+    root = request.script_root
+    if root not in built:
+        built[root] = tuple((link, url_for(link.endpoint)) for link in MENU)
+    return built[root]
+
+
 @admin_bp.context_processor
 def admin_context() -> dict:
-    """The menu, for `admin/base.html`."""
-    return {"admin_navigation": MENU}
+    """The menu with its URLs, for `admin/base.html`."""
+    return {"admin_navigation": _menu_links(), "admin_home": url_for("admin.index")}

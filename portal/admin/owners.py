@@ -11,6 +11,7 @@ from portal.admin import queries
 from portal.csvsafe import csv_response
 from portal.extensions import db
 from portal.forms import EmptyForm
+from portal.paging import PagedSelect
 from portal.sections import render_sections
 from portal.web import (
     PER_PAGE,
@@ -23,6 +24,7 @@ from portal.web import (
     perform,
     see_other,
     sort_params,
+    url_pattern,
     wants_fragment,
 )
 from portal.web import admin_bp as bp
@@ -52,11 +54,20 @@ def _search() -> tuple[str, str, bool]:
 def owners():
     """Find owners by name, email, phone or VIN; sortable and paged."""
     query, sort, descending = _search()
-    page = paginate(queries.owner_search(query, sort, descending), per=PER_PAGE)
-    cars = queries.car_counts(db.session, [owner.id for owner in page.items])
+    statements = (
+        PagedSelect(queries.owner_list(query, sort, descending), rows=True)
+        if query
+        else queries.owner_pages(sort, descending)
+    )
+    page = statements.page_of(db.session, {}, page_number(), PER_PAGE)
     template = "admin/owners/_results.html" if wants_fragment() else "admin/owners/list.html"
     return render_template(
-        template, page=page, q=query, sort=sort, descending=descending, cars=cars
+        template,
+        page=page,
+        q=query,
+        sort=sort,
+        descending=descending,
+        owner_url=url_pattern("admin.owner", "user_id"),
     )
 
 

@@ -7,22 +7,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
 from portal.audit import AuditEntry
-from portal.charity.models import Drive
-from portal.charity.queries import open_drives, totals_for
+from portal.charity.models import Drive, DriveStatus, DriveTally
 from portal.charity.rules import DriveTotals
+from portal.charity.tally import FIGURES, NOTHING
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
-from portal.paging import in_direction
+from portal.paging import PagedSelect, in_direction
 from portal.referrals.models import STAGE_LABELS, Referral, Stage
 from portal.reminders.models import ServiceVisitRequest, VisitStatus
 from portal.reminders.queries.fleet import collector_paused, load_fleet
@@ -67,20 +68,28 @@ class UpcomingEvent:
         return round(self.event.seats_taken * 100 / self.event.capacity)
 
 
-def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
-    """The next published events with their waitlist, and how many upcoming there are in all."""
+def _upcoming_events_statement() -> Select:
     waitlisted = (
         select(func.count())
         .where(Rsvp.event_id == Event.id, Rsvp.status == RsvpStatus.WAITLISTED)
         .correlate(Event)
         .scalar_subquery()
     )
-    rows = session.execute(
+    return (
         select(Event, waitlisted, func.count().over())
-        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > bindparam("now"))
         .order_by(Event.starts_at, Event.id)
         .limit(UPCOMING_LIMIT)
-    ).all()
+    )
+
+
+#: The dashboard's statements, built once per process and run with the moment bound.
+_UPCOMING_EVENTS = _upcoming_events_statement()
+
+
+def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
+    """The next published events with their waitlist, and how many upcoming there are in all."""
+    rows = session.execute(_UPCOMING_EVENTS, {"now": now}).all()
     total = rows[0][2] if rows else 0
     return [UpcomingEvent(event, waiting) for event, waiting, _ in rows], total
 
@@ -110,6 +119,13 @@ class Funnel:
         return self.steps[0].reached
 
 
+_REFERRED_SINCE = (
+    select(Referral.stage, func.count())
+    .where(Referral.created_at >= bindparam("since"))
+    .group_by(Referral.stage)
+)
+
+
 def referral_funnel(session: Session, now: datetime) -> Funnel:
     """Friends referred in the last 90 days: how many reached each stage, and how many were lost.
 
@@ -118,13 +134,7 @@ def referral_funnel(session: Session, now: datetime) -> Funnel:
     not keep the stage they were lost at.
     """
     since = now - timedelta(days=FUNNEL_DAYS)
-    by_stage = dict(
-        session.execute(
-            select(Referral.stage, func.count())
-            .where(Referral.created_at >= since)
-            .group_by(Referral.stage)
-        ).all()
-    )
+    by_stage = dict(session.execute(_REFERRED_SINCE, {"since": since}).all())
     lost = by_stage.get(Stage.LOST.value, 0)
     referred = sum(by_stage.values())
     steps = []
@@ -145,11 +155,29 @@ class DriveProgress:
     totals: DriveTotals
 
 
+#: Open drives, ending soonest first, with their kept totals (a drive nobody gave to has no
+#: tally row); built once per process.
+_OPEN_DRIVES = (
+    select(Drive, *(getattr(DriveTally, name) for name in FIGURES))
+    .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
+    .where(Drive.status == DriveStatus.OPEN)
+    .order_by(Drive.ends_on, Drive.id)
+)
+
+
 def drive_progress(session: Session) -> list[DriveProgress]:
-    """Open drives, ending soonest first, with their totals (two queries)."""
-    drives = open_drives(session)
-    totals = totals_for(session, drives)
-    return [DriveProgress(drive, totals[drive.id]) for drive in drives]
+    """Open drives, ending soonest first, with their totals (one query)."""
+    progress = []
+    for drive, *figures in session.execute(_OPEN_DRIVES):
+        kept = NOTHING if figures[0] is None else figures
+        totals = DriveTotals(
+            goal=drive.goal_amount,
+            match_percent=drive.match_percent,
+            match_cap=drive.match_cap,
+            **dict(zip(FIGURES, kept, strict=True)),
+        )
+        progress.append(DriveProgress(drive, totals))
+    return progress
 
 
 @dataclass(frozen=True)
@@ -160,8 +188,7 @@ class WaitingWork:
     open_visit_requests: int
 
 
-def waiting_work(session: Session) -> WaitingWork:
-    """Pending reward redemptions and open service-visit requests, in one statement."""
+def _waiting_work_statement() -> Select:
     pending = (
         select(func.count())
         .select_from(Redemption)
@@ -174,7 +201,15 @@ def waiting_work(session: Session) -> WaitingWork:
         .where(ServiceVisitRequest.status == VisitStatus.OPEN)
         .scalar_subquery()
     )
-    redemptions, visit_requests = session.execute(select(pending, visits)).one()
+    return select(pending, visits)
+
+
+_WAITING_WORK = _waiting_work_statement()
+
+
+def waiting_work(session: Session) -> WaitingWork:
+    """Pending reward redemptions and open service-visit requests, in one statement."""
+    redemptions, visit_requests = session.execute(_WAITING_WORK).one()
     return WaitingWork(redemptions, visit_requests)
 
 
@@ -271,16 +306,24 @@ def owner_search(query: str = "", sort: str = "name", descending: bool = False) 
     return statement.order_by(*in_direction(descending, column, User.id))
 
 
-def car_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
-    """Active cars per owner for one page of owners, in one query."""
-    if not user_ids:
-        return {}
-    rows = session.execute(
-        select(Vehicle.owner_id, func.count(Vehicle.id))
-        .where(Vehicle.owner_id.in_(user_ids), Vehicle.retired_at.is_(None))
-        .group_by(Vehicle.owner_id)
+def owner_list(query: str = "", sort: str = "name", descending: bool = False) -> Select:
+    """`owner_search` with only what the owners list shows, each owner's active cars included."""
+    return owner_search(query, sort, descending).with_only_columns(
+        User.id,
+        User.name,
+        User.email,
+        User.phone,
+        User.created_at,
+        User.deactivated_at,
+        User.last_login_at,
+        active_car_count().label("cars"),
     )
-    return {owner_id: count for owner_id, count in rows}
+
+
+@cache
+def owner_pages(sort: str, descending: bool) -> PagedSelect:
+    """The unsearched owners list's statements in one order, built once per process."""
+    return PagedSelect(owner_list("", sort, descending), rows=True)
 
 
 def owner_export(query: str = "", sort: str = "name", descending: bool = False) -> Select:

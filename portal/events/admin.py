@@ -7,8 +7,8 @@ from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.events import queries, question_queries
-from portal.events.door import door_window
+from portal.events import attendee_list, queries, question_queries
+from portal.events.door import door_window, row_urls
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
@@ -21,12 +21,20 @@ from portal.web import admin_bp as bp
 from portal.web import (
     audit,
     list_args,
+    page_number,
     paginate,
+    per_page,
     perform,
     see_other,
     snapshot,
     sort_params,
+    wants_fragment,
 )
+
+#: The attendee list shows this many people a page (`?per_page=` asks for more or fewer).
+ATTENDEES_PER_PAGE = 25
+#: A search of the attendee list reads this much of what was typed.
+SEARCH_LENGTH = 200
 
 #: An owner's page lists this many of their past events.
 OWNER_PAST_EVENTS = 10
@@ -157,21 +165,47 @@ def events_edit(event_id: int):
     return render_template("admin/events/form.html", form=form, event=event, tz=_tz())
 
 
+def _attendee_list(event: Event) -> dict:
+    """One page of the attendee list as the request asks for it (`?q=`, `?show=`, `?page=`),
+    with what its rows need: the counts for the filters, the answers, the row actions."""
+    text = request.args.get("q", "").strip()[:SEARCH_LENGTH]
+    shown = attendee_list.chosen_filter(request.args.get("show"))
+    counts = _counts(event.id)
+    page = attendee_list.attendee_page(
+        db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE), counts
+    )
+    return {
+        "event": event,
+        "page": page,
+        "q": text,
+        "shown": shown,
+        "counts": counts,
+        "filters": attendee_list.FILTERS,
+        "filter_counts": attendee_list.filter_counts(counts),
+        "list_url": url_for("admin.events_show", event_id=event.id),
+        "form": EmptyForm(),
+        "can_undo": door_window(event)["can_undo"],
+        "answers": question_queries.answer_sheet(
+            db.session, event, [row.rsvp.id for row in page.items]
+        ),
+        **row_urls(event.id),
+    }
+
+
 @bp.route("/events/<int:event_id>")
 def events_show(event_id: int):
-    """The event's control page: attendee list with check-in, actions and exports."""
-    event = _event_or_404(event_id)
+    """The event's control page: the attendee list (paged, searchable) with check-in, actions
+    and exports; a search from the page's box gets the list alone (htmx)."""
+    listing = _attendee_list(_event_or_404(event_id))
+    if wants_fragment():
+        return render_template("admin/events/_attendees.html", **listing)
+    event = listing["event"]
     return render_template(
         "admin/events/show.html",
-        event=event,
-        rows=queries.attendees(db.session, event),
-        counts=_counts(event.id),
-        form=EmptyForm(),
+        **listing,
         audience_labels=AUDIENCE_LABELS,
         sent_messages=broadcasts.sent_messages(db.session, event),
-        can_undo=door_window(event)["can_undo"],
         message_audiences=broadcasts.AUDIENCE_LABELS,
-        answers=question_queries.answer_sheet(db.session, event),
     )
 
 

@@ -32,6 +32,7 @@ from portal.web import (
     page_or_fragment,
     perform,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 from portal.web import admin_bp as bp
@@ -125,6 +126,15 @@ def door_window(event: Event) -> dict:
     }
 
 
+def row_urls(event_id: int) -> dict[str, str]:
+    """The attendee list's per-row actions as URL patterns (`{}` where the RSVP's id goes):
+    two `url_for` calls for the whole list rather than two per row."""
+    return {
+        "check_in_url": url_pattern("admin.events_check_in", "rsvp_id", event_id=event_id),
+        "undo_url": url_pattern("admin.events_check_in_undo", "rsvp_id", event_id=event_id),
+    }
+
+
 def ticket_state(rsvp: Rsvp) -> dict:
     """What the door shows for one ticket: the window, who let them in, whether to undo."""
     attended = rsvp.status == RsvpStatus.ATTENDED
@@ -213,6 +223,7 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
         note=outcome.error.message if outcome.error else None,
         can_undo=door_window(rsvp.event)["can_undo"],
         answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
+        **row_urls(event_id),
     )
 
 

@@ -52,7 +52,7 @@ def door_search(session: Session, event: Event, text: str) -> DoorSearch:
     if code:
         statement = statement.where(Rsvp.ticket_hash == hash_token(code))
     elif text.strip():
-        statement = statement.where(*_door_words(text))
+        statement = statement.where(*search_words(text))
     else:
         statement = statement.where(Rsvp.status == RsvpStatus.CONFIRMED)
     rows = [Attendee(rsvp, user or rsvp.person, None) for rsvp, user in session.execute(statement)]
@@ -78,8 +78,11 @@ def ticket_code_in(text: str) -> str | None:
 TICKET_CODE = re.compile(r"[A-Za-z0-9_-]{40,64}")
 
 
-def _door_words(text: str) -> list:
-    """Every word in a name or an email; a ticket number ("No. 000123", "123") by itself."""
+def search_words(text: str) -> list:
+    """Every word in a name or an email; a ticket number ("No. 000123", "123") by itself.
+
+    The door's search and the attendee list's find people the same way.
+    """
     words = text.replace("No.", " ").split()[:6]
     if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 9:
         return [or_(Rsvp.id == int(words[0]), _NAME.icontains(words[0], autoescape=True))]

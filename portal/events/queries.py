@@ -50,17 +50,25 @@ def ranked_waitlist(event_ids) -> Subquery:
     )
 
 
+def _positions_statement() -> Select:
+    given = aliased(Rsvp)
+    ranked = ranked_waitlist(
+        select(given.event_id).where(given.id.in_(bindparam("rsvp_ids", expanding=True)))
+    )
+    return select(ranked.c.rsvp_id, ranked.c.position).where(
+        ranked.c.rsvp_id.in_(bindparam("rsvp_ids", expanding=True))
+    )
+
+
+#: Built once: staff lists ask it on every page.
+_POSITIONS = _positions_statement()
+
+
 def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
     """{rsvp id: place in its event's waitlist, 1-based} for the waitlisted ones given."""
     if not rsvp_ids:
         return {}
-    given = aliased(Rsvp)
-    events = select(given.event_id).where(given.id.in_(rsvp_ids))
-    ranked = ranked_waitlist(events)
-    rows = session.execute(
-        select(ranked.c.rsvp_id, ranked.c.position).where(ranked.c.rsvp_id.in_(rsvp_ids))
-    )
-    return {rsvp_id: position for rsvp_id, position in rows}
+    return dict(session.execute(_POSITIONS, {"rsvp_ids": rsvp_ids}).all())
 
 
 @dataclass
@@ -287,17 +295,20 @@ def check_in_sheet(session: Session, event: Event) -> list[Attendee]:
     return sorted(rows, key=lambda row: row.user.name.lower())
 
 
+#: Built once: every coordinator's list and the event's page count seats with it.
+_SEAT_COUNTS = (
+    select(Rsvp.event_id, Rsvp.status, func.count())
+    .where(Rsvp.event_id.in_(bindparam("event_ids", expanding=True)))
+    .group_by(Rsvp.event_id, Rsvp.status)
+)
+
+
 def seat_counts(session: Session, event_ids: list[int]) -> dict[int, dict[str, int]]:
     """{event id: {status: number of RSVPs}} in one query, for coordinators' lists."""
     counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
     if not event_ids:
         return counts
-    rows = session.execute(
-        select(Rsvp.event_id, Rsvp.status, func.count())
-        .where(Rsvp.event_id.in_(event_ids))
-        .group_by(Rsvp.event_id, Rsvp.status)
-    )
-    for event_id, status, number in rows:
+    for event_id, status, number in session.execute(_SEAT_COUNTS, {"event_ids": event_ids}):
         counts[event_id][status] = number
     return counts
 

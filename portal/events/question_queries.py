@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.events.models import Event, Rsvp
@@ -16,15 +16,23 @@ from portal.events.question_rules import asks_guest_names, export_header, is_off
 GUEST_NAMES_COLUMN = "Guest names"
 
 
+def _questions_statement(include_retired: bool):
+    query = select(EventQuestion).where(EventQuestion.event_id == bindparam("event_id"))
+    if not include_retired:
+        query = query.where(EventQuestion.retired_at.is_(None))
+    order = EventQuestion.retired_at.is_not(None)
+    return query.order_by(order, EventQuestion.position, EventQuestion.id)
+
+
+#: Built once, with and without removed questions: the staff list reads them on every page.
+_QUESTIONS = {retired: _questions_statement(retired) for retired in (False, True)}
+
+
 def event_questions(
     session: Session, event_id: int, include_retired: bool = False
 ) -> list[EventQuestion]:
     """The event's questions in form order (removed ones last, when asked for); one query."""
-    query = select(EventQuestion).where(EventQuestion.event_id == event_id)
-    if not include_retired:
-        query = query.where(EventQuestion.retired_at.is_(None))
-    order = EventQuestion.retired_at.is_not(None)
-    return list(session.scalars(query.order_by(order, EventQuestion.position, EventQuestion.id)))
+    return list(session.scalars(_QUESTIONS[include_retired], {"event_id": event_id}))
 
 
 @dataclass
@@ -118,31 +126,39 @@ class AnswerSheet:
         return rows
 
 
+_ANSWERS = (
+    select(RsvpAnswer.rsvp_id, RsvpAnswer.question_id, RsvpAnswer.value)
+    .join(Rsvp, Rsvp.id == RsvpAnswer.rsvp_id)
+    .where(Rsvp.event_id == bindparam("event_id"))
+)
+_GUEST_NAMES = (
+    select(RsvpGuestName.rsvp_id, RsvpGuestName.name)
+    .join(Rsvp, Rsvp.id == RsvpGuestName.rsvp_id)
+    .where(Rsvp.event_id == bindparam("event_id"))
+    .order_by(RsvpGuestName.rsvp_id, RsvpGuestName.position)
+)
+#: Built once: the staff list and the door read the answers of the people they show.
+_SHOWN = bindparam("rsvp_ids", expanding=True)
+_ANSWERS_OF = _ANSWERS.where(RsvpAnswer.rsvp_id.in_(_SHOWN))
+_GUEST_NAMES_OF = _GUEST_NAMES.where(RsvpGuestName.rsvp_id.in_(_SHOWN))
+
+
 def answer_sheet(
     session: Session, event: Event, rsvp_ids: Iterable[int] | None = None
 ) -> AnswerSheet:
-    """Answers of the event's attendees (or only of `rsvp_ids`); three queries."""
+    """Answers of the event's attendees (or only of `rsvp_ids`); three queries at most."""
     questions = event_questions(session, event.id, include_retired=True)
-    answer_query = (
-        select(RsvpAnswer.rsvp_id, RsvpAnswer.question_id, RsvpAnswer.value)
-        .join(Rsvp, Rsvp.id == RsvpAnswer.rsvp_id)
-        .where(Rsvp.event_id == event.id)
-    )
-    name_query = (
-        select(RsvpGuestName.rsvp_id, RsvpGuestName.name)
-        .join(Rsvp, Rsvp.id == RsvpGuestName.rsvp_id)
-        .where(Rsvp.event_id == event.id)
-        .order_by(RsvpGuestName.rsvp_id, RsvpGuestName.position)
-    )
+    values: dict = {"event_id": event.id}
+    answer_query, name_query = _ANSWERS, _GUEST_NAMES
     if rsvp_ids is not None:
-        wanted = list(rsvp_ids)
-        answer_query = answer_query.where(RsvpAnswer.rsvp_id.in_(wanted))
-        name_query = name_query.where(RsvpGuestName.rsvp_id.in_(wanted))
+        values["rsvp_ids"] = list(rsvp_ids)
+        answer_query, name_query = _ANSWERS_OF, _GUEST_NAMES_OF
     answers: dict[int, dict[int, str]] = defaultdict(dict)
-    for rsvp_id, question_id, value in session.execute(answer_query):
+    # An answer belongs to a question: an event that never asked one has none to read.
+    for rsvp_id, question_id, value in session.execute(answer_query, values) if questions else ():
         answers[rsvp_id][question_id] = value
     names: dict[int, list[str]] = defaultdict(list)
-    for rsvp_id, name in session.execute(name_query):
+    for rsvp_id, name in session.execute(name_query, values):
         names[rsvp_id].append(name)
     answered = {question_id for given in answers.values() for question_id in given}
     shown = [q for q in questions if q.retired_at is None or q.id in answered]

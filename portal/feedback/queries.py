@@ -6,7 +6,7 @@ Each read is one statement whatever the numbers (the settings read is cached per
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Select, bindparam, case, extract, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import Role, User
@@ -92,11 +92,14 @@ def follow_up(session: Session, follow_up_id: int) -> FollowUp | None:
     )
 
 
+_OPEN_FOLLOW_UPS = (
+    select(func.count()).select_from(FollowUp).where(FollowUp.status == FollowUpStatus.OPEN)
+)
+
+
 def open_follow_up_count(session: Session) -> int:
     """How many low scores wait for the service manager."""
-    return session.scalar(
-        select(func.count()).select_from(FollowUp).where(FollowUp.status == FollowUpStatus.OPEN)
-    )
+    return session.scalar(_OPEN_FOLLOW_UPS)
 
 
 @dataclass(frozen=True)
@@ -139,24 +142,32 @@ class Satisfaction:
         return date(self.year, self.month, 1)
 
 
+def _satisfaction_statement() -> Select:
+    advisor = aliased(User)
+    year = extract("year", ServiceRecord.performed_on)
+    month = extract("month", ServiceRecord.performed_on)
+    happy = func.sum(case((Survey.score >= 4, 1), else_=0))
+    return (
+        select(year, month, advisor.name, func.count(), func.avg(Survey.score), happy)
+        .select_from(Survey)
+        .join(ServiceRecord, ServiceRecord.id == Survey.service_record_id)
+        .outerjoin(advisor, advisor.id == ServiceRecord.advisor_id)
+        .where(Survey.score.is_not(None), ServiceRecord.performed_on >= bindparam("since"))
+        .group_by(year, month, ServiceRecord.advisor_id, advisor.name)
+        .order_by(year.desc(), month.desc(), advisor.name.asc().nulls_last())
+    )
+
+
+#: Built once: the staff dashboard shows it on every visit.
+_SATISFACTION = _satisfaction_statement()
+
+
 def satisfaction(session: Session, since: date) -> list[Satisfaction]:
     """Answers per month of the visit and per advisor, newest month first (one statement).
 
     Visits with no advisor recorded are counted together under None.
     """
-    advisor = aliased(User)
-    year = extract("year", ServiceRecord.performed_on)
-    month = extract("month", ServiceRecord.performed_on)
-    happy = func.sum(case((Survey.score >= 4, 1), else_=0))
-    rows = session.execute(
-        select(year, month, advisor.name, func.count(), func.avg(Survey.score), happy)
-        .select_from(Survey)
-        .join(ServiceRecord, ServiceRecord.id == Survey.service_record_id)
-        .outerjoin(advisor, advisor.id == ServiceRecord.advisor_id)
-        .where(Survey.score.is_not(None), ServiceRecord.performed_on >= since)
-        .group_by(year, month, ServiceRecord.advisor_id, advisor.name)
-        .order_by(year.desc(), month.desc(), advisor.name.asc().nulls_last())
-    ).all()
+    rows = session.execute(_SATISFACTION, {"since": since}).all()
     return [
         Satisfaction(
             int(y), int(m), name, count, round(float(mean), 1), share_percent(int(top), count)

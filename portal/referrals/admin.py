@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, get_template_attribute, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal import clock, web
 from portal.accounts.models import AMBASSADOR_LEVEL
@@ -19,10 +20,27 @@ from portal.referrals.rules import PLACEHOLDERS
 
 bp = web.admin_bp
 
+#: The pipeline lists this many friends a page.
+PIPELINE_PER_PAGE = 50
+
 
 def _ladder() -> dict:
     """What the tier badges and priority flags on a staff page need."""
     return {"tiers": queries.load_tiers(db.session), "ambassador_level": AMBASSADOR_LEVEL}
+
+
+def _badges(rows: list[queries.PipelineRow], tiers) -> dict[int, Markup]:
+    """{tier level: the referrer's badge and priority flag}, rendered once per level on the
+    page rather than once per row."""
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    flag = get_template_attribute("referrals/_macros.html", "priority_flag")
+    levels = {row.referrer.tier_level for row in rows if row.referrer}
+    return {
+        level: badge(level, tiers.name(level))
+        + Markup(" ")
+        + flag(queries.PipelineReferrer("", level), AMBASSADOR_LEVEL)
+        for level in levels
+    }
 
 
 @bp.route("/referrals")
@@ -30,18 +48,25 @@ def referrals():
     """The pipeline: every referred friend, by stage, with who referred them."""
     stage = queries.chosen_stage(request.args.get("stage"))
     sort, descending = web.sort_params(tuple(queries.REFERRAL_SORTS), "date", True)
+    page = queries.paged_pipeline(stage, sort, descending).page_of(
+        db.session, {}, web.page_number(), web.per_page(PIPELINE_PER_PAGE)
+    )
+    rows = [queries.pipeline_row(row) for row in page.items]
+    counts, source_counts = queries.pipeline_counts(db.session)
     return render_template(
         "admin/referrals/pipeline.html",
-        page=web.paginate(queries.pipeline(stage, sort, descending), per=web.per_page(50)),
+        page=page,
+        rows=rows,
+        badges=_badges(rows, queries.load_tiers(db.session)),
+        referral_url=web.url_pattern("admin.referral", "referral_id"),
         stage=stage,
-        counts=queries.stage_counts(db.session),
-        source_counts=queries.source_counts(db.session),
+        counts=counts,
+        source_counts=source_counts,
         source_labels=SOURCE_LABELS,
         stage_labels=STAGE_LABELS,
         sort=sort,
         descending=descending,
         list_args=web.list_args(stage=stage),
-        **_ladder(),
     )
 
 

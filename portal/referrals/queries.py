@@ -1,12 +1,17 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
-from portal.events.models import Rsvp
-from portal.paging import in_direction
+from portal.events.models import Event, Rsvp
+from portal.paging import PagedSelect, in_direction
 from portal.points.models import PointsEntry
 from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.rules import TIER_DEFAULTS, Tiers
@@ -83,12 +88,66 @@ def chosen_stage(stage: str | None) -> str | None:
     return stage if stage in STAGE_VALUES else None
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineReferrer:
+    """Who referred a friend, as the pipeline shows them."""
+
+    name: str
+    tier_level: int
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRsvp:
+    """The event a friend RSVPed to through their invite link, and how it went."""
+
+    status: str
+    checked_in_at: datetime | None
+    event_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRow:
+    """One referred friend on the pipeline: only what the list shows."""
+
+    id: int
+    name: str
+    model_of_interest: str | None
+    preferred_contact: str
+    phone: str | None
+    email: str
+    source: str | None
+    stage: str
+    stage_changed_at: datetime
+    created_at: datetime
+    referrer: PipelineReferrer | None
+    rsvp: PipelineRsvp | None
+
+
 def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
-    """Referrals (one stage or all) with their referrer, in the chosen order, for a paged list."""
+    """Referrals (one stage or all) with their referrer and RSVP, in the chosen order: only
+    the columns the pipeline shows (`pipeline_row` reads a row)."""
     column = REFERRAL_SORTS[sort]
     statement = (
-        select(Referral)
-        .options(joinedload(Referral.referrer), joinedload(Referral.rsvp).joinedload(Rsvp.event))
+        select(
+            Referral.id,
+            Referral.name,
+            Referral.model_of_interest,
+            Referral.preferred_contact,
+            Referral.phone,
+            Referral.email,
+            Referral.source,
+            Referral.stage,
+            Referral.stage_changed_at,
+            Referral.created_at,
+            User.name,
+            User.tier_level,
+            Rsvp.status,
+            Rsvp.checked_in_at,
+            Event.title,
+        )
+        .outerjoin(User, User.id == Referral.referrer_id)
+        .outerjoin(Rsvp, Rsvp.id == Referral.rsvp_id)
+        .outerjoin(Event, Event.id == Rsvp.event_id)
         .order_by(*in_direction(descending, column, Referral.id))
     )
     if stage is not None:
@@ -96,18 +155,36 @@ def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     return statement
 
 
-def stage_counts(session: Session) -> dict[str, int]:
-    """{stage: number of referrals at it}, for the pipeline's tabs."""
-    return dict(
-        session.execute(select(Referral.stage, func.count()).group_by(Referral.stage)).all()
-    )
+@cache
+def paged_pipeline(stage: str | None, sort: str, descending: bool) -> PagedSelect:
+    """The pipeline's statements for one stage and order, built once per process (a handful
+    of stages and sorts)."""
+    return PagedSelect(pipeline(chosen_stage(stage), sort, descending), rows=True)
 
 
-def source_counts(session: Session) -> dict[str | None, int]:
-    """{channel the link was shared through (None: not known): number of referrals}."""
-    return dict(
-        session.execute(select(Referral.source, func.count()).group_by(Referral.source)).all()
-    )
+def pipeline_row(row) -> PipelineRow:
+    """A row of `pipeline` as the list shows it."""
+    *referral, referrer_name, tier_level, rsvp_status, checked_in_at, event_title = row
+    referrer = PipelineReferrer(referrer_name, tier_level) if referrer_name is not None else None
+    rsvp = PipelineRsvp(rsvp_status, checked_in_at, event_title) if rsvp_status else None
+    return PipelineRow(*referral, referrer=referrer, rsvp=rsvp)
+
+
+#: Built once: referrals by stage and channel, counted from `ix_referrals_stage_source`.
+_STAGE_SOURCE_COUNTS = select(Referral.stage, Referral.source, func.count()).group_by(
+    Referral.stage, Referral.source
+)
+
+
+def pipeline_counts(session: Session) -> tuple[dict[str, int], dict[str | None, int]]:
+    """({stage: referrals at it}, {channel the link was shared through (None: not known):
+    referrals}) for the pipeline's tabs and its "came through" line, in one statement."""
+    stages: Counter[str] = Counter()
+    sources: Counter[str | None] = Counter()
+    for stage, source, number in session.execute(_STAGE_SOURCE_COUNTS):
+        stages[stage] += number
+        sources[source] += number
+    return dict(stages), dict(sources)
 
 
 def referrals_export(stage: str | None) -> Select:

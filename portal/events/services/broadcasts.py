@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -256,14 +256,16 @@ def send_to_attendees(
     return BroadcastOutcome(session.get(EventMessage, message_id), ids)
 
 
+#: Built once: the event's page lists the history on every visit.
+_SENT_MESSAGES = (
+    select(EventMessage)
+    .options(joinedload(EventMessage.sender))
+    .where(EventMessage.event_id == bindparam("event_id"))
+    .order_by(EventMessage.created_at.desc(), EventMessage.id.desc())
+    .limit(HISTORY_SIZE)
+)
+
+
 def sent_messages(session: Session, event: Event) -> list[EventMessage]:
     """The event's latest messages to its attendees, newest first, with their senders."""
-    return list(
-        session.scalars(
-            select(EventMessage)
-            .options(joinedload(EventMessage.sender))
-            .where(EventMessage.event_id == event.id)
-            .order_by(EventMessage.created_at.desc(), EventMessage.id.desc())
-            .limit(HISTORY_SIZE)
-        )
-    )
+    return list(session.scalars(_SENT_MESSAGES, {"event_id": event.id}))

@@ -1,0 +1,135 @@
+"""The staff's attendee list: one page of an event's RSVPs, searched and filtered, with only
+the columns the list shows, in a fixed number of statements however many people answered.
+
+The order is the one coordinators read the list in: who is coming (by name), then the
+waitlist in its queue order, then cancellations (by name). The database sorts and pages; the
+waitlist places of the page's queued people come from one more statement.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.events.door_search import search_words
+from portal.events.models import SEAT_HOLDING, Event, GuestPerson, Rsvp, RsvpStatus
+from portal.events.queries import Attendee, waitlist_positions
+from portal.events.rules import waitlist_order
+from portal.paging import ListPage, PagedSelect
+
+#: The list's filters: {name in the URL: (label, the statuses it shows)}; the first is all.
+FILTERS = {
+    "all": ("Everyone", tuple(RsvpStatus)),
+    "coming": ("Coming", SEAT_HOLDING),
+    "arrived": ("Checked in", (RsvpStatus.ATTENDED,)),
+    "waitlist": ("Waitlist", (RsvpStatus.WAITLISTED,)),
+    "cancelled": ("Cancelled", (RsvpStatus.CANCELLED,)),
+}
+
+
+def chosen_filter(name: str | None) -> str:
+    """The filter a request names, or "all" when it names none we have."""
+    return name if name in FILTERS else "all"
+
+
+def filter_counts(counts: dict[str, int]) -> dict[str, int]:
+    """{filter: RSVPs it shows}, from the event's {status: RSVPs} (no query)."""
+    return {
+        name: sum(counts.get(status, 0) for status in statuses)
+        for name, (_, statuses) in FILTERS.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRsvp:
+    """The parts of an RSVP the attendee list shows (a row, not the ORM object)."""
+
+    id: int
+    status: str
+    guests: int
+    checked_in_at: datetime | None
+    via_reward: bool
+    user_id: int | None
+
+    @property
+    def is_guest(self) -> bool:
+        """A visitor's RSVP (a prospect without an account)."""
+        return self.user_id is None
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+
+_WAITING = Rsvp.status == RsvpStatus.WAITLISTED
+#: Who is coming first, then the queue, then cancellations.
+_GROUP = case(
+    (Rsvp.status.in_(SEAT_HOLDING), 0),
+    (_WAITING, 1),
+    else_=2,
+)
+_NAME = func.coalesce(User.name, Rsvp.guest_name)
+_EMAIL = func.coalesce(User.email, Rsvp.guest_email)
+
+
+def _order() -> list:
+    """The group, then the queue's own order for the waitlist, then name (and id)."""
+    queue = [case((_WAITING, term)) for term in waitlist_order()]
+    return [_GROUP, *queue, _NAME, Rsvp.id]
+
+
+#: The list: the event's RSVPs in the chosen statuses, in the list's order (built once).
+_LISTING = (
+    select(
+        Rsvp.id,
+        Rsvp.status,
+        Rsvp.guests,
+        Rsvp.checked_in_at,
+        Rsvp.via_reward,
+        Rsvp.user_id,
+        _NAME,
+        _EMAIL,
+    )
+    .join(Event, Event.id == Rsvp.event_id)  # the waitlist's order reads its priority
+    .outerjoin(User, User.id == Rsvp.user_id)  # visitors' RSVPs have no account
+    .where(
+        Rsvp.event_id == bindparam("event_id"),
+        Rsvp.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(*_order())
+)
+_UNSEARCHED = PagedSelect(_LISTING, rows=True)
+
+
+def attendee_page(
+    session: Session,
+    event: Event,
+    text: str,
+    shown: str,
+    page: int,
+    per_page: int,
+    counts: dict[str, int],
+) -> ListPage:
+    """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
+    name or email (or a ticket number) and the filter; two statements, and a count for a
+    search (`counts`, the event's {status: RSVPs}, gives the total of a filter)."""
+    values = {"event_id": event.id, "statuses": list(FILTERS[shown][1])}
+    if text:
+        listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True)
+        found = listing.page_of(session, values, page, per_page)
+    else:
+        total = filter_counts(counts)[shown]
+        found = _UNSEARCHED.page_of(session, values, page, per_page, total=total)
+    waiting = [row.id for row in found.items if row.status == RsvpStatus.WAITLISTED]
+    positions = waitlist_positions(session, waiting)
+    items = [
+        Attendee(
+            ListedRsvp(*row[:6]),
+            GuestPerson(row[6] or "", row[7] or ""),
+            positions.get(row.id),
+        )
+        for row in found.items
+    ]
+    return ListPage(items, found.page, found.per_page, found.total, found.exact)

@@ -1,0 +1,109 @@
+"""The staff's attendee list in pages: the rest on the next page, a search and the filters
+across every page (htmx and plain links), the order kept, and a fixed number of statements."""
+
+import re
+
+import pytest
+from flask import url_for
+
+from portal.events.models import RsvpStatus
+
+HTMX = {"HX-Request": "true"}
+#: Queued in this order, which is not their names' order.
+QUEUED = ["Queued Cy", "Queued Ada", "Queued Bo"]
+
+
+def _names(html: str) -> list[str]:
+    """The attendees' names on a page of the list, in order."""
+    if 'class="attendees"' not in html:
+        return []
+    table = html.split('class="attendees"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr id=\"rsvp-\d+\">\s*<td><strong>([^<]+)</strong>", table)
+
+
+@pytest.fixture
+def full_clinic(make_event, make_owner, add_rsvp):
+    """A clinic with 30 people coming (A 00 … A 29), 3 queued and 2 who cancelled."""
+    event = make_event(capacity=40)
+    for number in range(30):
+        add_rsvp(event, make_owner(name=f"A {number:02d}"), status=RsvpStatus.CONFIRMED)
+    for name in QUEUED:
+        add_rsvp(event, make_owner(name=name))
+    for number in range(2):
+        add_rsvp(event, make_owner(name=f"Gone {number}"), status=RsvpStatus.CANCELLED)
+    return event
+
+
+def test_page_two_shows_the_rest_in_the_same_order(client, as_coordinator, full_clinic):
+    url = f"/admin/events/{full_clinic.id}"
+    first = client.get(url).text
+    assert _names(first) == [f"A {number:02d}" for number in range(25)]
+    assert f'href="{url}?page=2#attendees"' in first and "Page 1 of 2" in first
+    second = client.get(f"{url}?page=2").text
+    rest = [f"A {number:02d}" for number in range(25, 30)]
+    assert _names(second) == [*rest, *QUEUED, "Gone 0", "Gone 1"]
+    assert "Waitlist #1" in second and "Waitlist #3" in second
+    assert f'href="/admin/events/{full_clinic.id}/attendees.csv"' in second
+
+
+def test_a_search_finds_people_on_every_page_with_and_without_htmx(
+    client, as_coordinator, full_clinic
+):
+    url = f"/admin/events/{full_clinic.id}"
+    page = client.get(f"{url}?q=queued+bo").text
+    assert _names(page) == ["Queued Bo"] and "Waitlist #3" in page
+    assert "<html" in page and 'value="queued bo"' in page
+    fragment = client.get(f"{url}?q=cy", headers=HTMX)
+    assert _names(fragment.text) == ["Queued Cy"] and "Waitlist #1" in fragment.text
+    assert "<html" not in fragment.text and "1 attendee" in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    nobody = client.get(f"{url}?q=zelda").text
+    assert _names(nobody) == [] and "Nobody here matches “zelda”" in nobody
+
+
+def test_the_filters_show_each_kind_of_answer_with_their_counts(
+    client, as_coordinator, full_clinic
+):
+    url = f"/admin/events/{full_clinic.id}"
+    page = client.get(url).text
+    assert re.search(r"Waitlist <span class=\"count\">3</span>", page)
+    assert re.search(r"Coming <span class=\"count\">30</span>", page)
+    assert _names(client.get(f"{url}?show=waitlist").text) == QUEUED
+    assert _names(client.get(f"{url}?show=cancelled").text) == ["Gone 0", "Gone 1"]
+    assert len(_names(client.get(f"{url}?show=coming&per_page=50").text)) == 30
+    assert "Nobody is checked in yet." in client.get(f"{url}?show=arrived").text
+    # A filter and a search together, and a filter nobody has heard of shows everyone.
+    assert _names(client.get(f"{url}?show=coming&q=gone").text) == []
+    assert len(_names(client.get(f"{url}?show=nonsense").text)) == 25
+
+
+def test_check_in_buttons_post_to_each_rsvps_own_url(app, client, as_coordinator, full_clinic):
+    html = client.get(f"/admin/events/{full_clinic.id}?q=a+07").text
+    [rsvp_id] = re.findall(r'<tr id="rsvp-(\d+)">', html)
+    with app.test_request_context():
+        action = url_for("admin.events_check_in", event_id=full_clinic.id, rsvp_id=int(rsvp_id))
+    assert f'action="{action}" hx-post="{action}"' in html
+
+
+def test_statements_do_not_grow_with_the_number_of_attendees(
+    client, as_coordinator, make_event, make_owner, add_rsvp, count_queries
+):
+    event = make_event(capacity=200)
+
+    def add(how_many: int, start: int) -> None:
+        for number in range(start, start + how_many):
+            status = RsvpStatus.WAITLISTED if number % 3 else RsvpStatus.CONFIRMED
+            add_rsvp(event, make_owner(name=f"Counted {number}"), status=status)
+
+    def statements(url: str) -> int:
+        client.get(url)
+        with count_queries() as executed:
+            assert client.get(url).status_code == 200
+        return len(executed)
+
+    url = f"/admin/events/{event.id}"
+    add(3, 0)
+    few = [statements(url), statements(f"{url}?q=counted"), statements(f"{url}?show=waitlist")]
+    add(60, 3)
+    many = [statements(url), statements(f"{url}?q=counted"), statements(f"{url}?show=waitlist")]
+    assert few == many
