@@ -125,8 +125,10 @@ def test_an_event_cancelled_after_the_read_checks_nobody_in(door, monkeypatch):
         monkeypatch,
         update(Event).where(Event.id == event.id).values(status=EventStatus.CANCELLED),
     )
-    with pytest.raises(ServiceError):  # its words: see the README's mutation section
+    with pytest.raises(ServiceError) as refusal:
         _check_in(door, priya)
+    # The event is read again too: the team hears of the cancellation, not of the RSVP.
+    assert refusal.value.message == f"{event.title} is cancelled, so nobody is checked in."
     db.session.commit()
     assert _row(priya).status == RsvpStatus.CONFIRMED and _ledger_keys() == []
     _untouched(door, "leo", "mia")

@@ -79,6 +79,7 @@ def check_in(
         return CheckIn(rsvp, first_time=True)
     if rsvp.status == RsvpStatus.ATTENDED:  # another phone got there first
         return CheckIn(rsvp, first_time=False)
+    session.refresh(rsvp.event)  # the event, too, may have changed since the read
     raise ServiceError(check_in_refusal(rsvp.event, now, tz, opens_hours) or no_seat_note(rsvp))
 
 
