@@ -27,6 +27,7 @@ from portal.extensions import db
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.fast_setup import (
+    calm_garbage_collector,
     copy_sqlite_schema,
     empty_postgres,
     memoise_url_builders,
@@ -49,6 +50,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 DATABASES = ["sqlite", "postgresql"]
 
 memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
+
+
+def pytest_collection_finish(session) -> None:
+    """Collection is done: what it built stays for the session (see tests/fast_setup.py)."""
+    calm_garbage_collector()
 
 
 class PortalClient(FlaskClient):
