@@ -31,6 +31,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import Rule
@@ -116,3 +117,15 @@ def empty_postgres(engine, tables) -> None:
         names = ", ".join(f'"{table.name}"' for table in tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def no_database(test):
+    """Mark a test that never reaches the database: it runs once, not once per database.
+
+    Every app test runs on SQLite and on PostgreSQL; one that runs no SQL at all (a visitor
+    sent to sign in, a form refused before any query) learns nothing from the second run.
+    It runs on SQLite only, and the `app` fixture (tests/conftest.py) fails it as soon as it
+    runs any SQL statement: then it reaches the database and needs both runs again.
+    """
+    once = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+    return pytest.mark.no_database(once(test))
