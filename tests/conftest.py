@@ -27,6 +27,7 @@ from portal.extensions import db
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.fast_setup import (
+    calm_garbage_collector,
     copy_sqlite_schema,
     empty_postgres,
     memoise_url_builders,
@@ -49,6 +50,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 DATABASES = ["sqlite", "postgresql"]
 
 memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
+
+
+def pytest_collection_finish(session) -> None:
+    """Collection is done: what it built stays for the session (see tests/fast_setup.py)."""
+    calm_garbage_collector()
 
 
 class PortalClient(FlaskClient):
@@ -114,8 +120,37 @@ _POSTGRES_SCHEMA_READY: list[bool] = []
 
 @pytest.fixture(params=DATABASES)
 def database(request) -> str:
-    """Which database this test runs on: every app test runs on both."""
+    """Which database this test runs on: every app test runs on both (but see `no_database`)."""
     return request.param
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "no_database: runs once, on SQLite, and fails if it runs SQL (tests/fast_setup.py)",
+    )
+
+
+@contextmanager
+def _no_sql_allowed(request) -> Iterator[None]:
+    """Fail a test marked `no_database` that runs SQL: the mark would hide a PostgreSQL run."""
+    if request.node.get_closest_marker("no_database") is None:
+        yield
+        return
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert not statements, (
+        "a test marked no_database ran SQL; remove the mark so it runs on both databases:\n"
+        + "\n".join(statements[:5])
+    )
 
 
 def _test_config(app_config: dict) -> dict:
@@ -189,8 +224,9 @@ def app(app_config, request) -> Iterator:
                 _POSTGRES_SCHEMA_READY.append(True)
         elif not schema_copied:
             db.create_all()
-        yield application
-        db.session.remove()
+        with _no_sql_allowed(request):
+            yield application
+            db.session.remove()
         if db.engine.dialect.name == "postgresql":
             empty_postgres(db.engine, db.metadata.sorted_tables)
         db.engine.dispose()

@@ -4,6 +4,7 @@ import pytest
 
 from portal import create_app
 from portal.config import TestConfig
+from tests.fast_setup import no_database
 
 #: Endpoints a visitor may open without an account (prospects, links from emails, feeds).
 PUBLIC_ENDPOINTS = {
@@ -54,6 +55,7 @@ def _rules(public: bool = False):
         yield pytest.param(method, path, id=f"{method} {rule.rule}")
 
 
+@no_database  # the sign-in check comes before any query: one database is enough
 @pytest.mark.parametrize(("method", "path"), list(_rules()))
 def test_visitors_are_sent_to_sign_in(client, method, path):
     response = client.open(path, method=method)
