@@ -28,7 +28,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -rs
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q -rs
 
 # By hand, not in CI: mutmut on the core modules ([tool.mutmut] in pyproject.toml), SQLite only,
 # no browser tests, each module against its own tests; then the score per module. Results are
