@@ -53,3 +53,27 @@ def test_a_kept_time_follows_the_dealerships_time_zone(app):
     assert shown["Europe/London"] == [
         '<time datetime="2026-12-10T16:00:00+00:00">Thu 10 Dec 2026, 4:00 PM GMT</time>'
     ]
+
+
+LAYOUT_TOKEN = re.compile(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'')
+
+
+def test_the_layouts_kept_token_is_the_sessions_own(client, owner, make_owner, login):
+    login(owner)
+    shown = [LAYOUT_TOKEN.search(client.get("/garage").get_data(as_text=True)).group(1)]
+    shown.append(LAYOUT_TOKEN.search(client.get("/garage").get_data(as_text=True)).group(1))
+    assert shown[0] == shown[1]
+    sent = client.post("/logout", headers={"X-CSRFToken": shown[0]}, csrf=False)
+    assert sent.status_code == 303
+    # Another browser's session has its own token: the one kept for the first is refused.
+    other = client.application.test_client()
+    login_other = other.post(
+        "/login",
+        data={"email": make_owner(email="oscar@example.com").email, "password": "x"},
+        csrf=False,
+    )
+    assert login_other.status_code == 400
+    html = other.get("/events").get_data(as_text=True)
+    assert LAYOUT_TOKEN.search(html).group(1) != shown[0]
+    refused = other.post("/logout", headers={"X-CSRFToken": shown[0]}, csrf=False)
+    assert refused.status_code == 400
