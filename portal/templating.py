@@ -1,13 +1,16 @@
 """What every template can use: the dealership, the unread count, local dates, numbers."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from portal.extensions import db
@@ -15,11 +18,12 @@ from portal.extensions import db
 
 def dealership() -> dict:
     """The dealership's name, time zone and contact details, read once per request."""
-    if "dealership" not in g:
+    profile = g.get("dealership")
+    if profile is None:
         from portal.dealership.queries import dealership_profile
 
-        g.dealership = dealership_profile(db.session)
-    return g.dealership
+        profile = g.dealership = dealership_profile(db.session)
+    return profile
 
 
 #: How a moment reads unless a page asks otherwise: 'Thu 10 Dec 2026, 11:00 AM'.
@@ -31,10 +35,8 @@ _TIME_OF_DAY = re.compile(r"%-?[HIMpXcSRTr]")
 
 
 def _zone() -> ZoneInfo:
-    """The dealership's time zone, looked up once per request (a page may show a hundred dates)."""
-    if "dealership_zone" not in g:
-        g.dealership_zone = ZoneInfo(dealership()["timezone"])
-    return g.dealership_zone
+    """The dealership's time zone (a page may show a hundred dates: `ZoneInfo` keeps them)."""
+    return ZoneInfo(dealership()["timezone"])
 
 
 def local_datetime(value: datetime | None, fmt: str = MOMENT_FORMAT) -> str:
@@ -77,16 +79,28 @@ def when(value: datetime | date | None, fmt: str | None = None) -> Markup:
     if value is None:
         return Markup("")
     if not isinstance(value, datetime):
-        words, stamp = value.strftime(fmt or DAY_FORMAT), value.isoformat()
+        return _day_element(value, fmt or DAY_FORMAT)
+    return _moment_element(value, fmt or MOMENT_FORMAT, dealership()["timezone"])
+
+
+# A list page shows the same few moments on every request (an event's start, three times on
+# one card): each one is worked out once and kept. The words depend only on the moment, the
+# format and the zone, so a kept element is never out of date.
+@lru_cache(maxsize=4096)
+def _moment_element(value: datetime, fmt: str, zone_name: str) -> Markup:
+    local = value.astimezone(ZoneInfo(zone_name))
+    if shows_time_of_day(fmt):
+        words, stamp = f"{local:{fmt}} {local:%Z}", local.isoformat(timespec="seconds")
     else:
-        fmt = fmt or MOMENT_FORMAT
-        local = value.astimezone(_zone())
-        if shows_time_of_day(fmt):
-            words, stamp = f"{local:{fmt}} {local:%Z}", local.isoformat(timespec="seconds")
-        else:
-            words, stamp = local.strftime(fmt), local.date().isoformat()
+        words, stamp = local.strftime(fmt), local.date().isoformat()
     # The same words as `when_text`, worked out here once; the stamp is ISO 8601 (no markup).
     return Markup(f'<time datetime="{stamp}">{escape(words)}</time>')  # noqa: S704 - escaped
+
+
+@lru_cache(maxsize=1024)
+def _day_element(value: date, fmt: str) -> Markup:
+    words = value.strftime(fmt)
+    return Markup(f'<time datetime="{value.isoformat()}">{escape(words)}</time>')  # noqa: S704
 
 
 def yearly_day(month: int, day: int) -> Markup:
@@ -137,6 +151,118 @@ def count_of(page, singular: str | None = None, plural_form: str | None = None) 
     return f"{page.total:,} {noun}" if exact else f"More than {page.total:,} {noun}"
 
 
+# --- The layout's fixed parts ----------------------------------------------------------
+
+#: Where the app keeps the layout's parts it has rendered (`app.extensions[...]`).
+_LAYOUTS = "portal.layouts"
+#: The sections of the header's links that can be the current page's ("aria-current").
+_NAV_SECTIONS = frozenset(
+    {"garage", "reminders", "servicelane", "events", "rewards", "referrals", "community"}
+    | {"admin", "notifications"}
+)
+#: Pages that are a section of their own though their blueprint has other pages.
+_NAV_PAGES = {"home.index": "home", "accounts.profile": "profile"}
+#: The links the layout itself shows, each to a page without arguments.
+_LAYOUT_LINKS = {
+    "home": "home.index",
+    "inbox": "notifications.inbox",
+    "profile": "accounts.profile",
+    "logout": "accounts.logout",
+    "events": "events.index",
+    "community": "community.index",
+    "login": "accounts.login",
+    "register": "accounts.register",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What `base.html` draws the same way for everyone of one kind on one section: the
+    stylesheets and scripts, the main links (empty for visitors) and the layout's own URLs."""
+
+    head: Markup
+    nav: Markup
+    urls: dict[str, str]
+    current: str | None
+
+
+def nav_section() -> str | None:
+    """The section of the header the current page belongs to, if any (charity is community)."""
+    section = _NAV_PAGES.get(request.endpoint or "")
+    if section is None:
+        blueprint = "community" if request.blueprint == "charity" else request.blueprint
+        section = blueprint if blueprint in _NAV_SECTIONS else None
+    return section
+
+
+def page_layout() -> Layout:
+    """The layout's fixed parts for this page, rendered once per process and kept.
+
+    They differ only by who looks (a visitor, an owner, staff) and the section the page is
+    in, and the URLs by where the app is mounted. Kept until the process ends (templates
+    that reload, in development, are rendered afresh each time).
+    """
+    app = current_app._get_current_object()
+    if not current_user.is_authenticated:
+        kind = "visitor"
+    else:
+        kind = "staff" if current_user.is_staff else "owner"
+    key = (request.script_root, kind, nav_section())
+    kept = app.extensions[_LAYOUTS]
+    layout = kept.get(key)
+    if layout is None:
+        layout = _render_layout(app, kind, key[2])
+        if not app.jinja_env.auto_reload:
+            kept[key] = layout
+    return layout
+
+
+def _render_layout(app: Flask, kind: str, current: str | None) -> Layout:
+    environment = app.jinja_env
+    nav = ""
+    if kind != "visitor":
+        nav = environment.get_template("_nav_links.html").render(
+            staff=kind == "staff", current=current
+        )
+    return Layout(
+        head=Markup(environment.get_template("_head_assets.html").render().strip()),  # noqa: S704
+        nav=Markup(nav.strip()),  # noqa: S704 - rendered by an autoescaping template
+        urls={name: url_for(endpoint) for name, endpoint in _LAYOUT_LINKS.items()},
+        current=current,
+    )
+
+
+# --- The CSRF token ------------------------------------------------------------------------
+
+#: Flask-WTF's salt for the signed form of the session's token.
+_CSRF_SALT = "wtf-csrf-token"
+
+
+def csrf_token() -> str:
+    """The session's CSRF token as Flask-WTF signs it (every page's layout shows it).
+
+    Flask-WTF signs the token afresh on every request; its tokens never expire here
+    (`WTF_CSRF_TIME_LIMIT = None`), so the one signed for a session is kept and shown again.
+    Forms on the page read the same token (Flask-WTF keeps it in `g` for the request).
+    """
+    config = current_app.config
+    name = config["WTF_CSRF_FIELD_NAME"]
+    token = g.get(name)
+    if token is None:
+        raw = session.get(name)
+        if raw is None or config["WTF_CSRF_TIME_LIMIT"] is not None:
+            return generate_csrf()
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        token = _signed_csrf_token(secret, raw)
+        setattr(g, name, token)
+    return token
+
+
+@lru_cache(maxsize=4096)
+def _signed_csrf_token(secret: str, raw: str) -> str:
+    return URLSafeTimedSerializer(secret, salt=_CSRF_SALT).dumps(raw)
+
+
 def register(app: Flask) -> None:
     """Install the context processor, filters and the htmx cache header."""
 
@@ -147,7 +273,8 @@ def register(app: Flask) -> None:
             from portal.notifications.queries import unread_count
 
             unread = unread_count(db.session, current_user)
-        return {"dealership": dealership(), "unread_count": unread}
+        # Flask-WTF offers its own `csrf_token` the same way: this one comes later and wins.
+        return {"dealership": dealership(), "unread_count": unread, "csrf_token": csrf_token}
 
     app.add_template_filter(local_datetime)
     app.add_template_filter(long_date)
@@ -158,6 +285,9 @@ def register(app: Flask) -> None:
     app.add_template_global(plural)
     app.add_template_global(yearly_day)
     app.add_template_global(count_of)
+    app.add_template_global(page_layout)
+    app.add_template_global(csrf_token)
+    app.extensions[_LAYOUTS] = {}
 
     @app.after_request
     def vary_on_htmx(response):

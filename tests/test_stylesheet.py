@@ -7,7 +7,8 @@ import pytest
 import portal
 
 STYLESHEETS = sorted((Path(portal.__file__).parent / "static" / "css").glob("*.css"))
-BASE = Path(portal.__file__).parent / "templates" / "base.html"
+#: The stylesheets and scripts every page loads (`base.html` draws them).
+HEAD_ASSETS = Path(portal.__file__).parent / "templates" / "_head_assets.html"
 
 
 @pytest.mark.parametrize("stylesheet", STYLESHEETS, ids=lambda path: path.name)
@@ -22,8 +23,8 @@ def test_every_block_in_the_stylesheet_is_closed(stylesheet):
 
 
 def test_every_stylesheet_is_linked_from_the_layout():
-    layout = BASE.read_text()
-    assert [path.stem for path in STYLESHEETS if f'"{path.stem}"' not in layout] == []
+    head = HEAD_ASSETS.read_text()
+    assert [path.stem for path in STYLESHEETS if f'"{path.stem}"' not in head] == []
 
 
 def test_no_inline_styles_in_templates():

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
     and_,
     bindparam,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     func,
     null,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.sql import Subquery
@@ -26,7 +27,12 @@ from portal.events.models import (
     Rsvp,
     RsvpStatus,
 )
-from portal.events.rules import suits_vehicle_condition, visible_condition, waitlist_order
+from portal.events.rules import (
+    audiences_for,
+    suits_vehicle_condition,
+    visible_to,
+    waitlist_order,
+)
 from portal.paging import in_direction
 from portal.security import hash_token
 
@@ -86,12 +92,38 @@ def _signed_in_owner_id(user) -> int | None:
     return user.id
 
 
-def _upcoming_condition(user, now: datetime, kind: str | None) -> ColumnElement[bool]:
-    """Published events this person may see that have not ended (of one kind, when asked)."""
+#: The events someone not on the staff may open, their audiences bound per request (`_viewer`).
+_VISIBLE = visible_to(bindparam("audiences", expanding=True))
+
+
+def _viewer(user) -> tuple[int | None, bool, dict]:
+    """(the owner's id or None, whether they are staff, the values every statement binds)."""
+    owner_id = _signed_in_owner_id(user)
+    return owner_id, bool(owner_id) and user.is_staff, {"audiences": audiences_for(user)}
+
+
+@cache
+def _upcoming_statement(signed_in: bool, staff: bool, of_kind: bool) -> Select:
+    """Built once per kind of viewer: the upcoming events, for an owner with their RSVP and
+    the events that suit their car first."""
     condition = and_(
-        visible_condition(user), Event.status == EventStatus.PUBLISHED, Event.ends_at > now
+        true() if staff else _VISIBLE,
+        Event.status == EventStatus.PUBLISHED,
+        Event.ends_at > bindparam("now"),
+        Event.kind == bindparam("kind") if of_kind else true(),
     )
-    return and_(condition, Event.kind == kind) if kind else condition
+    if not signed_in:
+        query = select(Event).where(condition).order_by(Event.starts_at, Event.id)
+        return query.limit(bindparam("limit"))
+    for_my_car = case((suits_vehicle_condition(bindparam("owner_id")), 1), else_=0)
+    for_my_car = for_my_car.label("for_my_car")
+    return (
+        select(Event, Rsvp, for_my_car)
+        .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == bindparam("owner_id")))
+        .where(condition)
+        .order_by(for_my_car.desc(), Event.starts_at, Event.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def upcoming_events(
@@ -99,40 +131,36 @@ def upcoming_events(
 ) -> list[EventRow]:
     """Upcoming published events this person may see; for an owner, events for their car
     first, each with their RSVP. A visitor's list reads the events alone."""
-    owner_id = _signed_in_owner_id(user)
+    owner_id, staff, values = _viewer(user)
+    values |= {"now": now, "limit": limit, "kind": kind, "owner_id": owner_id}
+    query = _upcoming_statement(bool(owner_id), staff, bool(kind))
     if not owner_id:
-        events = session.scalars(
-            select(Event)
-            .where(_upcoming_condition(user, now, kind))
-            .order_by(Event.starts_at, Event.id)
-            .limit(limit)
-        )
-        return [EventRow(event, None, False) for event in events]
-    for_my_car = case((suits_vehicle_condition(owner_id), 1), else_=0).label("for_my_car")
-    query = (
-        select(Event, Rsvp, for_my_car)
-        .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id))
-        .where(_upcoming_condition(user, now, kind))
-        .order_by(for_my_car.desc(), Event.starts_at, Event.id)
-        .limit(limit)
+        return [EventRow(event, None, False) for event in session.scalars(query, values)]
+    rows = session.execute(query, values)
+    return [EventRow(event, rsvp, bool(match)) for event, rsvp, match in rows]
+
+
+#: Built once: the next public events a visitor could still come to (an invitation's list).
+_TO_JOIN = (
+    select(Event)
+    .options(load_only(Event.title, Event.starts_at, Event.capacity, Event.seats_taken))
+    .where(
+        _VISIBLE,
+        Event.status == EventStatus.PUBLISHED,
+        Event.ends_at > bindparam("now"),
+        func.coalesce(Event.rsvp_closes_at, Event.starts_at) > bindparam("now"),
     )
-    return [EventRow(event, rsvp, bool(match)) for event, rsvp, match in session.execute(query)]
+    .order_by(Event.starts_at, Event.id)
+    .limit(bindparam("limit"))
+)
 
 
 def events_to_join(session: Session, now: datetime, limit: int) -> list[Event]:
     """The next public events a visitor could still come to, soonest first, in one query:
     RSVPs still open, and a seat left or, when full, a place on the waitlist. Only what an
     invitation lists is loaded (title, time and how full)."""
-    closes_at = func.coalesce(Event.rsvp_closes_at, Event.starts_at)
-    return list(
-        session.scalars(
-            select(Event)
-            .options(load_only(Event.title, Event.starts_at, Event.capacity, Event.seats_taken))
-            .where(_upcoming_condition(None, now, None), closes_at > now)
-            .order_by(Event.starts_at, Event.id)
-            .limit(limit)
-        )
-    )
+    values = {"now": now, "limit": limit, "audiences": audiences_for(None)}
+    return list(session.scalars(_TO_JOIN, values))
 
 
 @dataclass
@@ -145,22 +173,29 @@ class EventPage:
     for_my_car: bool
 
 
-def event_for_viewer(session: Session, user, event_id: int) -> EventPage | None:
-    """The event if this person may see it, with their RSVP and queue place (2 queries)."""
-    owner_id = _signed_in_owner_id(user)
-    suits = suits_vehicle_condition(owner_id) if owner_id else false()
+@cache
+def _event_statement(signed_in: bool, staff: bool) -> Select:
+    """Built once per kind of viewer: one event with the viewer's RSVP and queue place."""
+    owner_id = bindparam("owner_id") if signed_in else None
+    suits = suits_vehicle_condition(owner_id) if signed_in else false()
     position = _position_subquery(owner_id)
-    query = (
+    return (
         select(Event, Rsvp, case((suits, 1), else_=0), position.c.position)
         .select_from(Event)
-        .where(Event.id == event_id, visible_condition(user))
+        .where(Event.id == bindparam("event_id"), true() if staff else _VISIBLE)
         .outerjoin(
             Rsvp,
-            and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id) if owner_id else false(),
+            and_(Rsvp.event_id == Event.id, Rsvp.user_id == owner_id) if signed_in else false(),
         )
         .outerjoin(position, position.c.rsvp_id == Rsvp.id)
     )
-    row = session.execute(query).first()
+
+
+def event_for_viewer(session: Session, user, event_id: int) -> EventPage | None:
+    """The event if this person may see it, with their RSVP and queue place (2 queries)."""
+    owner_id, staff, values = _viewer(user)
+    values |= {"event_id": event_id, "owner_id": owner_id}
+    row = session.execute(_event_statement(bool(owner_id), staff), values).first()
     if row is None:
         return None
     event, rsvp, match, place = row
@@ -171,7 +206,7 @@ def _position_subquery(owner_id: int | None):
     """Waitlist places of every waitlisted RSVP on the events this owner is waiting for."""
     mine = aliased(Rsvp)
     waiting_on = select(mine.event_id).where(
-        mine.user_id == (owner_id or 0), mine.status == RsvpStatus.WAITLISTED
+        mine.user_id == (0 if owner_id is None else owner_id), mine.status == RsvpStatus.WAITLISTED
     )
     return ranked_waitlist(waiting_on)
 

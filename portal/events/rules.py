@@ -32,9 +32,15 @@ def visible_condition(user) -> ColumnElement[bool]:
     """SQL condition: events this person may open (staff also see drafts)."""
     if _signed_in(user) and user.is_staff:
         return true()
+    return visible_to(audiences_for(user))
+
+
+def visible_to(audiences) -> ColumnElement[bool]:
+    """SQL condition: events open to these audiences (a list, or a bound parameter that
+    expands to one); drafts never are."""
     return and_(
         Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-        Event.audience.in_(audiences_for(user)),
+        Event.audience.in_(audiences),
     )
 
 

@@ -197,19 +197,23 @@ def visits_to_ask(session: Session, first_day: date, last_day: date) -> list[tup
     )
 
 
+#: Built once: the owner's home page asks about waiting visits on every visit.
+_WAITING_SURVEYS = (
+    select(Survey)
+    .options(_with_visit())
+    .join(Survey.visit)
+    .where(
+        Survey.owner_id == bindparam("owner_id"),
+        Survey.answered_at.is_(None),
+        Survey.asked_at >= bindparam("asked_since"),
+    )
+    .order_by(ServiceRecord.performed_on.desc(), Survey.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def waiting_surveys(session: Session, owner_id: int, now: datetime, limit: int = 3) -> list:
     """The owner's questions still waiting for a first answer, newest visit first."""
-    return list(
-        session.scalars(
-            select(Survey)
-            .options(_with_visit())
-            .join(Survey.visit)
-            .where(
-                Survey.owner_id == owner_id,
-                Survey.answered_at.is_(None),
-                Survey.asked_at >= now - timedelta(days=ANSWER_WITHIN_DAYS),
-            )
-            .order_by(ServiceRecord.performed_on.desc(), Survey.id.desc())
-            .limit(limit)
-        )
-    )
+    since = now - timedelta(days=ANSWER_WITHIN_DAYS)
+    values = {"owner_id": owner_id, "asked_since": since, "limit": limit}
+    return list(session.scalars(_WAITING_SURVEYS, values))

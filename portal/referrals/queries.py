@@ -28,13 +28,17 @@ REFERRAL_SORTS = {
 }
 
 
+#: Built once: every visit to an invite link looks its owner up.
+_REFERRER = (
+    select(User)
+    .join(InviteCode, InviteCode.user_id == User.id)
+    .where(InviteCode.code_hash == bindparam("code_hash"), User.deactivated_at.is_(None))
+)
+
+
 def find_referrer(session: Session, code: str) -> User | None:
     """The active owner behind an invite code, or None; one query either way."""
-    return session.scalar(
-        select(User)
-        .join(InviteCode, InviteCode.user_id == User.id)
-        .where(InviteCode.code_hash == hash_token(code[:100]), User.deactivated_at.is_(None))
-    )
+    return session.scalar(_REFERRER, {"code_hash": hash_token(code[:100])})
 
 
 def load_tiers(session: Session) -> Tiers:

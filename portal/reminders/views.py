@@ -42,14 +42,30 @@ def reminder_dom_id(key: str) -> str:
     return dom_id(key)
 
 
+#: A reminder's forms by name, each with its own prefix (`<dom id>-<name>`).
+_FORM_CLASSES = {
+    "snooze": SnoozeForm,
+    "done": DoneForm,
+    "visit": VisitForm,
+    "last": LastServiceForm,
+}
+
+
+class _Forms(dict):
+    """A reminder's forms, each made when its template first draws it: a reminder shows
+    two or three of its four, and making a form costs more than drawing the reminder."""
+
+    def __init__(self, key: str, **failed: FlaskForm | None):
+        super().__init__({name: form for name, form in failed.items() if form is not None})
+        self.prefix = dom_id(key)
+
+    def __missing__(self, name: str) -> FlaskForm:
+        form = self[name] = _FORM_CLASSES[name](prefix=f"{self.prefix}-{name}", formdata=None)
+        return form
+
+
 def _forms(key: str, visit_form: VisitForm | None = None, last: LastServiceForm | None = None):
-    prefix = dom_id(key)
-    return {
-        "snooze": SnoozeForm(prefix=prefix + "-snooze", formdata=None),
-        "done": DoneForm(prefix=prefix + "-done", formdata=None),
-        "visit": visit_form or VisitForm(prefix=prefix + "-visit", formdata=None),
-        "last": last or LastServiceForm(prefix=prefix + "-last", formdata=None),
-    }
+    return _Forms(key, visit=visit_form, last=last)
 
 
 def _miles_form(vehicle_id: int, failed: MilesForm | None = None) -> MilesForm:
