@@ -129,7 +129,7 @@ def test_an_unattributed_referral_earns_nobody_points(make_referral):
 
 def test_a_purchase_cannot_be_chosen_as_a_stage(make_owner, make_referral):
     referral = make_referral(make_owner())
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(ServiceError, match="with the VIN of the car sold") as refused:
         services.move_stage(db.session, referral=referral, stage=Stage.PURCHASED, now=LATER)
     assert refused.value.field == "stage"
     assert referral.stage == Stage.INVITED
