@@ -129,7 +129,7 @@ def test_an_unattributed_referral_earns_nobody_points(make_referral):
 
 def test_a_purchase_cannot_be_chosen_as_a_stage(make_owner, make_referral):
     referral = make_referral(make_owner())
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(ServiceError, match="with the VIN of the car sold") as refused:
         services.move_stage(db.session, referral=referral, stage=Stage.PURCHASED, now=LATER)
     assert refused.value.field == "stage"
     assert referral.stage == Stage.INVITED
@@ -291,8 +291,9 @@ def test_a_car_still_in_a_garage_is_refused_but_a_retired_one_is_not(
     make_vehicle(make_owner(), vin=_vin(1))
     make_vehicle(make_owner(), vin=_vin(2), retired_at=NOW)
     refused_one, accepted = make_referral(priya), make_referral(priya)
-    with pytest.raises(ServiceError, match="already in an owner's garage"):
+    with pytest.raises(ServiceError, match="already in an owner's garage") as refused:
         _purchase(refused_one, 1)
+    assert refused.value.field == "vin"
     db.session.rollback()
     assert _purchase(accepted, 2).vehicle.vin == _vin(2)
 
@@ -302,8 +303,9 @@ def test_a_staff_email_is_refused(make_owner, make_referral, make_coordinator):
     make_coordinator(email="casey@example.net")
     referral.email = "casey@example.net"
     db.session.commit()
-    with pytest.raises(ServiceError, match="member of staff"):
+    with pytest.raises(ServiceError, match="member of staff") as refused:
         _purchase(referral)
+    assert refused.value.field == "vin"
 
 
 # --- Tiers ----------------------------------------------------------------------------------------

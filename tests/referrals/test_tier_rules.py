@@ -141,3 +141,9 @@ def test_a_template_with_more_than_a_plain_name_is_refused(template):
         check_template(template)
     assert refused.value.field == "template"
     assert refused.value.message.startswith("Check the curly braces")
+
+
+def test_the_top_tier_owes_nothing_even_with_no_purchases_counted():
+    # Thresholds raised after the tier was reached: still nothing to go, and no next tier.
+    progress = tier_progress(LADDER, 3, 0)
+    assert (progress.next_needed, progress.to_go) == (None, 0)
