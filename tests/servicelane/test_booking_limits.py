@@ -53,12 +53,13 @@ def car_of(make_owner, make_vehicle):
     return make
 
 
-def refused(book, *args, match: str, **kwargs) -> None:
-    """The booking is refused with a ServiceError and leaves nothing behind."""
+def refused(book, *args, match: str, field: str | None, **kwargs) -> None:
+    """The booking is refused, the message shown next to `field`, and nothing is left behind."""
     before = bookings()
-    with pytest.raises(ServiceError, match=match):
+    with pytest.raises(ServiceError, match=match) as refusal:
         book(*args, **kwargs)
     db.session.rollback()
+    assert refusal.value.field == field
     assert bookings() == before
 
 
@@ -77,8 +78,14 @@ def test_the_last_place_is_taken_and_the_one_after_it_refused(monday, make_windo
     assert booked(TOMORROW) == 2  # capacity - 1: one place left
     book_as(*car_of(), TOMORROW)
     assert booked(TOMORROW) == 3
-    refused(book_as, *car_of(), TOMORROW, match="just been taken")
-    refused(book_as, *car_of(tier_level=AMBASSADOR_LEVEL), TOMORROW, match="just been taken")
+    refused(book_as, *car_of(), TOMORROW, match="just been taken", field="slot")
+    refused(
+        book_as,
+        *car_of(tier_level=AMBASSADOR_LEVEL),
+        TOMORROW,
+        match="just been taken",
+        field="slot",
+    )
     assert booked(TOMORROW) == 3
 
 
@@ -90,11 +97,17 @@ def test_while_the_share_is_held_members_stop_at_capacity_less_it_and_ambassador
         book_as(*car_of(), THURSDAY)
     book_as(*car_of(), THURSDAY)  # capacity - held - 1 booked: the members' last place
     assert booked(THURSDAY) == 5
-    refused(book_as, *car_of(), THURSDAY, match="just been taken")
+    refused(book_as, *car_of(), THURSDAY, match="just been taken", field="slot")
     book_as(*car_of(tier_level=AMBASSADOR_LEVEL), THURSDAY)
     assert booked(THURSDAY) == 6
-    refused(book_as, *car_of(tier_level=AMBASSADOR_LEVEL), THURSDAY, match="just been taken")
-    refused(book_as, *car_of(), THURSDAY, staff=coordinator, match="just been taken")
+    refused(
+        book_as,
+        *car_of(tier_level=AMBASSADOR_LEVEL),
+        THURSDAY,
+        match="just been taken",
+        field="slot",
+    )
+    refused(book_as, *car_of(), THURSDAY, staff=coordinator, match="just been taken", field="slot")
 
 
 def test_staff_may_book_a_member_into_the_held_share(
@@ -103,7 +116,7 @@ def test_staff_may_book_a_member_into_the_held_share(
     make_window(capacity=5)
     for _ in range(4):
         book_as(*car_of(), THURSDAY)
-    refused(book_as, *car_of(), THURSDAY, match="just been taken")
+    refused(book_as, *car_of(), THURSDAY, match="just been taken", field="slot")
     member, car = car_of()
     booking = book_as(member, car, THURSDAY, staff=coordinator)
     assert booked(THURSDAY) == 5
@@ -126,7 +139,7 @@ def test_the_held_share_is_rounded_half_up_where_places_are_taken(
     set_lane(priority_share_percent=share)
     for _ in range(members_places):
         book_as(*car_of(), THURSDAY)
-    refused(book_as, *car_of(), THURSDAY, match="just been taken")
+    refused(book_as, *car_of(), THURSDAY, match="just been taken", field="slot")
     assert booked(THURSDAY) == members_places
 
 
@@ -137,7 +150,7 @@ def test_a_member_takes_the_released_share_from_exactly_the_release(make_window,
             book_as(*car_of(), THURSDAY)
     member = car_of()
     with clock.frozen(RELEASE - SECOND):
-        refused(book_as, *member, THURSDAY, match="just been taken")
+        refused(book_as, *member, THURSDAY, match="just been taken", field="slot")
     with clock.frozen(RELEASE):
         book_as(*member, THURSDAY)
     assert booked(THURSDAY) == 5
@@ -161,13 +174,20 @@ def test_members_book_up_to_the_horizon_and_ambassadors_a_week_further(
     make_window(capacity=3)
     today = MONDAY.date()
     book_as(*car_of(), today + timedelta(days=14))
-    refused(book_as, *car_of(), today + timedelta(days=15), match="not open for booking yet")
+    refused(
+        book_as,
+        *car_of(),
+        today + timedelta(days=15),
+        match="not open for booking yet",
+        field="slot",
+    )
     book_as(*car_of(tier_level=AMBASSADOR_LEVEL), today + timedelta(days=21))
     refused(
         book_as,
         *car_of(tier_level=AMBASSADOR_LEVEL),
         today + timedelta(days=22),
         match="not open for booking yet",
+        field="slot",
     )
 
 
@@ -182,6 +202,7 @@ def test_staff_book_up_to_a_year_and_a_day_ahead(monday, make_window, car_of, bo
         today + timedelta(days=367),
         staff=coordinator,
         match="not open for booking yet",
+        field="slot",
     )
 
 
@@ -191,13 +212,19 @@ def test_owners_book_from_tomorrow_and_staff_from_today_until_the_slot_begins(
     make_window(capacity=3, start=11, end=12)  # Monday 11:00 AM EST is 16:00 UTC
     today, starts = MONDAY.date(), datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
     with clock.frozen(MONDAY):
-        refused(book_as, *car_of(), today, hour=11, match="not open for booking yet")
+        refused(book_as, *car_of(), today, hour=11, match="not open for booking yet", field="slot")
         book_as(*car_of(), TOMORROW, hour=11)
     with clock.frozen(starts - SECOND):
         book_as(*car_of(), today, hour=11, staff=coordinator)
     with clock.frozen(starts):
         refused(
-            book_as, *car_of(), today, hour=11, staff=coordinator, match="not one of the lane's"
+            book_as,
+            *car_of(),
+            today,
+            hour=11,
+            staff=coordinator,
+            match="not one of the lane's",
+            field="slot",
         )
     assert booked(today, 11) == 1
 
@@ -208,13 +235,15 @@ def test_the_days_turn_at_the_dealerships_midnight_not_at_utcs(make_window, car_
     with clock.frozen(datetime(2026, 12, 8, 2, 0, tzinfo=UTC)):
         book_as(*car_of(), TOMORROW)
         book_as(*car_of(), MONDAY.date() + timedelta(days=14))
-        refused(book_as, *car_of(), MONDAY.date() + timedelta(days=15), match="not open")
+        refused(
+            book_as, *car_of(), MONDAY.date() + timedelta(days=15), match="not open", field="slot"
+        )
     assert booked(TOMORROW) == 1
 
 
 def test_a_time_the_lane_does_not_offer_is_refused(monday, make_window, car_of, book_as):
     make_window(capacity=3)
-    refused(book_as, *car_of(), TOMORROW, hour=9, match="not one of the lane's slots")
+    refused(book_as, *car_of(), TOMORROW, hour=9, match="not one of the lane's slots", field="slot")
     assert booked(TOMORROW, 9) == 0
 
 
@@ -263,10 +292,10 @@ def test_an_owner_books_only_their_own_car_still_in_their_garage(
     make_window(capacity=3)
     owner, car = car_of()
     _other, their_car = car_of()
-    refused(book_as, owner, their_car, TOMORROW, match="Choose one of your cars")
+    refused(book_as, owner, their_car, TOMORROW, match="Choose one of your cars", field="vehicle")
     car.retired_at = MONDAY
     db.session.commit()
-    refused(book_as, owner, car, TOMORROW, match="Choose one of your cars")
+    refused(book_as, owner, car, TOMORROW, match="Choose one of your cars", field="vehicle")
     assert booked(TOMORROW) == 0
 
 
@@ -290,8 +319,8 @@ def test_a_handover_must_be_one_the_lane_offers_and_something_else_needs_words(
                 now=clock.now(),
             )
 
-    refused(book, handover="valet", match="while we work on the car")
-    refused(book, kind="other", note="   ", match="what the car needs")
+    refused(book, handover="valet", match="while we work on the car", field="handover")
+    refused(book, kind="other", note="   ", match="what the car needs", field="note")
     book(kind="other", note="A rattle")
     db.session.commit()
     assert booked(TOMORROW) == 1
@@ -401,3 +430,62 @@ def test_staff_move_a_member_into_the_held_share(thursday_held_only, car_of, boo
         _move_to_thursday(booking, staff=coordinator)
         db.session.commit()
     assert (booked(WEDNESDAY), booked(THURSDAY)) == (0, 5)
+
+
+# --- Where a booking may move ------------------------------------------------------------
+
+
+def _move(booking, day, hour=8, staff=None):
+    return services.move(
+        db.session, booking, day=day, starts_at=time(hour), now=clock.now(), staff=staff
+    )
+
+
+def test_a_move_keeps_to_the_horizon_of_whoever_moves_it(
+    monday, make_window, car_of, book_as, coordinator
+):
+    make_window(capacity=3)
+    today = MONDAY.date()
+    member = book_as(*car_of(), WEDNESDAY)
+    refused(_move, member, today + timedelta(days=15), match="not open", field="slot")
+    _move(member, today + timedelta(days=14))
+    ambassador = book_as(*car_of(tier_level=AMBASSADOR_LEVEL), WEDNESDAY)
+    refused(_move, ambassador, today + timedelta(days=22), match="not open", field="slot")
+    _move(ambassador, today + timedelta(days=21))
+    other = book_as(*car_of(), WEDNESDAY)
+    _move(other, today + timedelta(days=40), staff=coordinator)
+    db.session.commit()
+    assert booked(today + timedelta(days=14)) == 1
+    assert booked(today + timedelta(days=21)) == 1
+    assert booked(today + timedelta(days=40)) == 1
+    assert booked(WEDNESDAY) == 0
+
+
+def test_staff_move_a_booking_to_later_today_and_owners_cannot(
+    make_window, car_of, book_as, coordinator
+):
+    make_window(capacity=3, start=11, end=12)
+    with clock.frozen(MONDAY):
+        booking = book_as(*car_of(), WEDNESDAY, hour=11)
+        refused(_move, booking, MONDAY.date(), hour=11, match="not open", field="slot")
+        _move(booking, MONDAY.date(), hour=11, staff=coordinator)
+        db.session.commit()
+    assert (booked(WEDNESDAY, 11), booked(MONDAY.date(), 11)) == (0, 1)
+
+
+def test_a_refused_move_says_so_next_to_the_times(monday, make_window, car_of, book_as):
+    make_window(capacity=1)
+    booking = book_as(*car_of(), WEDNESDAY)
+    book_as(*car_of(), THURSDAY)
+    refused(_move, booking, WEDNESDAY, match="the time you already have", field="slot")
+    refused(_move, booking, THURSDAY, match="just been taken", field="slot")
+    assert (booked(WEDNESDAY), booked(THURSDAY)) == (1, 1)
+
+
+def test_the_cut_off_and_a_car_already_booked_are_said_above_the_form_and_next_to_the_times(
+    wednesday_booking, make_vehicle, book_as
+):
+    with clock.frozen(WEDNESDAY_CUT_OFF):
+        refused(_move, wednesday_booking, THURSDAY, match="call the service team", field=None)
+        owner, car = wednesday_booking.user, wednesday_booking.vehicle
+        refused(book_as, owner, car, THURSDAY, match="already booked in", field="slot")
