@@ -128,6 +128,7 @@ def test_staff_may_book_a_member_into_the_held_share(
     [
         (5, 10, 4),  # 0.5 of a place rounds up: one held
         (7, 7, 7),  # 0.49 rounds down: nothing held
+        (3, 83, 1),  # 2.49 rounds down: two held, not three
         (10, 25, 7),  # 2.5 rounds up: three held
         (5, 0, 5),  # no share at all
     ],
