@@ -9,7 +9,7 @@ from portal import clock
 from portal.errors import ServiceError
 from portal.events import queries
 from portal.events.models import Audience, Event, Rsvp, RsvpStatus
-from portal.events.services import invitations, rsvps
+from portal.events.services import guests, invitations, rsvps
 from portal.events.services import planning as services
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -236,3 +236,87 @@ def test_invitations_go_to_owners_whose_car_matches(make_event, make_owner, make
         invitations.invite_owners(
             db.session, event, owner_ids=everyone, now=clock.now(), tz=TZ, event_url="/e"
         )
+
+
+def test_a_waitlisted_visitor_promoted_is_emailed_not_notified(
+    app, make_event, make_owner, rsvp_as, outbox
+):
+    event = make_event(capacity=1, audience=Audience.PUBLIC)
+    holder = rsvp_as(make_owner(), event)
+    request = {"e": event.id, "n": "Sam Rivera", "m": "sam@example.org", "g": 0}
+    visitor = guests.confirm_guest_rsvp(
+        db.session, event=event, request=request, now=clock.now(), secret_key="k"
+    ).rsvp
+    db.session.commit()
+    assert visitor.status == RsvpStatus.WAITLISTED
+    sent_before = len(outbox())
+    outcome = _cancel(app, holder)
+    assert outcome.notification_ids == []  # a visitor has no inbox
+    promoted = db.session.get(Rsvp, visitor.id)
+    assert promoted.status == RsvpStatus.CONFIRMED and promoted.ticket_hash
+    [mail] = outbox()[sent_before:]
+    assert mail["To"] == "sam@example.org"
+    assert mail["Subject"] == f"A seat opened up for you: {event.title}"
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Hello Sam,")
+    cancel_token = next(word for word in text.split() if "/visit/cancel/" in word).rsplit("/", 1)[1]
+    assert guests.rsvp_from_cancel_token(db.session, cancel_token).id == visitor.id
+    assert any(part.get_content_type() == "text/calendar" for part in mail.iter_attachments())
+
+
+def test_a_cancelled_rsvp_remembers_what_it_was(app, make_event, make_owner, rsvp_as):
+    event = make_event(capacity=1)
+    seated = rsvp_as(make_owner(), event)
+    waiting = rsvp_as(make_owner(), event)
+    assert _cancel(app, waiting).rsvp.cancelled_from == RsvpStatus.WAITLISTED
+    assert _cancel(app, seated).rsvp.cancelled_from == RsvpStatus.CONFIRMED
+
+
+def test_a_reward_seat_is_not_cancelled_by_its_owner(app, make_event, make_owner, rsvp_as):
+    event = make_event(capacity=2)
+    rsvp = rsvp_as(make_owner(), event)
+    rsvp.via_reward = True
+    db.session.commit()
+    with pytest.raises(ServiceError) as refused:
+        _cancel(app, rsvp)
+    assert refused.value.message == rsvps.REWARD_SEAT_CANCEL
+    db.session.rollback()
+    assert db.session.get(Rsvp, rsvp.id).status == RsvpStatus.CONFIRMED
+
+
+def test_a_seat_returns_its_confirmation_to_dispatch_and_the_waitlist_none(
+    app, make_event, make_owner
+):
+    event = make_event(capacity=1)
+    earlier = clock.now() - timedelta(hours=1)
+
+    def place(owner):
+        outcome = rsvps.place_rsvp(
+            db.session,
+            event=event,
+            user=owner,
+            guests=0,
+            now=earlier,
+            tz=TZ,
+            secret_key="k",
+            event_url=f"/events/{event.id}",
+        )
+        db.session.commit()
+        return outcome
+
+    seated_owner = make_owner()
+    seated = place(seated_owner)
+    [message] = db.session.scalars(select(Notification)).all()
+    assert seated.notification_ids == [message.id]
+    assert message.user_id == seated_owner.id and message.action_path == f"/events/{event.id}"
+    assert message.created_at.replace(tzinfo=None) == earlier.replace(tzinfo=None)
+    assert place(make_owner()).notification_ids == []
+
+
+def test_coming_back_after_cancelling_clears_the_cancellation(app, make_event, make_owner, rsvp_as):
+    event = make_event(capacity=2)
+    owner = make_owner()
+    _cancel(app, rsvp_as(owner, event))
+    again = rsvp_as(owner, event)
+    assert again.status == RsvpStatus.CONFIRMED
+    assert (again.cancelled_at, again.cancelled_from) == (None, None)

@@ -523,3 +523,60 @@ def test_same_day_in_another_year(day, year, expected):
 def test_next_yearly_starts_no_earlier_than_the_first_year():
     assert next_yearly(date(2024, 5, 1), date(2024, 4, 1), 2025) == date(2025, 5, 1)
     assert next_yearly(date(2024, 5, 1), date(2026, 4, 1), 2025) == date(2026, 5, 1)
+
+
+# --- Asking for the history, and lapsed services --------------------------------------------
+
+SERVICED = date(2025, 1, 10)  # due by time on 10 Jul 2025; lapsed after 10 Jan 2026
+
+
+@pytest.mark.parametrize(
+    ("facts", "today", "expected"),
+    [
+        # (asks_last_service, lapsed)
+        (
+            {"last_service": (SERVICED, None), "purchase_odometer": None},
+            date(2025, 2, 1),
+            (False, False),
+        ),
+        (
+            {"last_service": (SERVICED, None), "purchase_odometer": None},
+            date(2025, 7, 11),
+            (False, False),
+        ),
+        # A whole interval past the due date is still a notice; the day after, a win-back.
+        (
+            {"last_service": (SERVICED, None), "purchase_odometer": None},
+            date(2026, 1, 10),
+            (False, False),
+        ),
+        (
+            {"last_service": (SERVICED, None), "purchase_odometer": None},
+            date(2026, 1, 11),
+            (False, True),
+        ),
+        # Nothing on file: the owner is asked, however long ago the purchase, never won back.
+        ({"purchase_odometer": None}, date(2025, 2, 1), (True, False)),
+        ({"purchase_odometer": None}, date(2027, 6, 1), (True, False)),
+    ],
+)
+def test_a_service_asks_for_its_history_or_is_lapsed(facts, today, expected):
+    reminder = service_of(car(**facts), today)
+    assert (reminder.asks_last_service, reminder.lapsed) == expected
+    assert reminder.key == "service:vehicle-7:2025-01-10"
+    assert_words_compose(reminder)
+
+
+def test_only_a_service_reminder_asks_for_history_or_lapses():
+    vehicle = car(
+        warranty_end_date=date(2026, 1, 10),
+        products=[Product(4, "Key cover", date(2025, 12, 1), None)],
+    )
+    today, rate, known = date(2025, 2, 1), 33, latest_known_miles(vehicle)
+    others = [
+        warranty_reminder(vehicle, today, SETTINGS, rate, known),
+        *protection_reminders(vehicle, today, SETTINGS, rate, known),
+        anniversary_reminder(vehicle, today, SETTINGS),
+    ]
+    assert [r.kind for r in others] == [Kind.WARRANTY, Kind.PROTECTION, Kind.ANNIVERSARY]
+    assert [(r.asks_last_service, r.lapsed) for r in others] == [(False, False)] * 3
