@@ -170,6 +170,45 @@ def test_each_kind_of_message_asks_for_its_own_consent_only(make_owner, consent,
     assert _row("no") is None
 
 
+def test_a_channel_consent_decides_email_or_inbox_and_never_drops_the_message(make_owner):
+    agreed = make_owner(consent_event_invites=True)
+    declined = make_owner(consent_event_invites=False, consent_service=True)
+    invite = {"channel_consent": Consent.EVENT_INVITES}
+    notify_many(
+        db.session,
+        [
+            _message(agreed, "agreed", **invite),
+            _message(declined, "declined", **invite),
+            _message(declined, "plain"),  # names no channel consent: goes out as chosen
+        ],
+        NOW,
+    )
+    db.session.commit()
+    assert (_row("agreed").status, _row("agreed").sent_at) == (DeliveryStatus.PENDING, None)
+    assert (_row("declined").status, _row("declined").sent_at) == (DeliveryStatus.INBOX_ONLY, NOW)
+    assert (_row("plain").status, _row("plain").sent_at) == (DeliveryStatus.PENDING, None)
+    assert services.goes_out(declined, Consent.SERVICE) is True
+    assert services.goes_out(declined, Consent.EVENT_INVITES) is False
+
+
+def test_a_message_counts_against_the_budget_unless_transactional_or_told_otherwise(make_owner):
+    owner = make_owner()
+    notify_many(
+        db.session,
+        [
+            _message(owner, "service", Consent.SERVICE),
+            _message(owner, "reply"),
+            _message(owner, "service-free", Consent.SERVICE, budgeted=False),
+            _message(owner, "reply-counted", budgeted=True),
+        ],
+        NOW,
+    )
+    db.session.commit()
+    budgeted = {key: _row(key).budgeted for key in ("service", "reply", "service-free")}
+    assert budgeted == {"service": True, "reply": False, "service-free": False}
+    assert _row("reply-counted").budgeted is True
+
+
 def test_a_deactivated_owner_is_sent_nothing(make_owner):
     gone, here = make_owner(deactivated_at=NOW), make_owner()
     ids = notify_many(db.session, [_message(gone, "gone"), _message(here, "here")], NOW)

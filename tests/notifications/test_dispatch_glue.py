@@ -8,6 +8,7 @@ from portal import clock
 from portal.extensions import db
 from portal.mail import Attachment
 from portal.notifications.dispatch import (
+    ATTACHMENTS,
     consent_link,
     dispatch,
     install_attachments,
@@ -148,3 +149,15 @@ def test_dispatch_attaches_what_the_apps_builder_makes_sharing_work_within_one_r
     db.session.commit()
     dispatch()
     assert [sorted(shared.values()) for shared in runs] == [["a", "b"], ["c"]]
+
+
+def test_dispatch_sends_plain_emails_when_the_app_has_no_attachment_builders(
+    app, make_owner, outbox, monkeypatch
+):
+    monkeypatch.delitem(app.extensions, ATTACHMENTS)
+    owner = make_owner()
+    _notify(owner, "a")
+    db.session.commit()
+    assert dispatch().sent == 1
+    [message] = outbox()
+    assert list(message.iter_attachments()) == []
