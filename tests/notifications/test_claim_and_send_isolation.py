@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from portal.extensions import db
+from portal.mail import Attachment
 from portal.notifications import services
 from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
 from portal.notifications.services import (
@@ -169,6 +170,45 @@ def test_each_kind_of_message_asks_for_its_own_consent_only(make_owner, consent,
     assert _row("no") is None
 
 
+def test_a_channel_consent_decides_email_or_inbox_and_never_drops_the_message(make_owner):
+    agreed = make_owner(consent_event_invites=True)
+    declined = make_owner(consent_event_invites=False, consent_service=True)
+    invite = {"channel_consent": Consent.EVENT_INVITES}
+    notify_many(
+        db.session,
+        [
+            _message(agreed, "agreed", **invite),
+            _message(declined, "declined", **invite),
+            _message(declined, "plain"),  # names no channel consent: goes out as chosen
+        ],
+        NOW,
+    )
+    db.session.commit()
+    assert (_row("agreed").status, _row("agreed").sent_at) == (DeliveryStatus.PENDING, None)
+    assert (_row("declined").status, _row("declined").sent_at) == (DeliveryStatus.INBOX_ONLY, NOW)
+    assert (_row("plain").status, _row("plain").sent_at) == (DeliveryStatus.PENDING, None)
+    assert services.goes_out(declined, Consent.SERVICE) is True
+    assert services.goes_out(declined, Consent.EVENT_INVITES) is False
+
+
+def test_a_message_counts_against_the_budget_unless_transactional_or_told_otherwise(make_owner):
+    owner = make_owner()
+    notify_many(
+        db.session,
+        [
+            _message(owner, "service", Consent.SERVICE),
+            _message(owner, "reply"),
+            _message(owner, "service-free", Consent.SERVICE, budgeted=False),
+            _message(owner, "reply-counted", budgeted=True),
+        ],
+        NOW,
+    )
+    db.session.commit()
+    budgeted = {key: _row(key).budgeted for key in ("service", "reply", "service-free")}
+    assert budgeted == {"service": True, "reply": False, "service-free": False}
+    assert _row("reply-counted").budgeted is True
+
+
 def test_a_deactivated_owner_is_sent_nothing(make_owner):
     gone, here = make_owner(deactivated_at=NOW), make_owner()
     ids = notify_many(db.session, [_message(gone, "gone"), _message(here, "here")], NOW)
@@ -181,7 +221,7 @@ def test_notify_returns_the_new_id_then_none(make_owner):
     owner = make_owner()
     first = services.notify(
         db.session, user=owner, key="k", kind="reward", subject="S", body="B", now=NOW,
-        action_path="/rewards", action_label="See your rewards",
+        action_path="/rewards", action_label="See your rewards", topic="reward:k",
     )  # fmt: skip
     again = services.notify(
         db.session, user=owner, key="k", kind="reward", subject="S", body="B", now=NOW
@@ -190,10 +230,11 @@ def test_notify_returns_the_new_id_then_none(make_owner):
     row = _row("k")
     assert (first, again) == (row.id, None)
     assert row.created_at == NOW
-    assert (row.kind, row.action_path, row.action_label) == (
+    assert (row.kind, row.action_path, row.action_label, row.topic) == (
         "reward",
         "/rewards",
         "See your rewards",
+        "reward:k",
     )
 
 
@@ -264,6 +305,16 @@ def test_small_batches_send_every_message_exactly_once(make_owner):
     assert [to for to, *_ in mailer.sent] == [owner.email for owner in owners]
     assert mailer.connections == 1
     assert {_state(f"m{n}")[:2] for n in range(5)} == {(DeliveryStatus.SENT, 1)}
+
+
+def test_small_batches_walk_by_id_across_pending_and_retryable_messages(make_owner):
+    owner = make_owner()
+    for number in range(6):
+        status = DeliveryStatus.FAILED if number % 2 else DeliveryStatus.PENDING
+        _stored(owner, f"m{number}", status=status, attempts=number % 2)
+    mailer = FakeMailer()
+    assert _deliver(mailer, batch_size=2).sent == 6
+    assert [headers["X-Key"] for *_, headers in mailer.sent] == [f"m{n}" for n in range(6)]
 
 
 def test_a_batch_is_claimed_before_it_is_sent_and_the_next_waits(app, make_owner):
@@ -372,6 +423,52 @@ def test_a_run_claims_two_hundred_messages_at_a_time(app, make_owner):
     finally:
         engine.dispose()
     assert first_send == [200]
+
+
+class FileKeepingMailer(FakeMailer):
+    """Also keeps the files each message carried, by address."""
+
+    def __init__(self):
+        super().__init__()
+        self.files: dict[str, list] = {}
+
+    def send(self, to, subject, text, html=None, headers=None, attachments=()):
+        super().send(to, subject, text, html, headers)
+        self.files[to] = list(attachments)
+
+
+def test_emails_carry_their_files_a_failed_build_fails_only_that_message_texts_carry_none(
+    make_owner,
+):
+    olivia, broken = make_owner(), make_owner()
+    texter = make_owner(preferred_channel=ContactChannel.SMS, phone="+12025550123")
+    for owner, key in ((olivia, "a"), (broken, "b")):
+        _stored(owner, key, status=DeliveryStatus.PENDING, attempts=0)
+    _stored(texter, "t", status=DeliveryStatus.PENDING, attempts=0, channel="sms")
+    asked = []
+
+    def files_for(notification):
+        asked.append(notification.key)
+        if notification.key == "b":
+            raise LookupError("the event's file could not be read")
+        return [Attachment("a.ics", b"BEGIN:VCALENDAR", "text", "calendar")]
+
+    mailer, sms = FileKeepingMailer(), FakeSms()
+    report = _deliver(mailer, sms, attachments_for=files_for)
+    assert (report.sent, report.failed) == (2, 1)
+    assert asked == ["a", "b"]  # a text carries no files, so none are built for it
+    assert list(mailer.files) == [olivia.email]  # the broken message was never handed over
+    [calendar] = mailer.files[olivia.email]
+    assert (calendar.filename, calendar.content) == ("a.ics", b"BEGIN:VCALENDAR")
+    assert _state("b") == (
+        DeliveryStatus.FAILED,
+        1,
+        NOW,
+        None,
+        "LookupError: the event's file could not be read",
+    )
+    assert [to for to, _ in sms.sent] == ["+12025550123"]
+    assert _state("a")[0] == _state("t")[0] == DeliveryStatus.SENT
 
 
 # --- Text messages ----------------------------------------------------------------------------
