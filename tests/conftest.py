@@ -558,7 +558,9 @@ def axe_check():
             page.evaluate(AXE_SCRIPT)
         results = page.evaluate("options => axe.run(options)", AXE_OPTIONS)
         bad = [
-            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes: "
+            + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+            + ")"
             for violation in results["violations"]
             if violation.get("impact") in ("serious", "critical")
         ]
