@@ -31,6 +31,7 @@ from tests.fast_setup import (
     copy_sqlite_schema,
     empty_postgres,
     memoise_url_builders,
+    share_compiled_templates,
     write_sqlite_template,
 )
 
@@ -50,6 +51,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 DATABASES = ["sqlite", "postgresql"]
 
 memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
+share_compiled_templates()
 
 
 def pytest_collection_finish(session) -> None:

@@ -5,14 +5,21 @@ their arguments come from the demo dealership plus what it lacks (an import batc
 calendar feed, an unread message, an unconfirmed email). On SQLite a GET request reads in a
 read-only transaction (portal/db.py), so a write outside `write_in_own_transaction` is a
 server error here; on PostgreSQL the row snapshots catch it.
+
+Every table is compared row by row after a GET only when something was written since the last
+look: triggers count every INSERT, UPDATE and DELETE on every table (`WriteCounter`), and a
+GET that ran none needs no comparison. The count errs only one way (a statement that changed
+no row still counts), so a write never goes unexamined.
 """
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import clock
 from portal.accounts.demo import DEMO_PASSWORD
@@ -234,6 +241,81 @@ def snapshot() -> dict[str, dict[tuple, dict]]:
     return tables
 
 
+class WriteCounter:
+    """Counts the write statements run on any table, by any connection, through triggers.
+
+    PostgreSQL: a statement trigger on every table takes a number from a sequence, which no
+    rollback gives back. SQLite: row triggers add to a one-row table (its writes come only
+    from `write_in_own_transaction`, as a GET's own transaction is read-only).
+    """
+
+    SEQUENCE = "get_safety_writes"
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self.tables = [table.name for table in db.metadata.sorted_tables]
+
+    def install(self) -> None:
+        with self.engine.begin() as connection:
+            for statement in self._install_statements():
+                connection.exec_driver_sql(statement)
+
+    def remove(self) -> None:
+        """Undo `install` (PostgreSQL keeps one schema for a worker's tests)."""
+        if not self.postgres:
+            return
+        with self.engine.begin() as connection:
+            for table in self.tables:
+                connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS count_writes ON "{table}"')
+            connection.exec_driver_sql("DROP FUNCTION IF EXISTS get_safety_count_write()")
+            connection.exec_driver_sql(f"DROP SEQUENCE IF EXISTS {self.SEQUENCE}")
+
+    def count(self) -> int:
+        if self.postgres:
+            query = f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {self.SEQUENCE}"
+        else:
+            query = "SELECT n FROM get_safety_writes"
+        value = db.session.scalar(text(query))
+        db.session.commit()
+        return value
+
+    def _install_statements(self) -> Iterator[str]:
+        if self.postgres:
+            yield f"CREATE SEQUENCE {self.SEQUENCE}"
+            yield (
+                "CREATE FUNCTION get_safety_count_write() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN PERFORM nextval('{self.SEQUENCE}'); RETURN NULL; END $$"
+            )
+            for table in self.tables:
+                yield (
+                    f'CREATE TRIGGER count_writes AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+                    "FOR EACH STATEMENT EXECUTE FUNCTION get_safety_count_write()"
+                )
+            return
+        yield "CREATE TABLE get_safety_writes (n INTEGER NOT NULL)"
+        yield "INSERT INTO get_safety_writes (n) VALUES (0)"
+        for table in self.tables:
+            for action in ("INSERT", "UPDATE", "DELETE"):
+                yield (
+                    f'CREATE TRIGGER "count_{action.lower()}_{table}" AFTER {action} ON "{table}" '
+                    "BEGIN UPDATE get_safety_writes SET n = n + 1; END"
+                )
+
+
+@contextmanager
+def counting_writes() -> Iterator[WriteCounter]:
+    """A `WriteCounter` on the app's database for the duration of the block."""
+    db.session.commit()
+    counter = WriteCounter(db.engine)
+    counter.install()
+    try:
+        yield counter
+    finally:
+        db.session.rollback()
+        counter.remove()
+
+
 def differences(before: dict, after: dict) -> dict[str, dict]:
     """Per changed table: rows added, rows removed and, per changed row, the changed columns."""
     found = {}
@@ -277,23 +359,33 @@ def test_every_get_route_leaves_the_database_unchanged(app, client, login, runne
         login(user, password=DEMO_PASSWORD)
     routes = get_routes(app, values)
     unexpected, wrote = [], set()
-    before = snapshot()
+    with counting_writes() as writes:
+        for endpoint, path, status, found in _walk(client, routes, writes, unexpected):
+            if status >= 500:
+                unexpected.append(f"GET {path} ({endpoint}) answered {status}")
+            if found and not within_allowance(endpoint, found):
+                unexpected.append(f"GET {path} ({endpoint}) as {role} wrote {found}")
+            if found:
+                wrote.add(endpoint)
+    assert not unexpected, "\n".join(unexpected)
+    assert wrote == WRITERS_BY_ROLE[role], "the documented writers did not all write"
+
+
+def _walk(client, routes, writes: WriteCounter, unexpected: list[str]):
+    """GET each route: (endpoint, path, status, what it changed), snapshots only after writes."""
+    before, seen = snapshot(), writes.count()
     for endpoint, path in routes:
         try:
             status = client.get(path).status_code
         except Exception as error:  # noqa: BLE001 - report every route, not only the first
             unexpected.append(f"GET {path} ({endpoint}) raised {type(error).__name__}: {error}")
             db.session.rollback()
-            before = snapshot()
+            before, seen = snapshot(), writes.count()
             continue
-        after = snapshot()
-        found = differences(before, after)
-        if status >= 500:
-            unexpected.append(f"GET {path} ({endpoint}) answered {status}")
-        if found and not within_allowance(endpoint, found):
-            unexpected.append(f"GET {path} ({endpoint}) as {role} wrote {found}")
-        if found:
-            wrote.add(endpoint)
+        count = writes.count()
+        if count == seen:
+            yield endpoint, path, status, {}
+            continue
+        after, seen = snapshot(), count
+        yield endpoint, path, status, differences(before, after)
         before = after
-    assert not unexpected, "\n".join(unexpected)
-    assert wrote == WRITERS_BY_ROLE[role], "the documented writers did not all write"
