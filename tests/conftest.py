@@ -30,6 +30,7 @@ from tests.fast_setup import (
     calm_garbage_collector,
     copy_sqlite_schema,
     empty_postgres,
+    memoise_rule_parsing,
     memoise_url_builders,
     share_compiled_templates,
     write_sqlite_template,
@@ -51,6 +52,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 DATABASES = ["sqlite", "postgresql"]
 
 memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
+memoise_rule_parsing()
 share_compiled_templates()
 
 
