@@ -8,8 +8,12 @@ integer holds, and dates stay within years the date arithmetic downstream can ha
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
+from flask import current_app, g, session
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from wtforms import (
     DateTimeField,
@@ -116,10 +120,52 @@ def csrf_hidden_input(field, **kwargs) -> Markup:
     )
 
 
+# --- The CSRF token ------------------------------------------------------------------------
+
+#: Flask-WTF's salt for the signed form of the session's token.
+_CSRF_SALT = "wtf-csrf-token"
+
+
+def kept_csrf_token() -> str:
+    """The session's CSRF token as Flask-WTF signs it, for every page's layout and form.
+
+    Flask-WTF signs the token afresh on every request; its tokens never expire here
+    (`WTF_CSRF_TIME_LIMIT = None`), so the one signed for a session is kept and shown again,
+    by the layout, by hand-written forms and by every `PortalForm` (one token per request,
+    kept in `g` as Flask-WTF keeps its own). With a time limit set, Flask-WTF signs as before.
+    """
+    config = current_app.config
+    name = config["WTF_CSRF_FIELD_NAME"]
+    token = g.get(name)
+    if token is None:
+        if config["WTF_CSRF_TIME_LIMIT"] is not None:
+            return generate_csrf()
+        if name not in session:
+            generate_csrf()  # Flask-WTF makes the session's token (after sign-in, say)
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        token = _signed_csrf_token(secret, session[name])
+        setattr(g, name, token)  # where Flask-WTF keeps the request's token
+    return token
+
+
+@lru_cache(maxsize=4096)
+def _signed_csrf_token(secret: str, raw: str) -> str:
+    return URLSafeTimedSerializer(secret, salt=_CSRF_SALT).dumps(raw)
+
+
+class _KeptTokenCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF for forms (it checks as before), showing the kept token."""
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        return kept_csrf_token()
+
+
 class PortalForm(FlaskForm):
     """The base of every form: CSRF from Flask-WTF, plus the guards above on every field."""
 
     class Meta:
+        csrf_class = _KeptTokenCSRF
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, CSRFTokenField):

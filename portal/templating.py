@@ -7,13 +7,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Flask, current_app, g, request, session, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from portal.extensions import db
+from portal.forms import kept_csrf_token
 
 
 def dealership() -> dict:
@@ -232,37 +231,6 @@ def _render_layout(app: Flask, kind: str, current: str | None) -> Layout:
     )
 
 
-# --- The CSRF token ------------------------------------------------------------------------
-
-#: Flask-WTF's salt for the signed form of the session's token.
-_CSRF_SALT = "wtf-csrf-token"
-
-
-def csrf_token() -> str:
-    """The session's CSRF token as Flask-WTF signs it (every page's layout shows it).
-
-    Flask-WTF signs the token afresh on every request; its tokens never expire here
-    (`WTF_CSRF_TIME_LIMIT = None`), so the one signed for a session is kept and shown again.
-    Forms on the page read the same token (Flask-WTF keeps it in `g` for the request).
-    """
-    config = current_app.config
-    name = config["WTF_CSRF_FIELD_NAME"]
-    token = g.get(name)
-    if token is None:
-        raw = session.get(name)
-        if raw is None or config["WTF_CSRF_TIME_LIMIT"] is not None:
-            return generate_csrf()
-        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        token = _signed_csrf_token(secret, raw)
-        setattr(g, name, token)
-    return token
-
-
-@lru_cache(maxsize=4096)
-def _signed_csrf_token(secret: str, raw: str) -> str:
-    return URLSafeTimedSerializer(secret, salt=_CSRF_SALT).dumps(raw)
-
-
 def register(app: Flask) -> None:
     """Install the context processor, filters and the htmx cache header."""
 
@@ -274,7 +242,7 @@ def register(app: Flask) -> None:
 
             unread = unread_count(db.session, current_user)
         # Flask-WTF offers its own `csrf_token` the same way: this one comes later and wins.
-        return {"dealership": dealership(), "unread_count": unread, "csrf_token": csrf_token}
+        return {"dealership": dealership(), "unread_count": unread, "csrf_token": kept_csrf_token}
 
     app.add_template_filter(local_datetime)
     app.add_template_filter(long_date)
@@ -286,7 +254,7 @@ def register(app: Flask) -> None:
     app.add_template_global(yearly_day)
     app.add_template_global(count_of)
     app.add_template_global(page_layout)
-    app.add_template_global(csrf_token)
+    app.add_template_global(kept_csrf_token, "csrf_token")
     app.extensions[_LAYOUTS] = {}
 
     @app.after_request
