@@ -90,13 +90,15 @@ def pledges_by(session: Session, drive: Drive, user: User) -> list[Contribution]
     )
 
 
+#: Built once: the rewards and community pages read the open drives on every visit.
+_OPEN_DRIVES = (
+    select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
+)
+
+
 def open_drives(session: Session) -> list[Drive]:
     """Drives taking pledges now, ending soonest first."""
-    return list(
-        session.scalars(
-            select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
-        )
-    )
+    return list(session.scalars(_OPEN_DRIVES))
 
 
 def public_drives(session: Session) -> list[Drive]:

@@ -22,6 +22,7 @@ from portal.web import (
     page_or_fragment,
     perform,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 
@@ -30,9 +31,17 @@ COMMUNITY_WALL = 12
 
 
 def _rewards_context(message: dict | None = None) -> dict:
-    """Everything the rewards page and its fragments show, in a fixed number of queries."""
+    """Everything the rewards page and its fragments show, in a fixed number of queries;
+    the links of its cards and lists are built once, each row adds its id."""
     page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
-    return {**page, "category_labels": CATEGORY_LABELS, "message": message}
+    return {
+        **page,
+        "category_labels": CATEGORY_LABELS,
+        "message": message,
+        "redeem_url": url_pattern("rewards.confirm_redeem", "reward_id"),
+        "event_url": url_pattern("events.show", "event_id"),
+        "redemption_url": url_pattern("rewards.redemption_detail", "redemption_id"),
+    }
 
 
 @bp.route("/rewards")
