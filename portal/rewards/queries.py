@@ -222,22 +222,27 @@ def public_name(name: str, display_name: str | None) -> str:
     return first + initial
 
 
-def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
-    """Active owners from the first tier up who opted in to public recognition (one query)."""
-    query = (
-        select(User.name, User.display_name, User.tier_level)
-        .where(
-            User.role == Role.OWNER,
-            User.consent_recognition.is_(True),
-            User.tier_level >= 1,
-            User.deactivated_at.is_(None),
-        )
-        .order_by(User.tier_level.desc(), User.name, User.id)
-        .limit(limit)
+#: Built once: active owners from the first tier up who opted in to public recognition,
+#: highest tier first; the community page binds how many it shows.
+_WALL = (
+    select(User.name, User.display_name, User.tier_level)
+    .where(
+        User.role == Role.OWNER,
+        User.consent_recognition.is_(True),
+        User.tier_level >= 1,
+        User.deactivated_at.is_(None),
     )
+    .order_by(User.tier_level.desc(), User.name, User.id)
+)
+_WALL_TOP = _WALL.limit(bindparam("limit"))
+
+
+def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
+    """The owners on the thank-you wall, or its first `limit` (one query)."""
+    rows = session.execute(_WALL) if limit is None else session.execute(_WALL_TOP, {"limit": limit})
     return [
         WallEntry(public_name(name, display_name), tiers.name(level), level)
-        for name, display_name, level in session.execute(query)
+        for name, display_name, level in rows
     ]
 
 

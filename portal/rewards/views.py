@@ -2,8 +2,9 @@
 
 import secrets
 
-from flask import current_app, flash, render_template, url_for
+from flask import current_app, flash, get_template_attribute, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
@@ -146,18 +147,30 @@ def redemption_detail(redemption_id: int):
     return render_template("rewards/redemption.html", redemption=redemption)
 
 
+def _badges(wall: list[queries.WallEntry]) -> dict[int, Markup]:
+    """{tier level: its badge}, drawn once per level on the wall rather than once per person."""
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    return {person.level: badge(person.level, person.tier) for person in wall}
+
+
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
     wall = queries.ambassador_wall(db.session, load_tiers(db.session))
-    return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
+    return render_template(
+        "rewards/ambassadors.html",
+        wall=wall,
+        badges=_badges(wall),
+        ambassador_level=AMBASSADOR_LEVEL,
+    )
 
 
 def community_wall(user) -> dict:
     """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
     tiers = load_tiers(db.session)
     wall = queries.ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
-    return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
+    shown = wall[:COMMUNITY_WALL]
+    return {"wall": shown, "badges": _badges(shown), "more": len(wall) > COMMUNITY_WALL}
 
 
 def home_section(user) -> dict:
