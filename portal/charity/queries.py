@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus
+from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus, DriveTally
 from portal.charity.rules import (
     DEFAULTS,
     DriveTotals,
@@ -29,21 +29,23 @@ DRIVE_SORTS = {"status": Drive.status, "name": func.lower(Drive.name), "ends": D
 CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.amount}
 
 
+def _totals(drive: Drive, kept: tuple[int, ...]) -> DriveTotals:
+    """A drive's totals from the FIGURES kept for it."""
+    return DriveTotals(
+        goal=drive.goal_amount,
+        match_percent=drive.match_percent,
+        match_cap=drive.match_cap,
+        **dict(zip(FIGURES, kept, strict=True)),
+    )
+
+
 def totals_for(session: Session, drives: Iterable[Drive]) -> dict[int, DriveTotals]:
     """Totals for several drives, as kept with each contribution (one query, no summing)."""
     drives = list(drives)
     if not drives:
         return {}
     stored = stored_totals(session, [drive.id for drive in drives])
-    return {
-        drive.id: DriveTotals(
-            goal=drive.goal_amount,
-            match_percent=drive.match_percent,
-            match_cap=drive.match_cap,
-            **dict(zip(FIGURES, stored.get(drive.id, NOTHING), strict=True)),
-        )
-        for drive in drives
-    }
+    return {drive.id: _totals(drive, stored.get(drive.id, NOTHING)) for drive in drives}
 
 
 def drive_totals(session: Session, drive: Drive) -> DriveTotals:
@@ -90,13 +92,31 @@ def pledges_by(session: Session, drive: Drive, user: User) -> list[Contribution]
     )
 
 
+#: Built once: the rewards and community pages read the open drives on every visit.
+_OPEN_DRIVES = (
+    select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
+)
+
+
 def open_drives(session: Session) -> list[Drive]:
     """Drives taking pledges now, ending soonest first."""
-    return list(
-        session.scalars(
-            select(Drive).where(Drive.status == DriveStatus.OPEN).order_by(Drive.ends_on, Drive.id)
-        )
-    )
+    return list(session.scalars(_OPEN_DRIVES))
+
+
+#: Built once: the open drives with their kept totals (a drive nobody gave to has no tally
+#: row), for the community page.
+_OPEN_DRIVES_KEPT = _OPEN_DRIVES.add_columns(
+    *(getattr(DriveTally, name) for name in FIGURES)
+).outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
+
+
+def open_drives_with_totals(session: Session) -> tuple[list[Drive], dict[int, DriveTotals]]:
+    """Drives taking pledges now, ending soonest first, and {drive id: totals} (one query)."""
+    drives, totals = [], {}
+    for drive, *kept in session.execute(_OPEN_DRIVES_KEPT):
+        drives.append(drive)
+        totals[drive.id] = _totals(drive, NOTHING if kept[0] is None else tuple(kept))
+    return drives, totals
 
 
 def public_drives(session: Session) -> list[Drive]:

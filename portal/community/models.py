@@ -64,7 +64,14 @@ class Announcement(IdMixin, TimestampMixin, db.Model):
     @property
     def html(self) -> Markup:
         """The body as safe HTML: the stored copy, or rendered now if an older renderer made it."""
-        if self.renderer_version == RENDERER_VERSION and self.body_html is not None:
-            # Safe to mark: `render` stored the sanitiser's output.
-            return Markup(self.body_html)  # noqa: S704
-        return announcement_html(self.body, self.body_format)
+        return body_as_html(self)
+
+
+def body_as_html(announcement) -> Markup:
+    """An announcement's body as safe HTML, from the announcement or a row of its columns
+    (`body_html`, `renderer_version`, `body`, `body_format`): the stored copy, or rendered now
+    if an older renderer made it."""
+    if announcement.renderer_version == RENDERER_VERSION and announcement.body_html is not None:
+        # Safe to mark: `Announcement.render` stored the sanitiser's output.
+        return Markup(announcement.body_html)  # noqa: S704
+    return announcement_html(announcement.body, announcement.body_format)

@@ -1,6 +1,6 @@
 """Reads of announcements: who sees which on the community page, and the staff list."""
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, Row, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -37,13 +37,26 @@ def _newest_first(query: Select) -> Select:
     ).limit(PAGE_SIZE)
 
 
-# Built once: each request only binds the owner's id (statement building is per-request work).
-_FOR_STAFF = _newest_first(select(Announcement))
-_FOR_VISITORS = _newest_first(
-    select(Announcement).where(Announcement.audience == Audience.EVERYONE)
+#: What the page shows of an announcement, read as a plain row (no ORM object per row); the
+#: body and its format stay for a body an older renderer stored (`models.body_as_html`).
+_SHOWN = select(
+    Announcement.id,
+    Announcement.title,
+    Announcement.pinned,
+    Announcement.audience,
+    Announcement.make,
+    Announcement.model,
+    Announcement.published_at,
+    Announcement.body_html,
+    Announcement.renderer_version,
+    Announcement.body,
+    Announcement.body_format,
 )
+# Built once: each request only binds the owner's id (statement building is per-request work).
+_FOR_STAFF = _newest_first(_SHOWN)
+_FOR_VISITORS = _newest_first(_SHOWN.where(Announcement.audience == Audience.EVERYONE))
 _FOR_OWNER = _newest_first(
-    select(Announcement).where(
+    _SHOWN.where(
         or_(
             Announcement.audience.in_([Audience.EVERYONE, Audience.OWNERS]),
             (Announcement.audience == Audience.MAKE)
@@ -53,17 +66,17 @@ _FOR_OWNER = _newest_first(
 )
 
 
-def announcements_for(session: Session, user: User | None) -> list[Announcement]:
-    """The announcements on this person's community page, pinned first, newest first.
+def announcements_for(session: Session, user: User | None) -> list[Row]:
+    """The announcements on this person's community page, pinned first, newest first, as rows.
 
     Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
     One query.
     """
     if user is None or not user.is_authenticated or not user.id:
-        return list(session.scalars(_FOR_VISITORS))
+        return list(session.execute(_FOR_VISITORS))
     if user.is_staff:
-        return list(session.scalars(_FOR_STAFF))
-    return list(session.scalars(_FOR_OWNER, {"owner_id": user.id}))
+        return list(session.execute(_FOR_STAFF))
+    return list(session.execute(_FOR_OWNER, {"owner_id": user.id}))
 
 
 def announcement_list(sort: str, descending: bool) -> Select:

@@ -4,6 +4,7 @@ from flask import render_template
 from flask_login import current_user
 
 from portal.community import bp, queries, rules
+from portal.community.models import body_as_html
 from portal.extensions import db
 from portal.sections import render_sections
 
@@ -16,8 +17,9 @@ def paragraphs_filter(text: str | None):
 
 @bp.app_template_filter("announcement_html")
 def announcement_html_filter(announcement):
-    """An announcement's body as safe HTML, as it was rendered when saved."""
-    return announcement.html
+    """An announcement's body (or a row of the community page's) as safe HTML, as it was
+    rendered when saved."""
+    return body_as_html(announcement)
 
 
 @bp.route("/community")

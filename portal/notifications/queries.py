@@ -5,22 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.notifications.models import Notification
+from portal.paging import ListPage, PagedSelect
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
 
-def inbox_query(user: User) -> Select:
-    """The owner's messages, newest first (paginated by the view)."""
-    return (
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
+#: Built once: the inbox's rows (only the columns a line shows), newest first; each request
+#: binds the owner's id.
+INBOX_ROWS = (
+    select(Notification.id, Notification.subject, Notification.created_at, Notification.read_at)
+    .where(Notification.user_id == bindparam("user_id", type_=Integer))
+    .order_by(Notification.created_at.desc(), Notification.id.desc())
+)
+_INBOX = PagedSelect(INBOX_ROWS, rows=True)
+
+
+def inbox_page(session: Session, user: User, page: int, per_page: int) -> ListPage | None:
+    """One page of the owner's messages, newest first (two statements), or None for a page
+    before the first or past the last."""
+    if page < 1:
+        return None
+    listed = _INBOX.page_of(session, {"user_id": user.id}, page, per_page)
+    return listed if listed.page == page else None
 
 
 #: Built once, on the table (the ORM adds only its cost to a count): every signed-in page

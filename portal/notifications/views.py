@@ -26,12 +26,19 @@ MESSAGES_PER_PAGE = 20
 @login_required
 def inbox():
     """Every message the dealership sent the owner, newest first."""
-    page = db.paginate(  # a page before the first or past the last is a 404
-        queries.inbox_query(current_user),
-        page=min(request.args.get("page", 1, type=int), DATABASE_INT_MAX),
-        per_page=MESSAGES_PER_PAGE,
+    page = queries.inbox_page(  # a page before the first or past the last is a 404
+        db.session,
+        current_user,
+        min(request.args.get("page", 1, type=int), DATABASE_INT_MAX),
+        MESSAGES_PER_PAGE,
     )
-    return render_template("notifications/inbox.html", page=page, form=EmptyForm())
+    if page is None:
+        abort(404)
+    # One url_for for the list: each line's link is this with its id.
+    message_url = url_for("notifications.message", notification_id=0).removesuffix("0") + "{}"
+    return render_template(
+        "notifications/inbox.html", page=page, form=EmptyForm(), message_url=message_url
+    )
 
 
 @bp.route("/inbox/<int:notification_id>")

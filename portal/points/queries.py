@@ -1,6 +1,6 @@
 """Reading the ledger: balances, an owner's history, what one referral earned."""
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.points.models import PointsEntry
@@ -9,8 +9,15 @@ from portal.points.models import PointsEntry
 _BALANCE = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
     PointsEntry.user_id == bindparam("user_id")
 )
+#: A line as the pages show it, read as a plain row (no ORM object per line).
 _HISTORY = (
-    select(PointsEntry)
+    select(
+        PointsEntry.id,
+        PointsEntry.points,
+        PointsEntry.reason,
+        PointsEntry.created_at,
+        PointsEntry.idempotency_key,
+    )
     .where(PointsEntry.user_id == bindparam("user_id"))
     .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc())
     .limit(bindparam("limit"))
@@ -22,9 +29,9 @@ def points_balance(session: Session, user_id: int) -> int:
     return session.scalar(_BALANCE, {"user_id": user_id})
 
 
-def points_history(session: Session, user_id: int, limit: int = 20) -> list[PointsEntry]:
-    """The owner's latest ledger lines, newest first."""
-    return list(session.scalars(_HISTORY, {"user_id": user_id, "limit": limit}))
+def points_history(session: Session, user_id: int, limit: int = 20) -> list[Row]:
+    """The owner's latest ledger lines (id, points, reason, when, key), newest first."""
+    return list(session.execute(_HISTORY, {"user_id": user_id, "limit": limit}))
 
 
 def referral_points(session: Session, user_id: int, referral_id: int) -> list[PointsEntry]:

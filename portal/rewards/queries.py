@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from portal.accounts.models import Role, User
 from portal.charity import queries as charity
@@ -34,10 +34,23 @@ REDEMPTION_SORTS = {
 # --- Owners -------------------------------------------------------------------------------
 
 
-#: Built once, like the other statements of the owner's rewards page.
+#: Built once, like the other statements of the owner's rewards page. A card needs only
+#: these columns, so it reads them as a plain row; a seat reward's event comes as the ORM
+#: object the seat rules read (`event`, None for other rewards).
+_CARD_EVENT = aliased(Event, name="event")
 _CATALOGUE = (
-    select(Reward)
-    .options(joinedload(Reward.event))
+    select(
+        Reward.id,
+        Reward.name,
+        Reward.description,
+        Reward.category,
+        Reward.points_cost,
+        Reward.min_tier,
+        Reward.stock,
+        Reward.event_id,
+        _CARD_EVENT,
+    )
+    .outerjoin(_CARD_EVENT, _CARD_EVENT.id == Reward.event_id)
     .where(
         Reward.is_active.is_(True),
         or_(Reward.available_from.is_(None), Reward.available_from <= bindparam("now")),
@@ -45,17 +58,33 @@ _CATALOGUE = (
     )
     .order_by(Reward.points_cost, Reward.id)
 )
+#: The owner's redemptions as the lists show them: plain rows, their reward's name and,
+#: for a seat, its event's title and start.
 _OWNER_REDEMPTIONS = (
-    select(Redemption)
-    .options(joinedload(Redemption.reward), joinedload(Redemption.rsvp).joinedload(Rsvp.event))
+    select(
+        Redemption.id,
+        Redemption.status,
+        Redemption.points,
+        Redemption.cause,
+        Redemption.drive_id,
+        Redemption.rsvp_id,
+        Redemption.created_at,
+        Reward.name.label("reward_name"),
+        Event.title.label("event_title"),
+        Event.starts_at.label("event_starts_at"),
+    )
+    .join(Reward, Reward.id == Redemption.reward_id)
+    .outerjoin(Rsvp, Rsvp.id == Redemption.rsvp_id)
+    .outerjoin(Event, Event.id == Rsvp.event_id)
     .where(Redemption.user_id == bindparam("user_id"))
     .order_by(Redemption.created_at.desc(), Redemption.id.desc())
 )
 
 
-def catalogue(session: Session, now: datetime) -> list[Reward]:
-    """Rewards owners can see now: active and inside their window, cheapest first."""
-    return list(session.scalars(_CATALOGUE, {"now": now}))
+def catalogue(session: Session, now: datetime) -> list[Row]:
+    """Rewards owners can see now: active and inside their window, cheapest first (rows of
+    the columns a card shows, with `event`)."""
+    return list(session.execute(_CATALOGUE, {"now": now}))
 
 
 def owner_rsvps(session: Session, user_id: int, rewards: list[Reward]) -> dict[int, Rsvp]:
@@ -164,9 +193,9 @@ def redeem_preview(
     }
 
 
-def owner_redemptions(session: Session, user_id: int) -> list[Redemption]:
-    """The owner's redemptions with their rewards, newest first (one query)."""
-    return list(session.scalars(_OWNER_REDEMPTIONS, {"user_id": user_id}))
+def owner_redemptions(session: Session, user_id: int) -> list[Row]:
+    """The owner's redemptions with their rewards' names, newest first (one query)."""
+    return list(session.execute(_OWNER_REDEMPTIONS, {"user_id": user_id}))
 
 
 def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
@@ -193,22 +222,27 @@ def public_name(name: str, display_name: str | None) -> str:
     return first + initial
 
 
-def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
-    """Active owners from the first tier up who opted in to public recognition (one query)."""
-    query = (
-        select(User.name, User.display_name, User.tier_level)
-        .where(
-            User.role == Role.OWNER,
-            User.consent_recognition.is_(True),
-            User.tier_level >= 1,
-            User.deactivated_at.is_(None),
-        )
-        .order_by(User.tier_level.desc(), User.name, User.id)
-        .limit(limit)
+#: Built once: active owners from the first tier up who opted in to public recognition,
+#: highest tier first; the community page binds how many it shows.
+_WALL = (
+    select(User.name, User.display_name, User.tier_level)
+    .where(
+        User.role == Role.OWNER,
+        User.consent_recognition.is_(True),
+        User.tier_level >= 1,
+        User.deactivated_at.is_(None),
     )
+    .order_by(User.tier_level.desc(), User.name, User.id)
+)
+_WALL_TOP = _WALL.limit(bindparam("limit"))
+
+
+def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
+    """The owners on the thank-you wall, or its first `limit` (one query)."""
+    rows = session.execute(_WALL) if limit is None else session.execute(_WALL_TOP, {"limit": limit})
     return [
         WallEntry(public_name(name, display_name), tiers.name(level), level)
-        for name, display_name, level in session.execute(query)
+        for name, display_name, level in rows
     ]
 
 

@@ -2,8 +2,9 @@
 
 import secrets
 
-from flask import current_app, flash, render_template, url_for
+from flask import current_app, flash, get_template_attribute, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
@@ -22,6 +23,7 @@ from portal.web import (
     page_or_fragment,
     perform,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 
@@ -30,9 +32,17 @@ COMMUNITY_WALL = 12
 
 
 def _rewards_context(message: dict | None = None) -> dict:
-    """Everything the rewards page and its fragments show, in a fixed number of queries."""
+    """Everything the rewards page and its fragments show, in a fixed number of queries;
+    the links of its cards and lists are built once, each row adds its id."""
     page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
-    return {**page, "category_labels": CATEGORY_LABELS, "message": message}
+    return {
+        **page,
+        "category_labels": CATEGORY_LABELS,
+        "message": message,
+        "redeem_url": url_pattern("rewards.confirm_redeem", "reward_id"),
+        "event_url": url_pattern("events.show", "event_id"),
+        "redemption_url": url_pattern("rewards.redemption_detail", "redemption_id"),
+    }
 
 
 @bp.route("/rewards")
@@ -137,18 +147,30 @@ def redemption_detail(redemption_id: int):
     return render_template("rewards/redemption.html", redemption=redemption)
 
 
+def _badges(wall: list[queries.WallEntry]) -> dict[int, Markup]:
+    """{tier level: its badge}, drawn once per level on the wall rather than once per person."""
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    return {person.level: badge(person.level, person.tier) for person in wall}
+
+
 @bp.route("/ambassadors")
 def ambassadors():
     """Public thanks to the owners who bring friends, only those who agreed to be named."""
     wall = queries.ambassador_wall(db.session, load_tiers(db.session))
-    return render_template("rewards/ambassadors.html", wall=wall, ambassador_level=AMBASSADOR_LEVEL)
+    return render_template(
+        "rewards/ambassadors.html",
+        wall=wall,
+        badges=_badges(wall),
+        ambassador_level=AMBASSADOR_LEVEL,
+    )
 
 
 def community_wall(user) -> dict:
     """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
     tiers = load_tiers(db.session)
     wall = queries.ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
-    return {"wall": wall[:COMMUNITY_WALL], "more": len(wall) > COMMUNITY_WALL}
+    shown = wall[:COMMUNITY_WALL]
+    return {"wall": shown, "badges": _badges(shown), "more": len(wall) > COMMUNITY_WALL}
 
 
 def home_section(user) -> dict:

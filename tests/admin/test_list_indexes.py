@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, text
 
-from portal.accounts.models import User
 from portal.admin import queries as admin_queries
 from portal.events import queries as event_queries
 from portal.extensions import db
@@ -89,7 +88,7 @@ STATEMENTS = {
     "audit log by action": _audit(action="event.create"),
     "audit log by kind of thing": _audit(entity_type="event"),
     "audit log by one thing": _audit(entity_type="event", entity_id="12"),
-    "inbox": lambda: inbox_queries.inbox_query(User(id=5)),
+    "inbox": lambda: inbox_queries.INBOX_ROWS.params(user_id=5),
 }
 
 

@@ -165,3 +165,21 @@ def test_amounts_read_naturally(make_drive):
     assert money.format_amount(12_50) == "$12.50"
     assert toys.format_amount(500) == "500 toys"
     assert toys.format_amount(1) == "1 toy"
+
+
+def test_open_drives_come_with_the_same_totals_in_one_statement(
+    make_drive, make_owner, pledge, count_queries
+):
+    given = make_drive(name="Given to", match_percent=50)
+    untouched = make_drive(name="Nobody gave yet")  # no tally row at all
+    make_drive(name="Draft", status=DriveStatus.DRAFT)
+    pledge(given, make_owner(), 30_00)
+    pledge(given, make_owner(), 12_00)
+    with count_queries() as statements:
+        drives, totals = queries.open_drives_with_totals(db.session)
+    assert len(statements) == 1
+    assert drives == queries.open_drives(db.session)
+    assert {given.id, untouched.id} <= set(totals)
+    assert totals == queries.totals_for(db.session, drives)
+    assert totals[given.id].committed == 42_00 + 21_00
+    assert totals[untouched.id].committed == 0
