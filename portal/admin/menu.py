@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
 
 from portal.web import admin_bp
 
@@ -41,17 +43,38 @@ MENU: tuple[AdminLink, ...] = (
 )
 
 
-def _menu_links() -> tuple[tuple[AdminLink, str], ...]:
-    """Each menu entry with its URL, worked out once per app (and mount point): the menu is
-    on every staff page, and its URLs never change while the app runs."""
-    built = current_app.extensions.setdefault("portal_admin_menu", {})
-    root = request.script_root
-    if root not in built:
-        built[root] = tuple((link, url_for(link.endpoint)) for link in MENU)
-    return built[root]
+#: Where the app keeps the menus it has rendered (`app.extensions[...]`).
+_KEPT = "portal.admin_menus"
+
+
+def admin_menu() -> Markup:
+    """The staff menu's links for this page, rendered once per process and kept.
+
+    A menu differs only by who looks (admins see more), the page it is on (marked
+    `aria-current`) and where the app is mounted; its URLs never change while the app runs.
+    So there is one per kind of staff and page, a few hundred short strings at most
+    (templates that reload, in development, are rendered afresh each time).
+    """
+    app = current_app._get_current_object()
+    key = (request.script_root, current_user.is_admin, request.endpoint)
+    kept = app.extensions.setdefault(_KEPT, {})
+    menu = kept.get(key)
+    if menu is None:
+        menu = _render_menu(app, is_admin=key[1], current=key[2])
+        if not app.jinja_env.auto_reload:
+            kept[key] = menu
+    return menu
+
+
+def _render_menu(app: Flask, is_admin: bool, current: str | None) -> Markup:
+    links = [(link, url_for(link.endpoint)) for link in MENU if is_admin or not link.admin_only]
+    html = app.jinja_env.get_template("admin/_menu.html").render(
+        home=url_for("admin.index"), links=links, current=current
+    )
+    return Markup(html.strip())  # noqa: S704 - rendered by an autoescaping template
 
 
 @admin_bp.context_processor
 def admin_context() -> dict:
-    """The menu with its URLs, for `admin/base.html`."""
-    return {"admin_navigation": _menu_links(), "admin_home": url_for("admin.index")}
+    """The staff menu, for `admin/base.html` (rendered when the page shows it)."""
+    return {"admin_menu": admin_menu}

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.feedback.admin import dashboard_satisfaction
 from portal.templating import dealership, plural
 from portal.web import admin_bp as bp
-from portal.web import local_today, wants_fragment
+from portal.web import local_today, url_pattern, wants_fragment
 
 #: Staff may reload the reminders panel from their browser's cache for this long: the
 #: fleet's reminders move by the day, and counting them costs seconds on a large fleet.
@@ -20,17 +20,16 @@ REMINDERS_CACHE_SECONDS = 600
 
 def _events_chart(events: list[queries.UpcomingEvent], tz: ZoneInfo) -> BarChart:
     rows = []
-    for item in events:
-        event = item.event
+    for event in events:
         full = event.seats_taken >= event.capacity
         when = event.starts_at.astimezone(tz)
         detail = f"{when:%a %-d %b} · {event.seats_taken}/{event.capacity} seats"
-        if item.waitlisted:
-            detail += f" · {item.waitlisted} waiting"
+        if event.waitlisted:
+            detail += f" · {event.waitlisted} waiting"
         rows.append(
             Row(
                 label=event.title,
-                value=f"{item.fill_percent}%",
+                value=f"{event.fill_percent}%",
                 segments=[Segment(share(event.seats_taken, event.capacity), OK if full else BRAND)],
                 detail=detail,
             )
@@ -107,10 +106,13 @@ def index():
         events=events,
         events_total=events_total,
         events_chart=_events_chart(events, tz),
+        event_url=url_pattern("admin.events_show", "event_id"),
         funnel=funnel,
         funnel_chart=_funnel_chart(funnel),
+        stage_url=url_pattern("admin.referrals", "stage"),
         drives=drives,
         drives_chart=_drives_chart(drives),
+        drive_url=url_pattern("admin.charity_drive", "drive_id"),
         waiting=queries.waiting_work(db.session),
         today=local_today(),
         satisfaction=dashboard_satisfaction(local_today()),

@@ -185,9 +185,7 @@ def _attendee_list(event: Event) -> dict:
         "list_url": url_for("admin.events_show", event_id=event.id),
         "form": EmptyForm(),
         "can_undo": door_window(event)["can_undo"],
-        "answers": question_queries.answer_sheet(
-            db.session, event, [row.rsvp.id for row in page.items]
-        ),
+        "answers": question_queries.answer_sheet(db.session, event, [r.rsvp for r in page.items]),
         **row_urls(event.id),
     }
 

@@ -222,7 +222,7 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
         form=EmptyForm(),
         note=outcome.error.message if outcome.error else None,
         can_undo=door_window(rsvp.event)["can_undo"],
-        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
+        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp]),
         **row_urls(event_id),
     )
 
@@ -267,7 +267,7 @@ def events_door(event_id: int):
         "admin/events/_door_results.html",
         q=q,
         found=found,
-        answers=question_queries.answer_sheet(db.session, event, [r.rsvp.id for r in found.rows]),
+        answers=question_queries.answer_sheet(db.session, event, [r.rsvp for r in found.rows]),
         **_door_context(event),
     )
 
@@ -285,7 +285,7 @@ def _door_answer(event_id: int, rsvp_id: int, note: str | None):
         row=queries.Attendee(rsvp, rsvp.person, None),
         q=_search_text(request.form),
         note=note,
-        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp_id]),
+        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp]),
         **_door_context(rsvp.event),
     )
 

@@ -4,6 +4,7 @@ attendee's answers for the staff list and its CSV, each in a fixed number of sta
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -138,31 +139,52 @@ _GUEST_NAMES = (
     .order_by(RsvpGuestName.rsvp_id, RsvpGuestName.position)
 )
 #: Built once: the staff list and the door read the answers of the people they show.
-_SHOWN = bindparam("rsvp_ids", expanding=True)
-_ANSWERS_OF = _ANSWERS.where(RsvpAnswer.rsvp_id.in_(_SHOWN))
-_GUEST_NAMES_OF = _GUEST_NAMES.where(RsvpGuestName.rsvp_id.in_(_SHOWN))
+_ANSWERS_OF = _ANSWERS.where(RsvpAnswer.rsvp_id.in_(bindparam("rsvp_ids", expanding=True)))
+_GUEST_NAMES_OF = _GUEST_NAMES.where(
+    RsvpGuestName.rsvp_id.in_(bindparam("guest_rsvp_ids", expanding=True))
+)
+
+
+class ShownRsvp(Protocol):
+    """What `answer_sheet` reads of an RSVP a page shows (an `Rsvp` or a list's row)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def guests(self) -> int: ...
 
 
 def answer_sheet(
-    session: Session, event: Event, rsvp_ids: Iterable[int] | None = None
+    session: Session, event: Event, shown: Iterable[ShownRsvp] | None = None
 ) -> AnswerSheet:
-    """Answers of the event's attendees (or only of `rsvp_ids`); three queries at most."""
+    """Answers of the event's attendees (or only of the RSVPs a page `shown`); three queries
+    at most, one when the event asks no question and nobody shown brings a guest."""
     questions = event_questions(session, event.id, include_retired=True)
     values: dict = {"event_id": event.id}
     answer_query, name_query = _ANSWERS, _GUEST_NAMES
-    if rsvp_ids is not None:
-        values["rsvp_ids"] = list(rsvp_ids)
-        answer_query, name_query = _ANSWERS_OF, _GUEST_NAMES_OF
-    answers: dict[int, dict[int, str]] = defaultdict(dict)
     # An answer belongs to a question: an event that never asked one has none to read.
-    for rsvp_id, question_id, value in session.execute(answer_query, values) if questions else ():
+    asks = bool(questions)
+    # A page shows the names of as many guests as an RSVP brings (`lines`): none, none to read.
+    names_wanted = True
+    if shown is not None:
+        shown = list(shown)
+        values["rsvp_ids"] = [rsvp.id for rsvp in shown]
+        values["guest_rsvp_ids"] = [rsvp.id for rsvp in shown if rsvp.guests]
+        answer_query, name_query = _ANSWERS_OF, _GUEST_NAMES_OF
+        asks = asks and bool(values["rsvp_ids"])
+        names_wanted = bool(values["guest_rsvp_ids"])
+    answers: dict[int, dict[int, str]] = defaultdict(dict)
+    for rsvp_id, question_id, value in session.execute(answer_query, values) if asks else ():
         answers[rsvp_id][question_id] = value
     names: dict[int, list[str]] = defaultdict(list)
-    for rsvp_id, name in session.execute(name_query, values):
+    for rsvp_id, name in session.execute(name_query, values) if names_wanted else ():
         names[rsvp_id].append(name)
     answered = {question_id for given in answers.values() for question_id in given}
-    shown = [q for q in questions if q.retired_at is None or q.id in answered]
-    return AnswerSheet(shown, dict(answers), dict(names), asks_guest_names(event) or bool(names))
+    shown_questions = [q for q in questions if q.retired_at is None or q.id in answered]
+    return AnswerSheet(
+        shown_questions, dict(answers), dict(names), asks_guest_names(event) or bool(names)
+    )
 
 
 def answer_counts(session: Session, event_id: int) -> dict[int, int]:

@@ -48,11 +48,13 @@ def referrals():
     """The pipeline: every referred friend, by stage, with who referred them."""
     stage = queries.chosen_stage(request.args.get("stage"))
     sort, descending = web.sort_params(tuple(queries.REFERRAL_SORTS), "date", True)
+    counts, source_counts = queries.pipeline_counts(db.session)
+    # The tabs' counts are the list's length: the page needs no count of its own.
+    total = counts.get(stage, 0) if stage else sum(counts.values())
     page = queries.paged_pipeline(stage, sort, descending).page_of(
-        db.session, {}, web.page_number(), web.per_page(PIPELINE_PER_PAGE)
+        db.session, {}, web.page_number(), web.per_page(PIPELINE_PER_PAGE), total=total
     )
     rows = [queries.pipeline_row(row) for row in page.items]
-    counts, source_counts = queries.pipeline_counts(db.session)
     return render_template(
         "admin/referrals/pipeline.html",
         page=page,

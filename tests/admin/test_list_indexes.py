@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.notifications import queries as inbox_queries
 from portal.paging import bounded_count
 from portal.referrals import queries as referral_queries
+from portal.referrals.models import Stage
 from portal.reminders.queries import pages as reminder_queries
 from portal.rewards import queries as reward_queries
 
@@ -148,3 +149,31 @@ def test_the_owners_count_reads_an_index_alone(app):
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + count, parameters)]
         assert any("Index Only Scan" in step for step in plan), plan
+
+
+def test_the_dashboards_funnel_counts_each_stage_from_one_range_of_an_index(app):
+    executed = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        admin_queries.referral_funnel(db.session, NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    funnel, parameters = executed[-1]
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        plan = [
+            row[-1]
+            for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + funnel, parameters)
+        ]
+        ranges = [step for step in plan if "(stage=? AND created_at>?)" in step]
+        assert len(ranges) == len(Stage) and "SCAN referrals" not in " ".join(plan), plan
+    else:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + funnel, parameters)]
+        # One index scan per stage (on a test's empty table any index on the stage will do).
+        ranges = [step for step in plan if "Index Cond" in step and "stage" in step]
+        assert len(ranges) == len(Stage) and "Seq Scan" not in " ".join(plan), plan

@@ -382,3 +382,25 @@ def test_staff_turn_on_guest_names_and_the_door_card_shows_them(
     db.session.commit()
     door = client.get(f"/admin/events/{event.id}/door?q=Sam").get_data(as_text=True)
     assert "Ama Mensah" in door and "Vegan" in door
+
+
+def test_the_staff_list_reads_guests_names_only_for_people_who_bring_guests(
+    client, login, make_coordinator, make_owner, make_event, rsvp_as, count_queries
+):
+    event = make_event(guests_allowed=2)
+    event.ask_guest_names = True
+    sam = rsvp_as(make_owner(name="Sam Okafor"), event, guests=1)
+    services.save_answers(db.session, rsvp=sam, answers={}, guest_names=["Ama Mensah"])
+    rsvp_as(make_owner(name="Quiet Quinn"), event)
+    db.session.commit()
+    login(make_coordinator())
+    url = f"/admin/events/{event.id}"
+    client.get(url)
+    with count_queries() as alone:
+        quinn = client.get(f"{url}?q=Quinn").get_data(as_text=True)
+    with count_queries() as both:
+        everyone = client.get(url).get_data(as_text=True)
+    assert "Quiet Quinn" in quinn and "Ama Mensah" not in quinn
+    assert "Ama Mensah" in everyone
+    assert not [sql for sql in alone if "rsvp_guest_names" in sql]
+    assert [sql for sql in both if "rsvp_guest_names" in sql]
