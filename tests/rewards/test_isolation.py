@@ -222,8 +222,9 @@ def test_redeeming_reads_the_reward_afresh_not_from_the_session(
 def test_a_reward_that_does_not_exist_is_not_offered(make_owner, give_points):
     owner = make_owner()
     give_points(owner, 500)
-    with pytest.raises(ServiceError, match="no longer offered"):
+    with pytest.raises(ServiceError) as refused:
         services.redeem(db.session, user=owner, reward_id=404, now=NOW)
+    assert refused.value.message == "This reward is no longer offered."
 
 
 def test_a_repeated_submit_finds_only_its_own_owners_redemption(
@@ -386,18 +387,31 @@ def test_a_blank_note_is_stored_as_none(two_pending, coordinator):
     assert two_pending[1].staff_note is None
 
 
+def test_without_a_note_none_is_stored_either_way(two_pending, coordinator):
+    mine, theirs = two_pending
+    services.fulfil(
+        db.session, redemption=mine, actor=coordinator, fulfilled_on=None, note=None, now=NOW
+    )
+    services.decline(db.session, redemption=theirs, actor=coordinator, note="  ", now=NOW)
+    db.session.commit()
+    assert _state(mine)[-1] is None
+    assert _state(theirs)[-1] is None
+
+
 def test_a_decided_redemption_cannot_be_decided_again(two_pending, coordinator):
     mine, theirs = two_pending
     services.fulfil(
         db.session, redemption=mine, actor=coordinator, fulfilled_on=None, note=None, now=NOW
     )
     db.session.commit()
-    with pytest.raises(ServiceError, match="already fulfilled or declined"):
+    with pytest.raises(ServiceError) as declined:
         services.decline(db.session, redemption=mine, actor=coordinator, note=None, now=NOW)
-    with pytest.raises(ServiceError, match="already fulfilled or declined"):
+    with pytest.raises(ServiceError) as fulfilled:
         services.fulfil(
             db.session, redemption=mine, actor=coordinator, fulfilled_on=None, note=None, now=NOW
         )
+    for refused in (declined, fulfilled):
+        assert refused.value.message == "This redemption was already fulfilled or declined."
     db.session.rollback()
     assert _state(mine)[0] == RedemptionStatus.FULFILLED
     assert _state(theirs) == UNDECIDED
@@ -405,10 +419,11 @@ def test_a_decided_redemption_cannot_be_decided_again(two_pending, coordinator):
 
 def test_declining_one_redemption_restocks_and_refunds_only_that_one(two_pending, coordinator):
     mine, theirs = two_pending
-    services.decline(
+    to_dispatch = services.decline(
         db.session, redemption=mine, actor=coordinator, note=" Sold out locally. ", now=DECIDED
     )
     db.session.commit()
+    assert to_dispatch == []  # no seat, so nobody is promoted and told
     assert _state(mine) == (
         RedemptionStatus.DECLINED,
         DECIDED,

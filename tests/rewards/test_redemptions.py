@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from portal import clock
 from portal.accounts.models import User
@@ -44,10 +45,10 @@ def test_redeeming_spends_points_takes_stock_and_waits_for_the_team(
     ("setup", "message"),
     [
         ({"points_cost": 500}, "You have 250 points; this reward needs 500."),
-        ({"min_tier": 2}, "opens at a higher tier"),
-        ({"stock": 0}, "the last one has just gone"),
-        ({"is_active": False}, "no longer offered"),
-        ({"category": Category.ALTRUISTIC}, "Choose the charity drive"),
+        ({"min_tier": 2}, "This reward opens at a higher tier."),
+        ({"stock": 0}, "Sorry, the last one has just gone."),
+        ({"is_active": False}, "This reward is no longer offered."),
+        ({"category": Category.ALTRUISTIC}, "Choose the charity drive your points should go to."),
     ],
 )
 def test_a_redemption_that_breaks_a_rule_is_refused_and_changes_nothing(
@@ -56,8 +57,9 @@ def test_a_redemption_that_breaks_a_rule_is_refused_and_changes_nothing(
     owner = make_owner()
     give_points(owner, 250)
     reward = make_reward(**setup)
-    with pytest.raises(ServiceError, match=message):
+    with pytest.raises(ServiceError) as refused:
         _redeem_as(owner.id, reward.id)
+    assert refused.value.message == message
     db.session.rollback()
     assert _count(Redemption) == 0
     assert points_balance(db.session, owner.id) == 250
@@ -89,6 +91,31 @@ def test_twenty_concurrent_redemptions_never_overdraw_one_owner(
     results = run_at_once(app, 20, lambda _: _redeem_as(owner_id, reward_id))
     assert sum(isinstance(result, Redemption) for result in results) == 2
     assert points_balance(db.session, owner_id) == 50
+
+
+def test_redeeming_holds_the_owners_row_and_no_one_elses_until_it_commits(
+    make_owner, make_reward, give_points
+):
+    """The owner lock, seen from a second connection (PostgreSQL: SQLite locks the file)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite's BEGIN IMMEDIATE serialises instead")
+    owner, bystander = make_owner(), make_owner()
+    give_points(owner, 500)
+    reward_id = make_reward(points_cost=100).id
+    _redeem_as(owner.id, reward_id)  # not committed: the lock is still held
+
+    def take_row(user_id: int) -> int:
+        # FOR NO KEY UPDATE: not blocked by the key-share locks the new rows' foreign keys
+        # take on the owner, only by the owner lock (FOR UPDATE).
+        with db.engine.connect() as probe:
+            query = select(User.id).where(User.id == user_id)
+            return probe.scalar(query.with_for_update(nowait=True, key_share=True))
+
+    with pytest.raises(OperationalError, match="could not obtain lock"):
+        take_row(owner.id)
+    assert take_row(bystander.id) == bystander.id
+    db.session.commit()
+    assert take_row(owner.id) == owner.id
 
 
 def _naive_take_one_from_stock(readers: Rendezvous):

@@ -10,6 +10,7 @@ from portal.events.models import RsvpStatus
 from portal.events.services import rsvps
 from portal.events.services.rsvps import REWARD_SEAT_CANCEL
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.points.queries import points_balance
 from portal.rewards.models import Category, Redemption, Reward
 from tests.factories import TZ
@@ -108,7 +109,9 @@ def test_declining_frees_the_seat_returns_the_points_and_promotes_the_waitlist(
     assert rsvp_as(waiting, event).status == RsvpStatus.WAITLISTED
     assert points_balance(db.session, owner.id) == 0
     notification_ids = decline_seat(redemption.id, make_coordinator())
-    assert notification_ids
+    [told] = [db.session.get(Notification, id_) for id_ in notification_ids]
+    assert (told.user_id, told.kind) == (waiting.id, "event_promoted")
+    assert told.action_path == f"/events/{event.id}"
     gone = rsvp_of(event.id, owner.id)
     assert (gone.status, gone.via_reward, gone.ticket_hash) == (RsvpStatus.CANCELLED, False, None)
     promoted = rsvp_of(event.id, waiting.id)
@@ -202,8 +205,9 @@ def test_only_an_experience_can_be_tied_to_an_event_that_goes_ahead(make_event, 
         "event_id": event.id,
     }
     zone = ZoneInfo(TZ)
-    with pytest.raises(ServiceError, match="Only an experience") as refused:
+    with pytest.raises(ServiceError) as refused:
         services.save_reward(db.session, None, values, first_day=None, last_day=None, zone=zone)
+    assert refused.value.message == "Only an experience can come with a seat at an event."
     assert refused.value.field == "event_id"
     db.session.rollback()
     saved = services.save_reward(
@@ -238,3 +242,77 @@ def test_declining_after_the_event_was_called_off_returns_points_and_promotes_no
     assert rsvp_of(event.id, waiting.id).status == RsvpStatus.WAITLISTED
     assert rsvp_of(event.id, owner.id).via_reward is False
     assert points_balance(db.session, owner.id) == 400
+
+
+@pytest.mark.parametrize("which", ["called off", "unknown"])
+def test_a_seat_reward_needs_an_event_that_goes_ahead(make_event, make_reward, which):
+    from zoneinfo import ZoneInfo
+
+    from portal.events.models import EventStatus
+    from portal.rewards import services
+
+    event = make_event("Launch night")
+    if which == "called off":
+        event.status = EventStatus.CANCELLED
+        db.session.commit()
+    plain = make_reward("Valet", stock=4)
+    values = {
+        "name": "Front row",
+        "description": "",
+        "category": Category.EXPERIENTIAL,
+        "points_cost": 300,
+        "min_tier": 0,
+        "stock": None,
+        "is_active": True,
+        "event_id": event.id if which == "called off" else event.id + 1_000,
+    }
+    with pytest.raises(ServiceError) as refused:
+        services.save_reward(
+            db.session, None, values, first_day=None, last_day=None, zone=ZoneInfo(TZ)
+        )
+    assert refused.value.message == "Choose an event that is still going ahead."
+    assert refused.value.field == "event_id"
+    db.session.rollback()
+    assert db.session.scalars(select(Reward.id)).all() == [plain.id]
+
+
+def test_declining_a_seat_without_the_secret_key_is_refused_and_changes_nothing(
+    make_owner, make_event, make_reward, give_points, make_coordinator
+):
+    from portal.rewards import services
+
+    owner = make_owner()
+    give_points(owner, 400)
+    event = make_event("Launch night")
+    redemption = redeem_seat(owner.id, _seat_reward(make_reward, event).id)
+    db.session.commit()
+    with pytest.raises(ValueError) as refused:
+        services.decline(
+            db.session, redemption=redemption, actor=make_coordinator(), note=None, now=clock.now()
+        )
+    assert str(refused.value) == "Freeing a reward seat needs the app's secret key for tickets."
+    db.session.rollback()
+    assert rsvp_of(event.id, owner.id).status == RsvpStatus.CONFIRMED
+    assert seats_taken(event.id) == 1
+    assert points_balance(db.session, owner.id) == 0
+
+
+def test_a_seat_reward_cannot_be_redeemed_without_the_secret_key_for_its_ticket(
+    make_owner, make_event, make_reward, give_points
+):
+    from portal.accounts.models import User
+    from portal.rewards import services
+
+    owner = make_owner()
+    give_points(owner, 500)
+    event = make_event("Launch night")
+    reward = _seat_reward(make_reward, event)
+    with pytest.raises(ValueError) as refused:
+        services.redeem(
+            db.session, user=db.session.get(User, owner.id), reward_id=reward.id, now=clock.now()
+        )
+    assert str(refused.value) == "A seat reward needs the app's secret key to issue its ticket."
+    db.session.rollback()
+    assert _redemptions() == 0
+    assert rsvp_of(event.id, owner.id) is None
+    assert points_balance(db.session, owner.id) == 500
