@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.charity import services
 from portal.charity.models import Contribution, ContributionKind, Drive, DriveEvent, DriveStatus
+from portal.charity.queries import drive_totals
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
@@ -79,8 +80,11 @@ def test_a_pledge_is_written_as_given_to_its_drive_only(make_drive, make_owner, 
 
 
 def test_staff_cannot_pledge_for_themselves(make_drive, coordinator):
-    with pytest.raises(ServiceError, match="Pledges come from owners"):
+    with pytest.raises(ServiceError) as refused:
         _pledge(make_drive(), coordinator)
+    assert refused.value.message == (
+        "Pledges come from owners; staff record them on an owner's behalf."
+    )
 
 
 def test_a_repeated_form_finds_only_its_own_owners_pledge(make_drive, make_owner):
@@ -94,6 +98,22 @@ def test_a_repeated_form_finds_only_its_own_owners_pledge(make_drive, make_owner
         (olivia.id, "pledge", 20_00, None),
         (sam.id, "pledge", 30_00, None),
     ]
+
+
+def test_each_new_form_of_the_same_owner_makes_its_own_pledge(make_drive, make_owner):
+    drive, olivia = make_drive(), make_owner()
+    first = _pledge(drive, olivia, 20_00, request_token="form-1")
+    second = _pledge(drive, olivia, 20_00, request_token="form-2")
+    assert second.id != first.id
+    assert _pledge(drive, olivia, 20_00, request_token="form-2").id == second.id
+    assert _rows(drive) == [(olivia.id, "pledge", 20_00, None)] * 2
+
+
+def test_a_pledge_is_stamped_with_the_time_given_not_the_clock(make_drive, make_owner):
+    earlier = NOW - timedelta(hours=3)
+    pledge = _pledge(make_drive(), make_owner(), now=earlier)
+    db.session.refresh(pledge)
+    assert pledge.created_at == earlier
 
 
 def test_a_pledge_without_a_token_is_never_taken_for_an_earlier_one(make_drive, make_owner):
@@ -136,8 +156,11 @@ def test_pledges_are_taken_from_the_first_day_to_the_last(make_drive, make_owner
 @pytest.mark.parametrize("status", [DriveStatus.DRAFT, DriveStatus.CLOSED])
 def test_a_drive_that_is_not_open_takes_no_pledge(make_drive, make_owner, status):
     drive = make_drive(status=status)
-    with pytest.raises(ServiceError, match="isn't taking pledges any more"):
+    with pytest.raises(ServiceError) as refused:
         _pledge(drive, make_owner())
+    assert refused.value.message == (
+        "This drive isn't taking pledges any more. Thank you for thinking of it."
+    )
 
 
 def test_staff_record_a_pledge_for_the_owner_with_that_email(make_drive, make_owner, coordinator):
@@ -214,9 +237,12 @@ def test_no_points_is_no_gift(make_drive, make_owner, points):
 
 def test_too_few_points_for_a_whole_gift_are_refused(make_drive, make_owner):
     drive = make_drive(goal_kind="items", unit_label="toys", goal_amount=300, points_per_item=300)
-    with pytest.raises(ServiceError, match="not quite enough points") as refused:
+    with pytest.raises(ServiceError) as refused:
         _give(drive, make_owner(), 299)
-    assert refused.value.field == "points"
+    assert (refused.value.field, refused.value.message) == (
+        "points",
+        "That is not quite enough points to make a whole gift to this drive.",
+    )
     given = _give(drive, make_owner(), 300)
     assert db.session.get(Contribution, given).amount == 1
 
@@ -315,6 +341,21 @@ def test_marking_one_pledge_received_leaves_the_others_waiting(
     assert (theirs.received_at, theirs.received_by_id) == (None, None)
 
 
+def test_only_a_pledge_is_marked_received(make_drive, make_owner, coordinator):
+    # Points arrive with the gift; an old points row without that stamp stays as it is.
+    drive = make_drive()
+    gift = Contribution(
+        drive_id=drive.id, user_id=make_owner().id, kind=ContributionKind.POINTS, amount=2_00
+    )
+    db.session.add(gift)
+    db.session.commit()
+    assert services.mark_received(db.session, contribution=gift, by=coordinator, now=NOW) is False
+    db.session.commit()
+    db.session.refresh(gift)
+    assert (gift.received_at, gift.received_by_id) == (None, None)
+    assert drive_totals(db.session, drive).owners_received == 0
+
+
 # --- Drafting and linking -----------------------------------------------------------------------
 
 
@@ -352,8 +393,11 @@ def test_the_unit_is_fixed_only_for_the_drive_people_gave_to(
         "goal_kind",
         "Owners have already given to this drive, so it keeps collecting money.",
     )
-    with pytest.raises(ServiceError, match="keeps collecting toys."):
+    with pytest.raises(ServiceError) as refused:
         services.save_drive(db.session, toys, _values(toys, goal_kind="money", unit_label=None))
+    assert refused.value.message == (
+        "Owners have already given to this drive, so it keeps collecting toys."
+    )
     db.session.rollback()
     services.save_drive(
         db.session, untouched, _values(untouched, goal_kind="items", unit_label="cans")
@@ -361,6 +405,18 @@ def test_the_unit_is_fixed_only_for_the_drive_people_gave_to(
     services.save_drive(db.session, given, _values(given, name="Warm Coats"))
     db.session.commit()
     assert (untouched.goal_kind, given.name, given.goal_kind) == ("items", "Warm Coats", "money")
+
+
+def test_an_item_drive_without_a_unit_keeps_collecting_items(
+    make_drive, make_owner, add_contribution
+):
+    drive = make_drive(goal_kind="items", unit_label=None, goal_amount=300)
+    add_contribution(drive, make_owner(), 5)
+    with pytest.raises(ServiceError) as refused:
+        services.save_drive(db.session, drive, _values(drive, goal_kind="money"))
+    assert refused.value.message == (
+        "Owners have already given to this drive, so it keeps collecting items."
+    )
 
 
 def test_linking_events_changes_only_this_drives_links(make_drive, make_event):
@@ -409,6 +465,15 @@ def test_a_cover_is_saved_replaced_and_removed(app, make_drive, tmp_path):
     assert old is None
 
 
+def test_without_an_instance_folder_a_cover_goes_under_the_working_folder(
+    app, make_drive, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    drive = make_drive()
+    drive, _ = services.save_drive(db.session, drive, _values(drive), cover=BytesIO(PNG))
+    assert (tmp_path / "charity_covers" / drive.cover_filename).read_bytes() == PNG
+
+
 def test_the_points_rate_is_stored(app):
     changes = services.save_charity_settings(db.session, 40)
     assert changes["charity.points_per_dollar"][1] == 40
@@ -429,8 +494,9 @@ def test_opening_one_draft_leaves_the_other_draft(make_drive):
     db.session.refresh(other)
     assert (mine.status, mine.opened_at) == (DriveStatus.OPEN, NOW)
     assert (other.status, other.opened_at) == (DriveStatus.DRAFT, None)
-    with pytest.raises(ServiceError, match="Only a draft drive can be opened."):
+    with pytest.raises(ServiceError) as refused:
         services.open_drive(db.session, mine, NOW)
+    assert refused.value.message == "Only a draft drive can be opened."
 
 
 def test_closing_one_drive_thanks_only_its_own_givers(make_drive, make_owner):
