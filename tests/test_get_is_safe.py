@@ -44,6 +44,8 @@ from portal.security import hash_token, sign
 from portal.servicelane.models import ServiceBooking, ServiceClosure, ServiceWindow
 from portal.visits.models import Visit, VisitMedia
 
+pytestmark = pytest.mark.slow  # every GET route, for four roles
+
 ROLES = ["visitor", "owner", "coordinator", "admin"]
 
 

@@ -19,6 +19,8 @@ from portal.accounts.models import StaffNote, User
 from portal.extensions import db
 from tests.hostile_walk import SHOWN_LINK, Walker
 
+pytestmark = pytest.mark.slow  # a walk of every page and form, for four roles
+
 DEMO_PASSWORD = "owners-club-demo"  # noqa: S105 - the demo's published password
 
 #: Who walks, in this order; the visitor goes last, with links the others revealed.

@@ -15,6 +15,8 @@ from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
 from tests.conftest import POSTGRES_URL
 
+pytestmark = pytest.mark.slow  # every migration, up and down
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request, tmp_path, worker_id) -> str:

@@ -10,12 +10,15 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.notifications.models import Notification
 from tests.imports.conftest import csv_bytes, dms_row, preview_csv
+
+pytestmark = pytest.mark.slow  # a thousand cars through the real import
 
 AS_OF = date(2026, 11, 20)
 CARS = 1000

@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import insert, select
 
@@ -16,6 +17,8 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.garage.models import ServiceRecord, Vehicle
 from portal.notifications.models import DeliveryStatus, Notification
+
+pytestmark = pytest.mark.slow  # a thousand cars through the real run
 
 AS_OF = date(2026, 11, 20)
 CARS = 1000
