@@ -62,7 +62,7 @@ def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -
 
 
 def _my_reminders() -> OwnerReminders:
-    return owner_reminders(db.session, current_user, local_today())
+    return owner_reminders(db.session, current_user, local_today(), with_visits=True)
 
 
 def _owned(key: str) -> tuple[OwnerReminders, Reminder, CarReminders]:
