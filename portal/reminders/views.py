@@ -62,7 +62,8 @@ def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -
 
 
 def _my_reminders() -> OwnerReminders:
-    return owner_reminders(db.session, current_user, local_today(), with_visits=True)
+    owner = current_user._get_current_object()  # the user itself: the loader reads it often
+    return owner_reminders(db.session, owner, local_today(), with_visits=True)
 
 
 def _owned(key: str) -> tuple[OwnerReminders, Reminder, CarReminders]:

@@ -18,9 +18,12 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     bindparam,
+    cast,
     func,
     literal_column,
+    null,
     or_,
     select,
     union_all,
@@ -171,47 +174,65 @@ def first_name(display_name: str | None, name: str) -> str:
     return display_name or name.split()[0]
 
 
+#: The kinds of campaign in `_campaigns_statement`'s rows.
+_SEASONAL, _RECALL = 0, 1
+
+
 @cache
-def _campaign_statements() -> tuple[Select, Select]:
-    """The active seasonal and recall campaigns, as plain rows, by id."""
-    seasonal = SeasonalCampaign
-    recall = RecallCampaign
-    return (
+def _campaigns_statement() -> Select:
+    """The active campaigns of both kinds in one list, by kind and id: a seasonal campaign's
+    window (start month and day, end month and day) in the four numbers, a recall's model
+    years in the first two."""
+    seasonal, recall = SeasonalCampaign, RecallCampaign
+    no_text, no_number = cast(null(), String), cast(null(), Integer)
+    campaigns = union_all(
         select(
+            literal_column(str(_SEASONAL), Integer).label("kind"),
             seasonal.id,
-            seasonal.name,
-            seasonal.advice,
-            seasonal.start_month,
-            seasonal.start_day,
-            seasonal.end_month,
-            seasonal.end_day,
+            seasonal.name.label("title"),
+            seasonal.advice.label("text"),
+            no_text.label("code"),
             seasonal.make,
-        )
-        .where(seasonal.active.is_(True))
-        .order_by(seasonal.id),
+            no_text.label("model"),
+            seasonal.start_month.label("first"),
+            seasonal.start_day.label("second"),
+            seasonal.end_month.label("third"),
+            seasonal.end_day.label("fourth"),
+            cast(null(), Date).label("issued_on"),
+        ).where(seasonal.active.is_(True)),
         select(
+            literal_column(str(_RECALL), Integer),
             recall.id,
-            recall.code,
             recall.title,
             recall.remedy,
+            recall.code,
             recall.make,
             recall.model,
             recall.year_from,
             recall.year_to,
+            no_number,
+            no_number,
             recall.issued_on,
-        )
-        .where(recall.active.is_(True))
-        .order_by(recall.id),
+        ).where(recall.active.is_(True)),
     )
+    return campaigns.order_by(campaigns.selected_columns.kind, campaigns.selected_columns.id)
 
 
 def read_campaigns(connection: Connection) -> tuple[list[SeasonalRule], list[RecallRule]]:
-    """The active campaigns as the rules that match dates and cars (two statements)."""
-    seasonal, recalls = _campaign_statements()
-    return (
-        [seasonal_rule(row) for row in connection.execute(seasonal)],
-        [recall_rule(row) for row in connection.execute(recalls)],
-    )
+    """The active campaigns as the rules that match dates and cars (one statement)."""
+    seasonal: list[SeasonalRule] = []
+    recalls: list[RecallRule] = []
+    for row in connection.execute(_campaigns_statement()):
+        kind, campaign_id, title, text, code, make, model, first, second, third, fourth, day = row
+        if kind == _SEASONAL:
+            seasonal.append(
+                SeasonalRule(campaign_id, title, text, (first, second), (third, fourth), make)
+            )
+        else:
+            recalls.append(
+                RecallRule(campaign_id, code, title, text, make, model, first, second, day)
+            )
+    return seasonal, recalls
 
 
 @dataclass(frozen=True)
@@ -267,7 +288,7 @@ def _fleet_statements() -> _FleetStatements:
 
 
 def load_fleet(session: Session, today: date, zone: ZoneInfo) -> Fleet:
-    """Load every active owner's cars and their history in ten queries."""
+    """Load every active owner's cars and their history in nine queries."""
     settings = reminder_settings(session)
     statements = _fleet_statements()
     values = cutoff_values(today)
@@ -367,27 +388,4 @@ def _last_services_statement(scope: Select) -> Select:
     )
     return select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
         ranked.c.position == literal_column("1")
-    )
-
-
-def seasonal_rule(campaign: SeasonalCampaign | Row) -> SeasonalRule:
-    """A seasonal campaign (or its row) as the rule that matches dates."""
-    c = campaign
-    return SeasonalRule(
-        c.id, c.name, c.advice, (c.start_month, c.start_day), (c.end_month, c.end_day), c.make
-    )
-
-
-def recall_rule(campaign: RecallCampaign | Row) -> RecallRule:
-    """A recall campaign (or its row) as the rule that matches cars."""
-    return RecallRule(
-        campaign.id,
-        campaign.code,
-        campaign.title,
-        campaign.remedy,
-        campaign.make,
-        campaign.model,
-        campaign.year_from,
-        campaign.year_to,
-        campaign.issued_on,
     )

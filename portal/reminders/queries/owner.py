@@ -1,4 +1,4 @@
-"""Load one owner's cars and what the rules need about them, in six statements.
+"""Load one owner's cars and what the rules need about them, in five statements.
 
 The owner's pages (home, my reminders, booking, the calendar feed) ask for one owner's
 handful of cars on every view. Where the whole fleet's loader lets the database aggregate
