@@ -42,49 +42,28 @@ def reminder_dom_id(key: str) -> str:
     return dom_id(key)
 
 
-#: A reminder's forms by name, each with its own prefix (`<dom id>-<name>`).
-_FORM_CLASSES = {
-    "snooze": SnoozeForm,
-    "done": DoneForm,
-    "visit": VisitForm,
-    "last": LastServiceForm,
-}
-
-
-class _Forms(dict):
-    """A reminder's forms, each made when its template first draws it: a reminder shows
-    two or three of its four, and making a form costs more than drawing the reminder."""
-
-    def __init__(self, key: str, **failed: FlaskForm | None):
-        super().__init__({name: form for name, form in failed.items() if form is not None})
-        self.prefix = dom_id(key)
-
-    def __missing__(self, name: str) -> FlaskForm:
-        form = self[name] = _FORM_CLASSES[name](prefix=f"{self.prefix}-{name}", formdata=None)
-        return form
-
-
-def _forms(key: str, visit_form: VisitForm | None = None, last: LastServiceForm | None = None):
-    return _Forms(key, visit=visit_form, last=last)
-
-
-def _miles_form(vehicle_id: int, failed: MilesForm | None = None) -> MilesForm:
-    return failed or MilesForm(prefix=f"car-{vehicle_id}-miles", formdata=None)
+#: The visit form's times of day as its plain markup draws them: (value, label, checked).
+TIME_WINDOWS = tuple(
+    (choice.value, choice.label, choice.value == VisitForm.time_window.kwargs["default"])
+    for choice in VisitForm.time_window.kwargs["choices"]
+)
 
 
 def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -> dict:
-    """The template's form factories, with the form that failed validation in its place."""
+    """The cards' context: a fresh form is plain markup in the templates (no form object to
+    build per card); a form that failed validation is passed here and drawn with its errors."""
     return {
-        "forms_for": lambda k: _forms(k, visit, last) if k == key else _forms(k),
-        "miles_form_for": lambda car_id: _miles_form(
-            car_id, miles if car_id == miles_car else None
-        ),
         "failed_key": key,
+        "failed_forms": {"visit": visit, "last": last},
+        "miles_car": miles_car,
+        "failed_miles": miles,
+        "time_windows": TIME_WINDOWS,
     }
 
 
 def _my_reminders() -> OwnerReminders:
-    return owner_reminders(db.session, current_user, local_today())
+    owner = current_user._get_current_object()  # the user itself: the loader reads it often
+    return owner_reminders(db.session, owner, local_today(), with_visits=True)
 
 
 def _owned(key: str) -> tuple[OwnerReminders, Reminder, CarReminders]:
@@ -106,9 +85,9 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
         reminder=reminder,
         group=group,
         page=page,
-        forms=_forms(key, visit_form),
         open_visit_form=visit_form is not None,
         just_requested=just_requested,
+        **_failed_forms(key=key, visit=visit_form),
     ), status
 
 

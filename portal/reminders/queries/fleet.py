@@ -1,7 +1,11 @@
-"""Load the fleet (or one owner's cars) in a fixed number of bulk queries and compute reminders."""
+"""Load the whole fleet in a fixed number of bulk queries and compute reminders.
+
+One owner's cars load in fewer statements (`portal.reminders.queries.owner`), from the same
+statements for cars and campaigns and the same row readers.
+"""
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -9,12 +13,17 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Connection,
     Date,
     Integer,
+    Row,
     Select,
+    String,
     bindparam,
+    cast,
     func,
     literal_column,
+    null,
     or_,
     select,
     union_all,
@@ -113,30 +122,12 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-@dataclass(frozen=True)
-class _FleetStatements:
-    """The statements that load a fleet; `:cutoff` (and `:owner_id` for one owner) bound."""
-
-    cars: Select
-    readings: Select
-    last_services: Select
-    closed_recalls: Select
-    products: Select
-    advice: Select
-    owners: Select
-    states: Select
-    seasonal: Select
-    recalls: Select
-
-
 @cache
-def _fleet_statements(one_owner: bool) -> _FleetStatements:
-    """Built once per process for each shape (the whole fleet, one owner's cars): building
-    them anew for every page cost more than running them (half of the owner's home page)."""
-    owner_id = bindparam("owner_id", type_=Integer)
-    # A car retired late on the day before `today` in UTC may still be active locally.
+def cars_statement() -> Select:
+    """Active owners' cars not retired before the day before `:cutoff` (a car retired late
+    on the day before `today` in UTC may still be active locally), by id."""
     cutoff = bindparam("cutoff", type_=Vehicle.retired_at.type)
-    cars = (
+    return (
         select(
             Vehicle.id,
             Vehicle.owner_id,
@@ -158,18 +149,110 @@ def _fleet_statements(one_owner: bool) -> _FleetStatements:
         )
         .order_by(Vehicle.id)
     )
-    owners = select(
-        User.id, User.email, User.name, User.display_name, User.birthday, User.birthday_messages
-    ).where(User.deactivated_at.is_(None))
-    states = select(ReminderState.key, ReminderState.snoozed_until, ReminderState.done_on)
+
+
+def cutoff_values(today: date) -> dict:
+    """The bound values `cars_statement` takes for `today`."""
+    return {"cutoff": datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)}
+
+
+def read_cars(rows: Iterable[Row], zone: ZoneInfo, today: date) -> dict[int, VehicleFacts]:
+    """`cars_statement`'s rows as the rules' facts by id, leaving out cars retired by today."""
+    cars: dict[int, VehicleFacts] = {}
+    for row in rows:
+        retired_on = local_date(row.retired_at, zone) if row.retired_at else None
+        if retired_on is not None and retired_on <= today:
+            continue
+        label = row.nickname or f"{row.year} {row.make} {row.model}"
+        # make, model, year, purchase and warranty: the select's order is VehicleFacts' order.
+        cars[row.id] = VehicleFacts(row.id, row.owner_id, row.vin, label, *row[4:11], retired_on)
+    return cars
+
+
+def first_name(display_name: str | None, name: str) -> str:
+    """What messages call an owner: the name they chose, or the first word of their name."""
+    return display_name or name.split()[0]
+
+
+#: The kinds of campaign in `_campaigns_statement`'s rows.
+_SEASONAL, _RECALL = 0, 1
+
+
+@cache
+def _campaigns_statement() -> Select:
+    """The active campaigns of both kinds in one list, by kind and id: a seasonal campaign's
+    window (start month and day, end month and day) in the four numbers, a recall's model
+    years in the first two."""
+    seasonal, recall = SeasonalCampaign, RecallCampaign
+    no_text, no_number = cast(null(), String), cast(null(), Integer)
+    campaigns = union_all(
+        select(
+            literal_column(str(_SEASONAL), Integer).label("kind"),
+            seasonal.id,
+            seasonal.name.label("title"),
+            seasonal.advice.label("text"),
+            no_text.label("code"),
+            seasonal.make,
+            no_text.label("model"),
+            seasonal.start_month.label("first"),
+            seasonal.start_day.label("second"),
+            seasonal.end_month.label("third"),
+            seasonal.end_day.label("fourth"),
+            cast(null(), Date).label("issued_on"),
+        ).where(seasonal.active.is_(True)),
+        select(
+            literal_column(str(_RECALL), Integer),
+            recall.id,
+            recall.title,
+            recall.remedy,
+            recall.code,
+            recall.make,
+            recall.model,
+            recall.year_from,
+            recall.year_to,
+            no_number,
+            no_number,
+            recall.issued_on,
+        ).where(recall.active.is_(True)),
+    )
+    return campaigns.order_by(campaigns.selected_columns.kind, campaigns.selected_columns.id)
+
+
+def read_campaigns(connection: Connection) -> tuple[list[SeasonalRule], list[RecallRule]]:
+    """The active campaigns as the rules that match dates and cars (one statement)."""
+    seasonal: list[SeasonalRule] = []
+    recalls: list[RecallRule] = []
+    for row in connection.execute(_campaigns_statement()):
+        kind, campaign_id, title, text, code, make, model, first, second, third, fourth, day = row
+        if kind == _SEASONAL:
+            seasonal.append(
+                SeasonalRule(campaign_id, title, text, (first, second), (third, fourth), make)
+            )
+        else:
+            recalls.append(
+                RecallRule(campaign_id, code, title, text, make, model, first, second, day)
+            )
+    return seasonal, recalls
+
+
+@dataclass(frozen=True)
+class _FleetStatements:
+    """The statements that load the whole fleet's history; `:cutoff` bound."""
+
+    readings: Select
+    last_services: Select
+    closed_recalls: Select
+    products: Select
+    advice: Select
+    owners: Select
+    states: Select
+
+
+@cache
+def _fleet_statements() -> _FleetStatements:
+    """Built once per process: building them anew for every run cost more than running them."""
     scope = select(Vehicle.id)
-    if one_owner:
-        cars = cars.where(Vehicle.owner_id == owner_id)
-        owners = owners.where(User.id == owner_id)
-        states = states.where(ReminderState.user_id == owner_id)
-        scope = scope.where(Vehicle.owner_id == owner_id)
     return _FleetStatements(
-        cars=cars,
         readings=_readings_statement(scope),
         last_services=_last_services_statement(scope),
         closed_recalls=select(ServiceRecord.vehicle_id, func.upper(ServiceRecord.recall_code))
@@ -192,56 +275,48 @@ def _fleet_statements(one_owner: bool) -> _FleetStatements:
         )
         .where(AdvisedWork.vehicle_id.in_(scope))
         .order_by(AdvisedWork.id),
-        owners=owners,
-        states=states,
-        seasonal=select(SeasonalCampaign)
-        .where(SeasonalCampaign.active.is_(True))
-        .order_by(SeasonalCampaign.id),
-        recalls=select(RecallCampaign)
-        .where(RecallCampaign.active.is_(True))
-        .order_by(RecallCampaign.id),
+        owners=select(
+            User.id,
+            User.email,
+            User.name,
+            User.display_name,
+            User.birthday,
+            User.birthday_messages,
+        ).where(User.deactivated_at.is_(None)),
+        states=select(ReminderState.key, ReminderState.snoozed_until, ReminderState.done_on),
     )
 
 
-def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | None = None) -> Fleet:
-    """Load every active owner's cars (or one owner's) and their history in ten queries."""
+def load_fleet(session: Session, today: date, zone: ZoneInfo) -> Fleet:
+    """Load every active owner's cars and their history in nine queries."""
     settings = reminder_settings(session)
-    statements = _fleet_statements(owner_id is not None)
-    values = {"cutoff": datetime.combine(today - timedelta(days=1), time(), tzinfo=UTC)}
-    if owner_id is not None:
-        values["owner_id"] = owner_id
+    statements = _fleet_statements()
+    values = cutoff_values(today)
 
     # Core rows on the session's connection: no ORM bookkeeping for 100,000 cars.
     connection = session.connection()
-    cars: dict[int, VehicleFacts] = {}
-    for row in connection.execute(statements.cars, values):
-        retired_on = local_date(row.retired_at, zone) if row.retired_at else None
-        if retired_on is not None and retired_on <= today:
-            continue
-        label = row.nickname or f"{row.year} {row.make} {row.model}"
-        # make, model, year, purchase and warranty: the select's order is VehicleFacts' order.
-        cars[row.id] = VehicleFacts(row.id, row.owner_id, row.vin, label, *row[4:11], retired_on)
+    cars = read_cars(connection.execute(cars_statement(), values), zone, today)
 
     for vehicle_id, first_day, first_miles, last_day, last_miles in connection.execute(
-        statements.readings, values
+        statements.readings
     ):
         car = cars.get(vehicle_id)
         if car is not None:
             car.first_reading = (first_day, first_miles)
             car.last_reading = (last_day, last_miles)
-    for vehicle_id, performed_on, miles in connection.execute(statements.last_services, values):
+    for vehicle_id, performed_on, miles in connection.execute(statements.last_services):
         car = cars.get(vehicle_id)
         if car is not None:
             car.last_service = (performed_on, miles)
-    for vehicle_id, code in connection.execute(statements.closed_recalls, values):
+    for vehicle_id, code in connection.execute(statements.closed_recalls):
         if vehicle_id in cars:
             cars[vehicle_id].closed_recalls |= {code}
-    for product in connection.execute(statements.products, values):
+    for product in connection.execute(statements.products):
         if product.vehicle_id in cars:
             cars[product.vehicle_id].products.append(
                 Product(product.id, product.name, product.ends_on, product.ends_at_miles)
             )
-    for row in connection.execute(statements.advice, values):
+    for row in connection.execute(statements.advice):
         if row.vehicle_id in cars:
             cars[row.vehicle_id].advice.append(
                 Advice(row.id, row.what, row.due_on, row.due_miles, row.advised_on)
@@ -249,23 +324,22 @@ def load_fleet(session: Session, today: date, zone: ZoneInfo, owner_id: int | No
 
     owners: dict[int, OwnerInfo] = {}
     birthdays: list[OwnerFacts] = []
-    for row in connection.execute(statements.owners, values):
-        first_name = row.display_name or row.name.split()[0]
-        owners[row.id] = OwnerInfo(row.id, row.email, first_name)
+    for row in connection.execute(statements.owners):
+        called = first_name(row.display_name, row.name)
+        owners[row.id] = OwnerInfo(row.id, row.email, called)
         if row.birthday is not None and row.birthday_messages:
-            birthdays.append(OwnerFacts(row.id, first_name, row.birthday, True))
+            birthdays.append(OwnerFacts(row.id, called, row.birthday, True))
 
+    seasonal, recalls = read_campaigns(connection)
     return Fleet(
         today=today,
         settings=settings,
         cars=list(cars.values()),
         owners=owners,
         birthdays=birthdays,
-        seasonal=[seasonal_rule(c) for c in session.scalars(statements.seasonal)],
-        recalls=[recall_rule(c) for c in session.scalars(statements.recalls)],
-        states={
-            key: (until, done) for key, until, done in connection.execute(statements.states, values)
-        },
+        seasonal=seasonal,
+        recalls=recalls,
+        states={key: (until, done) for key, until, done in connection.execute(statements.states)},
     )
 
 
@@ -314,27 +388,4 @@ def _last_services_statement(scope: Select) -> Select:
     )
     return select(ranked.c.vehicle_id, ranked.c.performed_on, ranked.c.miles).where(
         ranked.c.position == literal_column("1")
-    )
-
-
-def seasonal_rule(campaign: SeasonalCampaign) -> SeasonalRule:
-    """A seasonal campaign row as the rule that matches dates."""
-    c = campaign
-    return SeasonalRule(
-        c.id, c.name, c.advice, (c.start_month, c.start_day), (c.end_month, c.end_day), c.make
-    )
-
-
-def recall_rule(campaign: RecallCampaign) -> RecallRule:
-    """A recall campaign row as the rule that matches cars."""
-    return RecallRule(
-        campaign.id,
-        campaign.code,
-        campaign.title,
-        campaign.remedy,
-        campaign.make,
-        campaign.model,
-        campaign.year_from,
-        campaign.year_to,
-        campaign.issued_on,
     )

@@ -1,10 +1,11 @@
 """Reads for the reminder pages: the owner's page, `flask reminders due`, the staff lists."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal.accounts.models import User
@@ -16,12 +17,14 @@ from portal.paging import in_direction
 from portal.reminders.campaigns import recall_state, seasonal_state
 from portal.reminders.facts import VehicleFacts
 from portal.reminders.models import (
+    TIME_WINDOW_LABELS,
     RecallCampaign,
     SeasonalCampaign,
     ServiceVisitRequest,
     VisitStatus,
 )
 from portal.reminders.queries.fleet import Fleet, collector_paused, load_fleet
+from portal.reminders.queries.owner import load_owner_fleet
 from portal.reminders.rules import (
     Reminder,
     Status,
@@ -71,6 +74,18 @@ class CarReminders:
         return min((r.urgency for r in self.reminders), default=(9, date.max))
 
 
+@dataclass(frozen=True)
+class OpenVisit:
+    """A visit the owner asked for about a reminder, still open: the day and time they chose."""
+
+    preferred_day: date
+    time_window: str
+
+    @property
+    def time_window_label(self) -> str:
+        return TIME_WINDOW_LABELS.get(self.time_window, self.time_window)
+
+
 @dataclass
 class OwnerReminders:
     """The owner's page: their cars with reminders, snoozes and open visit requests."""
@@ -78,7 +93,8 @@ class OwnerReminders:
     today: date
     groups: list[CarReminders]
     fleet: Fleet
-    visits: dict[str, ServiceVisitRequest]
+    #: Open visit requests by reminder key (read only for the pages that show them).
+    visits: dict[str, OpenVisit] = field(default_factory=dict)
 
     def all(self) -> list[Reminder]:
         """Every reminder on the page."""
@@ -107,9 +123,29 @@ class OwnerReminders:
         return None
 
 
-def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders:
-    """The owner's reminders grouped by car, by urgency (snoozed ones after the rest)."""
-    fleet = load_fleet(session, today, dealership_zone(session), owner_id=user.id)
+@cache
+def _open_visits_statement() -> Select:
+    """The owner's open visit requests about a reminder, oldest first; built once."""
+    return (
+        select(
+            ServiceVisitRequest.reminder_key,
+            ServiceVisitRequest.preferred_day,
+            ServiceVisitRequest.time_window,
+        )
+        .where(
+            ServiceVisitRequest.user_id == bindparam("owner_id", type_=Integer),
+            ServiceVisitRequest.status == VisitStatus.OPEN,
+        )
+        .order_by(ServiceVisitRequest.created_at)
+    )
+
+
+def owner_reminders(
+    session: Session, user: User, today: date, with_visits: bool = False
+) -> OwnerReminders:
+    """The owner's reminders grouped by car, by urgency (snoozed ones after the rest), and
+    with `with_visits` their open visit requests (only the reminders page shows them)."""
+    fleet = load_owner_fleet(session, today, dealership_zone(session), user)
     by_car: dict[int | None, list[Reminder]] = defaultdict(list)
     for reminder in fleet.reminders():
         by_car[reminder.vehicle_id].append(reminder)
@@ -134,19 +170,11 @@ def owner_reminders(session: Session, user: User, today: date) -> OwnerReminders
     groups.sort(key=lambda group: group.urgency)
     if by_car.get(None):
         groups.append(CarReminders(None, sorted(by_car[None], key=order)))
-    visits = {
-        visit.reminder_key: visit
-        for visit in session.scalars(
-            select(ServiceVisitRequest)
-            .where(
-                ServiceVisitRequest.user_id == user.id,
-                ServiceVisitRequest.status == VisitStatus.OPEN,
-            )
-            .order_by(ServiceVisitRequest.created_at)
-        )
-        if visit.reminder_key
-    }
-    return OwnerReminders(today, groups, fleet, visits)
+    page = OwnerReminders(today, groups, fleet)
+    if with_visits:
+        rows = session.connection().execute(_open_visits_statement(), {"owner_id": user.id})
+        page.visits = {key: OpenVisit(day, window) for key, day, window in rows if key}
+    return page
 
 
 # --- `flask reminders due` ---------------------------------------------------------------
