@@ -15,7 +15,13 @@ from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.servicelane import services
-from portal.servicelane.models import BookingStatus, ServiceBooking, ServiceSlot
+from portal.servicelane.models import (
+    BookingStatus,
+    Handover,
+    ServiceBooking,
+    ServiceSlot,
+    WorkKind,
+)
 from tests.servicelane.conftest import MONDAY
 
 WEDNESDAY, THURSDAY = date(2026, 12, 9), date(2026, 12, 10)
@@ -67,18 +73,36 @@ def behind_its_back(booking: ServiceBooking, **values) -> None:
 
 
 @pytest.fixture
-def lane(monday, make_window, make_owner, make_vehicle, book_as):
+def lane(monday, make_window, make_owner, make_vehicle):
     """Two windows a day (8 to 10, 1 to 3 PM), 3 cars each; four bookings made on Monday.
 
     `lane["mine"]` is Wednesday 8:00, `"neighbour"` shares its slot, `"afternoon"` is
-    Wednesday 1 PM and `"thursday"` Thursday 8:00.
+    Wednesday 1 PM and `"thursday"` Thursday 8:00. The rows are written straight to the
+    database (booking itself is tested in test_booking_services.py and test_booking_table.py),
+    so each test here costs no more than the change it makes.
     """
     make_window(capacity=3, start=8, end=10)
     make_window(capacity=3, start=13, end=15)
+    places = {(WEDNESDAY, 8): 2, (WEDNESDAY, 13): 1, (THURSDAY, 8): 1}
+    slot_rows = {
+        key: ServiceSlot(
+            day=key[0], starts_at=time(key[1]), ends_at=time(key[1] + 2), capacity=3, booked=taken
+        )
+        for key, taken in places.items()
+    }
+    db.session.add_all(slot_rows.values())
 
     def booking(day, hour):
         owner = make_owner()
-        return book_as(owner, make_vehicle(owner), day, hour=hour)
+        return ServiceBooking(
+            user_id=owner.id,
+            vehicle_id=make_vehicle(owner).id,
+            slot=slot_rows[(day, hour)],
+            status=BookingStatus.BOOKED,
+            work_kind=WorkKind.SERVICE,
+            work_label="Service due",
+            handover=Handover.WAIT,
+        )
 
     made = {
         "mine": booking(WEDNESDAY, 8),
@@ -86,6 +110,8 @@ def lane(monday, make_window, make_owner, make_vehicle, book_as):
         "afternoon": booking(WEDNESDAY, 13),
         "thursday": booking(THURSDAY, 8),
     }
+    db.session.add_all(made.values())
+    db.session.commit()
     for row in made.values():  # load what each one reads now, as a request would
         assert row.status == BookingStatus.BOOKED and row.slot.day
     return made

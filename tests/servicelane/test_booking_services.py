@@ -214,3 +214,28 @@ def test_a_smaller_window_never_drops_below_what_is_booked(
     slot = db.session.scalar(select(ServiceSlot).where(ServiceSlot.day == TOMORROW))
     assert (slot.capacity, slot.booked) == (2, 2)
     assert db.session.scalar(select(func.count()).select_from(ServiceBooking)) == 2
+
+
+def test_the_confirmation_is_stamped_with_the_time_the_booking_was_made(
+    monday, make_window, make_owner, make_vehicle, app
+):
+    make_window(capacity=3)
+    owner, car = _owner_with_car(make_owner, make_vehicle)
+    made_at = MONDAY + timedelta(minutes=30)  # the request's time, not the clock's
+    with app.test_request_context():
+        booking = services.book(
+            db.session,
+            owner=owner,
+            vehicle=car,
+            day=TOMORROW,
+            starts_at=time(8),
+            work=services.Work("service", "Service due"),
+            handover="wait",
+            note="",
+            now=made_at,
+        )
+        db.session.commit()
+    message = db.session.scalar(
+        select(Notification).where(Notification.key == f"servicelane:{booking.id}:booked:0")
+    )
+    assert message.created_at == made_at
