@@ -1,9 +1,11 @@
 """Every staff list reads its rows in order from an index: no full scan, no sort per page.
 
 SQLite's plan must not scan a table without an index nor build a temporary B-tree for
-the ORDER BY. PostgreSQL prefers a sequential scan on a test's tiny tables, so its plan is
-asked with sequential scans priced out (`enable_seqscan = off`): an index that gives the
-order is then used and no Sort node is left; without one the Sort stays.
+the ORDER BY. PostgreSQL prefers a sequential scan on a test's tiny tables, and what it
+believes of their size depends on what earlier tests left in its statistics, so its plan is
+asked with sequential scans, bitmap scans and sorts priced out (`enable_seqscan`,
+`enable_bitmapscan`, `enable_sort` off): an index that gives the order is then used and no
+Sort node is left; without one the Sort stays.
 """
 
 from datetime import UTC, datetime
@@ -100,7 +102,8 @@ def _plan(statement) -> list[str]:
     sql = str(page.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "sqlite":
         return [row[-1] for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql))]
-    connection.execute(text("SET LOCAL enable_seqscan = off"))
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        connection.execute(text(f"SET LOCAL {setting} = off"))
     return [row[0].strip() for row in connection.execute(text("EXPLAIN " + sql))]
 
 
