@@ -91,7 +91,9 @@ def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
     page = _event_page_or_404(event_id)
     sections = render_sections("event", page.event)
-    context = _box_context(page) | {"guest_form": GuestRsvpForm()}
+    # Only a visitor is offered the visitor's RSVP form.
+    guest_form = None if current_user.is_authenticated else GuestRsvpForm()
+    context = _box_context(page) | {"guest_form": guest_form}
     return render_template("events/show.html", **context, sections=sections)
 
 
