@@ -15,7 +15,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
@@ -176,10 +176,19 @@ def upcoming_events(
     return [_event_row(row, row[8], bool(row[9])) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class OpenEvent:
+    """A public event as an invitation lists it: its title, time and seats left."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    seats_left: int
+
+
 #: Built once: the next public events a visitor could still come to (an invitation's list).
 _TO_JOIN = (
-    select(Event)
-    .options(load_only(Event.title, Event.starts_at, Event.capacity, Event.seats_taken))
+    select(Event.id, Event.title, Event.starts_at, Event.capacity, Event.seats_taken)
     .where(
         _VISIBLE,
         Event.status == EventStatus.PUBLISHED,
@@ -191,12 +200,15 @@ _TO_JOIN = (
 )
 
 
-def events_to_join(session: Session, now: datetime, limit: int) -> list[Event]:
+def events_to_join(session: Session, now: datetime, limit: int) -> list[OpenEvent]:
     """The next public events a visitor could still come to, soonest first, in one query:
     RSVPs still open, and a seat left or, when full, a place on the waitlist. Only what an
-    invitation lists is loaded (title, time and how full)."""
+    invitation lists is read (title, time and how full), as plain rows."""
     values = {"now": now, "limit": limit, "audiences": audiences_for(None)}
-    return list(session.scalars(_TO_JOIN, values))
+    return [
+        OpenEvent(event_id, title, starts_at, max(capacity - taken, 0))
+        for event_id, title, starts_at, capacity, taken in session.execute(_TO_JOIN, values)
+    ]
 
 
 @dataclass

@@ -6,7 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal import clock
+from portal.accounts.models import User
 from portal.charity.models import Drive, DriveEvent, DriveStatus
+from portal.events import queries
 from portal.events.models import Audience, EventKind, Rsvp, RsvpStatus
 from portal.extensions import db
 
@@ -106,6 +108,19 @@ def test_the_list_reads_only_the_columns_its_cards_show(
         listed = [sql for sql in statements if "FROM events" in sql]
         assert len(listed) == 1, path
         assert "events.description" not in listed[0] and "rsvps.ticket_hash" not in listed[0]
+
+
+def test_lists_of_events_are_plain_rows_not_loaded_objects(app, make_owner, make_event):
+    make_event(title="Open day", audience=Audience.PUBLIC, seats_taken=3)
+    owner_id = make_owner().id
+    db.session.expunge_all()
+    owner = db.session.get(User, owner_id)
+    listed = queries.upcoming_events(db.session, owner, clock.now(), None)
+    to_join = queries.events_to_join(db.session, clock.now(), 4)
+    assert [(row.title, row.seats_left) for row in listed] == [("Open day", 7)]
+    assert [(row.title, row.seats_left) for row in to_join] == [("Open day", 7)]
+    # Only the owner asked about is in the session: no event or RSVP was built.
+    assert [type(thing).__name__ for thing in db.session.identity_map.values()] == ["User"]
 
 
 def test_kind_filter_returns_the_list_fragment_to_htmx(client, make_event):
