@@ -15,11 +15,12 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
 from portal.events.models import (
+    KIND_LABELS,
     CalendarFeed,
     Event,
     EventStatus,
@@ -77,13 +78,48 @@ def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
     return dict(session.execute(_POSITIONS, {"rsvp_ids": rsvp_ids}).all())
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class EventRow:
-    """An event as an owner sees it in a list: their RSVP and whether it suits their car."""
+    """An event as a list shows it, with the owner's RSVP and whether it suits their car.
 
-    event: Event
-    rsvp: Rsvp | None
+    Plain values read as columns (no ORM objects): a list builds one per event on every view.
+    """
+
+    id: int
+    title: str
+    kind: str
+    audience: str
+    location: str
+    starts_at: datetime
+    seats_left: int
+    #: The owner's RSVP status (confirmed, waitlisted...), None without one.
+    rsvp_status: str | None
     for_my_car: bool
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+#: The columns a list row is made of (`EventRow`, in that order, seats counted in Python).
+_ROW_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.kind,
+    Event.audience,
+    Event.location,
+    Event.starts_at,
+    Event.capacity,
+    Event.seats_taken,
+)
+
+
+def _event_row(row, rsvp_status: str | None, for_my_car: bool) -> EventRow:
+    event_id, title, kind, audience, location, starts_at, capacity, taken = row[:8]
+    seats_left = max(capacity - taken, 0)
+    return EventRow(
+        event_id, title, kind, audience, location, starts_at, seats_left, rsvp_status, for_my_car
+    )
 
 
 def _signed_in_owner_id(user) -> int | None:
@@ -113,12 +149,12 @@ def _upcoming_statement(signed_in: bool, staff: bool, of_kind: bool) -> Select:
         Event.kind == bindparam("kind") if of_kind else true(),
     )
     if not signed_in:
-        query = select(Event).where(condition).order_by(Event.starts_at, Event.id)
+        query = select(*_ROW_COLUMNS).where(condition).order_by(Event.starts_at, Event.id)
         return query.limit(bindparam("limit"))
     for_my_car = case((suits_vehicle_condition(bindparam("owner_id")), 1), else_=0)
     for_my_car = for_my_car.label("for_my_car")
     return (
-        select(Event, Rsvp, for_my_car)
+        select(*_ROW_COLUMNS, Rsvp.status, for_my_car)
         .outerjoin(Rsvp, and_(Rsvp.event_id == Event.id, Rsvp.user_id == bindparam("owner_id")))
         .where(condition)
         .order_by(for_my_car.desc(), Event.starts_at, Event.id)
@@ -130,20 +166,29 @@ def upcoming_events(
     session: Session, user, now: datetime, kind: str | None, limit: int = LIST_LIMIT
 ) -> list[EventRow]:
     """Upcoming published events this person may see; for an owner, events for their car
-    first, each with their RSVP. A visitor's list reads the events alone."""
+    first, each with their RSVP's status. A visitor's list reads the events alone."""
     owner_id, staff, values = _viewer(user)
     values |= {"now": now, "limit": limit, "kind": kind, "owner_id": owner_id}
     query = _upcoming_statement(bool(owner_id), staff, bool(kind))
-    if not owner_id:
-        return [EventRow(event, None, False) for event in session.scalars(query, values)]
     rows = session.execute(query, values)
-    return [EventRow(event, rsvp, bool(match)) for event, rsvp, match in rows]
+    if not owner_id:
+        return [_event_row(row, None, False) for row in rows]
+    return [_event_row(row, row[8], bool(row[9])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEvent:
+    """A public event as an invitation lists it: its title, time and seats left."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    seats_left: int
 
 
 #: Built once: the next public events a visitor could still come to (an invitation's list).
 _TO_JOIN = (
-    select(Event)
-    .options(load_only(Event.title, Event.starts_at, Event.capacity, Event.seats_taken))
+    select(Event.id, Event.title, Event.starts_at, Event.capacity, Event.seats_taken)
     .where(
         _VISIBLE,
         Event.status == EventStatus.PUBLISHED,
@@ -155,12 +200,15 @@ _TO_JOIN = (
 )
 
 
-def events_to_join(session: Session, now: datetime, limit: int) -> list[Event]:
+def events_to_join(session: Session, now: datetime, limit: int) -> list[OpenEvent]:
     """The next public events a visitor could still come to, soonest first, in one query:
     RSVPs still open, and a seat left or, when full, a place on the waitlist. Only what an
-    invitation lists is loaded (title, time and how full)."""
+    invitation lists is read (title, time and how full), as plain rows."""
     values = {"now": now, "limit": limit, "audiences": audiences_for(None)}
-    return list(session.scalars(_TO_JOIN, values))
+    return [
+        OpenEvent(event_id, title, starts_at, max(capacity - taken, 0))
+        for event_id, title, starts_at, capacity, taken in session.execute(_TO_JOIN, values)
+    ]
 
 
 @dataclass

@@ -77,7 +77,9 @@ def answers_form(registration: Registration, guest_slots: int, *, with_guests: b
             fields[guest_field(position)] = StringField(
                 f"Guest {position}'s name", validators=[Length(max=GUEST_NAME_MAX)]
             )
-    form_class = type("AnswersForm", (base,), fields)
+    # Most events ask nothing: their form is the base form itself, whose fields WTForms has
+    # already gathered, rather than a new class to gather them for on every request.
+    form_class = type("AnswersForm", (base,), fields) if fields else base
     return form_class(**data)
 
 

@@ -26,6 +26,7 @@ from portal.web import (
     perform,
     perform_in_form,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 
@@ -45,7 +46,12 @@ def index():
         kind = None
     rows = queries.upcoming_events(db.session, current_user, clock.now(), kind)
     return page_or_fragment(
-        "events/index.html", "events/_event_list.html", rows=rows, kind=kind, kinds=KIND_LABELS
+        "events/index.html",
+        "events/_event_list.html",
+        rows=rows,
+        event_url=url_pattern("events.show", "event_id"),
+        kind=kind,
+        kinds=KIND_LABELS,
     )
 
 
@@ -85,7 +91,9 @@ def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
     page = _event_page_or_404(event_id)
     sections = render_sections("event", page.event)
-    context = _box_context(page) | {"guest_form": GuestRsvpForm()}
+    # Only a visitor is offered the visitor's RSVP form.
+    guest_form = None if current_user.is_authenticated else GuestRsvpForm()
+    context = _box_context(page) | {"guest_form": guest_form}
     return render_template("events/show.html", **context, sections=sections)
 
 
@@ -352,4 +360,4 @@ def calendar_feed(user) -> dict:
 def community_events(user) -> dict:
     """The next few events this person may see, visitors included (one query)."""
     rows = queries.upcoming_events(db.session, user, clock.now(), None, limit=COMMUNITY_EVENTS)
-    return {"rows": rows}
+    return {"rows": rows, "event_url": url_pattern("events.show", "event_id")}

@@ -97,6 +97,19 @@ def test_event_page_says_which_open_drive_it_is_part_of(
     link_events(make_drive(name="Finished drive", status=DriveStatus.CLOSED), event)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "Part of <a" in page and "Coats for Kids</a>" in page
+    assert "our drive for Harbour Family Shelter" in page
     assert "Quiet draft" not in page and "Finished drive" not in page
     unlinked = make_event(title="Plain clinic", audience=Audience.PUBLIC)
     assert "Part of" not in client.get(f"/events/{unlinked.id}").get_data(as_text=True)
+
+
+def test_event_page_reads_only_what_part_of_shows_of_a_drive(
+    client, make_drive, make_event, link_events, count_queries
+):
+    event = make_event(title="Charity car wash", audience=Audience.PUBLIC)
+    link_events(make_drive(name="Coats for Kids"), event)
+    client.get(f"/events/{event.id}")
+    with count_queries() as statements:
+        assert "Coats for Kids</a>" in client.get(f"/events/{event.id}").get_data(as_text=True)
+    drives = [sql for sql in statements if "FROM charity_drives" in sql]
+    assert len(drives) == 1 and "charity_drives.story" not in drives[0]

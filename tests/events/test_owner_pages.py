@@ -6,7 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal import clock
+from portal.accounts.models import User
 from portal.charity.models import Drive, DriveEvent, DriveStatus
+from portal.events import queries
 from portal.events.models import Audience, EventKind, Rsvp, RsvpStatus
 from portal.extensions import db
 
@@ -61,6 +63,64 @@ def test_events_for_my_car_come_first(client, login, make_owner, make_event, mak
     page = client.get("/events").get_data(as_text=True)
     assert page.index("MX-5 owners&#39; meet") < page.index("Soonest general clinic")
     assert "For your car" in page
+
+
+def test_each_card_shows_the_owners_place_and_the_seats_left(
+    client, login, make_owner, make_event, rsvp_as
+):
+    owner, other = make_owner(), make_owner()
+    going = make_event(title="Going clinic", days=3, guests_allowed=1)
+    full = make_event(title="Full launch", kind=EventKind.LAUNCH, days=4, capacity=1)
+    last_seat = make_event(title="Last seat meet", kind=EventKind.MEET, days=5, capacity=2)
+    rsvp_as(owner, going, guests=1)
+    rsvp_as(other, full)
+    rsvp_as(owner, full)  # waitlisted
+    rsvp_as(other, last_seat)
+    login(owner)
+    html = client.get("/events").get_data(as_text=True)
+    cards = {
+        title: card
+        for card in html.split('<article class="card event-card')[1:]
+        for title in ("Going clinic", "Full launch", "Last seat meet")
+        if f">{title}</a>" in card
+    }
+    assert f'href="/events/{going.id}"' in cards["Going clinic"]
+    assert "You're going" in cards["Going clinic"] and "8 seats left" in cards["Going clinic"]
+    assert "Car-care clinic" in cards["Going clinic"]
+    assert "On the waitlist" in cards["Full launch"]
+    assert "Full · waitlist open" in cards["Full launch"]
+    assert "Launch event" in cards["Full launch"]
+    assert "1 seat left" in cards["Last seat meet"] and "tag-ok" not in cards["Last seat meet"]
+    community = client.get("/community").get_data(as_text=True)
+    assert f'<a href="/events/{going.id}">Going clinic</a>' in community
+    assert "You're going" in community and "On the waitlist" in community
+
+
+def test_the_list_reads_only_the_columns_its_cards_show(
+    client, login, make_owner, make_event, count_queries
+):
+    make_event(title="Brake clinic", description="A long description the list never shows")
+    login(make_owner())
+    client.get("/events")
+    for path in ("/events", "/community"):
+        with count_queries() as statements:
+            assert "Brake clinic" in client.get(path).get_data(as_text=True)
+        listed = [sql for sql in statements if "FROM events" in sql]
+        assert len(listed) == 1, path
+        assert "events.description" not in listed[0] and "rsvps.ticket_hash" not in listed[0]
+
+
+def test_lists_of_events_are_plain_rows_not_loaded_objects(app, make_owner, make_event):
+    make_event(title="Open day", audience=Audience.PUBLIC, seats_taken=3)
+    owner_id = make_owner().id
+    db.session.expunge_all()
+    owner = db.session.get(User, owner_id)
+    listed = queries.upcoming_events(db.session, owner, clock.now(), None)
+    to_join = queries.events_to_join(db.session, clock.now(), 4)
+    assert [(row.title, row.seats_left) for row in listed] == [("Open day", 7)]
+    assert [(row.title, row.seats_left) for row in to_join] == [("Open day", 7)]
+    # Only the owner asked about is in the session: no event or RSVP was built.
+    assert [type(thing).__name__ for thing in db.session.identity_map.values()] == ["User"]
 
 
 def test_kind_filter_returns_the_list_fragment_to_htmx(client, make_event):

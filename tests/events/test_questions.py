@@ -9,8 +9,11 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.audit import AuditEntry
+from portal.events.forms import GuestsForm
 from portal.events.models import Event, Rsvp
+from portal.events.question_forms import answers_form
 from portal.events.question_models import EventQuestion, RsvpAnswer, RsvpGuestName
+from portal.events.question_queries import Registration
 from portal.events.services import questions as services
 from portal.extensions import db
 
@@ -404,3 +407,10 @@ def test_the_staff_list_reads_guests_names_only_for_people_who_bring_guests(
     assert "Ama Mensah" in everyone
     assert not [sql for sql in alone if "rsvp_guest_names" in sql]
     assert [sql for sql in both if "rsvp_guest_names" in sql]
+
+
+def test_an_event_that_asks_nothing_gets_the_plain_guests_form(app, make_event):
+    event = make_event(guests_allowed=2)
+    with app.test_request_context():
+        form = answers_form(Registration(event, []), 2, with_guests=True, guests=1)
+    assert type(form) is GuestsForm and form.guests.data == 1
