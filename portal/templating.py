@@ -1,5 +1,7 @@
 """What every template can use: the dealership, the unread count, local dates, numbers."""
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -231,6 +233,42 @@ def _render_layout(app: Flask, kind: str, current: str | None) -> Layout:
     )
 
 
+# --- Static files -------------------------------------------------------------------------
+
+#: How long a browser (or nginx) may keep a static file fetched by its versioned URL.
+STATIC_KEPT_SECONDS = 365 * 24 * 3600
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL carrying its content's version (`?v=`, from a digest of the file).
+
+    The version changes whenever the file does, so the file can be kept for a year
+    (`cache_versioned_static`): a browser asks for each stylesheet and script once, instead
+    of asking the server on every page whether it changed, and a new release is never
+    served stale.
+    """
+    path = os.path.join(current_app.static_folder, filename)
+    stat = os.stat(path)
+    version = _content_version(path, stat.st_mtime_ns, stat.st_size)
+    return url_for("static", filename=filename, v=version)
+
+
+@lru_cache(maxsize=256)
+def _content_version(path: str, mtime_ns: int, size: int) -> str:
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()[:12]
+
+
+def cache_versioned_static(response):
+    """A static file asked for by its versioned URL may be kept a year, unchanged."""
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = STATIC_KEPT_SECONDS
+        response.cache_control.immutable = True
+    return response
+
+
 def register(app: Flask) -> None:
     """Install the context processor, filters and the htmx cache header."""
 
@@ -255,7 +293,9 @@ def register(app: Flask) -> None:
     app.add_template_global(count_of)
     app.add_template_global(page_layout)
     app.add_template_global(kept_csrf_token, "csrf_token")
+    app.add_template_global(static_url)
     app.extensions[_LAYOUTS] = {}
+    app.after_request(cache_versioned_static)
 
     @app.after_request
     def vary_on_htmx(response):
