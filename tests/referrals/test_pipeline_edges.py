@@ -2,8 +2,6 @@
 to dispatch, the landing form's optional fields and the invite code's derivation. Each change
 names one referral and one referrer; a second of each stays exactly as it was."""
 
-from datetime import UTC, date, datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -11,41 +9,17 @@ from portal import clock
 from portal.dealership.queries import dealership_profile
 from portal.dealership.services import write_settings
 from portal.extensions import db
-from portal.garage.rules import with_check_digit
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.referrals import services
 from portal.referrals.models import Referral, Stage
-
-NOW = datetime(2026, 5, 4, 14, tzinfo=UTC)
-LATER = NOW + timedelta(days=3)
+from tests.referrals.purchases import LATER, NOW, purchase
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock():
     with clock.frozen(NOW):
         yield
-
-
-def _vin(number: int) -> str:
-    return with_check_digit(f"1HGCM826_3A{number:06d}")
-
-
-def _purchase(referral, number=1, **options) -> services.StageOutcome:
-    outcome = services.record_purchase(
-        db.session,
-        referral=referral,
-        vin=_vin(number),
-        make="Honda",
-        model="Accord",
-        year=2025,
-        purchase_date=date(2026, 5, 1),
-        hash_method="pbkdf2:sha256:1000",
-        now=LATER,
-        **options,
-    )
-    db.session.commit()
-    return outcome
 
 
 def _lines() -> list[tuple]:
@@ -107,7 +81,7 @@ def test_an_invited_new_owner_adds_the_claim_to_the_referrers_messages(
     referral = make_referral(priya, email="jamie@example.net")
     make_referral(sam, email="alex@example.net")
     with app.test_request_context():  # the invitation links to the claim page
-        outcome = _purchase(referral, invite_new_owner=True)
+        outcome = purchase(referral, invite_new_owner=True)
     priyas = _notes(priya)
     [claim] = _notes(outcome.new_owner).values()
     assert sorted(priyas) == [f"referral:{referral.id}:thank-you", f"tier:{priya.id}:1"]
@@ -126,7 +100,7 @@ def test_an_invited_new_owner_adds_the_claim_to_the_referrers_messages(
 
 def test_the_new_owners_password_is_hashed_the_way_the_app_is_configured(make_owner, make_referral):
     referral = make_referral(make_owner())
-    friend = _purchase(referral).new_owner
+    friend = purchase(referral).new_owner
     # Random and unknown to anyone, but hashed with the method asked for.
     assert friend.password_hash.startswith("pbkdf2:sha256:1000$")
 

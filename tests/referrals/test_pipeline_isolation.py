@@ -1,7 +1,7 @@
 """Pipeline changes through the services: each moves, credits or promotes only the referral
 and referrer it names; a second referral and a second referrer stay exactly as they were."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -12,16 +12,13 @@ from portal.dealership.queries import dealership_profile
 from portal.dealership.services import write_settings
 from portal.errors import ServiceError
 from portal.extensions import db
-from portal.garage.rules import with_check_digit
 from portal.notifications.models import Notification
 from portal.points.models import PointsEntry
 from portal.points.queries import points_balance
 from portal.referrals import services
 from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.queries import load_tiers
-
-NOW = datetime(2026, 5, 4, 14, tzinfo=UTC)
-LATER = NOW + timedelta(days=3)
+from tests.referrals.purchases import LATER, NOW, purchase, vin
 
 
 @pytest.fixture(autouse=True)
@@ -30,25 +27,9 @@ def frozen_clock():
         yield
 
 
-def _vin(number: int) -> str:
-    return with_check_digit(f"1HGCM826_3A{number:06d}")
-
-
 def _purchase(referral, number=1, **options) -> services.StageOutcome:
-    outcome = services.record_purchase(
-        db.session,
-        referral=referral,
-        vin=options.pop("vin", _vin(number)),
-        make=" Honda ",
-        model=" Accord ",
-        year=2025,
-        purchase_date=date(2026, 5, 1),
-        hash_method="pbkdf2:sha256:1000",
-        now=LATER,
-        **options,
-    )
-    db.session.commit()
-    return outcome
+    """The purchase with padded make and model, as staff might type them."""
+    return purchase(referral, number, **{"make": " Honda ", "model": " Accord ", **options})
 
 
 def _lines(owner) -> list[tuple]:
@@ -182,14 +163,14 @@ def test_a_purchase_sets_up_the_friend_and_credits_only_their_referrer(make_owne
     car = outcome.vehicle
     assert (car.owner_id, car.vin, car.make, car.model, car.year) == (
         friend.id,
-        _vin(1),
+        vin(1),
         "Honda",
         "Accord",
         2025,
     )
     assert car.purchase_date == date(2026, 5, 1)
     db.session.refresh(bought)
-    assert (bought.stage, bought.stage_changed_at, bought.vin) == (Stage.PURCHASED, LATER, _vin(1))
+    assert (bought.stage, bought.stage_changed_at, bought.vin) == (Stage.PURCHASED, LATER, vin(1))
     assert (bought.owner_id, bought.vehicle_id) == (friend.id, car.id)
     assert outcome.points == 500
     assert _lines(priya) == [(f"referral:{bought.id}:stage:purchased", 500, "Jamie bought a car")]
@@ -288,14 +269,14 @@ def test_a_car_still_in_a_garage_is_refused_but_a_retired_one_is_not(
     make_owner, make_referral, make_vehicle
 ):
     priya = make_owner()
-    make_vehicle(make_owner(), vin=_vin(1))
-    make_vehicle(make_owner(), vin=_vin(2), retired_at=NOW)
+    make_vehicle(make_owner(), vin=vin(1))
+    make_vehicle(make_owner(), vin=vin(2), retired_at=NOW)
     refused_one, accepted = make_referral(priya), make_referral(priya)
     with pytest.raises(ServiceError, match="already in an owner's garage") as refused:
         _purchase(refused_one, 1)
     assert refused.value.field == "vin"
     db.session.rollback()
-    assert _purchase(accepted, 2).vehicle.vin == _vin(2)
+    assert _purchase(accepted, 2).vehicle.vin == vin(2)
 
 
 def test_a_staff_email_is_refused(make_owner, make_referral, make_coordinator):
