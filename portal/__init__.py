@@ -59,7 +59,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # What keeps a stolen cookie out is the server-side login session it must name (see
+    # `accounts.views.load_user`). Flask-Login's own protection would only mark sessions
+    # "not fresh", which nothing here reads, and doing so rewrites an anonymous session on
+    # the first request from a new address or browser: a request still carrying the cookie
+    # from before sign-in (the favicon the login page asked for) would answer with it after
+    # the sign-in had, and sign the person straight out again.
+    login_manager.session_protection = None
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)

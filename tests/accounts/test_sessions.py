@@ -31,6 +31,33 @@ def test_session_cookie_copied_before_logout_stops_working(app, client, make_own
     assert "/login" in response.headers["Location"]
 
 
+def test_a_request_sent_before_signing_in_and_answered_after_does_not_sign_out(
+    client, make_owner, login
+):
+    """The browser asks for the login page's favicon (or any page) with the cookie it had
+    before signing in; when that answer lands after the sign-in, its Set-Cookie would
+    replace the signed-in one. Such answers must leave the cookie alone."""
+    owner = make_owner()
+    assert client.get("/login").status_code == 200
+    before_sign_in = client.get_cookie("session").value
+    login(owner)
+    signed_in = client.get_cookie("session").value
+    straggler = client.application.test_client()
+    straggler.set_cookie("session", before_sign_in)
+    for path in ("/favicon.ico", "/", "/events"):
+        response = straggler.get(path, headers={"User-Agent": "the same browser, a new tab"})
+        assert response.headers.getlist("Set-Cookie") == [], path
+    assert client.get_cookie("session").value == signed_in
+    assert client.get("/account/profile").status_code == 200
+
+
+def test_pages_name_an_icon_so_browsers_do_not_ask_for_favicon_ico(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon"' in page
+    icon = page.split('rel="icon" href="')[1].split('"')[0]
+    assert client.get(icon).status_code == 200
+
+
 def test_remember_me_cookie_lasts_at_most_30_days_and_is_httponly(client, make_owner, login):
     owner = make_owner()
     response = login(owner, remember=True)
