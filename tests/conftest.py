@@ -33,6 +33,7 @@ from tests.fast_setup import (
     memoise_rule_parsing,
     memoise_url_builders,
     share_compiled_templates,
+    temp_files_in_memory,
     write_sqlite_template,
 )
 
@@ -51,6 +52,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DATABASES = ["sqlite", "postgresql"]
 
+temp_files_in_memory()  # before pytest makes its first temporary folder
 memoise_url_builders()  # every test builds an app; see tests/fast_setup.py
 memoise_rule_parsing()
 share_compiled_templates()
@@ -506,7 +508,9 @@ def live_server(app):
     open transaction in the test holds the write lock (BEGIN IMMEDIATE) and the server waits.
     """
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # The loop notices `shutdown()` only between polls: the default half second was the
+    # teardown of every test with a server (a quarter of a second each, on average).
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -24,6 +24,13 @@ that set-up, measured with cProfile and `--durations` (see the README's testing 
   four pages). `share_compiled_templates` gives every environment one bytecode cache, so a
   template is compiled once per process and each later app only loads its code.
 
+- Files: each SQLite test writes its copy of the schema (about 650 KB), its outbox and its
+  instance folder under `tmp_path`; on a disk that was over a gigabyte of writes per run, and
+  SQLite's write-ahead log index (`-shm`, a memory-mapped file beside the database) was
+  written back to disk as well. `temp_files_in_memory` puts the temporary folders on
+  `/dev/shm` (a tmpfs: the same files, in memory) where it exists, and pyproject.toml keeps
+  only failed tests' folders, so the memory they take stays small.
+
 Then Python's garbage collector: building an app per test allocates so many objects that the
 collector ran thousands of times per worker, and each full pass walked every module, test
 item and fixture alive since collection (about a third of a worker's CPU time, measured with
@@ -34,6 +41,7 @@ sees or asserts.
 """
 
 import gc
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -46,6 +54,19 @@ from jinja2.bccache import Bucket
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import Rule
+
+#: A tmpfs on Linux: files there live in memory.
+MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - a parent for pytest's own private folders
+
+
+def temp_files_in_memory() -> None:
+    """Tests' temporary folders on the tmpfs, unless one was chosen (PYTEST_DEBUG_TEMPROOT,
+    pytest's documented setting) or there is none (macOS, Windows): then the usual place."""
+    if "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    if MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_FOLDER)
+
 
 _BUILDERS: dict[tuple, object] = {}
 
