@@ -6,6 +6,8 @@ import sqlite3
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,15 @@ from portal.garage.models import Vehicle
 from portal.models import utcnow
 
 WRITERS = 3
+#: The owner of the pair `Writers.one_pair_half_written` leaves open during a backup.
+HALF_WRITTEN = "half-written@example.com"
+_OWNER = {
+    "name": "Half Written",
+    "password_hash": "x",
+    "role": "owner",
+    "preferred_channel": "email",
+}
+_CAR = {"make": "Honda", "model": "Fit", "year": 2020, "purchase_date": date(2020, 1, 1)}
 
 
 class Writers:
@@ -81,6 +92,40 @@ class Writers:
             time.sleep(0.01)
         return self
 
+    @contextmanager
+    def one_pair_half_written(self) -> Iterator[None]:
+        """Inside: one more owner is written without their car yet, in a transaction left
+        open until the block ends; then the car follows and it commits. A backup taken
+        inside runs while that transaction is open, every time, however fast it is."""
+        written, finish = threading.Event(), threading.Event()
+
+        def write() -> None:
+            try:
+                with self.engine.begin() as connection:
+                    now = utcnow()
+                    user_id = connection.execute(
+                        insert(User).returning(User.id),
+                        {**_OWNER, "email": HALF_WRITTEN, "created_at": now, "updated_at": now},
+                    ).scalar_one()
+                    written.set()
+                    finish.wait(timeout=60)
+                    connection.execute(
+                        insert(Vehicle),
+                        {**_CAR, "owner_id": user_id, "vin": "H" * 17, "created_at": now},
+                    )
+            except BaseException as error:  # noqa: BLE001 - reported by __exit__
+                self.errors.append(error)
+                written.set()
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        assert written.wait(timeout=60), "the half-written pair never began"
+        try:
+            yield
+        finally:
+            finish.set()
+            thread.join(timeout=60)
+
     def __exit__(self, *exc):
         self.stop.set()
         for thread in self.threads:
@@ -107,6 +152,26 @@ def assert_consistent(connection, committed_before: int, committed_after: int) -
     assert committed_before <= len(users) <= committed_after
 
 
+def _half_written_pairs(connection) -> tuple[int, int]:
+    owners = connection.execute(
+        select(db.func.count()).select_from(User).where(User.email == HALF_WRITTEN)
+    ).scalar_one()
+    cars = connection.execute(
+        select(db.func.count()).select_from(Vehicle).where(Vehicle.vin == "H" * 17)
+    ).scalar_one()
+    return owners, cars
+
+
+def assert_half_written_pair_only_in(engine, not_in: Path) -> None:
+    """The pair left open during the backup committed afterwards, and the copy has none of it."""
+    with engine.connect() as connection:
+        assert _half_written_pairs(connection) == (1, 1)
+    copy = create_engine(f"sqlite:///{not_in}")
+    with copy.connect() as connection:
+        assert _half_written_pairs(connection) == (0, 0)
+    copy.dispose()
+
+
 @pytest.fixture
 def sqlite_only(database):
     if database != "sqlite":
@@ -125,10 +190,11 @@ def test_sqlite_backup_while_writers_insert_is_consistent(app, runner, tmp_path,
     target = tmp_path / "backup.sqlite3"
     with Writers(db.engine) as writers:
         before = writers.committed
-        result = runner.invoke(args=["backup", "create", str(target)])
+        with writers.one_pair_half_written():
+            result = runner.invoke(args=["backup", "create", str(target)])
         after = writers.committed
     assert result.exit_code == 0, result.output
-    assert after > before, "writers were not busy during the backup"
+    assert_half_written_pair_only_in(db.engine, not_in=target)
 
     verify = runner.invoke(args=["backup", "verify", str(target)])
     assert verify.exit_code == 0, verify.output
@@ -188,7 +254,8 @@ def test_postgresql_dump_while_writers_insert_restores_consistently(
     target = tmp_path / "backup.dump"
     with Writers(db.engine) as writers:
         before = writers.committed
-        result = runner.invoke(args=["backup", "create", str(target)])
+        with writers.one_pair_half_written():
+            result = runner.invoke(args=["backup", "create", str(target)])
         after = writers.committed
     assert result.exit_code == 0, result.output
     verify = runner.invoke(args=["backup", "verify", str(target)])
@@ -210,6 +277,7 @@ def test_postgresql_dump_while_writers_insert_restores_consistently(
         engine = create_engine(restored)
         with engine.connect() as connection:
             assert_consistent(connection, before, after)
+            assert _half_written_pairs(connection) == (0, 0)
             assert (
                 connection.execute(select(db.func.count()).select_from(text("users"))).scalar_one()
                 >= before
