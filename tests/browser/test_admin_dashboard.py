@@ -163,7 +163,7 @@ def _a_club(make_user) -> None:
 
 
 def test_coordinator_reads_the_dashboard_and_follows_a_link(
-    live_server, browser_page, make_user, axe_check, tmp_path, database
+    live_server, browser_page, make_user, axe_check, tmp_path
 ):
     make_user(role=Role.COORDINATOR, name="Jordan Blake", email="jordan@dealership.example")
     _a_club(make_user)

@@ -34,7 +34,7 @@ def _sign_in(page, live_server, email: str) -> None:
 
 
 def test_coordinator_searches_as_they_type_opens_an_owner_and_adds_a_note(
-    live_server, browser_page, make_user, axe_check, tmp_path, database
+    live_server, browser_page, make_user, axe_check, tmp_path
 ):
     coordinator = make_user(
         role=Role.COORDINATOR, name="Jordan Blake", email="jordan@dealership.example"
@@ -68,8 +68,7 @@ def test_coordinator_searches_as_they_type_opens_an_owner_and_adds_a_note(
     page.evaluate("window.__sameDocument = true")
     rows = page.locator("#owner-results tbody tr")
     assert rows.count() == 4
-    if database == "sqlite":
-        _screenshot(page, tmp_path, "admin-owners-list")
+    _screenshot(page, tmp_path, "admin-owners-list")
     axe_check(page)
 
     page.get_by_label("Find an owner").press_sequentially("whitf", delay=40)
@@ -92,7 +91,7 @@ def test_coordinator_searches_as_they_type_opens_an_owner_and_adds_a_note(
 
 
 def test_admin_previews_an_import_that_reads_clearly(
-    live_server, browser_page, make_user, axe_check, tmp_path, database
+    live_server, browser_page, make_user, axe_check, tmp_path
 ):
     from tests.imports.conftest import csv_bytes, dms_row
 
@@ -116,8 +115,7 @@ def test_admin_previews_an_import_that_reads_clearly(
     page.wait_for_url("**/admin/imports/*")
     assert page.get_by_role("button", name="Apply import").is_visible()
     assert page.locator(".import-table tbody tr").count() == 7
-    if database == "sqlite":
-        _screenshot(page, tmp_path, "admin-import-preview")
+    _screenshot(page, tmp_path, "admin-import-preview")
     axe_check(page)
     page.get_by_role("button", name="Apply import").click()
     page.locator(".flash-success").wait_for()

@@ -18,12 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def database():
-    """Browser tests run on SQLite only: the journey, not the database, is under test."""
-    return "sqlite"
-
-
-@pytest.fixture
 def shots(tmp_path) -> Path:
     """Where screenshots go: PORTAL_SCREENSHOT_DIR to keep them, else the test's tmp dir."""
     folder = Path(os.environ.get("PORTAL_SCREENSHOT_DIR") or tmp_path)

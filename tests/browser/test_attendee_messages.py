@@ -12,13 +12,6 @@ from tests.browser.steps import PHONE, fits_phone, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def app_config(app_config, database):
-    if database != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    return app_config
-
-
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
 def test_coordinator_previews_then_sends_and_the_owner_reads_it_in_the_inbox(
     browser_page,

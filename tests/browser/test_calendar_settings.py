@@ -11,13 +11,6 @@ from tests.browser.steps import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def app_config(app_config, database):
-    if database != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    return app_config
-
-
 def test_reminders_leave_the_calendar_from_the_profile_without_javascript(
     browser_page, live_server, make_owner, make_vehicle, add_service, axe_check
 ):

@@ -16,13 +16,6 @@ from tests.factories import TZ
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def app_config(app_config, database):
-    if database != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    return app_config
-
-
 def test_coordinator_checks_a_guest_in_by_search_on_a_phone(
     browser_page, live_server, make_event, make_owner, make_coordinator, rsvp_as, axe_check
 ):

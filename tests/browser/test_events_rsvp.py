@@ -25,13 +25,6 @@ def screenshots(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def app_config(app_config, database):
-    if database != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    return app_config
-
-
 def test_owner_rsvps_and_seat_count_drops_without_a_page_load(
     browser_page, live_server, make_owner, make_user, make_event, rsvp_as, axe_check, screenshots
 ):

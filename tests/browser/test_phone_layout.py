@@ -31,13 +31,6 @@ PHONE = {"width": 375, "height": 812}
 AXE_ONLY = {"coordinator": {"/admin/"}}
 
 
-@pytest.fixture
-def sqlite_only(database):
-    """Skip the PostgreSQL variant before its app, server and browser are set up."""
-    if database != "sqlite":
-        pytest.skip("the layout does not depend on the database; one walk is enough")
-
-
 def _pages_for(context, live_server, routes) -> list[str]:
     """The paths this context's person can open as a page (200 and HTML, no download)."""
     pages = []
@@ -62,9 +55,7 @@ def _sign_in(page, live_server, email: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone(
-    sqlite_only, app, runner, live_server, browser_page, axe_check, role
-):
+def test_every_page_fits_a_phone(app, runner, live_server, browser_page, axe_check, role):
     owner, values = _seed_everything(runner)
     people = {
         "owner": owner.email,
@@ -106,7 +97,7 @@ def test_every_page_fits_a_phone(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
 def test_the_owners_menu_is_a_menu_button_on_a_phone(
-    sqlite_only, live_server, browser_page, make_user, axe_check, javascript
+    live_server, browser_page, make_user, axe_check, javascript
 ):
     make_user(name="Sam Okafor", email="sam@example.com")
     db.session.commit()
@@ -153,11 +144,8 @@ def test_the_attendee_message_preview_fits_a_phone(
     make_coordinator,
     add_rsvp,
     axe_check,
-    database,
 ):
     """The preview answers a POST, so the walk above never reaches it; nor the sent list."""
-    if database != "sqlite":
-        pytest.skip("the layout does not depend on the database")
     event = make_event("Launch evening for the all-new electric estate with a very long name")
     for number in range(12):
         add_rsvp(

@@ -38,12 +38,6 @@ def _sign_out(page) -> None:
     page.wait_for_load_state()
 
 
-@pytest.fixture
-def database():
-    """Browser tests run on SQLite only: the journey, not the database, is under test."""
-    return "sqlite"
-
-
 def test_invite_to_purchase_to_thank_you(
     app, live_server, browser_page, axe_check, make_owner, make_user
 ):

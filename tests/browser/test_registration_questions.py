@@ -14,13 +14,6 @@ from tests.conftest import TEST_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def app_config(app_config, database):
-    if database != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    return app_config
-
-
 def _sign_in(page, base_url, email):
     page.context.clear_cookies()
     page.goto(f"{base_url}/login")

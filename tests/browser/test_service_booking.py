@@ -26,13 +26,11 @@ def monday():
 
 
 def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afterwards(
-    monday, live_server, browser_page, axe_check, make_owner, coordinator, tmp_path, database
+    monday, live_server, browser_page, axe_check, make_owner, coordinator, tmp_path
 ):
     """The lane's whole way on phones: the owner books from a reminder and gets the
     confirmation; the advisor marks the work done and writes up the visit with a photo; the
     owner reads the story, photo included, on the car's page."""
-    if database != "sqlite":
-        pytest.skip("the pages do not depend on the database; one walk is enough")
     owner = make_owner(name="Sam Okafor", email="sam@example.com")
     civic = Vehicle(
         owner_id=owner.id,

@@ -11,10 +11,8 @@ PHONE = {"width": 375, "height": 812}
 
 
 def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
-    live_server, browser_page, axe_check, make_owner, make_vehicle, coordinator, tmp_path, database
+    live_server, browser_page, axe_check, make_owner, make_vehicle, coordinator, tmp_path
 ):
-    if database != "sqlite":
-        pytest.skip("the pages do not depend on the database; the service tests run on both")
     owner = make_owner(name="Priya Shah", email="priya@example.com")
     golf = make_vehicle(owner, make="Volkswagen", model="Golf", year=2021, nickname="Blue Golf")
     staff_email, golf_id = coordinator.email, golf.id
