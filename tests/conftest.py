@@ -7,7 +7,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
@@ -24,6 +23,7 @@ from portal import create_app
 from portal.accounts.models import Role, User
 from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db
+from portal.mail import POLICY as MAIL_POLICY
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.fast_setup import (
@@ -452,6 +452,12 @@ def count_queries(app):
     return counting
 
 
+def parse_mail(raw: bytes) -> EmailMessage:
+    """A message as a mailbox reads it: the standard policy, with the header classes made
+    once (`portal.mail.POLICY`), which parses in two thirds of the time."""
+    return BytesParser(policy=MAIL_POLICY).parsebytes(raw)
+
+
 @pytest.fixture
 def outbox(app):
     """The emails the file backend wrote, oldest first, as parsed messages."""
@@ -460,10 +466,7 @@ def outbox(app):
         folder = Path(app.config["MAIL_OUTBOX"])
         if not folder.exists():
             return []
-        return [
-            BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-            for path in sorted(folder.glob("*.eml"))
-        ]
+        return [parse_mail(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
 
     return read
 
@@ -479,7 +482,7 @@ def smtp_server():
             self.lock = threading.Lock()
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-            message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+            message = parse_mail(envelope.content)
             with self.lock:
                 self.messages.append(message)
             return "250 OK"

@@ -6,8 +6,6 @@ opens every GET route with arguments seen in those links, and reads each page's 
 way a browser does. A planted, deliberately unguarded form proves it finds crashes.
 """
 
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from wtforms import IntegerField, StringField
 
 from portal.accounts.models import StaffNote, User
 from portal.extensions import db
+from tests.conftest import parse_mail
 from tests.hostile_walk import SHOWN_LINK, Walker
 
 pytestmark = pytest.mark.slow  # a walk of every page and form, for four roles
@@ -62,7 +61,7 @@ def email_links(app) -> list[str]:
     """Paths of the links in every email the portal has written so far."""
     texts = []
     for path in Path(app.config["MAIL_OUTBOX"]).glob("*.eml"):
-        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        message = parse_mail(path.read_bytes())
         texts.append(message.get_body(preferencelist=("plain",)).get_content())
     return sorted(set(SHOWN_LINK.findall("\n".join(texts))))
 

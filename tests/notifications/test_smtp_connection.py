@@ -7,8 +7,6 @@ some messages, or drop it while a message is going out.
 import socket
 import threading
 from collections import Counter
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +17,7 @@ from portal.extensions import db
 from portal.notifications.dispatch import dispatch
 from portal.notifications.models import DeliveryStatus, Notification
 from portal.notifications.services import notify
+from tests.conftest import parse_mail
 
 
 class Server:
@@ -50,7 +49,7 @@ class Server:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        message = parse_mail(envelope.content)
         with self.lock:
             self.received[message["To"]] += 1
             self.peers.add(session.peer)
