@@ -568,8 +568,8 @@ def browser_page(chromium):
 AXE_OPTIONS = {"resultTypes": ["violations"]}
 #: axe.run with the rules of minor and moderate impact switched off. Since axe-core 4.8 each
 #: rule has one impact, and every violation it finds has that impact, so those rules could
-#: only find what the check below ignores (the region and landmark rules are among axe's
-#: slowest: a quarter of each run).
+#: only find what the check below ignores. Without them (the region and landmark rules among
+#: them) a run on an admin page takes about 15 % less.
 AXE_RUN = """options => {
   const rules = {};
   for (const rule of axe._audit.rules) {
