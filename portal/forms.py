@@ -2,7 +2,8 @@
 
 Every form in the portal is a `PortalForm`. Its fields get checks no one has to remember:
 text and uploaded files' names refuse control characters (PostgreSQL refuses NUL outright,
-and the others have no business in a name or a note), numbers stay within what a database
+and the others have no business in a name or a note), email fields refuse what is longer than
+any address, numbers stay within what a database
 integer holds, and dates stay within years the date arithmetic downstream can handle.
 """
 
@@ -18,6 +19,7 @@ from markupsafe import Markup, escape
 from wtforms import (
     DateTimeField,
     DecimalField,
+    EmailField,
     FileField,
     IntegerField,
     StringField,
@@ -43,6 +45,11 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 DATE_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
 NUMBER_RANGE_MESSAGE = "That number is out of range; please check it."
+#: The longest address mail can carry (RFC 5321: a path of 256 octets, angle brackets included).
+MAX_EMAIL_LENGTH = 254
+EMAIL_LENGTH_MESSAGE = (
+    f"An email address has at most {MAX_EMAIL_LENGTH} characters; please check this one."
+)
 
 
 def refuse_control_characters(form, field) -> None:
@@ -52,6 +59,13 @@ def refuse_control_characters(form, field) -> None:
     )
     if isinstance(field.data, str) and pattern.search(field.data):
         raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
+
+
+def refuse_overlong_email(form, field) -> None:
+    """Stop at once on an email longer than any address, before the address check parses it
+    character by character (about 35 ms of CPU for 100 KB, on every submission)."""
+    if isinstance(field.data, str) and len(field.data) > MAX_EMAIL_LENGTH:
+        raise StopValidation(EMAIL_LENGTH_MESSAGE)
 
 
 def refuse_control_characters_in_file_names(form, field) -> None:
@@ -89,6 +103,8 @@ def _guards(field) -> tuple[list, list]:
     """The checks to run before and after a field's own validators."""
     if isinstance(field, CSRFTokenField):
         return [], []
+    if isinstance(field, EmailField):
+        return [refuse_control_characters, refuse_overlong_email], []
     if isinstance(field, StringField):
         return [refuse_control_characters], []
     if isinstance(field, FileField):  # MultipleFileField too

@@ -6,8 +6,8 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import DateField, DecimalField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Email, NumberRange, Optional, ValidationError
 
 from portal import create_app
 from portal.accounts.models import User
@@ -16,6 +16,8 @@ from portal.extensions import db
 from portal.forms import (
     CONTROL_CHARACTERS_MESSAGE,
     DATE_RANGE_MESSAGE,
+    EMAIL_LENGTH_MESSAGE,
+    MAX_EMAIL_LENGTH,
     NUMBER_RANGE_MESSAGE,
     PortalForm,
     csrf_hidden_input,
@@ -199,3 +201,47 @@ def test_the_csrf_field_renders_as_wtforms_would(kwargs):
         assert field.widget is csrf_hidden_input
         assert str(field(**kwargs)) == str(HiddenInput()(field, **kwargs))
         assert field._value() in str(field(**kwargs))
+
+
+def test_an_email_longer_than_any_address_is_refused_before_the_address_check(client, monkeypatch):
+    """The address check parses a value character by character (tens of milliseconds for
+    100 KB): a longer value than any address stops before it, with its own message."""
+    import email_validator
+
+    checked = []
+    real = email_validator.validate_email
+    monkeypatch.setattr(
+        email_validator,
+        "validate_email",
+        lambda value, **kw: checked.append(value) or real(value, **kw),
+    )
+    response = client.post(
+        "/register",
+        data={"name": "Sam", "email": "s" * 100_000 + "@example.com", "password": TEST_PASSWORD},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert EMAIL_LENGTH_MESSAGE.replace("'", "&#39;") in page
+    assert checked == []
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_an_address_of_the_longest_length_still_reaches_the_address_check(form_app):
+    class EmailForm(PortalForm):
+        email = EmailField(validators=[Email()])
+
+    longest = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 57]) + ".com"
+    assert len(longest) == MAX_EMAIL_LENGTH
+    with form_app.test_request_context(method="POST"):
+        form = EmailForm(formdata=MultiDict({"email": longest}))
+        form.validate()
+        assert EMAIL_LENGTH_MESSAGE not in form.errors.get("email", [])
+
+
+def test_an_import_refuses_an_overlong_email_without_parsing_it(monkeypatch):
+    from portal.imports import rules
+    from tests.imports.conftest import dms_row
+
+    monkeypatch.setattr(rules, "validate_email", lambda *a, **kw: pytest.fail("parsed"))
+    row = rules.parse_row(2, dms_row(1, email="x" * 100_000 + "@example.com"), "US", date.today())
+    assert any(error.startswith("email ") for error in row.errors)

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.accounts.services.members import normalise_email
 from portal.errors import ServiceError
-from portal.forms import CONTROL_CHARACTERS
+from portal.forms import CONTROL_CHARACTERS, MAX_EMAIL_LENGTH
 from portal.garage.rules import MAX_MILES, checked_vin
 from portal.phones import normalise_phone
 
@@ -221,12 +221,19 @@ def _email(raw: str, row: ParsedRow) -> str | None:
     if not raw:
         row.errors.append("email is missing")
         return None
-    try:
-        validate_email(raw, check_deliverability=False)
-    except EmailNotValidError:
+    # Longer than any address: refused before the check parses it character by character.
+    if len(raw) > MAX_EMAIL_LENGTH or not _is_address(raw):
         row.errors.append(f"email “{raw[:MAX_FIELD_LENGTH]}” is not a valid address")
         return None
     return normalise_email(raw)
+
+
+def _is_address(raw: str) -> bool:
+    try:
+        validate_email(raw, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _phone(raw: str, region: str, row: ParsedRow) -> str | None:
