@@ -248,3 +248,25 @@ def test_emails_name_the_zone_on_both_sides_of_the_change(season_data, outbox):
     texts = [message.get_body(("plain",)).get_content() for message in outbox()]
     assert any("Thu 9 Jul 2026 at 11:00 AM EDT" in text for text in texts)
     assert any("Thu 10 Dec 2026 at 11:00 AM EST" in text for text in texts)
+
+
+def test_a_page_of_moments_finds_the_dealerships_zone_once(app, monkeypatch):
+    """`|when` takes the zone from the page's own `dealership`: a list of a hundred moments
+    does not look the dealership up a hundred times, and reads exactly as `when` does."""
+    from flask import render_template_string
+
+    from portal import templating
+
+    calls = []
+    real = templating.dealership
+    monkeypatch.setattr(templating, "dealership", lambda: calls.append(1) or real())
+    moments = [datetime(2026, 3, 8, 6, 0, tzinfo=UTC) + timedelta(hours=n) for n in range(100)]
+    with app.test_request_context("/"):
+        expected = "".join(f"{templating.when(m)}|" for m in moments)
+        calls.clear()
+        html = render_template_string(
+            "{% for m in moments %}{{ m|when }}|{% endfor %}", moments=moments
+        )
+    assert html == expected
+    assert "EST" in html and "EDT" in html  # across the change, in the dealership's zone
+    assert len(calls) == 1  # the context processor's
