@@ -37,8 +37,8 @@ from portal.events.rules import (
 from portal.paging import in_direction
 from portal.security import hash_token
 
-#: The owners' list shows this many upcoming events (a dealership runs far fewer).
-LIST_LIMIT = 60
+#: The owners' list shows this many upcoming events a page (a dealer group runs hundreds).
+LIST_LIMIT = 20
 
 
 def ranked_waitlist(event_ids) -> Subquery:
@@ -150,7 +150,7 @@ def _upcoming_statement(signed_in: bool, staff: bool, of_kind: bool) -> Select:
     )
     if not signed_in:
         query = select(*_ROW_COLUMNS).where(condition).order_by(Event.starts_at, Event.id)
-        return query.limit(bindparam("limit"))
+        return query.limit(bindparam("limit")).offset(bindparam("offset"))
     for_my_car = case((suits_vehicle_condition(bindparam("owner_id")), 1), else_=0)
     for_my_car = for_my_car.label("for_my_car")
     return (
@@ -159,16 +159,24 @@ def _upcoming_statement(signed_in: bool, staff: bool, of_kind: bool) -> Select:
         .where(condition)
         .order_by(for_my_car.desc(), Event.starts_at, Event.id)
         .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
 
 
 def upcoming_events(
-    session: Session, user, now: datetime, kind: str | None, limit: int = LIST_LIMIT
+    session: Session,
+    user,
+    now: datetime,
+    kind: str | None,
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
 ) -> list[EventRow]:
     """Upcoming published events this person may see; for an owner, events for their car
-    first, each with their RSVP's status. A visitor's list reads the events alone."""
+    first, each with their RSVP's status. A visitor's list reads the events alone.
+
+    `limit` rows from `offset` on, in that order: the list's pages."""
     owner_id, staff, values = _viewer(user)
-    values |= {"now": now, "limit": limit, "kind": kind, "owner_id": owner_id}
+    values |= {"now": now, "limit": limit, "offset": offset, "kind": kind, "owner_id": owner_id}
     query = _upcoming_statement(bool(owner_id), staff, bool(kind))
     rows = session.execute(query, values)
     if not owner_id:

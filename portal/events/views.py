@@ -22,6 +22,7 @@ from portal.templating import dealership
 from portal.web import (
     found_or_404,
     local_today,
+    page_number,
     page_or_fragment,
     perform,
     perform_in_form,
@@ -44,11 +45,17 @@ def index():
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
-    rows = queries.upcoming_events(db.session, current_user, clock.now(), kind)
+    page, per_page = page_number(), queries.LIST_LIMIT
+    # One row past the page says whether there is a next page, without counting the list.
+    rows = queries.upcoming_events(
+        db.session, current_user, clock.now(), kind, per_page + 1, (page - 1) * per_page
+    )
     return page_or_fragment(
         "events/index.html",
         "events/_event_list.html",
-        rows=rows,
+        rows=rows[:per_page],
+        page=page,
+        has_next=len(rows) > per_page,
         event_url=url_pattern("events.show", "event_id"),
         kind=kind,
         kinds=KIND_LABELS,

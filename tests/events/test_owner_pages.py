@@ -284,3 +284,50 @@ def _open_drive(name: str) -> Drive:
     db.session.add(drive)
     db.session.flush()
     return drive
+
+
+def _event_titles(html: str) -> list[str]:
+    return re.findall(r'<h2><a href="/events/\d+">([^<]+)</a></h2>', html)
+
+
+def test_the_event_list_comes_in_pages_and_no_event_is_left_out(
+    client, login, make_owner, make_event
+):
+    per_page = queries.LIST_LIMIT
+    for day in range(1, per_page * 2 + 4):
+        make_event(title=f"Clinic day {day:03d}", days=day)
+    login(make_owner())
+    first = client.get("/events").get_data(as_text=True)
+    assert _event_titles(first) == [f"Clinic day {d:03d}" for d in range(1, per_page + 1)]
+    assert 'href="/events?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/events?page=2").get_data(as_text=True)
+    assert _event_titles(second)[0] == f"Clinic day {per_page + 1:03d}"
+    assert 'href="/events"' in second and "Page 2" in second
+    last = client.get("/events?page=3").get_data(as_text=True)
+    assert _event_titles(last) == [
+        f"Clinic day {d:03d}" for d in range(per_page * 2 + 1, per_page * 2 + 4)
+    ]
+    assert 'rel="next"' not in last
+    shown = _event_titles(first) + _event_titles(second) + _event_titles(last)
+    assert len(shown) == len(set(shown)) == per_page * 2 + 3
+
+
+def test_a_short_event_list_has_no_pager_and_a_page_past_the_end_says_so(client, make_event):
+    make_event(title="Open day clinic", audience=Audience.PUBLIC)
+    assert "More events" not in client.get("/events").get_data(as_text=True)
+    past = client.get("/events?page=4&kind=clinic").get_data(as_text=True)
+    assert "no more upcoming events of this kind" in past
+    assert 'href="/events?kind=clinic"' in past
+
+
+def test_the_next_page_of_events_swaps_the_list_in_place_with_htmx(
+    client, login, make_owner, make_event
+):
+    for day in range(1, queries.LIST_LIMIT + 2):
+        make_event(title=f"Meet day {day:03d}", kind=EventKind.MEET, days=day)
+    login(make_owner())
+    first = client.get("/events?kind=meet").get_data(as_text=True)
+    assert 'hx-get="/events?kind=meet&amp;page=2"' in first
+    fragment = client.get("/events?kind=meet&page=2", headers=HTMX).get_data(as_text=True)
+    assert 'id="event-list"' in fragment and "<html" not in fragment
+    assert _event_titles(fragment) == [f"Meet day {queries.LIST_LIMIT + 1:03d}"]
