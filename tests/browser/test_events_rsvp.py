@@ -91,3 +91,29 @@ def test_owner_rsvps_and_seat_count_drops_without_a_page_load(
     assert checked_in.inner_text() == "0"
     axe_check(page)
     page.screenshot(path=str(screenshots / "admin-attendees.png"), full_page=True)
+
+
+def test_owner_pages_through_the_event_list_in_place(
+    browser_page, live_server, make_owner, make_event, axe_check
+):
+    page = browser_page
+    for day in range(1, 23):
+        make_event(title=f"Clinic on day {day:02d}", days=day)
+    owner_email = make_owner(name="Sam Okafor").email
+    db.session.commit()
+
+    sign_in(page, live_server, owner_email)
+    page.goto(f"{live_server}/events")
+    cards = page.locator("#event-list .event-card")
+    assert cards.count() == 20
+    page.evaluate("window.loadedOnce = true")
+    page.get_by_role("link", name="More events →").click()
+    page.locator("#event-list").get_by_text("Page 2").wait_for()
+    assert cards.count() == 2
+    assert cards.first.locator("h2").inner_text() == "Clinic on day 21"
+    assert page.url.endswith("/events?page=2")
+    assert page.evaluate("window.loadedOnce") is True, "the page was reloaded"
+    axe_check(page)
+    page.get_by_role("link", name="← Previous events").click()
+    page.locator("#event-list").get_by_text("Page 1").wait_for()
+    assert cards.count() == 20
