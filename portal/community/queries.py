@@ -7,8 +7,8 @@ from portal.accounts.models import User
 from portal.community.models import Announcement, Audience
 from portal.garage.models import Vehicle
 
-#: How many announcements the community page shows.
-PAGE_SIZE = 20
+#: How many announcements the community page shows at a time; older ones are a page away.
+PAGE_SIZE = 10
 #: Columns the staff list sorts by; pinned ones first, newest first, by default.
 ANNOUNCEMENT_SORTS = {
     "pinned": Announcement.pinned,
@@ -31,10 +31,14 @@ def _owns_matching_vehicle(user_id):
 
 
 def _newest_first(query: Select) -> Select:
-    """Pinned first, then newest first: the page's first PAGE_SIZE."""
-    return query.order_by(
-        Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
-    ).limit(PAGE_SIZE)
+    """Pinned first, then newest first: `limit` of them from `offset` on (a page)."""
+    return (
+        query.order_by(
+            Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
+        )
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 #: What the page shows of an announcement, read as a plain row (no ORM object per row); the
@@ -66,17 +70,23 @@ _FOR_OWNER = _newest_first(
 )
 
 
-def announcements_for(session: Session, user: User | None) -> list[Row]:
-    """The announcements on this person's community page, pinned first, newest first, as rows.
+def announcements_for(
+    session: Session, user: User | None, page: int = 1, per_page: int = PAGE_SIZE
+) -> tuple[list[Row], bool]:
+    """Page `page` of the announcements on this person's community page, pinned first, then
+    newest first, as rows; and whether an older page follows.
 
     Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
-    One query.
+    One query: it reads one row past the page instead of counting them all.
     """
+    values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
     if user is None or not user.is_authenticated or not user.id:
-        return list(session.execute(_FOR_VISITORS))
-    if user.is_staff:
-        return list(session.execute(_FOR_STAFF))
-    return list(session.execute(_FOR_OWNER, {"owner_id": user.id}))
+        rows = list(session.execute(_FOR_VISITORS, values))
+    elif user.is_staff:
+        rows = list(session.execute(_FOR_STAFF, values))
+    else:
+        rows = list(session.execute(_FOR_OWNER, {**values, "owner_id": user.id}))
+    return rows[:per_page], len(rows) > per_page
 
 
 def announcement_list(sort: str, descending: bool) -> Select:

@@ -7,6 +7,7 @@ from portal.community import bp, queries, rules
 from portal.community.models import body_as_html
 from portal.extensions import db
 from portal.sections import render_sections
+from portal.web import page_number, wants_fragment
 
 
 @bp.app_template_filter("paragraphs")
@@ -24,9 +25,14 @@ def announcement_html_filter(announcement):
 
 @bp.route("/community")
 def index():
-    """What's happening in the club, for whoever is looking (visitors see public items)."""
-    return render_template(
-        "community/index.html",
-        announcements=queries.announcements_for(db.session, current_user),
-        sections=render_sections("community", current_user),
-    )
+    """What's happening in the club, for whoever is looking (visitors see public items).
+
+    Announcements come a page at a time; htmx swaps just the announcements for another page.
+    """
+    page = page_number()
+    announcements, has_next = queries.announcements_for(db.session, current_user, page)
+    context = {"announcements": announcements, "page": page, "has_next": has_next}
+    if wants_fragment():
+        return render_template("community/_announcements.html", **context)
+    sections = render_sections("community", current_user)
+    return render_template("community/index.html", sections=sections, **context)

@@ -1,9 +1,13 @@
 """The community page: announcements by audience, sanitised, pinned first; open drives."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from portal import clock
+from portal.community import queries
 from portal.community.models import Announcement, Audience, BodyFormat
 from portal.community.rules import markdown
 from portal.extensions import db
@@ -73,6 +77,46 @@ def test_pinned_announcements_come_first(client, announce):
     announce("Newest")
     page = client.get("/community").get_data(as_text=True)
     assert page.index("Older but pinned") < page.index("Newest")
+
+
+def _announcement_titles(html: str) -> list[str]:
+    return re.findall(r'<h3 id="announcement-\d+">([^<]+)</h3>', html)
+
+
+def test_older_announcements_are_a_page_away_and_none_is_left_out(client, announce):
+    per_page = queries.PAGE_SIZE
+    made = per_page * 2 + 3
+    for n in range(made):
+        announce(f"Note {n:03d}", published_at=clock.now() - timedelta(days=made - n))
+    announce("Pinned note", pinned=True, published_at=clock.now() - timedelta(days=400))
+    first = client.get("/community").get_data(as_text=True)
+    newest = [f"Note {n:03d}" for n in range(made - 1, made - per_page, -1)]
+    assert _announcement_titles(first) == ["Pinned note", *newest]
+    assert 'href="/community?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/community?page=2").get_data(as_text=True)
+    assert 'href="/community"' in second and 'rel="next"' in second
+    third = client.get("/community?page=3").get_data(as_text=True)
+    assert 'rel="next"' not in third
+    shown = [t for html in (first, second, third) for t in _announcement_titles(html)]
+    assert len(shown) == len(set(shown)) == made + 1
+    past = client.get("/community?page=9").get_data(as_text=True)
+    assert "There are no older announcements" in past and _announcement_titles(past) == []
+
+
+def test_htmx_swaps_only_the_announcements_for_another_page(
+    client, announce, make_drive, count_queries
+):
+    make_drive(name="Winter coats")
+    for n in range(queries.PAGE_SIZE + 1):
+        announce(f"Note {n:03d}", published_at=clock.now() - timedelta(days=n))
+    with count_queries() as statements:
+        html = client.get("/community?page=2", headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+    assert 'id="announcements"' in html
+    assert "<html" not in html and "Winter coats" not in html
+    assert _announcement_titles(html) == [f"Note {queries.PAGE_SIZE:03d}"]
+    assert not [sql for sql in statements if "drives" in sql.lower()]
 
 
 def test_markdown_is_rendered_and_dangerous_parts_are_removed(client, announce):
@@ -161,7 +205,7 @@ def test_community_page_runs_the_same_queries_for_2_and_30_items(
     with count_queries() as many:
         page = client.get("/community").get_data(as_text=True)
     assert page.count('class="card drive-card"') == 30
-    assert page.count('class="prose"') == 20  # the page shows the latest 20
+    assert page.count('class="prose"') == 10  # the page shows the latest 10
     assert page.count("community-event-") == 2 * 4  # the next 4 events (id and aria label)
     assert page.count('class="ambassador-name"') == 12
     assert len(few) == len(many), (few, many)
