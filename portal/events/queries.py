@@ -11,7 +11,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    null,
     select,
     true,
 )
@@ -173,7 +172,6 @@ def upcoming_events(
 ) -> list[EventRow]:
     """Upcoming published events this person may see; for an owner, events for their car
     first, each with their RSVP's status. A visitor's list reads the events alone.
-
     `limit` rows from `offset` on, in that order: the list's pages."""
     owner_id, staff, values = _viewer(user)
     values |= {"now": now, "limit": limit, "offset": offset, "kind": kind, "owner_id": owner_id}
@@ -269,10 +267,11 @@ def _position_subquery(owner_id: int | None):
 
 @dataclass
 class MyEvent:
-    """An owner's RSVP with its event and queue place."""
+    """An owner's RSVP with its event and queue place (on the home page, only the columns
+    it shows: `NextRsvp` and `NextEvent`)."""
 
-    rsvp: Rsvp
-    event: Event
+    rsvp: "Rsvp | NextRsvp"
+    event: "Event | NextEvent"
     position: int | None
 
 
@@ -299,9 +298,29 @@ def my_events(
     return upcoming, past
 
 
-#: Built once: the owner's home page shows their next events on every visit.
+@dataclass(frozen=True, slots=True)
+class NextRsvp:
+    """What the home page shows of an RSVP: its id (for the ticket) and status."""
+
+    id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NextEvent:
+    """What the home page shows of an event (only published ones: never cancelled)."""
+
+    id: int
+    title: str
+    location: str
+    starts_at: datetime
+    is_cancelled: bool = False
+
+
+#: Built once: the owner's home page shows their next events on every visit. The columns a
+#: line shows, not the RSVP and event objects (`MyEvent`'s shape, for the same template).
 _NEXT_EVENTS = (
-    select(Rsvp, Event, null())
+    select(Rsvp.id, Rsvp.status, Event.id, Event.title, Event.location, Event.starts_at)
     .join(Event, Event.id == Rsvp.event_id)
     .where(
         Rsvp.user_id == bindparam("user_id"),
@@ -317,7 +336,10 @@ _NEXT_EVENTS = (
 def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[MyEvent]:
     """The owner's next few events with a seat or a waitlist place (home page), one query."""
     values = {"user_id": user.id, "now": now, "limit": limit}
-    return [MyEvent(*row) for row in session.execute(_NEXT_EVENTS, values)]
+    return [
+        MyEvent(NextRsvp(rsvp_id, status), NextEvent(*event), None)
+        for rsvp_id, status, *event in session.execute(_NEXT_EVENTS, values)
+    ]
 
 
 def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:

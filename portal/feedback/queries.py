@@ -13,7 +13,7 @@ from portal.accounts.models import Role, User
 from portal.dealership.queries import read_settings
 from portal.feedback.models import FollowUp, FollowUpStatus, Survey
 from portal.feedback.rules import ANSWER_WITHIN_DAYS, LOW_SCORE, share_percent
-from portal.garage.models import ServiceRecord, Vehicle
+from portal.garage.models import ServiceRecord, Vehicle, car_label
 from portal.security import hash_token
 
 #: The stored setting that says which scores open a follow-up (at or below it).
@@ -197,11 +197,31 @@ def visits_to_ask(session: Session, first_day: date, last_day: date) -> list[tup
     )
 
 
-#: Built once: the owner's home page asks about waiting visits on every visit.
+@dataclass(frozen=True, slots=True)
+class WaitingSurvey:
+    """A visit the owner has not told us about yet, as the home page asks about it."""
+
+    id: int
+    car_label: str
+    work_done: str
+    performed_on: date
+
+
+#: Built once: the owner's home page asks about waiting visits on every visit. Plain columns,
+#: not a survey with its visit and car loaded (most owners have none waiting: that case
+#: should cost no more than the statement).
 _WAITING_SURVEYS = (
-    select(Survey)
-    .options(_with_visit())
-    .join(Survey.visit)
+    select(
+        Survey.id,
+        Vehicle.nickname,
+        Vehicle.year,
+        Vehicle.make,
+        Vehicle.model,
+        ServiceRecord.work_done,
+        ServiceRecord.performed_on,
+    )
+    .join(ServiceRecord, ServiceRecord.id == Survey.service_record_id)
+    .join(Vehicle, Vehicle.id == ServiceRecord.vehicle_id)
     .where(
         Survey.owner_id == bindparam("owner_id"),
         Survey.answered_at.is_(None),
@@ -212,8 +232,15 @@ _WAITING_SURVEYS = (
 )
 
 
-def waiting_surveys(session: Session, owner_id: int, now: datetime, limit: int = 3) -> list:
+def waiting_surveys(
+    session: Session, owner_id: int, now: datetime, limit: int = 3
+) -> list[WaitingSurvey]:
     """The owner's questions still waiting for a first answer, newest visit first."""
     since = now - timedelta(days=ANSWER_WITHIN_DAYS)
     values = {"owner_id": owner_id, "asked_since": since, "limit": limit}
-    return list(session.scalars(_WAITING_SURVEYS, values))
+    return [
+        WaitingSurvey(survey_id, car_label(nickname, year, make, model), work_done, performed_on)
+        for survey_id, nickname, year, make, model, work_done, performed_on in session.execute(
+            _WAITING_SURVEYS, values
+        )
+    ]

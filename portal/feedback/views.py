@@ -42,10 +42,7 @@ def home_section(user) -> dict:
     surveys = queries.waiting_surveys(db.session, user.id, clock.now())
     return {
         "questions": [
-            (
-                survey,
-                rules.question(user.first_name, survey.visit.vehicle.label, survey.visit.work_done),
-            )
+            (survey, rules.question(user.first_name, survey.car_label, survey.work_done))
             for survey in surveys
         ]
     }

@@ -18,6 +18,12 @@ class RetiredReason(StrEnum):
     TRANSFERRED = "transferred"
 
 
+def car_label(nickname: str | None, year: int, make: str, model: str) -> str:
+    """How the portal names a car: its nickname, or year, make and model (`Vehicle.label`,
+    for reads that take a car's columns rather than the car)."""
+    return nickname or f"{year} {make} {model}"
+
+
 class Vehicle(IdMixin, TimestampMixin, db.Model):
     """A car an owner has (or had) registered."""
 
@@ -72,7 +78,7 @@ class Vehicle(IdMixin, TimestampMixin, db.Model):
     @property
     def label(self) -> str:
         """How the portal names the car: its nickname, or year, make and model."""
-        return self.nickname or f"{self.year} {self.make} {self.model}"
+        return car_label(self.nickname, self.year, self.make, self.model)
 
 
 class OdometerReading(IdMixin, db.Model):

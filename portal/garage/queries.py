@@ -7,7 +7,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.garage.models import OdometerReading, ServiceRecord, Vehicle
+from portal.garage.models import OdometerReading, ServiceRecord, Vehicle, car_label
 from portal.garage.rules import Cover, cover_status, current_miles, highest, warranty_status
 
 
@@ -61,6 +61,42 @@ def garage_cars(session: Session, owner: User, active_only: bool = False) -> lis
     return [
         GarageCar(vehicle, highest(vehicle.purchase_odometer, readings, services))
         for vehicle, readings, services in query
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeCar:
+    """What the home page shows of a car: a link to it, its name and its mileage."""
+
+    id: int
+    label: str
+    miles: int | None
+
+
+#: Built once: the home page's garage section reads only what it shows of each active car.
+_HOME_CARS = (
+    select(
+        Vehicle.id,
+        Vehicle.nickname,
+        Vehicle.year,
+        Vehicle.make,
+        Vehicle.model,
+        Vehicle.purchase_odometer,
+        _highest_miles_in(OdometerReading),
+        _highest_miles_in(ServiceRecord),
+    )
+    .where(Vehicle.owner_id == bindparam("owner_id"), Vehicle.retired_at.is_(None))
+    .order_by(Vehicle.created_at, Vehicle.id)
+)
+
+
+def home_cars(session: Session, owner: User) -> list[HomeCar]:
+    """The owner's active cars, named, with their mileage as `garage_cars` gives it."""
+    return [
+        HomeCar(car_id, car_label(nickname, year, make, model), highest(bought, read, serviced))
+        for car_id, nickname, year, make, model, bought, read, serviced in session.execute(
+            _HOME_CARS, {"owner_id": owner.id}
+        )
     ]
 
 

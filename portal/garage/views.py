@@ -194,4 +194,4 @@ def retire(vehicle_id: int):
 
 def home_cars(user) -> dict:
     """The owner's active cars with their mileage, for the home page (one query)."""
-    return {"cars": queries.garage_cars(db.session, user, active_only=True)}
+    return {"cars": queries.home_cars(db.session, user)}

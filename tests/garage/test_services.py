@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.garage import queries, services
 from portal.garage.models import Vehicle
 from portal.garage.rules import cover_status, decode_vin, with_check_digit
+from tests import factories
 
 from .conftest import TODAY
 
@@ -164,6 +165,32 @@ def test_retiring_keeps_the_car_and_its_history(app, make_owner, make_vehicle):
     assert [(car.vehicle.id, car.miles) for car in cars] == [(vehicle.id, 5_000)]
     assert cars[0].vehicle.retired_reason == "transferred"
     assert queries.garage_cars(db.session, owner, active_only=True) == []
+
+
+def test_the_home_pages_cars_read_as_the_garages_active_cars(app, make_owner, make_vehicle):
+    owner = make_owner()
+    make_vehicle(owner, nickname="The Blue One")
+    make_vehicle(owner, make="Mazda", model="CX-5", year=2021, purchase_odometer=None)
+    read = make_vehicle(owner, make="Volvo", model="XC40", year=2020)
+    services.record_odometer(db.session, read, TODAY, 12_345, TODAY)
+    serviced = make_vehicle(owner, make="Kia", model="Niro", year=2019)
+    factories.service_record(serviced, TODAY - timedelta(days=30), miles=40_000)
+    gone = make_vehicle(owner, make="Ford", model="Focus", year=2012)
+    services.retire_vehicle(db.session, gone, "sold", NOW)
+    make_vehicle(make_owner(), make="Saab", model="900", year=1990)  # someone else's
+    db.session.commit()
+    garage = queries.garage_cars(db.session, owner, active_only=True)
+    home = queries.home_cars(db.session, owner)
+    assert [(c.id, c.label, c.miles) for c in home] == [
+        (c.vehicle.id, c.vehicle.label, c.miles) for c in garage
+    ]
+    assert [c.label for c in home] == [
+        "The Blue One",
+        "2021 Mazda CX-5",
+        "2020 Volvo XC40",
+        "2019 Kia Niro",
+    ]
+    assert [c.miles for c in home] == [1_000, None, 12_345, 40_000]
 
 
 def test_a_retired_car_takes_no_new_readings_and_cannot_be_retired_twice(
