@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, get_template_attribute, render_template, request
 from flask_login import current_user
@@ -17,6 +19,7 @@ from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS, Referral, Stage
 from portal.referrals.rules import PLACEHOLDERS
+from portal.templating import dealership
 
 bp = web.admin_bp
 
@@ -34,11 +37,12 @@ def _badges(rows: list[queries.PipelineRow], tiers) -> dict[int, Markup]:
     page rather than once per row."""
     badge = get_template_attribute("referrals/_macros.html", "tier_badge")
     flag = get_template_attribute("referrals/_macros.html", "priority_flag")
-    levels = {row.referrer.tier_level for row in rows if row.referrer}
+    levels = {row.tier_level for row in rows if row.referrer_name is not None}
     return {
         level: badge(level, tiers.name(level))
         + Markup(" ")
-        + flag(queries.PipelineReferrer("", level), AMBASSADOR_LEVEL)
+        # The flag asks its member for their tier only.
+        + flag(SimpleNamespace(tier_level=level), AMBASSADOR_LEVEL)
         for level in levels
     }
 
@@ -54,14 +58,18 @@ def referrals():
     page = queries.paged_pipeline(stage, sort, descending).page_of(
         db.session, {}, web.page_number(), web.per_page(PIPELINE_PER_PAGE), total=total
     )
-    rows = [queries.pipeline_row(row) for row in page.items]
+    rows = queries.pipeline_rows(
+        page.items,
+        detail_url=web.url_pattern("admin.referral", "referral_id"),
+        zone=ZoneInfo(dealership()["timezone"]),
+    )
     return render_template(
         "admin/referrals/pipeline.html",
         page=page,
         rows=rows,
         badges=_badges(rows, queries.load_tiers(db.session)),
-        referral_url=web.url_pattern("admin.referral", "referral_id"),
         stage=stage,
+        stage_url=web.url_pattern("admin.referrals", "stage"),
         counts=counts,
         source_counts=source_counts,
         source_labels=SOURCE_LABELS,

@@ -1,19 +1,20 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from functools import cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.dealership.queries import read_settings
-from portal.events.models import Event, Rsvp
+from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.paging import PagedSelect, in_direction
 from portal.points.models import PointsEntry
-from portal.referrals.models import InviteCode, Referral, Stage
+from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS, InviteCode, Referral, Stage
 from portal.referrals.rules import TIER_DEFAULTS, Tiers
 from portal.security import hash_token
 
@@ -92,44 +93,40 @@ def chosen_stage(stage: str | None) -> str | None:
     return stage if stage in STAGE_VALUES else None
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineReferrer:
-    """Who referred a friend, as the pipeline shows them."""
+class PipelineRow(NamedTuple):
+    """One referred friend on the pipeline: what each cell shows, worked out once per row so
+    that the template only places it (a tuple: the template's loop unpacks it into names)."""
 
-    name: str
-    tier_level: int
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineRsvp:
-    """The event a friend RSVPed to through their invite link, and how it went."""
-
-    status: str
-    checked_in_at: datetime | None
-    event_title: str
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineRow:
-    """One referred friend on the pipeline: only what the list shows."""
-
-    id: int
+    #: The referral's own page.
+    url: str
     name: str
     model_of_interest: str | None
-    preferred_contact: str
+    #: How they like to be contacted, as the list writes it ("Email", "Sms").
+    contact_by: str
     phone: str | None
     email: str
-    source: str | None
+    #: Who referred them, and their tier; None for a friend who came through an old link.
+    referrer_name: str | None
+    tier_level: int | None
+    #: The channel the invite link was shared through, in words ("—" when not known).
+    came_through: str
+    #: What became of the RSVP their invite link led to (`VISIT_CAME`, ...); None without one.
+    visit: str | None
+    event_title: str | None
     stage: str
-    stage_changed_at: datetime
-    created_at: datetime
-    referrer: PipelineReferrer | None
-    rsvp: PipelineRsvp | None
+    stage_label: str
+    #: The days of the last move and of the referral, in the dealership's time zone.
+    moved_on: date
+    referred_on: date
+
+
+#: What became of a referred friend's RSVP, as the pipeline tells it.
+VISIT_CAME, VISIT_CANCELLED, VISIT_RSVPED = "came", "cancelled", "rsvped"
 
 
 def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     """Referrals (one stage or all) with their referrer and RSVP, in the chosen order: only
-    the columns the pipeline shows (`pipeline_row` reads a row)."""
+    the columns the pipeline shows (`pipeline_rows` reads them)."""
     column = REFERRAL_SORTS[sort]
     statement = (
         select(
@@ -166,12 +163,53 @@ def paged_pipeline(stage: str | None, sort: str, descending: bool) -> PagedSelec
     return PagedSelect(pipeline(chosen_stage(stage), sort, descending), rows=True)
 
 
-def pipeline_row(row) -> PipelineRow:
-    """A row of `pipeline` as the list shows it."""
-    *referral, referrer_name, tier_level, rsvp_status, checked_in_at, event_title = row
-    referrer = PipelineReferrer(referrer_name, tier_level) if referrer_name is not None else None
-    rsvp = PipelineRsvp(rsvp_status, checked_in_at, event_title) if rsvp_status else None
-    return PipelineRow(*referral, referrer=referrer, rsvp=rsvp)
+def pipeline_rows(rows, detail_url: str, zone: ZoneInfo) -> list[PipelineRow]:
+    """The rows of `pipeline` as the list shows them: `detail_url` is the referral page's URL
+    with `{}` for its id, `zone` the dealership's time zone."""
+    return [_pipeline_row(row, detail_url, zone) for row in rows]
+
+
+def _pipeline_row(row, detail_url: str, zone: ZoneInfo) -> PipelineRow:
+    (
+        referral_id,
+        name,
+        model_of_interest,
+        preferred_contact,
+        phone,
+        email,
+        source,
+        stage,
+        stage_changed_at,
+        created_at,
+        referrer_name,
+        tier_level,
+        rsvp_status,
+        checked_in_at,
+        event_title,
+    ) = row
+    if not rsvp_status:
+        visit = None
+    elif checked_in_at:
+        visit = VISIT_CAME
+    else:
+        visit = VISIT_CANCELLED if rsvp_status == RsvpStatus.CANCELLED else VISIT_RSVPED
+    return PipelineRow(
+        url=detail_url.format(referral_id),
+        name=name,
+        model_of_interest=model_of_interest,
+        contact_by=preferred_contact.capitalize(),
+        phone=phone,
+        email=email,
+        referrer_name=referrer_name,
+        tier_level=tier_level,
+        came_through=SOURCE_LABELS.get(source, "—"),
+        visit=visit,
+        event_title=event_title,
+        stage=stage,
+        stage_label=STAGE_LABELS[stage],
+        moved_on=stage_changed_at.astimezone(zone).date(),
+        referred_on=created_at.astimezone(zone).date(),
+    )
 
 
 #: Built once: referrals by stage and channel, counted from `ix_referrals_stage_source`.
