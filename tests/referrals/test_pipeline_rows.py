@@ -3,8 +3,11 @@
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from portal.events.models import Rsvp, RsvpStatus
 from portal.extensions import db
+from portal.referrals import queries
 from portal.referrals.models import Stage
 
 #: Mid-afternoon UTC: the same day in the test deployment's zone.
@@ -121,3 +124,10 @@ def test_an_empty_stage_says_so_instead_of_an_empty_table(client, login, coordin
     html = client.get("/admin/referrals?stage=purchased").get_data(as_text=True)
     assert "<table" not in html
     assert '<p class="empty">No referrals at this stage yet.' in html
+
+
+@pytest.mark.parametrize("sort", sorted(queries.REFERRAL_SORTS))
+def test_the_pipeline_selects_table_columns_so_its_rows_skip_the_orm(app, sort):
+    for stage in (None, Stage.CONTACTED):
+        statement = queries.pipeline(stage, sort, descending=True)
+        assert {column.get("entity") for column in statement.column_descriptions} == {None}
