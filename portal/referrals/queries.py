@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -97,6 +98,14 @@ def chosen_stage(stage: str | None) -> str | None:
     return stage if stage in STAGE_VALUES else None
 
 
+class Visit(StrEnum):
+    """What became of the RSVP a friend's invite link led to, as the pipeline tells it."""
+
+    CAME = "came"
+    CANCELLED = "cancelled"
+    RSVPED = "rsvped"
+
+
 class PipelineRow(NamedTuple):
     """One referred friend on the pipeline: what each cell shows, worked out once per row so
     that the template only places it (a tuple: the template's loop unpacks it into names)."""
@@ -114,18 +123,14 @@ class PipelineRow(NamedTuple):
     tier_level: int | None
     #: The channel the invite link was shared through, in words ("—" when not known).
     came_through: str
-    #: What became of the RSVP their invite link led to (`VISIT_CAME`, ...); None without one.
-    visit: str | None
+    #: What became of the RSVP their invite link led to; None without one.
+    visit: Visit | None
     event_title: str | None
     stage: str
     stage_label: str
     #: The days of the last move and of the referral, in the dealership's time zone.
     moved_on: date
     referred_on: date
-
-
-#: What became of a referred friend's RSVP, as the pipeline tells it.
-VISIT_CAME, VISIT_CANCELLED, VISIT_RSVPED = "came", "cancelled", "rsvped"
 
 
 def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
@@ -194,9 +199,9 @@ def _pipeline_row(row, detail_url: str, zone: ZoneInfo) -> PipelineRow:
     if not rsvp_status:
         visit = None
     elif checked_in_at:
-        visit = VISIT_CAME
+        visit = Visit.CAME
     else:
-        visit = VISIT_CANCELLED if rsvp_status == RsvpStatus.CANCELLED else VISIT_RSVPED
+        visit = Visit.CANCELLED if rsvp_status == RsvpStatus.CANCELLED else Visit.RSVPED
     return PipelineRow(
         url=detail_url.format(referral_id),
         name=name,
