@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal.dealership.services import write_settings
 from portal.events.models import Rsvp, RsvpStatus
 from portal.extensions import db
 from portal.referrals import queries
@@ -131,3 +132,19 @@ def test_the_pipeline_selects_table_columns_so_its_rows_skip_the_orm(app, sort):
     for stage in (None, Stage.CONTACTED):
         statement = queries.pipeline(stage, sort, descending=True)
         assert {column.get("entity") for column in statement.column_descriptions} == {None}
+
+
+def test_the_days_shown_are_the_dealerships_own(
+    client, login, coordinator, make_owner, make_referral
+):
+    # 03:00 UTC on 2 March is still 1 March in New York, and already the afternoon of 2 March
+    # on Kiritimati (UTC+14), the zone an admin may choose on the settings page.
+    late = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    make_referral(make_owner(), stage_changed_at=late, created_at=late)
+    login(coordinator)
+    days = re.findall(r'<td class="nowrap">(.*?)</td>', client.get("/admin/referrals").text)
+    assert days == ['<time datetime="2026-03-01">1 Mar 2026</time>'] * 2
+    write_settings(db.session, {"dealership.timezone": "Pacific/Kiritimati"})
+    db.session.commit()
+    days = re.findall(r'<td class="nowrap">(.*?)</td>', client.get("/admin/referrals").text)
+    assert days == ['<time datetime="2026-03-02">2 Mar 2026</time>'] * 2
