@@ -42,7 +42,7 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 from flask import Flask, has_request_context, request, request_started
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Executable, Result, event
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -92,6 +92,18 @@ def write_in_own_transaction(session: Session, action: Callable[[], T]) -> T:
     finally:
         _writing.reset(token)
     return result
+
+
+def page_rows(session: Session, statement: Executable, values: dict | None = None) -> Result:
+    """A page's read of plain columns, run on the session's connection.
+
+    The same statement through `Session.execute` takes the ORM's path when its columns are
+    model attributes (about 75 µs a statement against 25 µs here, on a page that runs a
+    dozen). That path also flushes pending changes first; this one does not, so it is for
+    reads that run with none pending: a page's own reads, or after the request's change was
+    committed (`portal.web.perform`), never inside a service that has just changed objects.
+    """
+    return session.connection().execute(statement, values or {})
 
 
 #: The range of an `Integer` column on PostgreSQL (SQLite holds more): numbers from a form

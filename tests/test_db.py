@@ -82,3 +82,27 @@ def test_prepared_statements_outlive_the_request(client, login, owner, app):
             "SELECT count(*) FROM pg_prepared_statements"
         ).fetchone()[0]
     assert prepared > 0
+
+
+def test_a_pages_read_of_columns_skips_the_orms_path_and_reads_the_same_rows(app, make_owner):
+    """`page_rows` runs a select of model attributes on the session's connection: the rows
+    `Session.execute` gives, without the ORM's execution (nor its flush: pages only read)."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.db import page_rows
+
+    owners = [make_owner(name=f"Owner {n}") for n in range(3)]
+    statement = select(User.id, User.name, User.email).order_by(User.id)
+    orm_runs, session = [], db.session()
+    record = orm_runs.append
+    event.listen(session, "do_orm_execute", record)
+    try:
+        plain = [tuple(row) for row in page_rows(db.session, statement)]
+        assert orm_runs == []
+        through_the_orm = [tuple(row) for row in db.session.execute(statement)]
+        assert len(orm_runs) == 1
+    finally:
+        event.remove(session, "do_orm_execute", record)
+    assert plain == through_the_orm
+    assert [name for _, name, _ in plain] == [owner.name for owner in owners]

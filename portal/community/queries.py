@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.community.models import Announcement, Audience
+from portal.db import page_rows
 from portal.garage.models import Vehicle
 
 #: How many announcements the community page shows at a time; older ones are a page away.
@@ -81,11 +82,11 @@ def announcements_for(
     """
     values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
     if user is None or not user.is_authenticated or not user.id:
-        rows = list(session.execute(_FOR_VISITORS, values))
+        rows = list(page_rows(session, _FOR_VISITORS, values))
     elif user.is_staff:
-        rows = list(session.execute(_FOR_STAFF, values))
+        rows = list(page_rows(session, _FOR_STAFF, values))
     else:
-        rows = list(session.execute(_FOR_OWNER, {**values, "owner_id": user.id}))
+        rows = list(page_rows(session, _FOR_OWNER, {**values, "owner_id": user.id}))
     return rows[:per_page], len(rows) > per_page
 
 

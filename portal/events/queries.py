@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
 from portal.accounts.models import User
+from portal.db import page_rows
 from portal.events.models import (
     KIND_LABELS,
     CalendarFeed,
@@ -176,7 +177,7 @@ def upcoming_events(
     owner_id, staff, values = _viewer(user)
     values |= {"now": now, "limit": limit, "offset": offset, "kind": kind, "owner_id": owner_id}
     query = _upcoming_statement(bool(owner_id), staff, bool(kind))
-    rows = session.execute(query, values)
+    rows = page_rows(session, query, values)
     if not owner_id:
         return [_event_row(row, None, False) for row in rows]
     return [_event_row(row, row[8], bool(row[9])) for row in rows]
@@ -338,7 +339,7 @@ def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> 
     values = {"user_id": user.id, "now": now, "limit": limit}
     return [
         MyEvent(NextRsvp(rsvp_id, status), NextEvent(*event), None)
-        for rsvp_id, status, *event in session.execute(_NEXT_EVENTS, values)
+        for rsvp_id, status, *event in page_rows(session, _NEXT_EVENTS, values)
     ]
 
 

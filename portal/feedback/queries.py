@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, case, extract, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.accounts.models import Role, User
+from portal.db import page_rows
 from portal.dealership.queries import read_settings
 from portal.feedback.models import FollowUp, FollowUpStatus, Survey
 from portal.feedback.rules import ANSWER_WITHIN_DAYS, LOW_SCORE, share_percent
@@ -240,7 +241,7 @@ def waiting_surveys(
     values = {"owner_id": owner_id, "asked_since": since, "limit": limit}
     return [
         WaitingSurvey(survey_id, car_label(nickname, year, make, model), work_done, performed_on)
-        for survey_id, nickname, year, make, model, work_done, performed_on in session.execute(
-            _WAITING_SURVEYS, values
+        for survey_id, nickname, year, make, model, work_done, performed_on in page_rows(
+            session, _WAITING_SURVEYS, values
         )
     ]

@@ -7,6 +7,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
+from portal.db import page_rows
 from portal.garage.models import OdometerReading, ServiceRecord, Vehicle, car_label
 from portal.garage.rules import Cover, cover_status, current_miles, highest, warranty_status
 
@@ -94,8 +95,8 @@ def home_cars(session: Session, owner: User) -> list[HomeCar]:
     """The owner's active cars, named, with their mileage as `garage_cars` gives it."""
     return [
         HomeCar(car_id, car_label(nickname, year, make, model), highest(bought, read, serviced))
-        for car_id, nickname, year, make, model, bought, read, serviced in session.execute(
-            _HOME_CARS, {"owner_id": owner.id}
+        for car_id, nickname, year, make, model, bought, read, serviced in page_rows(
+            session, _HOME_CARS, {"owner_id": owner.id}
         )
     ]
 

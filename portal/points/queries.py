@@ -3,6 +3,7 @@
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from portal.db import page_rows
 from portal.points.models import PointsEntry
 
 #: Built once (the owner's home and rewards pages show both on every visit).
@@ -31,7 +32,7 @@ def points_balance(session: Session, user_id: int) -> int:
 
 def points_history(session: Session, user_id: int, limit: int = 20) -> list[Row]:
     """The owner's latest ledger lines (id, points, reason, when, key), newest first."""
-    return list(session.execute(_HISTORY, {"user_id": user_id, "limit": limit}))
+    return list(page_rows(session, _HISTORY, {"user_id": user_id, "limit": limit}))
 
 
 def referral_points(session: Session, user_id: int, referral_id: int) -> list[PointsEntry]:

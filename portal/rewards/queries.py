@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager
 from portal.accounts.models import Role, User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
+from portal.db import page_rows
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.paging import in_direction
 from portal.points.queries import points_balance, points_history
@@ -195,7 +196,7 @@ def redeem_preview(
 
 def owner_redemptions(session: Session, user_id: int) -> list[Row]:
     """The owner's redemptions with their rewards' names, newest first (one query)."""
-    return list(session.execute(_OWNER_REDEMPTIONS, {"user_id": user_id}))
+    return list(page_rows(session, _OWNER_REDEMPTIONS, {"user_id": user_id}))
 
 
 def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:
