@@ -1,10 +1,13 @@
 """Reads for the staff shell's pages: the dashboard's panels, owners, the audit log.
 
 Each dashboard panel and each list runs a fixed number of queries, whatever the numbers.
+The dashboard's statements are built once per process and read plain rows of the columns
+shown on the session's connection (`page_rows`).
 """
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -19,8 +22,10 @@ from portal.audit import AuditEntry
 from portal.charity.models import Drive, DriveStatus, DriveTally
 from portal.charity.rules import DriveTotals
 from portal.charity.tally import FIGURES, NOTHING
+from portal.db import page_rows
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
+from portal.feedback.models import FollowUp, FollowUpStatus
 from portal.garage.models import Vehicle
 from portal.notifications.models import Notification
 from portal.paging import PagedSelect, in_direction
@@ -75,26 +80,36 @@ class UpcomingEvent:
 
 
 def _upcoming_events_statement() -> Select:
-    waitlisted = (
-        select(func.count())
-        .where(Rsvp.event_id == Event.id, Rsvp.status == RsvpStatus.WAITLISTED)
-        .correlate(Event)
-        .scalar_subquery()
-    )
-    return (
+    # The waitlists are counted for the shown events only, outside the page of them: counted
+    # beside the window's total they would be counted for every upcoming event.
+    shown = (
         select(
             Event.id,
             Event.title,
             Event.starts_at,
             Event.capacity,
             Event.seats_taken,
-            waitlisted,
-            func.count().over(),
+            func.count().over().label("total"),
         )
         .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > bindparam("now"))
         .order_by(Event.starts_at, Event.id)
         .limit(UPCOMING_LIMIT)
+        .subquery()
     )
+    waitlisted = (
+        select(func.count())
+        .where(Rsvp.event_id == shown.c.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .scalar_subquery()
+    )
+    return select(
+        shown.c.id,
+        shown.c.title,
+        shown.c.starts_at,
+        shown.c.capacity,
+        shown.c.seats_taken,
+        waitlisted,
+        shown.c.total,
+    ).order_by(shown.c.starts_at, shown.c.id)
 
 
 #: The dashboard's statements, built once per process and run with the moment bound.
@@ -103,7 +118,7 @@ _UPCOMING_EVENTS = _upcoming_events_statement()
 
 def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
     """The next published events with their waitlist, and how many upcoming there are in all."""
-    rows = session.execute(_UPCOMING_EVENTS, {"now": now}).all()
+    rows = page_rows(session, _UPCOMING_EVENTS, {"now": now}).all()
     total = rows[0][-1] if rows else 0
     return [UpcomingEvent(*row[:-1]) for row in rows], total
 
@@ -133,54 +148,64 @@ class Funnel:
         return self.steps[0].reached
 
 
-#: Referrals made since a moment, counted per stage (one scalar subquery each): every count
-#: reads one range of `ix_referrals_stage_created_at`, where a GROUP BY over the period walks
-#: the whole index (a third of the time on 6,000 referrals). Built once per process.
-_REFERRED_SINCE = select(
-    *(
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.stage == stage, Referral.created_at >= bindparam("since"))
-        .scalar_subquery()
-        for stage in Stage
-    )
-)
-
-
-def referral_funnel(session: Session, now: datetime) -> Funnel:
-    """Friends referred in the last 90 days: how many reached each stage, and how many were lost.
+def _funnel(since: datetime, counts: Sequence[int]) -> Funnel:
+    """The funnel from the referrals made since `since`, counted per stage (in `Stage` order).
 
     A referral at "test drive" has been invited and contacted, so each step counts the
     referrals at that stage or a later one. Lost referrals count as invited only: we do
     not keep the stage they were lost at.
     """
-    since = now - timedelta(days=FUNNEL_DAYS)
-    counts = session.execute(_REFERRED_SINCE, {"since": since}).one()
-    by_stage = {stage.value: number for stage, number in zip(Stage, counts, strict=True)}
-    lost = by_stage.get(Stage.LOST.value, 0)
-    referred = sum(by_stage.values())
+    by_stage = dict(zip(Stage, counts, strict=True))
+    referred = sum(counts)
     steps = []
     for position, stage in enumerate(FUNNEL_STAGES):
-        reached = sum(by_stage.get(later.value, 0) for later in FUNNEL_STAGES[position:])
+        reached = sum(by_stage[later] for later in FUNNEL_STAGES[position:])
         if stage == Stage.INVITED:
             reached = referred
         percent = round(reached * 100 / referred) if referred else 0
         steps.append(FunnelStep(stage, STAGE_LABELS[stage], reached, percent))
-    return Funnel(since=since, steps=steps, lost=lost)
+    return Funnel(since=since, steps=steps, lost=by_stage[Stage.LOST])
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDrive:
+    """An open drive as the dashboard shows it (a row of the columns shown, not the ORM
+    object), its amounts worded as the drive words them."""
+
+    id: int
+    name: str
+    goal_kind: str
+    unit_label: str | None
+    ends_on: date
+
+    #: The drive's own wording of amounts ('$1,250', '340 toys'): it reads only the goal's kind
+    #: and the unit's name.
+    is_money = Drive.is_money
+    format_amount = Drive.format_amount
 
 
 @dataclass(frozen=True)
 class DriveProgress:
     """An open drive and its totals."""
 
-    drive: Drive
+    drive: OpenDrive
     totals: DriveTotals
 
 
-#: Open drives, ending soonest first, with their kept totals (a drive nobody gave to has no
-#: tally row); built once per process.
+#: Open drives, ending soonest first, with what the dashboard shows of them and their kept
+#: totals (a drive nobody gave to has no tally row); built once per process.
 _OPEN_DRIVES = (
-    select(Drive, *(getattr(DriveTally, name) for name in FIGURES))
+    select(
+        Drive.id,
+        Drive.name,
+        Drive.goal_kind,
+        Drive.unit_label,
+        Drive.ends_on,
+        Drive.goal_amount,
+        Drive.match_percent,
+        Drive.match_cap,
+        *(getattr(DriveTally, name) for name in FIGURES),
+    )
     .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
     .where(Drive.status == DriveStatus.OPEN)
     .order_by(Drive.ends_on, Drive.id)
@@ -190,15 +215,16 @@ _OPEN_DRIVES = (
 def drive_progress(session: Session) -> list[DriveProgress]:
     """Open drives, ending soonest first, with their totals (one query)."""
     progress = []
-    for drive, *figures in session.execute(_OPEN_DRIVES):
+    rows = page_rows(session, _OPEN_DRIVES)
+    for drive_id, name, kind, unit, ends_on, goal, match_percent, match_cap, *figures in rows:
         kept = NOTHING if figures[0] is None else figures
         totals = DriveTotals(
-            goal=drive.goal_amount,
-            match_percent=drive.match_percent,
-            match_cap=drive.match_cap,
+            goal=goal,
+            match_percent=match_percent,
+            match_cap=match_cap,
             **dict(zip(FIGURES, kept, strict=True)),
         )
-        progress.append(DriveProgress(drive, totals))
+        progress.append(DriveProgress(OpenDrive(drive_id, name, kind, unit, ends_on), totals))
     return progress
 
 
@@ -208,31 +234,38 @@ class WaitingWork:
 
     pending_redemptions: int
     open_visit_requests: int
+    #: Low scores waiting for the service manager.
+    open_follow_ups: int
 
 
-def _waiting_work_statement() -> Select:
-    pending = (
-        select(func.count())
-        .select_from(Redemption)
-        .where(Redemption.status == RedemptionStatus.PENDING)
-        .scalar_subquery()
-    )
-    visits = (
-        select(func.count())
-        .select_from(ServiceVisitRequest)
-        .where(ServiceVisitRequest.status == VisitStatus.OPEN)
-        .scalar_subquery()
-    )
-    return select(pending, visits)
+def _count(model, *conditions) -> ScalarSelect:
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
-_WAITING_WORK = _waiting_work_statement()
+#: The dashboard's counts in one statement, built once per process: referrals made since a
+#: moment per stage (one scalar subquery each: every count reads one range of
+#: `ix_referrals_stage_created_at`, where a GROUP BY over the period walks the whole index, a
+#: third of the time on 6,000 referrals), then the work waiting for the team.
+_COUNTS = select(
+    *(
+        _count(Referral, Referral.stage == stage, Referral.created_at >= bindparam("since"))
+        for stage in Stage
+    ),
+    _count(Redemption, Redemption.status == RedemptionStatus.PENDING),
+    _count(ServiceVisitRequest, ServiceVisitRequest.status == VisitStatus.OPEN),
+    _count(FollowUp, FollowUp.status == FollowUpStatus.OPEN),
+)
 
 
-def waiting_work(session: Session) -> WaitingWork:
-    """Pending reward redemptions and open service-visit requests, in one statement."""
-    redemptions, visit_requests = session.execute(_WAITING_WORK).one()
-    return WaitingWork(redemptions, visit_requests)
+def dashboard_counts(session: Session, now: datetime) -> tuple[Funnel, WaitingWork]:
+    """Friends referred in the last 90 days by stage reached, and the work waiting for the
+    team: pending reward redemptions, open service-visit requests and follow-ups (one
+    statement)."""
+    since = now - timedelta(days=FUNNEL_DAYS)
+    *referrals, redemptions, visit_requests, follow_ups = page_rows(
+        session, _COUNTS, {"since": since}
+    ).one()
+    return _funnel(since, referrals), WaitingWork(redemptions, visit_requests, follow_ups)
 
 
 @dataclass(frozen=True)

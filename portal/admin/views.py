@@ -98,8 +98,10 @@ def index():
     """The dashboard: what is coming up, how the club is doing, what is waiting for the team."""
     now = clock.now()
     tz = ZoneInfo(dealership()["timezone"])
+    local_now = now.astimezone(tz)
+    today = local_now.date()
     events, events_total = queries.upcoming_events(db.session, now)
-    funnel = queries.referral_funnel(db.session, now)
+    funnel, waiting = queries.dashboard_counts(db.session, now)
     drives = queries.drive_progress(db.session)
     return render_template(
         "admin/index.html",
@@ -113,10 +115,10 @@ def index():
         drives=drives,
         drives_chart=_drives_chart(drives),
         drive_url=url_pattern("admin.charity_drive", "drive_id"),
-        waiting=queries.waiting_work(db.session),
-        today=local_today(),
-        satisfaction=dashboard_satisfaction(local_today()),
-        greeting=_greeting(now.astimezone(tz).hour),
+        waiting=waiting,
+        today=today,
+        satisfaction=dashboard_satisfaction(today, waiting.open_follow_ups),
+        greeting=_greeting(local_now.hour),
     )
 
 

@@ -82,11 +82,12 @@ def owner_feedback(owner) -> dict:
     return {"answers": queries.owner_answers(db.session, owner.id)}
 
 
-def dashboard_satisfaction(today: date) -> dict:
-    """The dashboard's table: per month of the visit and per advisor, the answers' figures."""
+def dashboard_satisfaction(today: date, open_follow_ups: int) -> dict:
+    """The dashboard's table: per month of the visit and per advisor, the answers' figures
+    (the dashboard counts the open follow-ups with its other counts)."""
     since = today.replace(day=1) - relativedelta(months=DASHBOARD_MONTHS - 1)
     return {
         "rows": queries.satisfaction(db.session, since),
         "since": since,
-        "open_follow_ups": queries.open_follow_up_count(db.session),
+        "open_follow_ups": open_follow_ups,
     }

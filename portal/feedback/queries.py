@@ -168,7 +168,7 @@ def satisfaction(session: Session, since: date) -> list[Satisfaction]:
 
     Visits with no advisor recorded are counted together under None.
     """
-    rows = session.execute(_SATISFACTION, {"since": since}).all()
+    rows = page_rows(session, _SATISFACTION, {"since": since}).all()
     return [
         Satisfaction(
             int(y), int(m), name, count, round(float(mean), 1), share_percent(int(top), count)

@@ -4,7 +4,10 @@ import re
 from datetime import date, timedelta
 
 from portal import clock
+from portal.admin import queries
+from portal.charity.models import GoalKind
 from portal.events.models import EventStatus, RsvpStatus
+from portal.extensions import db
 from portal.referrals.models import Stage
 
 
@@ -138,7 +141,68 @@ def test_dashboard_runs_a_fixed_number_of_statements(
     few = _statements(client, count_queries, "/admin/")
     add_data(12)
     many = _statements(client, count_queries, "/admin/")
-    assert few == many
+    # The user, the settings and the unread count, then the dashboard's own: upcoming events,
+    # the counts (funnel and waiting work), open drives, satisfaction.
+    assert few == many <= 7
+
+
+def test_dashboard_counts_referrals_and_the_waiting_work_in_one_statement(
+    app, owner, make_referral, make_redemption, make_visit_request, count_queries
+):
+    make_referral(owner, stage=Stage.TEST_DRIVE)
+    make_referral(owner, stage=Stage.LOST)
+    make_referral(owner, stage=Stage.PURCHASED, days_ago=120)  # before the period
+    make_redemption(owner)
+    make_visit_request(owner)
+    make_visit_request(owner, status="handled")
+
+    with count_queries() as statements:
+        funnel, waiting = queries.dashboard_counts(db.session, clock.now())
+
+    assert len(statements) == 1
+    assert [(step.stage, step.reached) for step in funnel.steps] == [
+        (Stage.INVITED, 2),
+        (Stage.CONTACTED, 1),
+        (Stage.TEST_DRIVE, 1),
+        (Stage.PURCHASED, 0),
+    ]
+    assert funnel.lost == 1
+    assert waiting == queries.WaitingWork(
+        pending_redemptions=1, open_visit_requests=1, open_follow_ups=0
+    )
+
+
+def test_dashboard_shows_the_waitlists_of_the_next_events_and_counts_the_rest(
+    client, as_coordinator, make_event, add_rsvp, make_owner
+):
+    events = [make_event(f"Clinic {number}", days=number + 1, capacity=2) for number in range(8)]
+    for event in (events[1], events[1], events[7]):
+        add_rsvp(event, make_owner())  # waitlisted
+
+    page = client.get("/admin/").get_data(as_text=True)
+
+    shown = re.findall(r'<th scope="row"><a href="/admin/events/(\d+)">Clinic \d</a></th>', page)
+    assert shown == [str(event.id) for event in events[:6]]
+    assert re.findall(r"(\d+) waiting</text>", page) == ["2"]
+    assert re.findall(r'<td class="num">(\d+)</td>\s*</tr>', page) == ["0", "2", "0", "0", "0", "0"]
+    assert re.search(r'href="/admin/events">\s*<span class="stat-value">8</span>', page)
+    assert "2 more coming up" in page
+
+
+def test_dashboard_shows_an_item_drive_in_its_own_unit(
+    client, as_coordinator, owner, make_drive, add_contribution
+):
+    drive = make_drive("Toy drive", goal_kind=GoalKind.ITEMS, goal_amount=300, unit_label="toys")
+    add_contribution(drive, owner, 52, received=True)
+    add_contribution(drive, owner, 1)
+
+    page = client.get("/admin/").get_data(as_text=True)
+
+    assert f'<a href="/admin/charity/{drive.id}">Toy drive</a>' in page
+    assert "53 of 300 toys · 1 owner</text>" in page
+    assert '<td class="num">52 toys</td>' in page
+    assert '<td class="num">53 toys (17%)</td>' in page
+    assert '<td class="num">300 toys</td>' in page
 
 
 def test_reminders_panel_loads_after_the_page_and_counts_the_week_by_kind(

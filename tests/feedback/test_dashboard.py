@@ -7,9 +7,10 @@ import pytest
 
 from portal import clock
 from portal.extensions import db
-from portal.feedback import queries
+from portal.feedback import queries, services
 from portal.feedback.models import Survey
 from portal.security import hash_token
+from tests.feedback.helpers import NEXT_MORNING, surveys
 
 TODAY = datetime(2026, 12, 15, 15, tzinfo=UTC)
 
@@ -84,3 +85,12 @@ def test_the_figures_take_one_statement_whatever_the_numbers(
         rows = queries.satisfaction(db.session, since=date(2026, 7, 1))
     assert len(rows) > 4
     assert len(few) == len(many) == 1
+
+
+def test_the_dashboard_counts_the_open_follow_ups(client, login, asked, admin_user):
+    services.answer(db.session, surveys()[0], score=1, comment=None, now=NEXT_MORNING)
+    db.session.commit()
+    login(admin_user)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'Follow-ups<span class="visually-hidden"> (1 open)</span>' in page
+    assert "1 low score waiting for a follow-up." in page
