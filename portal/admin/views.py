@@ -1,8 +1,9 @@
 """The admin area's front page: the dashboard, its charts and the reminders panel."""
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import render_template
+from flask import current_app, render_template, request, url_for
 
 from portal import clock
 from portal.admin import queries
@@ -93,6 +94,55 @@ def _greeting(hour: int) -> str:
     return "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardLinks:
+    """Where the dashboard links to; `event`, `stage` and `drive` have `{}` for the row's id."""
+
+    owners: str
+    new_event: str
+    events: str
+    event: str
+    redemptions: str
+    visit_requests: str
+    referrals: str
+    stage: str
+    reminders: str
+    reminder_settings: str
+    drives: str
+    drive: str
+    new_drive: str
+    follow_ups: str
+
+
+#: Where the app keeps the dashboard's links (`app.extensions[...]`), by the path it is mounted at.
+_KEPT_LINKS = "portal.dashboard_links"
+
+
+def _links() -> DashboardLinks:
+    """The dashboard's links, built once per mount point and kept: like the staff menu's
+    (`portal.admin.menu`), its URLs never change while the app runs."""
+    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
+    links = kept.get(request.script_root)
+    if links is None:
+        links = kept[request.script_root] = DashboardLinks(
+            owners=url_for("admin.owners"),
+            new_event=url_for("admin.events_new"),
+            events=url_for("admin.events_index"),
+            event=url_pattern("admin.events_show", "event_id"),
+            redemptions=url_for("admin.redemptions"),
+            visit_requests=url_for("admin.visit_requests"),
+            referrals=url_for("admin.referrals"),
+            stage=url_pattern("admin.referrals", "stage"),
+            reminders=url_for("admin.dashboard_reminders"),
+            reminder_settings=url_for("admin.reminder_settings"),
+            drives=url_for("admin.charity_drives"),
+            drive=url_pattern("admin.charity_drive", "drive_id"),
+            new_drive=url_for("admin.charity_new"),
+            follow_ups=url_for("admin.follow_ups"),
+        )
+    return links
+
+
 @bp.route("/")
 def index():
     """The dashboard: what is coming up, how the club is doing, what is waiting for the team."""
@@ -105,16 +155,14 @@ def index():
     drives = queries.drive_progress(db.session)
     return render_template(
         "admin/index.html",
+        links=_links(),
         events=events,
         events_total=events_total,
         events_chart=_events_chart(events, tz),
-        event_url=url_pattern("admin.events_show", "event_id"),
         funnel=funnel,
         funnel_chart=_funnel_chart(funnel),
-        stage_url=url_pattern("admin.referrals", "stage"),
         drives=drives,
         drives_chart=_drives_chart(drives),
-        drive_url=url_pattern("admin.charity_drive", "drive_id"),
         waiting=waiting,
         today=today,
         satisfaction=dashboard_satisfaction(today, waiting.open_follow_ups),

@@ -205,6 +205,43 @@ def test_dashboard_shows_an_item_drive_in_its_own_unit(
     assert '<td class="num">300 toys</td>' in page
 
 
+def test_each_card_is_a_section_named_by_its_heading_with_its_link(
+    client, login, admin_user, coordinator
+):
+    cards = re.compile(
+        r'<section class="card dash-card(?: dash-wide)?" aria-labelledby="(\w+-heading)">\s*'
+        r'<div class="section-head">\s*<h2 id="\1">([^<]+)</h2>\s*'
+        r'(?:<a href="([^"]+)">)?'
+    )
+    login(admin_user)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert cards.findall(page) == [
+        ("events-heading", "Upcoming events", "/admin/events"),
+        ("funnel-heading", "Referral funnel", "/admin/referrals"),
+        ("reminders-heading", "Reminders due this week", "/admin/reminders/settings"),
+        ("drives-heading", "Charity drives", "/admin/charity"),
+        ("satisfaction-heading", "How did it go?", "/admin/follow-ups"),
+    ]
+    assert '<div class="page-head dash-head">' in page and "<h1>Good " in page
+    client.post("/logout")
+    login(coordinator)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert ("reminders-heading", "Reminders due this week", "") in cards.findall(page)
+
+
+def test_dashboard_links_follow_the_path_the_portal_is_mounted_at(
+    client, as_coordinator, make_event
+):
+    event = make_event("Launch night")
+    for _ in range(2):  # each mount point its own links, however often asked
+        mounted = client.get("/admin/", environ_overrides={"SCRIPT_NAME": "/club"})
+        page = client.get("/admin/").get_data(as_text=True)
+        html = mounted.get_data(as_text=True)
+        assert f'href="/club/admin/events/{event.id}"' in html
+        assert 'href="/club/admin/events/new"' in html and 'hx-get="/club/admin/dashboard' in html
+        assert f'href="/admin/events/{event.id}"' in page and "/club/" not in page
+
+
 def test_reminders_panel_loads_after_the_page_and_counts_the_week_by_kind(
     client, as_coordinator, owner, make_vehicle, app
 ):
