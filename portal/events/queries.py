@@ -268,8 +268,7 @@ def _position_subquery(owner_id: int | None):
 
 @dataclass
 class MyEvent:
-    """An owner's RSVP with its event and queue place (on the home page, only the columns
-    it shows: `NextRsvp` and `NextEvent`)."""
+    """An owner's RSVP with its event and queue place (the home page's: `Next...` rows)."""
 
     rsvp: "Rsvp | NextRsvp"
     event: "Event | NextEvent"
