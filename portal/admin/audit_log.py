@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 
-from portal.admin import queries
+from portal.admin import audit_queries
 from portal.db import DATABASE_INT_MAX
 from portal.extensions import db
 from portal.forms import EARLIEST_DATE, LATEST_DATE
@@ -42,8 +42,10 @@ def audit_log():
     """Who changed what, when; newest first, filtered by actor, entity, action and dates."""
     filters = _filters()
     zone = ZoneInfo(dealership()["timezone"])
-    page = paginate(queries.audit_entries(filters, zone), per=PER_PAGE)
+    page = paginate(audit_queries.audit_entries(filters, zone), per=PER_PAGE)
     context = {"page": page, "filters": filters}
     if wants_fragment():
         return render_template("admin/audit/_entries.html", **context)
-    return render_template("admin/audit/list.html", **queries.audit_choices(db.session), **context)
+    return render_template(
+        "admin/audit/list.html", **audit_queries.audit_choices(db.session), **context
+    )

@@ -1,4 +1,5 @@
-"""Reads for the staff shell's pages: the dashboard's panels, owners, the audit log.
+"""Reads for the staff shell's pages: the dashboard's panels and owners (the audit log's
+are in `audit_queries`).
 
 Each dashboard panel and each list runs a fixed number of queries, whatever the numbers.
 The dashboard's statements are built once per process and read plain rows of the columns
@@ -9,16 +10,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ScalarSelect, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
-from portal.audit import AuditEntry
 from portal.charity.models import Drive, DriveStatus, DriveTally
 from portal.charity.rules import DriveTotals
 from portal.charity.tally import FIGURES, NOTHING
@@ -414,55 +412,3 @@ def owner_notes(owner: User) -> Select:
         .where(StaffNote.owner_id == owner.id)
         .order_by(StaffNote.created_at.desc(), StaffNote.id.desc())
     )
-
-
-# --- The audit log ----------------------------------------------------------------------
-
-#: The audit log's exact-match filters and the column each one compares.
-AUDIT_MATCHES = {
-    "actor": AuditEntry.actor_id,
-    "entity_type": AuditEntry.entity_type,
-    "entity_id": AuditEntry.entity_id,
-    "action": AuditEntry.action,
-}
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight at the dealership, in UTC: date filters mean the dealership's days."""
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-def audit_entries(filters: dict[str, Any], zone: ZoneInfo) -> Select:
-    """Entries matching the filters (blank ones match all), newest first.
-
-    `since` and `until` are dates at the dealership (`zone`), both days included.
-    """
-    statement = select(AuditEntry).options(joinedload(AuditEntry.actor))
-    for name, column in AUDIT_MATCHES.items():
-        if filters[name]:
-            statement = statement.where(column == filters[name])
-    if filters["since"]:
-        statement = statement.where(
-            AuditEntry.created_at >= _local_midnight(filters["since"], zone)
-        )
-    if filters["until"]:
-        end = _local_midnight(filters["until"] + timedelta(days=1), zone)
-        statement = statement.where(AuditEntry.created_at < end)
-    return statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-
-
-def audit_choices(session: Session) -> dict[str, list]:
-    """What the audit log's filters offer: the people, kinds of thing and actions on record."""
-    return {
-        "actors": session.scalars(
-            select(User)
-            .where(User.id.in_(select(AuditEntry.actor_id).distinct()))
-            .order_by(User.name)
-        ).all(),
-        "entity_types": session.scalars(
-            select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
-        ).all(),
-        "actions": session.scalars(
-            select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-        ).all(),
-    }

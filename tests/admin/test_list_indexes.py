@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, text
 
+from portal.admin import audit_queries
 from portal.admin import queries as admin_queries
 from portal.events import queries as event_queries
 from portal.extensions import db
@@ -36,7 +37,7 @@ NO_FILTERS = {
 
 
 def _audit(**filters):
-    return lambda: admin_queries.audit_entries({**NO_FILTERS, **filters}, ZoneInfo("UTC"))
+    return lambda: audit_queries.audit_entries({**NO_FILTERS, **filters}, ZoneInfo("UTC"))
 
 
 #: {what: the list's statement as its page builds it}
