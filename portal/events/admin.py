@@ -20,6 +20,7 @@ from portal.templating import dealership
 from portal.web import admin_bp as bp
 from portal.web import (
     audit,
+    found_or_404,
     list_args,
     page_number,
     paginate,
@@ -165,15 +166,16 @@ def events_edit(event_id: int):
     return render_template("admin/events/form.html", form=form, event=event, tz=_tz())
 
 
-def _attendee_list(event: Event) -> dict:
+def _attendee_list(found: attendee_list.EventPage) -> dict:
     """One page of the attendee list as the request asks for it (`?q=`, `?show=`, `?page=`),
     with what its rows need: the counts for the filters, the answers, the row actions."""
+    event, counts = found.event, found.counts
     text = request.args.get("q", "").strip()[:SEARCH_LENGTH]
     shown = attendee_list.chosen_filter(request.args.get("show"))
-    counts = _counts(event.id)
     page = attendee_list.attendee_page(
         db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE), counts
     )
+    rsvps = [row.rsvp for row in page.items]
     return {
         "event": event,
         "page": page,
@@ -185,7 +187,9 @@ def _attendee_list(event: Event) -> dict:
         "list_url": url_for("admin.events_show", event_id=event.id),
         "form": EmptyForm(),
         "can_undo": door_window(event)["can_undo"],
-        "answers": question_queries.answer_sheet(db.session, event, [r.rsvp for r in page.items]),
+        "answers": question_queries.answer_sheet(
+            db.session, event, rsvps, has_questions=found.asks
+        ),
         **row_urls(event.id),
     }
 
@@ -194,15 +198,15 @@ def _attendee_list(event: Event) -> dict:
 def events_show(event_id: int):
     """The event's control page: the attendee list (paged, searchable) with check-in, actions
     and exports; a search from the page's box gets the list alone (htmx)."""
-    listing = _attendee_list(_event_or_404(event_id))
+    found = found_or_404(attendee_list.event_page(db.session, event_id))
+    listing = _attendee_list(found)
     if wants_fragment():
         return render_template("admin/events/_attendees.html", **listing)
-    event = listing["event"]
     return render_template(
         "admin/events/show.html",
         **listing,
         audience_labels=AUDIENCE_LABELS,
-        sent_messages=broadcasts.sent_messages(db.session, event),
+        sent_messages=broadcasts.sent_messages(db.session, found.event) if found.messaged else [],
         message_audiences=broadcasts.AUDIENCE_LABELS,
     )
 

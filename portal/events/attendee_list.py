@@ -4,18 +4,29 @@ the columns the list shows, in a fixed number of statements however many people 
 The order is the one coordinators read the list in: who is coming (by name), then the
 waitlist in its queue order, then cancellations (by name). The database sorts and pages; the
 waitlist places of the page's queued people come from one more statement.
+
+The event's page reads the event with the list's counts in one statement (`event_page`), which
+also says whether there are answers or sent messages to read at all.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.events.door_search import search_words
-from portal.events.models import SEAT_HOLDING, Event, GuestPerson, Rsvp, RsvpStatus
+from portal.events.models import (
+    SEAT_HOLDING,
+    Event,
+    EventMessage,
+    GuestPerson,
+    Rsvp,
+    RsvpStatus,
+)
 from portal.events.queries import Attendee, waitlist_positions
+from portal.events.question_models import EventQuestion
 from portal.events.rules import waitlist_order
 from portal.paging import ListPage, PagedSelect
 
@@ -40,6 +51,47 @@ def filter_counts(counts: dict[str, int]) -> dict[str, int]:
         name: sum(counts.get(status, 0) for status in statuses)
         for name, (_, statuses) in FILTERS.items()
     }
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """The event a staff page is about, with what the rest of the page's statements need."""
+
+    event: Event
+    #: {status: the event's RSVPs in it}, for every status.
+    counts: dict[str, int]
+    #: Whether the event asks (or once asked) a question: if not, there are no answers to read.
+    asks: bool
+    #: Whether a message went to its attendees: if not, there is no history to read.
+    messaged: bool
+
+
+def _rsvps_in(status: str):
+    return (
+        select(func.count())
+        .where(Rsvp.event_id == Event.id, Rsvp.status == status)
+        .scalar_subquery()
+    )
+
+
+#: The event, whether it has questions and messages, and its RSVPs by status (built once).
+_EVENT_PAGE = select(
+    Event,
+    exists().where(EventQuestion.event_id == Event.id),
+    exists().where(EventMessage.event_id == Event.id),
+    *(_rsvps_in(status) for status in RsvpStatus),
+).where(Event.id == bindparam("event_id"))
+
+
+def event_page(session: Session, event_id: int) -> EventPage | None:
+    """The event (None if there is none) with its counts and what it has to show; one
+    statement, in place of a count of RSVPs, its questions and its messages when it has none."""
+    found = session.execute(_EVENT_PAGE, {"event_id": event_id}).first()
+    if found is None:
+        return None
+    event, asks, messaged, *numbers = found
+    counts = {status.value: number for status, number in zip(RsvpStatus, numbers, strict=True)}
+    return EventPage(event, counts, bool(asks), bool(messaged))
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,11 +156,16 @@ class ShownRsvp(Protocol):
 
 
 def answer_sheet(
-    session: Session, event: Event, shown: Iterable[ShownRsvp] | None = None
+    session: Session,
+    event: Event,
+    shown: Iterable[ShownRsvp] | None = None,
+    *,
+    has_questions: bool = True,
 ) -> AnswerSheet:
     """Answers of the event's attendees (or only of the RSVPs a page `shown`); three queries
-    at most, one when the event asks no question and nobody shown brings a guest."""
-    questions = event_questions(session, event.id, include_retired=True)
+    at most, one when the event asks no question and nobody shown brings a guest, and none
+    when the caller knows it never had one (`has_questions=False`) and nobody brings a guest."""
+    questions = event_questions(session, event.id, include_retired=True) if has_questions else []
     values: dict = {"event_id": event.id}
     answer_query, name_query = _ANSWERS, _GUEST_NAMES
     # An answer belongs to a question: an event that never asked one has none to read.

@@ -12,7 +12,7 @@ from flask import url_for
 from portal import clock
 from portal.events.models import Rsvp, RsvpStatus
 from portal.events.question_models import RsvpAnswer, RsvpGuestName
-from portal.events.services import questions
+from portal.events.services import broadcasts, questions
 from portal.extensions import db
 from tests.factories import TZ
 
@@ -232,3 +232,37 @@ def test_a_check_in_answers_with_the_row_the_list_shows(client, login, coordinat
         listed = _rows(client.get(f"/admin/events/{event_id}").text)[rsvp_id]
     assert _rows(answer.text) == {rsvp_id: listed}
     assert "undo-check-in" in listed and 'id="event-stats"' in answer.text
+
+
+def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_them(
+    client, as_coordinator, evening, make_event, make_owner, add_rsvp, count_queries
+):
+    def statements(event_id: int) -> int:
+        url = f"/admin/events/{event_id}"
+        client.get(url)
+        with count_queries() as executed:
+            assert client.get(url).status_code == 200
+        return len(executed)
+
+    plain = make_event("Plain clinic")
+    add_rsvp(plain, make_owner(), status=RsvpStatus.CONFIRMED)
+    # The signed-in user, the event with its counts, one page of the list, the settings and
+    # the unread count.
+    assert statements(plain.id) == 5
+    # ... and the questions, then the answers, guests' names and waitlist places of the shown.
+    assert statements(evening["event"].id) == 9
+    broadcasts.send_to_attendees(
+        db.session,
+        evening["event"],
+        sender=as_coordinator,
+        audience=broadcasts.Audience.BOTH,
+        subject="Parking has moved",
+        body="Round the back.",
+        claim=broadcasts.new_claim(),
+        now=clock.now(),
+        tz=TZ,
+        event_url=f"/events/{evening['event'].id}",
+    )
+    db.session.commit()
+    # ... and the messages sent.
+    assert statements(evening["event"].id) == 10
