@@ -8,7 +8,7 @@ from flask import current_app, flash, render_template, request, url_for
 from portal import clock
 from portal.csvsafe import csv_response
 from portal.events import attendee_list, queries, question_queries
-from portal.events.door import door_window, row_urls
+from portal.events.door import row_urls, undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
@@ -185,8 +185,7 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "filters": attendee_list.FILTERS,
         "filter_counts": attendee_list.filter_counts(counts),
         "list_url": url_for("admin.events_show", event_id=event.id),
-        "form": EmptyForm(),
-        "can_undo": door_window(event)["can_undo"],
+        "can_undo": undo_open(event),
         "answers": question_queries.answer_sheet(
             db.session, event, rsvps, has_questions=found.asks
         ),

@@ -11,6 +11,7 @@ also says whether there are answers or sent messages to read at all.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from portal.events.models import (
     SEAT_HOLDING,
     Event,
     EventMessage,
-    GuestPerson,
     Rsvp,
     RsvpStatus,
 )
@@ -94,8 +94,7 @@ def event_page(session: Session, event_id: int) -> EventPage | None:
     return EventPage(event, counts, bool(asks), bool(messaged))
 
 
-@dataclass(frozen=True, slots=True)
-class ListedRsvp:
+class ListedRsvp(NamedTuple):
     """The parts of an RSVP the attendee list shows (a row, not the ORM object)."""
 
     id: int
@@ -113,6 +112,13 @@ class ListedRsvp:
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_HOLDING
+
+
+class ListedPerson(NamedTuple):
+    """Whom an RSVP is for, as the list shows them: an owner, or a visitor without an account."""
+
+    name: str
+    email: str
 
 
 _WAITING = Rsvp.status == RsvpStatus.WAITLISTED
@@ -174,14 +180,12 @@ def attendee_page(
     else:
         total = filter_counts(counts)[shown]
         found = _UNSEARCHED.page_of(session, values, page, per_page, total=total)
-    waiting = [row.id for row in found.items if row.status == RsvpStatus.WAITLISTED]
-    positions = waitlist_positions(session, waiting)
+    rsvps = [ListedRsvp(*row[:6]) for row in found.items]
+    positions = waitlist_positions(
+        session, [rsvp.id for rsvp in rsvps if rsvp.status == RsvpStatus.WAITLISTED]
+    )
     items = [
-        Attendee(
-            ListedRsvp(*row[:6]),
-            GuestPerson(row[6] or "", row[7] or ""),
-            positions.get(row.id),
-        )
-        for row in found.items
+        Attendee(rsvp, ListedPerson(row[6] or "", row[7] or ""), positions.get(rsvp.id))
+        for rsvp, row in zip(rsvps, found.items, strict=True)
     ]
     return ListPage(items, found.page, found.per_page, found.total, found.exact)

@@ -126,6 +126,11 @@ def door_window(event: Event) -> dict:
     }
 
 
+def undo_open(event: Event) -> bool:
+    """Whether a check-in to the event may still be undone (until the end of its day)."""
+    return clock.now() < check_in_closes_at(event, _tz())
+
+
 def row_urls(event_id: int) -> dict[str, str]:
     """The attendee list's per-row actions as URL patterns (`{}` where the RSVP's id goes):
     two `url_for` calls for the whole list rather than two per row."""
@@ -219,9 +224,8 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
         row=queries.Attendee(rsvp, rsvp.person, None),
         event=rsvp.event,
         counts=queries.seat_counts(db.session, [event_id])[event_id],
-        form=EmptyForm(),
         note=outcome.error.message if outcome.error else None,
-        can_undo=door_window(rsvp.event)["can_undo"],
+        can_undo=undo_open(rsvp.event),
         answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp]),
         **row_urls(event_id),
     )

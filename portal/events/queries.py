@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     Select,
@@ -357,9 +358,8 @@ def rsvp_by_ticket(session: Session, code: str) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
 
 
-@dataclass
-class Attendee:
-    """A row of the coordinator's attendee list."""
+class Attendee(NamedTuple):
+    """A row of the coordinator's attendee list (a tuple, so that a page's rows unpack)."""
 
     rsvp: Rsvp
     #: The owner, or for a visitor's RSVP (`rsvp.is_guest`) their name and email.

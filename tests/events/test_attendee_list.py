@@ -266,3 +266,15 @@ def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_t
     db.session.commit()
     # ... and the messages sent.
     assert statements(evening["event"].id) == 10
+
+
+def test_a_rows_form_works_without_javascript(client, login, coordinator, evening):
+    with clock.frozen(evening["start"] + timedelta(minutes=5)):
+        login(coordinator)
+        html = client.get(f"/admin/events/{evening['event'].id}").text
+        row = html.split(f'<tr id="rsvp-{evening["vip"]}">', 1)[1].split("</tr>", 1)[0]
+        action = re.search(r'action="([^"]+)"', row).group(1)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', row).group(1)
+        response = client.post(action, data={"csrf_token": token}, csrf=False)
+    assert response.status_code == 303
+    assert db.session.get(Rsvp, evening["vip"]).status == RsvpStatus.ATTENDED
