@@ -29,6 +29,7 @@ from portal.web import (
     see_other,
     snapshot,
     sort_params,
+    url_pattern,
     wants_fragment,
 )
 
@@ -166,6 +167,41 @@ def events_edit(event_id: int):
     return render_template("admin/events/form.html", form=form, event=event, tz=_tz())
 
 
+#: The event page's links to the event's other pages: {name: endpoint taking `event_id`}.
+EVENT_LINKS = {
+    "page": "admin.events_show",
+    "edit": "admin.events_edit",
+    "publish": "admin.events_publish",
+    "invite": "admin.events_invite_preview",
+    "cancel": "admin.events_cancel",
+    "questions": "admin.events_questions",
+    "owner_page": "events.show",
+    "csv": "admin.events_csv",
+    "door": "admin.events_door",
+    "sheet": "admin.events_sheet",
+    "message": "admin.events_message",
+}
+#: Where the app keeps the links' patterns, per mount point (`app.extensions[...]`).
+_KEPT_LINKS = "portal.event_links"
+
+
+def event_links(event_id: int) -> dict[str, str]:
+    """The event page's links (`EVENT_LINKS`) for one event, by name.
+
+    Their patterns (`url_pattern`: `{}` where the event's id goes) are worked out once per app
+    and mount point and kept, as the staff menu keeps its links: an app's URLs never change
+    while it runs, and a dozen `url_for` calls cost more than the page's whole header.
+    """
+    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
+    patterns = kept.get(request.script_root)
+    if patterns is None:
+        patterns = {
+            name: url_pattern(endpoint, "event_id") for name, endpoint in EVENT_LINKS.items()
+        }
+        kept[request.script_root] = patterns
+    return {name: pattern.format(event_id) for name, pattern in patterns.items()}
+
+
 def _attendee_list(found: attendee_list.EventPage) -> dict:
     """One page of the attendee list as the request asks for it (`?q=`, `?show=`, `?page=`),
     with what its rows need: the counts for the filters, the answers, the row actions."""
@@ -184,7 +220,7 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "counts": counts,
         "filters": attendee_list.FILTERS,
         "filter_counts": attendee_list.filter_counts(counts),
-        "list_url": url_for("admin.events_show", event_id=event.id),
+        "links": event_links(event.id),
         "can_undo": undo_open(event),
         "answers": question_queries.answer_sheet(
             db.session, event, rsvps, has_questions=found.asks

@@ -10,7 +10,8 @@ import pytest
 from flask import url_for
 
 from portal import clock
-from portal.events.models import Rsvp, RsvpStatus
+from portal.events.admin import EVENT_LINKS
+from portal.events.models import EventStatus, Rsvp, RsvpStatus
 from portal.events.question_models import RsvpAnswer, RsvpGuestName
 from portal.events.services import broadcasts, questions
 from portal.extensions import db
@@ -266,6 +267,24 @@ def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_t
     db.session.commit()
     # ... and the messages sent.
     assert statements(evening["event"].id) == 10
+
+
+def test_the_pages_links_are_the_apps_urls_under_any_mount_point(
+    app, client, as_coordinator, make_event
+):
+    event = make_event(status=EventStatus.DRAFT)
+    for mount in ("", "/club"):
+        html = client.get(
+            f"/admin/events/{event.id}", environ_overrides={"SCRIPT_NAME": mount}
+        ).text
+        with app.test_request_context(environ_overrides={"SCRIPT_NAME": mount}):
+            urls = {
+                name: url_for(endpoint, event_id=event.id) for name, endpoint in EVENT_LINKS.items()
+            }
+        assert urls["edit"] == f"{mount}/admin/events/{event.id}/edit"
+        for name, url in urls.items():
+            if name not in ("invite", "cancel"):  # a draft is published first
+                assert f'"{url}' in html, (mount, name)
 
 
 def test_a_rows_form_works_without_javascript(client, login, coordinator, evening):
