@@ -10,6 +10,7 @@ import pytest
 from flask import url_for
 
 from portal import clock
+from portal.events import attendee_list
 from portal.events.admin import EVENT_LINKS
 from portal.events.models import EventStatus, Rsvp, RsvpStatus
 from portal.events.question_models import RsvpAnswer, RsvpGuestName
@@ -297,3 +298,15 @@ def test_a_rows_form_works_without_javascript(client, login, coordinator, evenin
         response = client.post(action, data={"csrf_token": token}, csrf=False)
     assert response.status_code == 303
     assert db.session.get(Rsvp, evening["vip"]).status == RsvpStatus.ATTENDED
+
+
+def test_the_list_read_on_the_table_still_sees_what_the_session_holds(app, make_event, make_owner):
+    event = make_event()
+    owner = make_owner(name="Unflushed Una")
+    db.session.add(Rsvp(event_id=event.id, user_id=owner.id, status=RsvpStatus.CONFIRMED))
+    counts = {RsvpStatus.CONFIRMED.value: 1}
+    page = attendee_list.attendee_page(db.session, event, "", "all", 1, 25, counts)
+    assert [row.user.name for row in page.items] == ["Unflushed Una"]
+    found = attendee_list.attendee_page(db.session, event, "una", "all", 1, 25, counts)
+    assert [row.user.name for row in found.items] == ["Unflushed Una"]
+    db.session.rollback()
