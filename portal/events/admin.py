@@ -202,16 +202,38 @@ def event_links(event_id: int) -> dict[str, str]:
     return {name: pattern.format(event_id) for name, pattern in patterns.items()}
 
 
+def _filter_links(event_id: int, list_url: str, text: str) -> dict[str, str]:
+    """{filter: its tab's link}: the list with that filter and the search, if any.
+
+    The links `url_for` would write, with the search encoded by one `url_for` call for the
+    five tabs (none without a search): the filters' names need no encoding."""
+    search = url_for("admin.events_show", event_id=event_id, q=text) if text else ""
+    search = search.partition("?")[2]
+    links = {}
+    for name in attendee_list.FILTERS:
+        query = "&".join(part for part in ("" if name == "all" else f"show={name}", search) if part)
+        links[name] = f"{list_url}?{query}#attendees" if query else f"{list_url}#attendees"
+    return links
+
+
 def _attendee_list(found: attendee_list.EventPage) -> dict:
     """One page of the attendee list as the request asks for it (`?q=`, `?show=`, `?page=`),
     with what its rows need: the counts for the filters, the answers, the row actions."""
     event, counts = found.event, found.counts
     text = request.args.get("q", "").strip()[:SEARCH_LENGTH]
     shown = attendee_list.chosen_filter(request.args.get("show"))
+    filter_counts = attendee_list.filter_counts(counts)
     page = attendee_list.attendee_page(
-        db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE), counts
+        db.session,
+        event,
+        text,
+        shown,
+        page_number(),
+        per_page(ATTENDEES_PER_PAGE),
+        filter_counts[shown],
     )
     rsvps = [row.rsvp for row in page.items]
+    links = event_links(event.id)
     return {
         "event": event,
         "page": page,
@@ -219,8 +241,9 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "shown": shown,
         "counts": counts,
         "filters": attendee_list.FILTERS,
-        "filter_counts": attendee_list.filter_counts(counts),
-        "links": event_links(event.id),
+        "filter_counts": filter_counts,
+        "filter_links": _filter_links(event.id, links["page"], text),
+        "links": links,
         "can_undo": undo_open(event),
         "answers": question_queries.answer_sheet(
             db.session, event, rsvps, has_questions=found.asks

@@ -168,11 +168,11 @@ def attendee_page(
     shown: str,
     page: int,
     per_page: int,
-    counts: dict[str, int],
+    total: int,
 ) -> ListPage:
     """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
     name or email (or a ticket number) and the filter; two statements, and a count for a
-    search (`counts`, the event's {status: RSVPs}, gives the total of a filter).
+    search (without one, `total` is the filter's, from the counts the page shows).
 
     The list's statements run on the table, as plain rows: the ORM adds only its cost to
     them (as much again as the sorted page itself)."""
@@ -184,7 +184,6 @@ def attendee_page(
         listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True)
         found = listing.page_of(connection, values, page, per_page)
     else:
-        total = filter_counts(counts)[shown]
         found = _UNSEARCHED.page_of(connection, values, page, per_page, total=total)
     rsvps = [ListedRsvp(*row[:6]) for row in found.items]
     positions = waitlist_positions(

@@ -304,9 +304,30 @@ def test_the_list_read_on_the_table_still_sees_what_the_session_holds(app, make_
     event = make_event()
     owner = make_owner(name="Unflushed Una")
     db.session.add(Rsvp(event_id=event.id, user_id=owner.id, status=RsvpStatus.CONFIRMED))
-    counts = {RsvpStatus.CONFIRMED.value: 1}
-    page = attendee_list.attendee_page(db.session, event, "", "all", 1, 25, counts)
+    page = attendee_list.attendee_page(db.session, event, "", "all", 1, 25, 1)
     assert [row.user.name for row in page.items] == ["Unflushed Una"]
-    found = attendee_list.attendee_page(db.session, event, "una", "all", 1, 25, counts)
+    found = attendee_list.attendee_page(db.session, event, "una", "all", 1, 25, 1)
     assert [row.user.name for row in found.items] == ["Unflushed Una"]
     db.session.rollback()
+
+
+@pytest.mark.parametrize("search", ["", "ada & bo/cy? 100%", "Zoë"])
+def test_each_tab_links_to_its_filter_with_the_search_kept(
+    app, client, as_coordinator, full_clinic, search
+):
+    url = f"/admin/events/{full_clinic.id}"
+    html = client.get(url, query_string={"q": search} if search else None).text
+    tabs = re.search(r'<nav class="stage-tabs".*?</nav>', html, re.S).group(0)
+    links = re.findall(r'<a href="([^"]+)"', tabs)
+    with app.test_request_context():
+        expected = [
+            url_for(
+                "admin.events_show",
+                event_id=full_clinic.id,
+                show=None if name == "all" else name,
+                q=search or None,
+                _anchor="attendees",
+            )
+            for name in attendee_list.FILTERS
+        ]
+    assert [link.replace("&amp;", "&") for link in links] == expected
