@@ -251,6 +251,9 @@ def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_t
     # The signed-in user, the event with its counts, one page of the list, the settings and
     # the unread count.
     assert statements(plain.id) == 5
+    assert (
+        '<p class="empty">No messages sent yet.</p>' in client.get(f"/admin/events/{plain.id}").text
+    )
     # ... and the questions, then the answers, guests' names and waitlist places of the shown.
     assert statements(evening["event"].id) == 9
     broadcasts.send_to_attendees(
@@ -268,6 +271,9 @@ def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_t
     db.session.commit()
     # ... and the messages sent.
     assert statements(evening["event"].id) == 10
+    html = client.get(f"/admin/events/{evening['event'].id}").text
+    history = re.search(r'<table class="message-history">.*?</table>', html, re.S).group(0)
+    assert "Parking has moved" in history and "No messages sent yet." not in html
 
 
 def test_the_pages_links_are_the_apps_urls_under_any_mount_point(
