@@ -232,7 +232,6 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         per_page(ATTENDEES_PER_PAGE),
         filter_counts[shown],
     )
-    rsvps = [row.rsvp for row in page.items]
     links = event_links(event.id)
     return {
         "event": event,
@@ -246,7 +245,7 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "links": links,
         "can_undo": undo_open(event),
         "answers": question_queries.answer_sheet(
-            db.session, event, rsvps, has_questions=found.asks
+            db.session, event, page.items, has_questions=found.asks
         ),
         **row_urls(event.id),
     }

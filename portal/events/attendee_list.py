@@ -25,7 +25,7 @@ from portal.events.models import (
     Rsvp,
     RsvpStatus,
 )
-from portal.events.queries import Attendee, waitlist_positions
+from portal.events.queries import waitlist_positions
 from portal.events.question_models import EventQuestion
 from portal.events.rules import waitlist_order
 from portal.paging import ListPage, PagedSelect
@@ -94,31 +94,39 @@ def event_page(session: Session, event_id: int) -> EventPage | None:
     return EventPage(event, counts, bool(asks), bool(messaged))
 
 
-class ListedRsvp(NamedTuple):
-    """The parts of an RSVP the attendee list shows (a row, not the ORM object)."""
+class AttendeeRow(NamedTuple):
+    """One row of the staff's attendee list as plain values, which the template unpacks: a
+    lookup per value would cost more than drawing it."""
 
     id: int
     status: str
     guests: int
     checked_in_at: datetime | None
-    via_reward: bool
-    user_id: int | None
-
-    @property
-    def is_guest(self) -> bool:
-        """A visitor's RSVP (a prospect without an account)."""
-        return self.user_id is None
-
-    @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING
-
-
-class ListedPerson(NamedTuple):
-    """Whom an RSVP is for, as the list shows them: an owner, or a visitor without an account."""
-
+    #: A seat given as a reward, while it is held.
+    vip_seat: bool
+    #: A visitor's RSVP (a prospect without an account).
+    is_guest: bool
     name: str
     email: str
+    #: The place in the queue, for a waitlisted RSVP.
+    position: int | None
+
+
+def attendee_row(rsvp: Rsvp, position: int | None = None) -> AttendeeRow:
+    """An RSVP's row on the list, from the RSVP itself (as a check-in answers with it)."""
+    person = rsvp.person
+    vip_seat = rsvp.via_reward and rsvp.holds_seat
+    return AttendeeRow(
+        rsvp.id,
+        rsvp.status,
+        rsvp.guests,
+        rsvp.checked_in_at,
+        vip_seat,
+        rsvp.is_guest,
+        person.name,
+        person.email,
+        position,
+    )
 
 
 _WAITING = Rsvp.status == RsvpStatus.WAITLISTED
@@ -170,7 +178,7 @@ def attendee_page(
     per_page: int,
     total: int,
 ) -> ListPage:
-    """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
+    """One page of the event's attendees (`AttendeeRow`s) matching every word of `text` in a
     name or email (or a ticket number) and the filter; two statements, and a count for a
     search (without one, `total` is the filter's, from the counts the page shows).
 
@@ -185,12 +193,20 @@ def attendee_page(
         found = listing.page_of(connection, values, page, per_page)
     else:
         found = _UNSEARCHED.page_of(connection, values, page, per_page, total=total)
-    rsvps = [ListedRsvp(*row[:6]) for row in found.items]
-    positions = waitlist_positions(
-        session, [rsvp.id for rsvp in rsvps if rsvp.status == RsvpStatus.WAITLISTED]
-    )
+    waiting = [row[0] for row in found.items if row[1] == RsvpStatus.WAITLISTED]
+    positions = waitlist_positions(session, waiting)
     items = [
-        Attendee(rsvp, ListedPerson(row[6] or "", row[7] or ""), positions.get(rsvp.id))
-        for rsvp, row in zip(rsvps, found.items, strict=True)
+        AttendeeRow(
+            rsvp_id,
+            status,
+            guests,
+            checked_in_at,
+            via_reward and status in SEAT_HOLDING,
+            user_id is None,
+            name or "",
+            email or "",
+            positions.get(rsvp_id),
+        )
+        for rsvp_id, status, guests, checked_in_at, via_reward, user_id, name, email in found.items
     ]
     return ListPage(items, found.page, found.per_page, found.total, found.exact)

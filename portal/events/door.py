@@ -10,7 +10,7 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import door_search, queries, question_queries
+from portal.events import attendee_list, door_search, queries, question_queries
 from portal.events.forms import CheckInForm
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
@@ -221,7 +221,7 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
     rsvp = db.session.get(Rsvp, rsvp_id)
     return render_template(
         "admin/events/_check_in_response.html",
-        row=queries.Attendee(rsvp, rsvp.person, None),
+        row=attendee_list.attendee_row(rsvp),
         event=rsvp.event,
         counts=queries.seat_counts(db.session, [event_id])[event_id],
         note=outcome.error.message if outcome.error else None,

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import (
     Select,
@@ -358,8 +357,9 @@ def rsvp_by_ticket(session: Session, code: str) -> Rsvp | None:
     return session.scalar(select(Rsvp).where(Rsvp.ticket_hash == hash_token(code)))
 
 
-class Attendee(NamedTuple):
-    """A row of the coordinator's attendee list (a tuple, so that a page's rows unpack)."""
+@dataclass
+class Attendee:
+    """A row of the coordinator's attendee list."""
 
     rsvp: Rsvp
     #: The owner, or for a visitor's RSVP (`rsvp.is_guest`) their name and email.
