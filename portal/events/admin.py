@@ -8,7 +8,7 @@ from flask import current_app, flash, render_template, request, url_for
 from portal import clock
 from portal.csvsafe import csv_response
 from portal.events import attendee_list, queries, question_queries
-from portal.events.door import row_urls, undo_open
+from portal.events.door import undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
@@ -181,24 +181,37 @@ EVENT_LINKS = {
     "sheet": "admin.events_sheet",
     "message": "admin.events_message",
 }
+#: The list's per-row actions: {name: endpoint taking `event_id` and `rsvp_id`}.
+ROW_ACTIONS = {"check_in": "admin.events_check_in", "undo": "admin.events_check_in_undo"}
 #: Where the app keeps the links' patterns, per mount point (`app.extensions[...]`).
 _KEPT_LINKS = "portal.event_links"
+#: A stand-in event id, while a row action's pattern is worked out.
+_AN_EVENT = 2_147_483_646
+
+
+def _link_patterns() -> dict[str, str]:
+    """The event page's links with `{}` where the event's id goes (`url_pattern`)."""
+    patterns = {name: url_pattern(endpoint, "event_id") for name, endpoint in EVENT_LINKS.items()}
+    for name, endpoint in ROW_ACTIONS.items():
+        # The RSVP's `{}` is kept (doubled, it survives the event's id going in).
+        row = url_pattern(endpoint, "rsvp_id", event_id=_AN_EVENT).replace("{}", "{{}}")
+        patterns[name] = row.replace(str(_AN_EVENT), "{}")
+    patterns["events"] = url_for("admin.events_index")  # the same for every event
+    return patterns
 
 
 def event_links(event_id: int) -> dict[str, str]:
-    """The event page's links (`EVENT_LINKS`) for one event, by name.
+    """The event page's links for one event, by name: `EVENT_LINKS`, the events list, and
+    the row actions' patterns (`{}` where an RSVP's id goes, as `door.row_urls` gives them).
 
-    Their patterns (`url_pattern`: `{}` where the event's id goes) are worked out once per app
-    and mount point and kept, as the staff menu keeps its links: an app's URLs never change
-    while it runs, and a dozen `url_for` calls cost more than the page's whole header.
+    Their patterns are worked out once per app and mount point and kept, as the staff menu
+    keeps its links: an app's URLs never change while it runs, and the fifteen `url_for`
+    calls they stand for cost more than the page's whole header.
     """
     kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
     patterns = kept.get(request.script_root)
     if patterns is None:
-        patterns = {
-            name: url_pattern(endpoint, "event_id") for name, endpoint in EVENT_LINKS.items()
-        }
-        kept[request.script_root] = patterns
+        patterns = kept[request.script_root] = _link_patterns()
     return {name: pattern.format(event_id) for name, pattern in patterns.items()}
 
 
@@ -247,7 +260,8 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "answers": question_queries.answer_sheet(
             db.session, event, page.items, has_questions=found.asks
         ),
-        **row_urls(event.id),
+        "check_in_url": links["check_in"],
+        "undo_url": links["undo"],
     }
 
 

@@ -277,21 +277,33 @@ def test_the_page_reads_questions_answers_and_messages_only_when_the_event_has_t
 
 
 def test_the_pages_links_are_the_apps_urls_under_any_mount_point(
-    app, client, as_coordinator, make_event
+    app, client, as_coordinator, make_event, make_owner, add_rsvp
 ):
-    event = make_event(status=EventStatus.DRAFT)
+    draft = make_event(status=EventStatus.DRAFT)
+    published = make_event("Open clinic")
+    rsvp = add_rsvp(published, make_owner(), status=RsvpStatus.CONFIRMED)
     for mount in ("", "/club"):
-        html = client.get(
-            f"/admin/events/{event.id}", environ_overrides={"SCRIPT_NAME": mount}
-        ).text
+        pages = {
+            event.id: client.get(
+                f"/admin/events/{event.id}", environ_overrides={"SCRIPT_NAME": mount}
+            ).text
+            for event in (draft, published)
+        }
         with app.test_request_context(environ_overrides={"SCRIPT_NAME": mount}):
             urls = {
-                name: url_for(endpoint, event_id=event.id) for name, endpoint in EVENT_LINKS.items()
+                (event.id, name): url_for(endpoint, event_id=event.id)
+                for event in (draft, published)
+                for name, endpoint in EVENT_LINKS.items()
             }
-        assert urls["edit"] == f"{mount}/admin/events/{event.id}/edit"
-        for name, url in urls.items():
-            if name not in ("invite", "cancel"):  # a draft is published first
-                assert f'"{url}' in html, (mount, name)
+            urls[draft.id, "events"] = url_for("admin.events_index")
+            check_in = url_for("admin.events_check_in", event_id=published.id, rsvp_id=rsvp.id)
+        assert urls[draft.id, "edit"] == f"{mount}/admin/events/{draft.id}/edit"
+        assert check_in == f"{mount}/admin/events/{published.id}/rsvps/{rsvp.id}/check-in"
+        assert f'action="{check_in}" hx-post="{check_in}"' in pages[published.id]
+        for (event_id, name), url in urls.items():
+            shown = {"invite", "cancel"} if event_id == published.id else {"publish"}
+            if name not in {"invite", "cancel", "publish"} - shown:
+                assert f'"{url}' in pages[event_id], (mount, event_id, name)
 
 
 def test_a_rows_form_works_without_javascript(client, login, coordinator, evening):
