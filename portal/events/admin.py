@@ -8,7 +8,7 @@ from flask import current_app, flash, render_template, request, url_for
 from portal import clock
 from portal.csvsafe import csv_response
 from portal.events import attendee_list, queries, question_queries
-from portal.events.door import undo_open
+from portal.events.door import row_pattern, undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
@@ -193,8 +193,7 @@ def _link_patterns() -> dict[str, str]:
     """The event page's links with `{}` where the event's id goes (`url_pattern`)."""
     patterns = {name: url_pattern(endpoint, "event_id") for name, endpoint in EVENT_LINKS.items()}
     for name, endpoint in ROW_ACTIONS.items():
-        # The RSVP's `{}` is kept (doubled, it survives the event's id going in).
-        row = url_pattern(endpoint, "rsvp_id", event_id=_AN_EVENT).replace("{}", "{{}}")
+        row = row_pattern(url_pattern(endpoint, "rsvp_id", event_id=_AN_EVENT))
         patterns[name] = row.replace(str(_AN_EVENT), "{}")
     patterns["events"] = url_for("admin.events_index")  # the same for every event
     return patterns
@@ -202,7 +201,7 @@ def _link_patterns() -> dict[str, str]:
 
 def event_links(event_id: int) -> dict[str, str]:
     """The event page's links for one event, by name: `EVENT_LINKS`, the events list, and
-    the row actions' patterns (`{}` where an RSVP's id goes, as `door.row_urls` gives them).
+    the row actions' patterns (`%d` where an RSVP's id goes, as `door.row_urls` gives them).
 
     Their patterns are worked out once per app and mount point and kept, as the staff menu
     keeps its links: an app's URLs never change while it runs, and the fifteen `url_for`

@@ -131,12 +131,21 @@ def undo_open(event: Event) -> bool:
     return clock.now() < check_in_closes_at(event, _tz())
 
 
+def row_pattern(pattern: str) -> str:
+    """A `url_pattern` (`{}` where the RSVP's id goes) as the attendee list's rows take it:
+    `%d` in its place, for the `%` operator, which a template applies without a call."""
+    return pattern.replace("%", "%%").replace("{}", "%d")
+
+
 def row_urls(event_id: int) -> dict[str, str]:
-    """The attendee list's per-row actions as URL patterns (`{}` where the RSVP's id goes):
-    two `url_for` calls for the whole list rather than two per row."""
+    """The attendee list's per-row actions as URL patterns (`row_pattern`): two `url_for`
+    calls for the whole list rather than two per row."""
     return {
-        "check_in_url": url_pattern("admin.events_check_in", "rsvp_id", event_id=event_id),
-        "undo_url": url_pattern("admin.events_check_in_undo", "rsvp_id", event_id=event_id),
+        name: row_pattern(url_pattern(endpoint, "rsvp_id", event_id=event_id))
+        for name, endpoint in (
+            ("check_in_url", "admin.events_check_in"),
+            ("undo_url", "admin.events_check_in_undo"),
+        )
     }
 
 
