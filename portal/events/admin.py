@@ -218,13 +218,17 @@ def _filter_links(event_id: int, list_url: str, text: str) -> dict[str, str]:
     """{filter: its tab's link}: the list with that filter and the search, if any.
 
     The links `url_for` would write, with the search encoded by one `url_for` call for the
-    five tabs (none without a search): the filters' names need no encoding."""
-    search = url_for("admin.events_show", event_id=event_id, q=text) if text else ""
-    search = search.partition("?")[2]
-    links = {}
-    for name in attendee_list.FILTERS:
-        query = "&".join(part for part in ("" if name == "all" else f"show={name}", search) if part)
-        links[name] = f"{list_url}?{query}#attendees" if query else f"{list_url}#attendees"
+    five tabs (none without a search): the filters' names need no encoding, and "all" goes
+    without `?show=`."""
+    if text:
+        search = url_for("admin.events_show", event_id=event_id, q=text).partition("?")[2]
+        links = {
+            name: f"{list_url}?show={name}&{search}#attendees" for name in attendee_list.FILTERS
+        }
+        links["all"] = f"{list_url}?{search}#attendees"
+    else:
+        links = {name: f"{list_url}?show={name}#attendees" for name in attendee_list.FILTERS}
+        links["all"] = f"{list_url}#attendees"
     return links
 
 
