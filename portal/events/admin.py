@@ -78,11 +78,6 @@ def _change_audited(event: Event, change, fields: tuple[str, ...], action: str, 
     )
 
 
-def _counts(event_id: int) -> dict[str, int]:
-    """{status: RSVPs} for one event."""
-    return queries.seat_counts(db.session, [event_id])[event_id]
-
-
 @bp.route("/events")
 def events_index():
     """Upcoming (or past) events with seats, waitlist and check-ins at a glance."""
