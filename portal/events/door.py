@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal import clock
 from portal.events import attendee_list, door_search, queries, question_queries
 from portal.events.forms import CheckInForm
+from portal.events.links import row_pattern
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
     already_checked_in_note,
@@ -129,12 +130,6 @@ def door_window(event: Event) -> dict:
 def undo_open(event: Event) -> bool:
     """Whether a check-in to the event may still be undone (until the end of its day)."""
     return clock.now() < check_in_closes_at(event, _tz())
-
-
-def row_pattern(pattern: str) -> str:
-    """A `url_pattern` (`{}` where the RSVP's id goes) as the attendee list's rows take it:
-    `%d` in its place, for the `%` operator, which a template applies without a call."""
-    return pattern.replace("%", "%%").replace("{}", "%d")
 
 
 def row_urls(event_id: int) -> dict[str, str]:

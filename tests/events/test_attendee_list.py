@@ -11,7 +11,7 @@ from flask import url_for
 
 from portal import clock
 from portal.events import attendee_list
-from portal.events.admin import EVENT_LINKS
+from portal.events.links import EVENT_LINKS
 from portal.events.models import EventStatus, Rsvp, RsvpStatus
 from portal.events.question_models import RsvpAnswer, RsvpGuestName
 from portal.events.services import broadcasts, questions
