@@ -8,8 +8,9 @@ from flask import current_app, flash, render_template, request, url_for
 from portal import clock
 from portal.csvsafe import csv_response
 from portal.events import attendee_list, queries, question_queries
-from portal.events.door import door_window, row_urls
+from portal.events.door import undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
+from portal.events.links import event_links, filter_links
 from portal.events.models import AUDIENCE_LABELS, Event, EventStatus
 from portal.events.rules import invitation_note
 from portal.events.services import broadcasts, invitations
@@ -20,6 +21,7 @@ from portal.templating import dealership
 from portal.web import admin_bp as bp
 from portal.web import (
     audit,
+    found_or_404,
     list_args,
     page_number,
     paginate,
@@ -74,11 +76,6 @@ def _change_audited(event: Event, change, fields: tuple[str, ...], action: str, 
             action, event, summary(value), before=before, after=snapshot(event, fields)
         ),
     )
-
-
-def _counts(event_id: int) -> dict[str, int]:
-    """{status: RSVPs} for one event."""
-    return queries.seat_counts(db.session, [event_id])[event_id]
 
 
 @bp.route("/events")
@@ -165,15 +162,23 @@ def events_edit(event_id: int):
     return render_template("admin/events/form.html", form=form, event=event, tz=_tz())
 
 
-def _attendee_list(event: Event) -> dict:
+def _attendee_list(found: attendee_list.EventPage) -> dict:
     """One page of the attendee list as the request asks for it (`?q=`, `?show=`, `?page=`),
     with what its rows need: the counts for the filters, the answers, the row actions."""
+    event, counts = found.event, found.counts
     text = request.args.get("q", "").strip()[:SEARCH_LENGTH]
     shown = attendee_list.chosen_filter(request.args.get("show"))
-    counts = _counts(event.id)
+    filter_counts = attendee_list.filter_counts(counts)
     page = attendee_list.attendee_page(
-        db.session, event, text, shown, page_number(), per_page(ATTENDEES_PER_PAGE), counts
+        db.session,
+        event,
+        text,
+        shown,
+        page_number(),
+        per_page(ATTENDEES_PER_PAGE),
+        filter_counts[shown],
     )
+    links = event_links(event.id)
     return {
         "event": event,
         "page": page,
@@ -181,12 +186,15 @@ def _attendee_list(event: Event) -> dict:
         "shown": shown,
         "counts": counts,
         "filters": attendee_list.FILTERS,
-        "filter_counts": attendee_list.filter_counts(counts),
-        "list_url": url_for("admin.events_show", event_id=event.id),
-        "form": EmptyForm(),
-        "can_undo": door_window(event)["can_undo"],
-        "answers": question_queries.answer_sheet(db.session, event, [r.rsvp for r in page.items]),
-        **row_urls(event.id),
+        "filter_counts": filter_counts,
+        "filter_links": filter_links(event.id, links["page"], text),
+        "links": links,
+        "can_undo": undo_open(event),
+        "answers": question_queries.answer_sheet(
+            db.session, event, page.items, has_questions=found.asks
+        ),
+        "check_in_url": links["check_in"],
+        "undo_url": links["undo"],
     }
 
 
@@ -194,15 +202,15 @@ def _attendee_list(event: Event) -> dict:
 def events_show(event_id: int):
     """The event's control page: the attendee list (paged, searchable) with check-in, actions
     and exports; a search from the page's box gets the list alone (htmx)."""
-    listing = _attendee_list(_event_or_404(event_id))
+    found = found_or_404(attendee_list.event_page(db.session, event_id))
+    listing = _attendee_list(found)
     if wants_fragment():
         return render_template("admin/events/_attendees.html", **listing)
-    event = listing["event"]
     return render_template(
         "admin/events/show.html",
         **listing,
         audience_labels=AUDIENCE_LABELS,
-        sent_messages=broadcasts.sent_messages(db.session, event),
+        sent_messages=broadcasts.sent_messages(db.session, found.event) if found.messaged else [],
         message_audiences=broadcasts.AUDIENCE_LABELS,
     )
 

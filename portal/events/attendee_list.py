@@ -4,18 +4,29 @@ the columns the list shows, in a fixed number of statements however many people 
 The order is the one coordinators read the list in: who is coming (by name), then the
 waitlist in its queue order, then cancellations (by name). The database sorts and pages; the
 waitlist places of the page's queued people come from one more statement.
+
+The event's page reads the event with the list's counts in one statement (`event_page`), which
+also says whether there are answers or sent messages to read at all.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.events.door_search import search_words
-from portal.events.models import SEAT_HOLDING, Event, GuestPerson, Rsvp, RsvpStatus
-from portal.events.queries import Attendee, waitlist_positions
+from portal.events.models import (
+    SEAT_HOLDING,
+    Event,
+    EventMessage,
+    Rsvp,
+    RsvpStatus,
+)
+from portal.events.queries import waitlist_positions
+from portal.events.question_models import EventQuestion
 from portal.events.rules import waitlist_order
 from portal.paging import ListPage, PagedSelect
 
@@ -43,24 +54,79 @@ def filter_counts(counts: dict[str, int]) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class ListedRsvp:
-    """The parts of an RSVP the attendee list shows (a row, not the ORM object)."""
+class EventPage:
+    """The event a staff page is about, with what the rest of the page's statements need."""
+
+    event: Event
+    #: {status: the event's RSVPs in it}, for every status.
+    counts: dict[str, int]
+    #: Whether the event asks (or once asked) a question: if not, there are no answers to read.
+    asks: bool
+    #: Whether a message went to its attendees: if not, there is no history to read.
+    messaged: bool
+
+
+def _rsvps_in(status: str):
+    return (
+        select(func.count())
+        .where(Rsvp.event_id == Event.id, Rsvp.status == status)
+        .scalar_subquery()
+    )
+
+
+#: The event, whether it has questions and messages, and its RSVPs by status (built once).
+_EVENT_PAGE = select(
+    Event,
+    exists().where(EventQuestion.event_id == Event.id),
+    exists().where(EventMessage.event_id == Event.id),
+    *(_rsvps_in(status) for status in RsvpStatus),
+).where(Event.id == bindparam("event_id"))
+
+
+def event_page(session: Session, event_id: int) -> EventPage | None:
+    """The event (None if there is none) with its counts and what it has to show; one
+    statement, in place of a count of RSVPs, its questions and its messages when it has none."""
+    found = session.execute(_EVENT_PAGE, {"event_id": event_id}).first()
+    if found is None:
+        return None
+    event, asks, messaged, *numbers = found
+    counts = {status.value: number for status, number in zip(RsvpStatus, numbers, strict=True)}
+    return EventPage(event, counts, bool(asks), bool(messaged))
+
+
+class AttendeeRow(NamedTuple):
+    """One row of the staff's attendee list as plain values, which the template unpacks: a
+    lookup per value would cost more than drawing it."""
 
     id: int
     status: str
     guests: int
     checked_in_at: datetime | None
-    via_reward: bool
-    user_id: int | None
+    #: A seat given as a reward, while it is held.
+    vip_seat: bool
+    #: A visitor's RSVP (a prospect without an account).
+    is_guest: bool
+    name: str
+    email: str
+    #: The place in the queue, for a waitlisted RSVP.
+    position: int | None
 
-    @property
-    def is_guest(self) -> bool:
-        """A visitor's RSVP (a prospect without an account)."""
-        return self.user_id is None
 
-    @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING
+def attendee_row(rsvp: Rsvp, position: int | None = None) -> AttendeeRow:
+    """An RSVP's row on the list, from the RSVP itself (as a check-in answers with it)."""
+    person = rsvp.person
+    vip_seat = rsvp.via_reward and rsvp.holds_seat
+    return AttendeeRow(
+        rsvp.id,
+        rsvp.status,
+        rsvp.guests,
+        rsvp.checked_in_at,
+        vip_seat,
+        rsvp.is_guest,
+        person.name,
+        person.email,
+        position,
+    )
 
 
 _WAITING = Rsvp.status == RsvpStatus.WAITLISTED
@@ -110,26 +176,37 @@ def attendee_page(
     shown: str,
     page: int,
     per_page: int,
-    counts: dict[str, int],
+    total: int,
 ) -> ListPage:
-    """One page of the event's attendees (`Attendee` rows) matching every word of `text` in a
+    """One page of the event's attendees (`AttendeeRow`s) matching every word of `text` in a
     name or email (or a ticket number) and the filter; two statements, and a count for a
-    search (`counts`, the event's {status: RSVPs}, gives the total of a filter)."""
+    search (without one, `total` is the filter's, from the counts the page shows).
+
+    The list's statements run on the table, as plain rows: the ORM adds only its cost to
+    them (as much again as the sorted page itself)."""
     values = {"event_id": event.id, "statuses": list(FILTERS[shown][1])}
+    if session.autoflush:  # as an ORM read would: an RSVP added is listed
+        session.flush()
+    connection = session.connection()
     if text:
         listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True)
-        found = listing.page_of(session, values, page, per_page)
+        found = listing.page_of(connection, values, page, per_page)
     else:
-        total = filter_counts(counts)[shown]
-        found = _UNSEARCHED.page_of(session, values, page, per_page, total=total)
-    waiting = [row.id for row in found.items if row.status == RsvpStatus.WAITLISTED]
+        found = _UNSEARCHED.page_of(connection, values, page, per_page, total=total)
+    waiting = [row[0] for row in found.items if row[1] == RsvpStatus.WAITLISTED]
     positions = waitlist_positions(session, waiting)
     items = [
-        Attendee(
-            ListedRsvp(*row[:6]),
-            GuestPerson(row[6] or "", row[7] or ""),
-            positions.get(row.id),
+        AttendeeRow(
+            rsvp_id,
+            status,
+            guests,
+            checked_in_at,
+            via_reward and status in SEAT_HOLDING,
+            user_id is None,
+            name or "",
+            email or "",
+            positions.get(rsvp_id),
         )
-        for row in found.items
+        for rsvp_id, status, guests, checked_in_at, via_reward, user_id, name, email in found.items
     ]
     return ListPage(items, found.page, found.per_page, found.total, found.exact)

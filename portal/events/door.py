@@ -10,8 +10,9 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import door_search, queries, question_queries
+from portal.events import attendee_list, door_search, queries, question_queries
 from portal.events.forms import CheckInForm
+from portal.events.links import row_pattern
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.events.rules import (
     already_checked_in_note,
@@ -126,12 +127,20 @@ def door_window(event: Event) -> dict:
     }
 
 
+def undo_open(event: Event) -> bool:
+    """Whether a check-in to the event may still be undone (until the end of its day)."""
+    return clock.now() < check_in_closes_at(event, _tz())
+
+
 def row_urls(event_id: int) -> dict[str, str]:
-    """The attendee list's per-row actions as URL patterns (`{}` where the RSVP's id goes):
-    two `url_for` calls for the whole list rather than two per row."""
+    """The attendee list's per-row actions as URL patterns (`row_pattern`): two `url_for`
+    calls for the whole list rather than two per row."""
     return {
-        "check_in_url": url_pattern("admin.events_check_in", "rsvp_id", event_id=event_id),
-        "undo_url": url_pattern("admin.events_check_in_undo", "rsvp_id", event_id=event_id),
+        name: row_pattern(url_pattern(endpoint, "rsvp_id", event_id=event_id))
+        for name, endpoint in (
+            ("check_in_url", "admin.events_check_in"),
+            ("undo_url", "admin.events_check_in_undo"),
+        )
     }
 
 
@@ -216,12 +225,11 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
     rsvp = db.session.get(Rsvp, rsvp_id)
     return render_template(
         "admin/events/_check_in_response.html",
-        row=queries.Attendee(rsvp, rsvp.person, None),
+        row=attendee_list.attendee_row(rsvp),
         event=rsvp.event,
         counts=queries.seat_counts(db.session, [event_id])[event_id],
-        form=EmptyForm(),
         note=outcome.error.message if outcome.error else None,
-        can_undo=door_window(rsvp.event)["can_undo"],
+        can_undo=undo_open(rsvp.event),
         answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp]),
         **row_urls(event_id),
     )

@@ -111,7 +111,11 @@ class AnswerSheet:
 
     def lines(self, rsvp: Rsvp) -> list[tuple[str, str, str]]:
         """(question, answer, a note such as "removed") for each answer the attendee gave."""
-        given = self.answers.get(rsvp.id, {})
+        return self.lines_for(rsvp.id, rsvp.guests)
+
+    def lines_for(self, rsvp_id: int, guests: int) -> list[tuple[str, str, str]]:
+        """`lines` of the RSVP with this id, bringing this many guests."""
+        given = self.answers.get(rsvp_id, {})
         rows = []
         for question in self.questions:
             value = given.get(question.id)
@@ -121,7 +125,7 @@ class AnswerSheet:
             if not note and not is_offered(question, value):
                 note = "no longer an option"
             rows.append((question.label, value, note))
-        names = self.guest_names.get(rsvp.id, [])[: rsvp.guests]
+        names = self.guest_names.get(rsvp_id, [])[:guests]
         if names:
             rows.append(("Guests", ", ".join(names), ""))
         return rows
@@ -156,11 +160,16 @@ class ShownRsvp(Protocol):
 
 
 def answer_sheet(
-    session: Session, event: Event, shown: Iterable[ShownRsvp] | None = None
+    session: Session,
+    event: Event,
+    shown: Iterable[ShownRsvp] | None = None,
+    *,
+    has_questions: bool = True,
 ) -> AnswerSheet:
     """Answers of the event's attendees (or only of the RSVPs a page `shown`); three queries
-    at most, one when the event asks no question and nobody shown brings a guest."""
-    questions = event_questions(session, event.id, include_retired=True)
+    at most, one when the event asks no question and nobody shown brings a guest, and none
+    when the caller knows it never had one (`has_questions=False`) and nobody brings a guest."""
+    questions = event_questions(session, event.id, include_retired=True) if has_questions else []
     values: dict = {"event_id": event.id}
     answer_query, name_query = _ANSWERS, _GUEST_NAMES
     # An answer belongs to a question: an event that never asked one has none to read.

@@ -172,3 +172,24 @@ def test_printable_sheet_lists_confirmed_attendees(
 def test_anonymous_visitors_are_sent_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_drafts_page_publishes_it_from_its_own_form_without_javascript(
+    client, login, make_coordinator, make_event
+):
+    event = make_event(status=EventStatus.DRAFT)
+    login(make_coordinator())
+    html = client.get(f"/admin/events/{event.id}").text
+    publish = f"/admin/events/{event.id}/publish"
+    form = re.search(
+        f'<form method="post" action="{publish}" class="inline-form">(.*?)</form>', html, re.S
+    )
+    token = re.fullmatch(
+        r'\s*<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">\s*'
+        r'<button type="submit" class="button button-small">Publish</button>\s*',
+        form.group(1),
+    ).group(1)
+    response = client.post(publish, data={"csrf_token": token}, csrf=False)
+    assert response.status_code == 303
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+    assert "Invite owners…" in client.get(f"/admin/events/{event.id}").text
