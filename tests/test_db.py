@@ -106,3 +106,25 @@ def test_a_pages_read_of_columns_skips_the_orms_path_and_reads_the_same_rows(app
         event.remove(session, "do_orm_execute", record)
     assert plain == through_the_orm
     assert [name for _, name, _ in plain] == [owner.name for owner in owners]
+
+
+def test_a_pages_read_of_columns_sees_a_change_not_yet_flushed(app, make_owner):
+    """As an ORM read would, `page_rows` and a page of a `PagedSelect` flush first."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.db import page_rows
+    from portal.paging import PagedSelect
+
+    owner = make_owner(name="Sam Okafor")
+    owner_id = owner.id  # loaded now: reading it later would flush by itself
+    owner.name = "Sam Okafor-Reyes"
+    statement = select(User.id, User.name).where(User.id == owner_id)
+    assert [tuple(row) for row in page_rows(db.session, statement)] == [
+        (owner_id, "Sam Okafor-Reyes")
+    ]
+    db.session.add(User(email="new@example.com", password_hash="x", name="Priya Patel"))
+    names = select(User.name).order_by(User.name)
+    listed = PagedSelect(names, rows=True).page_of(db.session, {}, 1, 10)
+    assert [name for (name,) in listed.items] == ["Priya Patel", "Sam Okafor-Reyes"]
+    assert listed.total == 2 and listed.exact
