@@ -8,6 +8,7 @@ from portal import clock
 from portal.community import queries
 from portal.extensions import db
 from tests import factories
+from tests.browser.steps import PHONE, fits_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,6 +23,7 @@ def test_older_announcements_swap_in_place(browser_page, live_server, app, axe_c
         )
     db.session.commit()
 
+    page.set_viewport_size(PHONE)
     page.goto(f"{live_server}/community")
     items = page.locator("#announcements article")
     assert items.count() == queries.PAGE_SIZE
@@ -33,6 +35,7 @@ def test_older_announcements_swap_in_place(browser_page, live_server, app, axe_c
     assert page.url.endswith("/community?page=2")
     assert page.evaluate("window.loadedOnce") is True, "the page was reloaded"
     axe_check(page)
+    fits_phone(page)
     page.get_by_role("link", name="← Newer announcements").click()
     page.locator("#announcements").get_by_text("Page 1").wait_for()
     assert items.first.locator("h3").inner_text() == "Club news 00"

@@ -11,7 +11,7 @@ from portal import clock
 from portal.accounts.models import Role
 from portal.events.services import planning as services
 from portal.extensions import db
-from tests.browser.steps import sign_in
+from tests.browser.steps import PHONE, fits_phone, sign_in
 from tests.factories import TZ
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -114,6 +114,9 @@ def test_owner_pages_through_the_event_list_in_place(
     assert page.url.endswith("/events?page=2")
     assert page.evaluate("window.loadedOnce") is True, "the page was reloaded"
     axe_check(page)
+    page.set_viewport_size(PHONE)
+    fits_phone(page)
     page.get_by_role("link", name="← Previous events").click()
     page.locator("#event-list").get_by_text("Page 1").wait_for()
     assert cards.count() == 20
+    fits_phone(page)
