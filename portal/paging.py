@@ -21,6 +21,8 @@ from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from portal.db import read_connection
+
 #: Rows counted past the first row of the page shown; beyond them the total is "more than".
 COUNT_AHEAD = 1_000
 
@@ -103,15 +105,10 @@ class PagedSelect:
         or one when the page already knows the list's `total` (from counts it shows anyway).
 
         Past the end it is the last page; the total is exact up to COUNT_AHEAD rows past
-        the start of the page. The count, and a page of rows, run on the session's
-        connection after the flush an ORM read would make (`portal.db.page_rows`): the ORM's
-        own path only costs time for them.
+        the start of the page. The count, and a page of rows, run on `read_connection`:
+        the ORM's own path only costs time for them.
         """
-        connection = session
-        if isinstance(session, Session):
-            if session.autoflush:
-                session.flush()
-            connection = session.connection()
+        connection = read_connection(session) if isinstance(session, Session) else session
         start = (page - 1) * per_page
         known = start + max(COUNT_AHEAD, per_page)
         if total is None:

@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from portal import clock
+from portal.db import read_connection
 from portal.dealership.models import Setting
 
 #: By default an owner hears from us by email or text at most twice a week; the rest waits
@@ -40,9 +41,8 @@ def stored_settings(session: Session) -> dict[str, Any]:
     """Every stored setting by key: one query per transaction, however often asked."""
     stored = session.info.get(_READ)
     if stored is None:
-        if session.autoflush:  # as an ORM read would: a setting added is a setting read
-            session.flush()
-        stored = dict(session.connection().execute(_ALL_SETTINGS).all())
+        # Flushed first: a setting added is a setting read.
+        stored = dict(read_connection(session).execute(_ALL_SETTINGS).all())
         session.info[_READ] = stored
     return stored
 

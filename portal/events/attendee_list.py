@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.db import read_connection
 from portal.events.door_search import search_words
 from portal.events.models import (
     SEAT_HOLDING,
@@ -185,9 +186,7 @@ def attendee_page(
     The list's statements run on the table, as plain rows: the ORM adds only its cost to
     them (as much again as the sorted page itself)."""
     values = {"event_id": event.id, "statuses": list(FILTERS[shown][1])}
-    if session.autoflush:  # as an ORM read would: an RSVP added is listed
-        session.flush()
-    connection = session.connection()
+    connection = read_connection(session)  # flushed first: an RSVP added is listed
     if text:
         listing = PagedSelect(_LISTING.where(*search_words(text)), rows=True)
         found = listing.page_of(connection, values, page, per_page)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from portal.db import read_connection
 from portal.notifications.models import Notification
 from portal.paging import ListPage, PagedSelect
 
@@ -46,9 +47,7 @@ _UNREAD = (
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the owner's messages are unread (every signed-in page shows it)."""
-    if session.autoflush:  # as an ORM read would: a message added is counted
-        session.flush()
-    return session.connection().scalar(_UNREAD, {"user_id": user.id})
+    return read_connection(session).scalar(_UNREAD, {"user_id": user.id})  # a new one counts
 
 
 def get_for_owner(session: Session, user: User, notification_id: int) -> Notification | None:
