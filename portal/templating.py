@@ -139,15 +139,25 @@ def thousands(value: int | None) -> str:
     return f"{value:,}" if value is not None else ""
 
 
+#: Numbers formatted from memory: the same number in the same home region always reads the
+#: same, and working it out takes about 27 µs (finding a +1 or +44 number's region tries each
+#: region's patterns), which a table of 25 owners or 50 referrals would pay on every view.
+PHONES_REMEMBERED = 8192
+
+
 def phone(value: str | None) -> str:
     """An E.164 number as people write it: national form at home, international abroad."""
     if not value:
         return ""
+    return _phone_as_written(value, current_app.config["PORTAL_PHONE_REGION"])
+
+
+@lru_cache(maxsize=PHONES_REMEMBERED)
+def _phone_as_written(value: str, home: str) -> str:
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return value
-    home = current_app.config["PORTAL_PHONE_REGION"]
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if phonenumbers.region_code_for_number(parsed) == home

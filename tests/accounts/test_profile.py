@@ -83,3 +83,14 @@ def test_phone_numbers_abroad_are_shown_in_international_form(app):
     assert phone("+12025550199") == "(202) 555-0199"
     assert phone("+442079460958") == "+44 20 7946 0958"
     assert phone(None) == ""
+
+
+def test_a_remembered_phone_number_still_follows_the_home_region(app):
+    """Formatting is remembered per number and home region: changing the region is seen."""
+    from portal.templating import phone
+
+    assert phone("+442079460958") == "+44 20 7946 0958"
+    app.config["PORTAL_PHONE_REGION"] = "GB"
+    assert phone("+442079460958") == "020 7946 0958"
+    assert phone("+12025550199") == "+1 202-555-0199"
+    assert phone("not a number") == "not a number"
