@@ -136,6 +136,18 @@ def sign_in(base: str, email: str) -> str:
     except urllib.error.HTTPError as error:
         if error.code != 303:
             raise
+        landing = urllib.parse.urljoin(base, error.headers["Location"])
+    # The page after signing in shows "Welcome back" once and takes it out of the cookie.
+    # The cookie measured is the one a person holds from then on: one still carrying the
+    # message would show it on every page and have its cookie signed afresh each time.
+    while landing:
+        try:
+            opener.open(landing).close()
+            landing = None
+        except urllib.error.HTTPError as error:
+            if error.code not in (301, 302, 303, 307, 308):
+                raise
+            landing = urllib.parse.urljoin(landing, error.headers["Location"])
     return next(cookie.value for cookie in jar if cookie.name == "session")
 
 
