@@ -18,6 +18,7 @@ from portal.charity.rules import (
     honour_name,
 )
 from portal.charity.tally import FIGURES, NOTHING, stored_totals
+from portal.db import page_rows
 from portal.dealership.queries import read_settings
 from portal.events.models import Event, EventStatus
 from portal.events.rules import visible_condition
@@ -192,7 +193,7 @@ _OPEN_DRIVES_OF_EVENT = (
 def open_drives_of_event(session: Session, event_id: int) -> list[Row]:
     """The open drives an event is part of (one query), for "Part of ..." on the event page:
     rows of each drive's id, name and beneficiary_name."""
-    return list(session.execute(_OPEN_DRIVES_OF_EVENT, {"event_id": event_id}))
+    return list(page_rows(session, _OPEN_DRIVES_OF_EVENT, {"event_id": event_id}))
 
 
 def drive_list(sort: str, descending: bool) -> Select:

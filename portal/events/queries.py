@@ -9,6 +9,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     false,
     func,
     select,
@@ -28,6 +29,7 @@ from portal.events.models import (
     Rsvp,
     RsvpStatus,
 )
+from portal.events.question_models import EventQuestion
 from portal.events.rules import (
     audiences_for,
     suits_vehicle_condition,
@@ -226,6 +228,14 @@ class EventPage:
     rsvp: Rsvp | None
     position: int | None
     for_my_car: bool
+    #: Whether the event asks a registration question now (the RSVP form reads them only then).
+    asks_questions: bool = True
+
+
+#: Whether an event asks any question now: most ask none, and their page reads none.
+_ASKS_QUESTIONS = exists().where(
+    EventQuestion.event_id == Event.id, EventQuestion.retired_at.is_(None)
+)
 
 
 @cache
@@ -235,7 +245,7 @@ def _event_statement(signed_in: bool, staff: bool) -> Select:
     suits = suits_vehicle_condition(owner_id) if signed_in else false()
     position = _position_subquery(owner_id)
     return (
-        select(Event, Rsvp, case((suits, 1), else_=0), position.c.position)
+        select(Event, Rsvp, case((suits, 1), else_=0), position.c.position, _ASKS_QUESTIONS)
         .select_from(Event)
         .where(Event.id == bindparam("event_id"), true() if staff else _VISIBLE)
         .outerjoin(
@@ -247,14 +257,15 @@ def _event_statement(signed_in: bool, staff: bool) -> Select:
 
 
 def event_for_viewer(session: Session, user, event_id: int) -> EventPage | None:
-    """The event if this person may see it, with their RSVP and queue place (2 queries)."""
+    """The event if this person may see it, with their RSVP, queue place and whether it asks
+    any question (one query)."""
     owner_id, staff, values = _viewer(user)
     values |= {"event_id": event_id, "owner_id": owner_id}
     row = session.execute(_event_statement(bool(owner_id), staff), values).first()
     if row is None:
         return None
-    event, rsvp, match, place = row
-    return EventPage(event, rsvp, place, bool(match))
+    event, rsvp, match, place, asks = row
+    return EventPage(event, rsvp, place, bool(match), bool(asks))
 
 
 def _position_subquery(owner_id: int | None):

@@ -66,9 +66,12 @@ class Registration:
         return rows
 
 
-def registration(session: Session, event: Event, rsvp: Rsvp | None) -> Registration:
-    """The event's questions and, when there is an RSVP, its answers; three queries at most."""
-    questions = event_questions(session, event.id)
+def registration(
+    session: Session, event: Event, rsvp: Rsvp | None, *, asks_questions: bool = True
+) -> Registration:
+    """The event's questions and, when there is an RSVP, its answers; three queries at most,
+    and none for the questions when the caller knows the event asks none (`asks_questions`)."""
+    questions = event_questions(session, event.id) if asks_questions else []
     if rsvp is None or rsvp.id is None or not (questions or asks_guest_names(event)):
         return Registration(event, questions)
     answers = dict(

@@ -26,9 +26,10 @@ CHECK_ANSWERS = "Please check the answers marked below; nothing is booked yet."
 CHOOSE_GUESTS = "Please choose how many guests you're bringing."
 
 
-def asked(event: Event, rsvp: Rsvp | None = None) -> Registration:
-    """What the event asks, with the owner's earlier answers when they RSVPed before."""
-    return question_queries.registration(db.session, event, rsvp)
+def asked(event: Event, rsvp: Rsvp | None = None, asks_questions: bool = True) -> Registration:
+    """What the event asks, with the owner's earlier answers when they RSVPed before.
+    `asks_questions=False`: the caller knows it asks none, so none are read."""
+    return question_queries.registration(db.session, event, rsvp, asks_questions=asks_questions)
 
 
 def rsvp_form(registration: Registration, guests: int = 0, fill: bool = True):
@@ -58,9 +59,9 @@ def with_answers(outcome: RsvpOutcome, form, registration: Registration) -> Rsvp
     return outcome
 
 
-def box_context(event: Event, rsvp: Rsvp | None, form=None) -> dict:
+def box_context(event: Event, rsvp: Rsvp | None, form=None, asks_questions: bool = True) -> dict:
     """What the RSVP box needs about the questions: them, the answers, the form."""
-    registration = asked(event, rsvp)
+    registration = asked(event, rsvp, asks_questions)
     refusal = answers_refusal(event, rsvp, clock.now()) if rsvp else None
     guests = rsvp.guests if rsvp else 0
     return {

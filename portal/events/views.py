@@ -79,7 +79,7 @@ def _box_context(
     now = clock.now()
     refusal, opens_at = rsvp_window(page.event, current_user, now, dealership()["timezone"])
     rsvp = page.rsvp
-    return registration.box_context(page.event, rsvp, form) | {
+    return registration.box_context(page.event, rsvp, form, page.asks_questions) | {
         "page": page,
         "event": page.event,
         "rsvp": rsvp,

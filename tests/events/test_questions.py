@@ -414,3 +414,25 @@ def test_an_event_that_asks_nothing_gets_the_plain_guests_form(app, make_event):
     with app.test_request_context():
         form = answers_form(Registration(event, []), 2, with_guests=True, guests=1)
     assert type(form) is GuestsForm and form.guests.data == 1
+
+
+def test_the_event_page_reads_questions_only_when_the_event_asks_one(
+    client, login, make_owner, make_event, count_queries
+):
+    """An event's page knows from its own statement whether the event asks anything now: one
+    that asks nothing (or whose only question was removed) reads no question; one that asks
+    shows its question in the RSVP form."""
+    plain, asking, removed = make_event(), make_event(days=12), make_event(days=13)
+    question = _ask(asking, "Any dietary needs?")
+    _ask(removed, "Parking?").retired_at = clock.now()  # removed after someone answered it
+    db.session.commit()
+    login(make_owner())
+    for event, asks in ((plain, False), (asking, True), (removed, False)):
+        client.get(f"/events/{event.id}")
+        with count_queries() as statements:
+            page = client.get(f"/events/{event.id}").get_data(as_text=True)
+        read_questions = [sql for sql in statements if sql.startswith("SELECT event_questions.")]
+        assert len(read_questions) == (1 if asks else 0), event.title
+        assert ("Any dietary needs?" in page) is asks
+        assert (f'name="{question.field_name}"' in page) is asks
+        assert "Parking?" not in page
