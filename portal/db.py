@@ -39,9 +39,9 @@ back; `write_in_own_transaction` still runs in a transaction of its own, and
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Flask, has_request_context, request, request_started
+from flask import Flask, g, has_app_context, has_request_context, request, request_started
 from sqlalchemy import Connection, Engine, Executable, Result, event
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,26 @@ def begins_read_only() -> bool:
     return not _writing.get() and has_request_context() and request.environ.get(_READS_ONLY, False)
 
 
+#: Where a reading request keeps what it read once for the whole page (`read_once`).
+_READ_ONCE = "portal_read_once"
+_NOT_READ = object()
+
+
+def remember_read(name: str, value: Any) -> None:
+    """Keep a value a reading request read along with something else (the unread count with
+    the signed-in user) for the rest of the request, which cannot change it by itself.
+    Nothing is kept in a request that may write, and `write_in_own_transaction` forgets it
+    all: after a change the page asks again."""
+    if begins_read_only():
+        g.setdefault(_READ_ONCE, {})[name] = value
+
+
+def read_once(name: str, read: Callable[[], T]) -> T:
+    """The value `remember_read` kept under `name` in this request, or `read()` when none."""
+    value = g.get(_READ_ONCE, {}).get(name, _NOT_READ) if has_app_context() else _NOT_READ
+    return read() if value is _NOT_READ else value
+
+
 def write_in_own_transaction(session: Session, action: Callable[[], T]) -> T:
     """From a page that reads, make one change in a short write transaction of its own.
 
@@ -82,6 +102,8 @@ def write_in_own_transaction(session: Session, action: Callable[[], T]) -> T:
     raises. Objects loaded before are expired and read afresh, inside the write, on use.
     """
     session.commit()
+    if has_app_context():
+        g.pop(_READ_ONCE, None)  # what was read before may be what changes
     token = _writing.set(True)
     try:
         result = action()

@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from portal.db import read_once
 from portal.extensions import db
 from portal.forms import kept_csrf_token
 
@@ -305,9 +306,10 @@ def register(app: Flask) -> None:
     def portal_context():
         unread = 0
         if current_user.is_authenticated:
-            from portal.notifications.queries import unread_count
+            from portal.notifications.queries import UNREAD_COUNT, unread_count
 
-            unread = unread_count(db.session, current_user)
+            # Read with the user on a page that only reads, asked afresh otherwise.
+            unread = read_once(UNREAD_COUNT, lambda: unread_count(db.session, current_user))
         # Flask-WTF offers its own `csrf_token` the same way: this one comes later and wins.
         return {"dealership": dealership(), "unread_count": unread, "csrf_token": kept_csrf_token}
 

@@ -26,10 +26,11 @@ from portal.accounts.forms import (
 from portal.accounts.models import User
 from portal.accounts.services import members
 from portal.accounts.services.invitations import CLAIM_LINK_MAX_AGE
-from portal.db import write_in_own_transaction
+from portal.db import remember_read, write_in_own_transaction
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
 from portal.mail import current_mailer
+from portal.notifications.queries import UNREAD_COUNT, unread_of
 from portal.sections import render_sections
 from portal.security import is_safe_next, public_url, sign, unsign
 from portal.templating import plural
@@ -48,10 +49,20 @@ PROFILE_FIELDS = (
 )
 
 
+#: Read with the signed-in user: their unread messages, which every page's header shows.
+_UNREAD = unread_of(User.id)
+
+
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
-    """Only a live server-side login session brings a user back."""
-    return members.load_user_for_login(db.session, cookie_id, clock.now())
+    """Only a live server-side login session brings a user back. A page that only reads
+    keeps the unread count read in the same statement (`portal.db.read_once`)."""
+    row = members.signed_in_row(db.session, cookie_id, clock.now(), _UNREAD)
+    if row is None:
+        return None
+    user, unread = row
+    remember_read(UNREAD_COUNT, unread)
+    return user
 
 
 #: Wrong passwords for one account from one client address: the limit a guesser meets first.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.db import read_connection
@@ -45,9 +45,24 @@ _UNREAD = (
 )
 
 
+#: The name the request keeps the unread count under when it read it with the user.
+UNREAD_COUNT = "unread_count"
+
+
 def unread_count(session: Session, user: User) -> int:
     """How many of the owner's messages are unread (every signed-in page shows it)."""
     return read_connection(session).scalar(_UNREAD, {"user_id": user.id})  # a new one counts
+
+
+def unread_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """`unread_count` as a column of another statement, for the user whose id is `user_id`
+    (the statement that loads the signed-in user reads it with them)."""
+    return (
+        select(func.count())
+        .select_from(Notification.__table__)
+        .where(_NOTIFICATIONS.user_id == user_id, _NOTIFICATIONS.read_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def get_for_owner(session: Session, user: User, notification_id: int) -> Notification | None:

@@ -116,6 +116,28 @@ def test_unread_count_in_header_and_reading_clears_it(client, make_owner, login)
     assert "unread" not in client.get("/").get_data(as_text=True)
 
 
+def test_a_page_reads_the_unread_count_with_the_user_and_again_after_a_change(
+    client, make_owner, login, count_queries
+):
+    """A page that only reads gets the count in the statement that loads the signed-in
+    user; the message page, which marks the message read first, shows the count after that;
+    a page answering a POST asks for it afresh."""
+    owner = make_owner(preferred_channel="inbox")
+    first = _notify(owner)
+    _notify(owner, key="test:2", subject="Second message")
+    login(owner)
+    client.get("/garage")
+    with count_queries() as statements:
+        page = client.get("/garage").get_data(as_text=True)
+    assert 'aria-label="2 unread"' in page
+    reads_of_notifications = [sql for sql in statements if "FROM notifications" in sql]
+    assert len(reads_of_notifications) == 1 and "FROM users" in reads_of_notifications[0]
+    assert 'aria-label="1 unread"' in client.get(f"/inbox/{first}").get_data(as_text=True)
+    _notify(owner, key="test:3", subject="Third message")
+    refused = client.post("/account/profile", data={"display_name": "x" * 500})
+    assert 'aria-label="2 unread"' in refused.get_data(as_text=True)
+
+
 def test_another_owners_message_is_not_found(client, make_owner, login):
     someone = make_owner()
     notification_id = _notify(someone)

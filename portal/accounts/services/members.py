@@ -3,7 +3,7 @@
 import functools
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -156,14 +156,27 @@ _SIGNED_IN_USER = (
 
 def load_user_for_login(session: Session, cookie_id: str, now: datetime) -> User | None:
     """The user behind a Flask-Login id, only while its login session is alive."""
+    row = signed_in_row(session, cookie_id, now)
+    return row[0] if row is not None else None
+
+
+@functools.cache
+def _signed_in_statement(columns: tuple) -> Select:
+    return _SIGNED_IN_USER.add_columns(*columns)
+
+
+def signed_in_row(session: Session, cookie_id: str, now: datetime, *columns) -> Row | None:
+    """(the user behind a Flask-Login id, then `columns` read in the same statement: facts
+    about them every page shows), only while its login session is alive. `columns` are
+    built once by the caller (each set makes its own statement, kept)."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
     values = {"user_id": int(user_id), "token_hash": hash_token(token), "now": now}
-    user = session.scalar(_SIGNED_IN_USER, values)
-    if user is not None:
-        user.current_login_session_token = token
-    return user
+    row = session.execute(_signed_in_statement(columns), values).first()
+    if row is not None:
+        row[0].current_login_session_token = token
+    return row
 
 
 def end_login_session(session: Session, token: str | None) -> None:
