@@ -64,7 +64,7 @@ def owners():
     return render_template(
         template,
         page=page,
-        rows=owner_list.table_rows(page.items, links.owner),
+        body=owner_list.table_body(page.items, links.owner),
         sort_links=owner_list.sort_links(links.owners, sort, descending, query),
         pager=owner_list.pager_links(links.owners, page, query, sort, descending),
         links=links,
