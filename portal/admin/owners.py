@@ -7,7 +7,7 @@ from portal import clock
 from portal.accounts.forms import NoteForm
 from portal.accounts.models import Role, User
 from portal.accounts.services import staff as services
-from portal.admin import queries
+from portal.admin import owner_list, queries
 from portal.csvsafe import csv_response
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -24,7 +24,6 @@ from portal.web import (
     perform,
     see_other,
     sort_params,
-    url_pattern,
     wants_fragment,
 )
 from portal.web import admin_bp as bp
@@ -61,13 +60,18 @@ def owners():
     )
     page = statements.page_of(db.session, {}, page_number(), PER_PAGE)
     template = "admin/owners/_results.html" if wants_fragment() else "admin/owners/list.html"
+    links = owner_list.list_links()
     return render_template(
         template,
         page=page,
+        body=owner_list.table_body(page.items, links.owner),
+        sort_links=owner_list.sort_links(links.owners, sort, descending, query),
+        pager=owner_list.pager_links(links.owners, page, query, sort, descending),
+        links=links,
+        export_url=owner_list.export_link(links.export, query, sort, descending),
         q=query,
         sort=sort,
         descending=descending,
-        owner_url=url_pattern("admin.owner", "user_id"),
     )
 
 

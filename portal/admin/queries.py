@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ScalarSelect, Select, bindparam, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
@@ -359,16 +359,24 @@ def owner_search(query: str = "", sort: str = "name", descending: bool = False) 
     return statement.order_by(*in_direction(descending, column, User.id))
 
 
+#: An owner's status as the owners list tags it: deactivated, never signed in, or active.
+OWNER_STATUS = case(
+    (User.deactivated_at.is_not(None), "deactivated"),
+    (User.last_login_at.is_(None), "new"),
+    else_="active",
+)
+
+
 def owner_list(query: str = "", sort: str = "name", descending: bool = False) -> Select:
-    """`owner_search` with only what the owners list shows, each owner's active cars included."""
+    """`owner_search` with only what the owners list shows, each owner's status
+    (`OWNER_STATUS`) and active cars included."""
     return owner_search(query, sort, descending).with_only_columns(
         User.id,
         User.name,
         User.email,
         User.phone,
         User.created_at,
-        User.deactivated_at,
-        User.last_login_at,
+        OWNER_STATUS.label("status"),
         active_car_count().label("cars"),
     )
 

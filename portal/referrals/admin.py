@@ -2,19 +2,23 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, get_template_attribute, render_template, request
+from flask import (
+    current_app,
+    flash,
+    render_template,
+    request,
+)
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal import clock, web
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.csvsafe import csv_response
 from portal.dealership.queries import read_settings
 from portal.extensions import db
+from portal.referrals import pipeline_table as table
 from portal.referrals import queries, services
 from portal.referrals.forms import PurchaseForm, ReferralSettingsForm, StageForm
 from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS, Referral, Stage
@@ -32,21 +36,6 @@ def _ladder() -> dict:
     return {"tiers": queries.load_tiers(db.session), "ambassador_level": AMBASSADOR_LEVEL}
 
 
-def _badges(rows: list[queries.PipelineRow], tiers) -> dict[int, Markup]:
-    """{tier level: the referrer's badge and priority flag}, rendered once per level on the
-    page rather than once per row."""
-    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
-    flag = get_template_attribute("referrals/_macros.html", "priority_flag")
-    levels = {row.tier_level for row in rows if row.referrer_name is not None}
-    return {
-        level: badge(level, tiers.name(level))
-        + Markup(" ")
-        # The flag asks its member for their tier only.
-        + flag(SimpleNamespace(tier_level=level), AMBASSADOR_LEVEL)
-        for level in levels
-    }
-
-
 @bp.route("/referrals")
 def referrals():
     """The pipeline: every referred friend, by stage, with who referred them."""
@@ -58,25 +47,26 @@ def referrals():
     page = queries.paged_pipeline(stage, sort, descending).page_of(
         db.session, {}, web.page_number(), web.per_page(PIPELINE_PER_PAGE), total=total
     )
-    rows = queries.pipeline_rows(
-        page.items,
-        detail_url=web.url_pattern("admin.referral", "referral_id"),
-        zone=ZoneInfo(dealership()["timezone"]),
-    )
+    links = table.pipeline_links()
+    list_args = web.list_args(stage=stage)
     return render_template(
         "admin/referrals/pipeline.html",
         page=page,
-        rows=rows,
-        badges=_badges(rows, queries.load_tiers(db.session)),
+        body=table.table_body(
+            page.items,
+            detail_url=links.referral,
+            zone=ZoneInfo(dealership()["timezone"]),
+            badges=table.badges(table.referrer_levels(page.items), queries.load_tiers(db.session)),
+        ),
+        sort_heads=table.sort_heads(links.pipeline, sort, descending, list_args),
+        pager=table.pager_links(links.pipeline, page, sort, descending, list_args),
+        export_url=table.with_query(links.export, ("stage", stage)),
+        links=links,
         stage=stage,
-        stage_url=web.url_pattern("admin.referrals", "stage"),
         counts=counts,
         source_counts=source_counts,
         source_labels=SOURCE_LABELS,
         stage_labels=STAGE_LABELS,
-        sort=sort,
-        descending=descending,
-        list_args=web.list_args(stage=stage),
     )
 
 

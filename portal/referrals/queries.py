@@ -1,13 +1,10 @@
 """Reads of referrals: invite links, an owner's friends, the tier ladder, the pipeline."""
 
 from collections import Counter
-from datetime import date
 from enum import StrEnum
 from functools import cache
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
@@ -15,7 +12,7 @@ from portal.dealership.queries import read_settings
 from portal.events.models import Event, Rsvp, RsvpStatus
 from portal.paging import PagedSelect, in_direction
 from portal.points.models import PointsEntry
-from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS, InviteCode, Referral, Stage
+from portal.referrals.models import InviteCode, Referral, Stage
 from portal.referrals.rules import TIER_DEFAULTS, Tiers
 from portal.security import hash_token
 
@@ -106,36 +103,18 @@ class Visit(StrEnum):
     RSVPED = "rsvped"
 
 
-class PipelineRow(NamedTuple):
-    """One referred friend on the pipeline: what each cell shows, worked out once per row so
-    that the template only places it (a tuple: the template's loop unpacks it into names)."""
-
-    #: The referral's own page.
-    url: str
-    name: str
-    model_of_interest: str | None
-    #: How they like to be contacted, as the list writes it ("Email", "Sms").
-    contact_by: str
-    phone: str | None
-    email: str
-    #: Who referred them, and their tier; None for a friend who came through an old link.
-    referrer_name: str | None
-    tier_level: int | None
-    #: The channel the invite link was shared through, in words ("—" when not known).
-    came_through: str
-    #: What became of the RSVP their invite link led to; None without one.
-    visit: Visit | None
-    event_title: str | None
-    stage: str
-    stage_label: str
-    #: The days of the last move and of the referral, in the dealership's time zone.
-    moved_on: date
-    referred_on: date
+#: What became of the RSVP a friend's invite link led to (a `Visit`), None without one.
+VISIT = case(
+    (_RSVPS.c.status.is_(None), None),
+    (_RSVPS.c.checked_in_at.is_not(None), Visit.CAME.value),
+    (_RSVPS.c.status == RsvpStatus.CANCELLED.value, Visit.CANCELLED.value),
+    else_=Visit.RSVPED.value,
+)
 
 
 def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
     """Referrals (one stage or all) with their referrer and RSVP, in the chosen order: only
-    the columns the pipeline shows (`pipeline_rows` reads them)."""
+    the columns the pipeline shows, and what became of the RSVP (`VISIT`)."""
     referral, referrer, rsvp, event = _REFERRALS.c, _USERS.c, _RSVPS.c, _EVENTS.c
     statement = (
         select(
@@ -151,8 +130,7 @@ def pipeline(stage: str | None, sort: str, descending: bool) -> Select:
             referral.created_at,
             referrer.name,
             referrer.tier_level,
-            rsvp.status,
-            rsvp.checked_in_at,
+            VISIT,
             event.title,
         )
         .outerjoin(_USERS, referrer.id == referral.referrer_id)
@@ -170,55 +148,6 @@ def paged_pipeline(stage: str | None, sort: str, descending: bool) -> PagedSelec
     """The pipeline's statements for one stage and order, built once per process (a handful
     of stages and sorts)."""
     return PagedSelect(pipeline(chosen_stage(stage), sort, descending), rows=True)
-
-
-def pipeline_rows(rows, detail_url: str, zone: ZoneInfo) -> list[PipelineRow]:
-    """The rows of `pipeline` as the list shows them: `detail_url` is the referral page's URL
-    with `{}` for its id, `zone` the dealership's time zone."""
-    return [_pipeline_row(row, detail_url, zone) for row in rows]
-
-
-def _pipeline_row(row, detail_url: str, zone: ZoneInfo) -> PipelineRow:
-    (
-        referral_id,
-        name,
-        model_of_interest,
-        preferred_contact,
-        phone,
-        email,
-        source,
-        stage,
-        stage_changed_at,
-        created_at,
-        referrer_name,
-        tier_level,
-        rsvp_status,
-        checked_in_at,
-        event_title,
-    ) = row
-    if not rsvp_status:
-        visit = None
-    elif checked_in_at:
-        visit = Visit.CAME
-    else:
-        visit = Visit.CANCELLED if rsvp_status == RsvpStatus.CANCELLED else Visit.RSVPED
-    return PipelineRow(
-        url=detail_url.format(referral_id),
-        name=name,
-        model_of_interest=model_of_interest,
-        contact_by=preferred_contact.capitalize(),
-        phone=phone,
-        email=email,
-        referrer_name=referrer_name,
-        tier_level=tier_level,
-        came_through=SOURCE_LABELS.get(source, "—"),
-        visit=visit,
-        event_title=event_title,
-        stage=stage,
-        stage_label=STAGE_LABELS[stage],
-        moved_on=stage_changed_at.astimezone(zone).date(),
-        referred_on=created_at.astimezone(zone).date(),
-    )
 
 
 #: Built once: referrals by stage and channel, counted from `ix_referrals_stage_source` (table
