@@ -11,9 +11,9 @@ from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.extensions import db
 from portal.points.queries import points_balance
 from portal.referrals.queries import load_tiers
-from portal.rewards import bp, queries, services
+from portal.rewards import bp, owner_page, queries, services
 from portal.rewards.forms import RedeemForm
-from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.rewards.models import Redemption
 from portal.servicelane.queries import lane_settings
 from portal.servicelane.rules import priority_sentence
 from portal.templating import dealership
@@ -34,15 +34,12 @@ COMMUNITY_WALL = 12
 def _rewards_context(message: dict | None = None) -> dict:
     """Everything the rewards page and its fragments show, in a fixed number of queries;
     the links of its cards and lists are built once, each row adds its id."""
-    page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
-    return {
-        **page,
-        "category_labels": CATEGORY_LABELS,
-        "message": message,
-        "redeem_url": url_pattern("rewards.confirm_redeem", "reward_id"),
-        "event_url": url_pattern("events.show", "event_id"),
-        "redemption_url": url_pattern("rewards.redemption_detail", "redemption_id"),
+    urls = {
+        "redeem": url_pattern("rewards.confirm_redeem", "reward_id"),
+        "redemption": url_pattern("rewards.redemption_detail", "redemption_id"),
     }
+    page = owner_page.rewards_page(db.session, current_user, clock.now(), local_today(), urls)
+    return {**page, "message": message, "event_url": url_pattern("events.show", "event_id")}
 
 
 @bp.route("/rewards")
