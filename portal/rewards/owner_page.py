@@ -243,10 +243,10 @@ def ledger_lines(rows: list[Row]) -> list[LedgerLine]:
 
 
 def rewards_page(
-    session: Session, user: User, now: datetime, today: date, urls: dict[str, str]
+    session: Session, user: User, now: datetime, today: date, links: dict[str, str]
 ) -> dict:
     """The owner's rewards page: balance, tier, each reward with whether they may redeem it,
-    their redemptions and ledger, in a fixed number of queries. `urls` holds the patterns of
+    their redemptions and ledger, in a fixed number of queries. `links` holds the patterns of
     the confirm step (`redeem`) and of a redemption's page (`redemption`)."""
     user_id, tier_level = user.id, user.tier_level
     tiers = load_tiers(session)
@@ -260,7 +260,7 @@ def rewards_page(
         tiers=tiers,
         gifts=gifts_taken(session, rewards, today, rate),
         seats=seat_reasons(session, user_id, rewards, now),
-        redeem_url=urls["redeem"],
+        redeem_url=links["redeem"],
     )
     return {
         "balance": balance,
@@ -268,6 +268,6 @@ def rewards_page(
         "tiers": tiers,
         "cards": cards,
         "points_rate": charity_rules.points_rate_words(rate),
-        "redemptions": redemption_lines(owner_redemptions(session, user_id), urls["redemption"]),
+        "redemptions": redemption_lines(owner_redemptions(session, user_id), links["redemption"]),
         "history": ledger_lines(points_history(session, user_id)),
     }

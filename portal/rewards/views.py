@@ -2,7 +2,14 @@
 
 import secrets
 
-from flask import current_app, flash, get_template_attribute, render_template, url_for
+from flask import (
+    current_app,
+    flash,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -31,23 +38,49 @@ from portal.web import (
 COMMUNITY_WALL = 12
 
 
+#: Where the app keeps the rewards page's links, per mount point (`app.extensions[...]`).
+_KEPT_LINKS = "portal.rewards_links"
+
+
+def _page_links() -> dict[str, str]:
+    """The rewards page's links, the same on every visit: the confirm step's, a redemption's
+    and an event's with `{}` where the id goes (`url_pattern`), and the pages it points to.
+    Worked out once per app and mount point, as the event's staff page keeps its links."""
+    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
+    links = kept.get(request.script_root)
+    if links is None:
+        links = kept[request.script_root] = {
+            "redeem": url_pattern("rewards.confirm_redeem", "reward_id"),
+            "redemption": url_pattern("rewards.redemption_detail", "redemption_id"),
+            "event": url_pattern("events.show", "event_id"),
+            "invite": url_for("referrals.invite"),
+            "service": url_for("servicelane.index"),
+        }
+    return links
+
+
 def _rewards_context(message: dict | None = None) -> dict:
-    """Everything the rewards page and its fragments show, in a fixed number of queries;
-    the links of its cards and lists are built once, each row adds its id."""
-    urls = {
-        "redeem": url_pattern("rewards.confirm_redeem", "reward_id"),
-        "redemption": url_pattern("rewards.redemption_detail", "redemption_id"),
-    }
-    page = owner_page.rewards_page(db.session, current_user, clock.now(), local_today(), urls)
-    return {**page, "message": message, "event_url": url_pattern("events.show", "event_id")}
+    """Everything the rewards page and its fragments show, in a fixed number of queries."""
+    links = _page_links()
+    # Today where the dealership is, from the profile the page's layout reads anyway.
+    today = clock.local_today(dealership()["timezone"])
+    page = owner_page.rewards_page(db.session, current_user, clock.now(), today, links)
+    return {**page, "message": message, "links": links, "event_url": links["event"]}
 
 
 @bp.route("/rewards")
 @login_required
 def index():
     """The owner's points, tier, what they can redeem, and what they redeemed."""
-    priority = priority_sentence(lane_settings(db.session))
-    return render_template("rewards/index.html", **_rewards_context(), priority_text=priority)
+    context = _rewards_context()
+    progress = context["progress"]
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    return render_template(
+        "rewards/index.html",
+        **context,
+        tier_badge=badge(progress.level, progress.name),
+        priority_text=priority_sentence(lane_settings(db.session)),
+    )
 
 
 @bp.get("/rewards/<int:reward_id>/redeem")
