@@ -268,3 +268,19 @@ def test_the_page_reads_drives_only_for_gifts_and_events_only_for_seats(
     assert _statements(client, count_queries) == 8
     make_reward(event_id=make_event(status=EventStatus.PUBLISHED).id)
     assert _statements(client, count_queries) == 9
+
+
+def test_the_pages_links_are_kept_for_each_mount_point(
+    client, login, make_owner, make_reward, make_redemption, give_points
+):
+    owner = make_owner(tier_level=2)
+    give_points(owner, 500)
+    reward = make_reward(points_cost=100)
+    redemption = make_redemption(owner, reward)
+    login(owner)
+    for root in ("", "/club"):
+        html = client.get("/rewards", base_url=f"http://localhost{root}").get_data(as_text=True)
+        assert f'href="{root}/rewards/{reward.id}/redeem"' in html
+        assert f'<a href="{root}/rewards/redemptions/{redemption.id}">' in html
+        assert f'<a class="button button-secondary" href="{root}/invite">' in html
+        assert f'<a href="{root}/service">Book a service visit</a>' in html
