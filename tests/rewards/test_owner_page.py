@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal import clock
-from portal.charity.models import GoalKind
+from portal.charity.models import DriveStatus, GoalKind
 from portal.dealership.services import write_settings
 from portal.events.models import EventStatus
 from portal.extensions import db
@@ -178,8 +178,10 @@ def test_a_gift_is_taken_by_a_drive_open_today_whose_unit_the_points_reach(
     rows = catalogue(db.session, clock.now())
     today = clock.local_today(app.config["PORTAL_TIMEZONE"])
     assert owner_page.gifts_taken(db.session, rows, today, 100) == {large.id}
-    # A money drive takes any gift worth a cent; one that has not started takes nothing.
+    # A money drive takes any gift worth a cent; one not started or not open takes nothing.
     make_drive(name="Later", starts_on=today + timedelta(days=1))
+    make_drive(name="Draft", status=DriveStatus.DRAFT)
+    make_drive(name="Closed", status=DriveStatus.CLOSED)
     assert owner_page.gifts_taken(db.session, rows, today, 100) == {large.id}
     make_drive(name="Coats")
     assert owner_page.gifts_taken(db.session, rows, today, 100) == {small.id, large.id}
