@@ -8,7 +8,14 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.charity.models import Contribution, Drive, DriveEvent, DriveStatus, DriveTally
+from portal.charity.models import (
+    Contribution,
+    Drive,
+    DriveEvent,
+    DriveStatus,
+    DriveTally,
+    GoalKind,
+)
 from portal.charity.rules import (
     DEFAULTS,
     DriveTotals,
@@ -102,6 +109,24 @@ _OPEN_DRIVES = (
 def open_drives(session: Session) -> list[Drive]:
     """Drives taking pledges now, ending soonest first."""
     return list(session.scalars(_OPEN_DRIVES))
+
+
+#: Built once: what the rewards page needs to know of each open drive, as plain columns named
+#: as the charity rules read a drive (`accepts_pledges`, `convert_points`).
+_OPEN_DRIVE_TERMS = select(
+    Drive.id,
+    (Drive.status == DriveStatus.OPEN).label("is_open"),
+    Drive.starts_on,
+    Drive.ends_on,
+    (Drive.goal_kind == GoalKind.MONEY).label("is_money"),
+    Drive.points_per_item,
+).where(Drive.status == DriveStatus.OPEN)
+
+
+def open_drive_terms(session: Session) -> list[Row]:
+    """The open drives' dates and what a gift of points gives them (id, is_open, starts_on,
+    ends_on, is_money, points_per_item): rows the charity rules read as they read a drive."""
+    return list(page_rows(session, _OPEN_DRIVE_TERMS))
 
 
 #: Built once: the open drives with their kept totals (a drive nobody gave to has no tally

@@ -12,7 +12,7 @@ from portal.charity import rules as charity_rules
 from portal.db import page_rows
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.paging import in_direction
-from portal.points.queries import points_balance, points_history
+from portal.points.queries import points_balance
 from portal.referrals.queries import load_tiers, purchases_referred
 from portal.referrals.rules import TierProgress, Tiers, tier_progress
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
@@ -35,10 +35,8 @@ REDEMPTION_SORTS = {
 # --- Owners -------------------------------------------------------------------------------
 
 
-#: Built once, like the other statements of the owner's rewards page. A card needs only
-#: these columns, so it reads them as a plain row; a seat reward's event comes as the ORM
-#: object the seat rules read (`event`, None for other rewards).
-_CARD_EVENT = aliased(Event, name="event")
+#: Built once, like the other statements of the owner's rewards page: the columns a card
+#: shows, as plain rows, with a seat reward's event (its id is `event_id`).
 _CATALOGUE = (
     select(
         Reward.id,
@@ -49,9 +47,10 @@ _CATALOGUE = (
         Reward.min_tier,
         Reward.stock,
         Reward.event_id,
-        _CARD_EVENT,
+        Event.title.label("event_title"),
+        Event.starts_at.label("event_starts_at"),
     )
-    .outerjoin(_CARD_EVENT, _CARD_EVENT.id == Reward.event_id)
+    .outerjoin(Event, Event.id == Reward.event_id)
     .where(
         Reward.is_active.is_(True),
         or_(Reward.available_from.is_(None), Reward.available_from <= bindparam("now")),
@@ -84,8 +83,8 @@ _OWNER_REDEMPTIONS = (
 
 def catalogue(session: Session, now: datetime) -> list[Row]:
     """Rewards owners can see now: active and inside their window, cheapest first (rows of
-    the columns a card shows, with `event`)."""
-    return list(session.execute(_CATALOGUE, {"now": now}))
+    the columns a card shows, with a seat's `event_title` and `event_starts_at`)."""
+    return page_rows(session, _CATALOGUE, {"now": now}).all()
 
 
 def owner_rsvps(session: Session, user_id: int, rewards: list[Reward]) -> dict[int, Rsvp]:
@@ -126,41 +125,6 @@ def gift_options(
     return options
 
 
-def rewards_page(session: Session, user: User, now: datetime, today: date) -> dict:
-    """The owner's rewards page: balance, tier, each reward with whether they may redeem it,
-    their redemptions and ledger, in a fixed number of queries."""
-    tiers = load_tiers(session)
-    balance = points_balance(session, user.id)
-    rewards = catalogue(session, now)
-    rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
-    gifts = gift_options(session, rewards, today, rate)
-    rsvps = owner_rsvps(session, user.id, rewards)
-    cards = [
-        (
-            reward,
-            redeem_check(
-                reward,
-                balance=balance,
-                tier_level=user.tier_level,
-                tier_name=tiers.name(reward.min_tier),
-                drive_open=bool(gifts.get(reward.id)),
-                no_seat=_no_seat(reward, rsvps, now),
-            ),
-        )
-        for reward in rewards
-    ]
-    return {
-        "balance": balance,
-        "progress": owner_progress(session, user, tiers),
-        "tiers": tiers,
-        "cards": cards,
-        "gift_options": gifts,
-        "points_rate": charity_rules.points_rate_words(rate),
-        "redemptions": owner_redemptions(session, user.id),
-        "history": points_history(session, user.id),
-    }
-
-
 def redeem_preview(
     session: Session, user: User, reward_id: int, now: datetime, today: date
 ) -> dict | None:
@@ -196,7 +160,7 @@ def redeem_preview(
 
 def owner_redemptions(session: Session, user_id: int) -> list[Row]:
     """The owner's redemptions with their rewards' names, newest first (one query)."""
-    return list(page_rows(session, _OWNER_REDEMPTIONS, {"user_id": user_id}))
+    return page_rows(session, _OWNER_REDEMPTIONS, {"user_id": user_id}).all()
 
 
 def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:

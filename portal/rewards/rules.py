@@ -43,24 +43,49 @@ def redeem_check(
     drive_open: bool = True,
     no_seat: str | None = None,
 ) -> RedeemCheck:
-    """The reason the redeem button is unavailable, if there is one.
+    """The reason the redeem button is unavailable, if there is one (`redeem_refusal`)."""
+    reason = redeem_refusal(
+        reward.category,
+        reward.stock,
+        reward.min_tier,
+        reward.points_cost,
+        balance=balance,
+        tier_level=tier_level,
+        tier_name=tier_name,
+        drive_open=drive_open,
+        no_seat=no_seat,
+    )
+    return RedeemCheck(reason is None, reason)
+
+
+def redeem_refusal(
+    category: str,
+    stock: int | None,
+    min_tier: int,
+    points_cost: int,
+    *,
+    balance: int,
+    tier_level: int,
+    tier_name: str,
+    drive_open: bool = True,
+    no_seat: str | None = None,
+) -> str | None:
+    """Why an owner may not redeem a reward now (its card says it), None when they may.
 
     `drive_open`: some charity drive can take this reward's points now (altruistic rewards).
     `no_seat`: why a seat reward can't hold a seat now (`seat_reason`).
     """
-    if reward.category == Category.ALTRUISTIC and not drive_open:
-        return RedeemCheck(
-            False, "No charity drive is taking gifts right now. Your points will keep."
-        )
-    if reward.stock is not None and reward.stock <= 0:
-        return RedeemCheck(False, "All taken for now.")
+    if category == Category.ALTRUISTIC and not drive_open:
+        return "No charity drive is taking gifts right now. Your points will keep."
+    if stock is not None and stock <= 0:
+        return "All taken for now."
     if no_seat:
-        return RedeemCheck(False, no_seat)
-    if tier_level < reward.min_tier:
-        return RedeemCheck(False, f"Opens at {tier_name}.")
-    if balance < reward.points_cost:
-        return RedeemCheck(False, f"{reward.points_cost - balance:,} more points to go.")
-    return RedeemCheck(True)
+        return no_seat
+    if tier_level < min_tier:
+        return f"Opens at {tier_name}."
+    if balance < points_cost:
+        return f"{points_cost - balance:,} more points to go."
+    return None
 
 
 def _start_of(day: date | None, zone: ZoneInfo) -> datetime | None:

@@ -2,7 +2,14 @@
 
 import secrets
 
-from flask import current_app, flash, get_template_attribute, render_template, url_for
+from flask import (
+    current_app,
+    flash,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -11,9 +18,9 @@ from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.extensions import db
 from portal.points.queries import points_balance
 from portal.referrals.queries import load_tiers
-from portal.rewards import bp, queries, services
+from portal.rewards import bp, owner_page, queries, services
 from portal.rewards.forms import RedeemForm
-from portal.rewards.models import CATEGORY_LABELS, Redemption
+from portal.rewards.models import Redemption
 from portal.servicelane.queries import lane_settings
 from portal.servicelane.rules import priority_sentence
 from portal.templating import dealership
@@ -31,26 +38,49 @@ from portal.web import (
 COMMUNITY_WALL = 12
 
 
+#: Where the app keeps the rewards page's links, per mount point (`app.extensions[...]`).
+_KEPT_LINKS = "portal.rewards_links"
+
+
+def _page_links() -> dict[str, str]:
+    """The rewards page's links, the same on every visit: the confirm step's, a redemption's
+    and an event's with `{}` where the id goes (`url_pattern`), and the pages it points to.
+    Worked out once per app and mount point, as the event's staff page keeps its links."""
+    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
+    links = kept.get(request.script_root)
+    if links is None:
+        links = kept[request.script_root] = {
+            "redeem": url_pattern("rewards.confirm_redeem", "reward_id"),
+            "redemption": url_pattern("rewards.redemption_detail", "redemption_id"),
+            "event": url_pattern("events.show", "event_id"),
+            "invite": url_for("referrals.invite"),
+            "service": url_for("servicelane.index"),
+        }
+    return links
+
+
 def _rewards_context(message: dict | None = None) -> dict:
-    """Everything the rewards page and its fragments show, in a fixed number of queries;
-    the links of its cards and lists are built once, each row adds its id."""
-    page = queries.rewards_page(db.session, current_user, clock.now(), local_today())
-    return {
-        **page,
-        "category_labels": CATEGORY_LABELS,
-        "message": message,
-        "redeem_url": url_pattern("rewards.confirm_redeem", "reward_id"),
-        "event_url": url_pattern("events.show", "event_id"),
-        "redemption_url": url_pattern("rewards.redemption_detail", "redemption_id"),
-    }
+    """Everything the rewards page and its fragments show, in a fixed number of queries."""
+    links = _page_links()
+    # Today where the dealership is, from the profile the page's layout reads anyway.
+    today = clock.local_today(dealership()["timezone"])
+    page = owner_page.rewards_page(db.session, current_user, clock.now(), today, links)
+    return {**page, "message": message, "links": links, "event_url": links["event"]}
 
 
 @bp.route("/rewards")
 @login_required
 def index():
     """The owner's points, tier, what they can redeem, and what they redeemed."""
-    priority = priority_sentence(lane_settings(db.session))
-    return render_template("rewards/index.html", **_rewards_context(), priority_text=priority)
+    context = _rewards_context()
+    progress = context["progress"]
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    return render_template(
+        "rewards/index.html",
+        **context,
+        tier_badge=badge(progress.level, progress.name),
+        priority_text=priority_sentence(lane_settings(db.session)),
+    )
 
 
 @bp.get("/rewards/<int:reward_id>/redeem")
