@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -17,12 +18,12 @@ from flask_wtf import FlaskForm
 
 from portal import clock
 from portal.audit import AuditEntry, record_audit
-from portal.dealership.queries import dealership_zone, weekly_message_limit
+from portal.dealership.queries import weekly_message_limit
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch, take_queued
 from portal.paging import ListPage, page_of
-from portal.templating import local_datetime
+from portal.templating import dealership, local_datetime
 
 T = TypeVar("T")
 
@@ -90,8 +91,9 @@ def see_other(endpoint: str, **values: Any):
 
 
 def local_today() -> date:
-    """Today's date at the dealership, in its stored time zone."""
-    return clock.now().astimezone(dealership_zone(db.session)).date()
+    """Today's date at the dealership, in its stored time zone (the request's `dealership()`,
+    which the layout reads anyway, rather than the settings read and copied again)."""
+    return clock.now().astimezone(ZoneInfo(dealership()["timezone"])).date()
 
 
 # --- Running a service ------------------------------------------------------------------
