@@ -216,7 +216,7 @@ def events_to_join(session: Session, now: datetime, limit: int) -> list[OpenEven
     values = {"now": now, "limit": limit, "audiences": audiences_for(None)}
     return [
         OpenEvent(event_id, title, starts_at, max(capacity - taken, 0))
-        for event_id, title, starts_at, capacity, taken in session.execute(_TO_JOIN, values)
+        for event_id, title, starts_at, capacity, taken in page_rows(session, _TO_JOIN, values)
     ]
 
 
