@@ -15,6 +15,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
@@ -216,7 +217,7 @@ def events_to_join(session: Session, now: datetime, limit: int) -> list[OpenEven
     values = {"now": now, "limit": limit, "audiences": audiences_for(None)}
     return [
         OpenEvent(event_id, title, starts_at, max(capacity - taken, 0))
-        for event_id, title, starts_at, capacity, taken in session.execute(_TO_JOIN, values)
+        for event_id, title, starts_at, capacity, taken in page_rows(session, _TO_JOIN, values)
     ]
 
 
@@ -279,10 +280,10 @@ def _position_subquery(owner_id: int | None):
 
 @dataclass
 class MyEvent:
-    """An owner's RSVP with its event and queue place (the home page's: `Next...` rows)."""
+    """An owner's RSVP with its event and queue place."""
 
-    rsvp: "Rsvp | NextRsvp"
-    event: "Event | NextEvent"
+    rsvp: Rsvp
+    event: Event
     position: int | None
 
 
@@ -309,27 +310,8 @@ def my_events(
     return upcoming, past
 
 
-@dataclass(frozen=True, slots=True)
-class NextRsvp:
-    """What the home page shows of an RSVP: its id (for the ticket) and status."""
-
-    id: int
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class NextEvent:
-    """What the home page shows of an event (only published ones: never cancelled)."""
-
-    id: int
-    title: str
-    location: str
-    starts_at: datetime
-    is_cancelled: bool = False
-
-
 #: Built once: the owner's home page shows their next events on every visit. The columns a
-#: line shows, not the RSVP and event objects (`MyEvent`'s shape, for the same template).
+#: line shows, not the RSVP and event objects.
 _NEXT_EVENTS = (
     select(Rsvp.id, Rsvp.status, Event.id, Event.title, Event.location, Event.starts_at)
     .join(Event, Event.id == Rsvp.event_id)
@@ -344,13 +326,12 @@ _NEXT_EVENTS = (
 )
 
 
-def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[MyEvent]:
-    """The owner's next few events with a seat or a waitlist place (home page), one query."""
+def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[Row]:
+    """The owner's next few events with a seat or a waitlist place (home page), one query:
+    plain rows of (rsvp id, its status, event id, title, location, start). Only published
+    events, so none is cancelled."""
     values = {"user_id": user.id, "now": now, "limit": limit}
-    return [
-        MyEvent(NextRsvp(rsvp_id, status), NextEvent(*event), None)
-        for rsvp_id, status, *event in page_rows(session, _NEXT_EVENTS, values)
-    ]
+    return page_rows(session, _NEXT_EVENTS, values).all()
 
 
 def owner_rsvp(session: Session, user: User, rsvp_id: int) -> Rsvp | None:

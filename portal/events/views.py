@@ -347,8 +347,15 @@ def feed_reminders():
 
 
 def next_events(user) -> dict:
-    """The owner's next few events (one query)."""
-    return {"events": queries.next_events(db.session, user, clock.now())}
+    """The owner's next few events (one query), with the links their lines need."""
+    events = queries.next_events(db.session, user, clock.now())
+    if not events:
+        return {"events": events}
+    return {
+        "events": events,
+        "event_url": url_pattern("events.show", "event_id"),
+        "ticket_url": url_pattern("events.ticket", "rsvp_id"),
+    }
 
 
 def calendar_feed(user) -> dict:

@@ -38,8 +38,11 @@ def answer(survey_id: int):
 
 
 def home_section(user) -> dict:
-    """The owner's home page: visits we asked about that still wait for an answer."""
+    """The owner's home page: visits we asked about that still wait for an answer; an empty
+    context when none waits, which the home page skips without drawing the section."""
     surveys = queries.waiting_surveys(db.session, user.id, clock.now())
+    if not surveys:
+        return {}
     return {
         "questions": [
             (survey, rules.question(user.first_name, survey.car_label, survey.work_done))

@@ -25,6 +25,7 @@ from portal.web import (
     page_or_fragment,
     perform_in_form,
     see_other,
+    url_pattern,
     wants_fragment,
 )
 
@@ -193,5 +194,7 @@ def retire(vehicle_id: int):
 
 
 def home_cars(user) -> dict:
-    """The owner's active cars with their mileage, for the home page (one query)."""
-    return {"cars": queries.home_cars(db.session, user)}
+    """The owner's active cars with their mileage, for the home page (one query), and the
+    pattern of their links (one `url_for` for the list)."""
+    cars = queries.home_cars(db.session, user)
+    return {"cars": cars, "car_url": url_pattern("garage.car", "vehicle_id") if cars else None}

@@ -16,4 +16,4 @@ def index():
         return redirect(url_for("admin.index"))
     # The user itself, not the proxy: every section reads it, each read through the proxy costs.
     owner = current_user._get_current_object()
-    return render_template("home/index.html", sections=render_sections("home", owner))
+    return render_template("home/index.html", owner=owner, sections=render_sections("home", owner))

@@ -23,6 +23,10 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+#: How a referred friend may ask to be contacted: (value, label), in the form's order.
+CONTACT_CHOICES = tuple((value.value, label) for value, label in CONTACT_LABELS.items())
+
+
 class LandingForm(PortalForm):
     """A referred friend's details: no account, no JavaScript needed."""
 
@@ -35,7 +39,7 @@ class LandingForm(PortalForm):
     phone = TelField("Phone (optional)", validators=[Optional(), Length(max=32)])
     preferred_contact = RadioField(
         "How should we get in touch?",
-        choices=[SelectChoice(value.value, label) for value, label in CONTACT_LABELS.items()],
+        choices=[SelectChoice(value, label) for value, label in CONTACT_CHOICES],
         default="email",
         validators=[DataRequired()],
     )

@@ -15,11 +15,11 @@ from portal.forms import EmptyForm
 from portal.phones import normalise_phone
 from portal.points.queries import referral_points
 from portal.referrals import bp, queries, services
-from portal.referrals.forms import LandingForm
+from portal.referrals.forms import CONTACT_CHOICES, LandingForm
 from portal.referrals.models import STAGE_LABELS, Referral, Source, Stage
 from portal.referrals.prospects import chosen_source
 from portal.templating import dealership
-from portal.web import form_page, found_or_404, perform, see_other
+from portal.web import form_page, found_or_404, perform, see_other, url_pattern
 
 SHARE_SUBJECT = "A car dealership I can recommend"
 
@@ -118,21 +118,24 @@ def _submit(form: LandingForm, referrer) -> Referral:
 @limiter.limit("10 per hour", methods=["POST"])
 def landing(code: str):
     """A referred friend's welcome; the same page (bar the greeting) for unknown codes."""
-    referrer = queries.find_referrer(db.session, code)
     src = chosen_source(request.args.get("src"))
     if request.method == "GET" and (src or session.get(INVITE_SESSION_KEY, {}).get("code") != code):
         session[INVITE_SESSION_KEY] = {"code": code[:200], "src": src}  # for a later RSVP
     form = LandingForm()
     if form.validate_on_submit():
+        referrer = queries.find_referrer(db.session, code)
         outcome = perform(lambda: _submit(form, referrer), form, "email")
         if outcome.ok:
             flash(f"Thank you, {outcome.value.first_name}.", "success")
             return see_other("referrals.landing_thanks", code=code)
+    events = event_queries.events_to_join(db.session, clock.now(), LANDING_EVENTS)
     return form_page(
         "referrals/landing.html",
         form,
-        referrer_first_name=referrer.first_name if referrer else None,
-        events=event_queries.events_to_join(db.session, clock.now(), LANDING_EVENTS),
+        referrer_first_name=queries.referrer_first_name(db.session, code),
+        events=events,
+        event_url=url_pattern("events.show", "event_id") if events else None,
+        contact_choices=CONTACT_CHOICES,
     )
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
@@ -16,8 +17,14 @@ from portal.garage.queries import vehicle_for_owner
 from portal.garage.services import add_service_record, record_odometer
 from portal.reminders import bp, services
 from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
-from portal.reminders.queries.pages import CarReminders, OwnerReminders, owner_reminders
+from portal.reminders.queries.pages import (
+    CarReminders,
+    OwnerReminders,
+    home_reminders,
+    owner_reminders,
+)
 from portal.reminders.rules import Reminder
+from portal.templating import dealership
 from portal.web import (
     found_or_404,
     local_today,
@@ -304,6 +311,10 @@ def request_visit(key: str):
 
 
 def home_section(user) -> dict:
-    """The owner's most pressing reminders, for the home page (a fixed number of queries)."""
-    page = owner_reminders(db.session, user, local_today())
-    return {"pressing": page.pressing(HOME_LIMIT), "total": len(page.pressing(1000))}
+    """The owner's most pressing reminders, for the home page (a fixed number of queries):
+    the first few with their car, and how many there are."""
+    # The page's own time zone (read once per request for its layout), not another reading.
+    zone = ZoneInfo(dealership()["timezone"])
+    today = clock.now().astimezone(zone).date()
+    pressing = home_reminders(db.session, user, today, zone)
+    return {"pressing": pressing[:HOME_LIMIT], "total": len(pressing)}

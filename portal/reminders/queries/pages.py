@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -175,6 +176,44 @@ def owner_reminders(
         rows = session.connection().execute(_open_visits_statement(), {"owner_id": user.id})
         page.visits = {key: OpenVisit(day, window) for key, day, window in rows if key}
     return page
+
+
+def home_reminders(
+    session: Session, user: User, today: date, zone: ZoneInfo
+) -> list[tuple[Reminder, VehicleFacts | None]]:
+    """Every pressing reminder of the owner with its car (None for the owner's own), in the
+    order `owner_reminders(...).pressing` gives them, for the home page.
+
+    Only the list the home page shows is built: no estimated mileage or groups per car. The
+    order is the same: by urgency, then by the car's place on the reminders page (its most
+    urgent reminder, snoozed or not, then the fleet's order; the owner's own last), then the
+    rules' order (tests/reminders/test_home_reminders.py compares the two).
+    """
+    fleet = load_owner_fleet(session, today, zone, user)
+    reminders = fleet.reminders()
+    car_urgency: dict[int, tuple] = {}
+    for reminder in reminders:
+        if reminder.vehicle_id is not None:
+            known = car_urgency.get(reminder.vehicle_id)
+            if known is None or reminder.urgency < known:
+                car_urgency[reminder.vehicle_id] = reminder.urgency
+    cars = sorted(fleet.cars, key=lambda car: car_urgency.get(car.id, (9, date.max)))
+    place = {car.id: rank for rank, car in enumerate(cars)}
+    by_id = {car.id: car for car in cars}
+    pressing = [
+        reminder
+        for reminder in reminders
+        if reminder.status != Status.UPCOMING
+        and not fleet.snoozed_until(reminder.key)
+        and (reminder.vehicle_id is None or reminder.vehicle_id in place)
+    ]
+    last = len(place)  # the owner's own come after every car
+
+    def order(reminder: Reminder) -> tuple:
+        return reminder.urgency, place.get(reminder.vehicle_id, last)
+
+    pressing.sort(key=order)
+    return [(reminder, by_id.get(reminder.vehicle_id)) for reminder in pressing]
 
 
 # --- `flask reminders due` ---------------------------------------------------------------
