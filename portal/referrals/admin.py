@@ -49,15 +49,12 @@ def referrals():
     )
     links = table.pipeline_links()
     list_args = web.list_args(stage=stage)
+    zone = ZoneInfo(dealership()["timezone"])
+    badges = table.badges(table.referrer_levels(page.items), queries.load_tiers(db.session))
     return render_template(
         "admin/referrals/pipeline.html",
         page=page,
-        body=table.table_body(
-            page.items,
-            detail_url=links.referral,
-            zone=ZoneInfo(dealership()["timezone"]),
-            badges=table.badges(table.referrer_levels(page.items), queries.load_tiers(db.session)),
-        ),
+        body=table.table_body(page.items, links.referral, zone, badges),
         sort_heads=table.sort_heads(links.pipeline, sort, descending, list_args),
         pager=table.pager_links(links.pipeline, page, sort, descending, list_args),
         export_url=table.with_query(links.export, ("stage", stage)),
