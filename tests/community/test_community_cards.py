@@ -177,3 +177,26 @@ def test_the_fragment_is_the_pages_announcements_section(
         "Note &lt;script&gt;0"
     )
     assert 'class="card announcement announcement-pinned" aria-labelledby="announcement-' in first
+
+
+def test_a_visitors_page_and_the_fragment_run_a_fixed_number_of_statements(
+    client, login, make_owner, make_drive, make_event, make_announcement, count_queries
+):
+    make_drive(name="Coats for Kids")
+    make_event(title="Open day")
+    make_owner(name="Priya Patel", tier_level=2, consent_recognition=True)
+    for number in range(12):
+        make_announcement(f"Note {number}")
+    client.get("/community")
+    with count_queries() as page:
+        assert client.get("/community").status_code == 200
+    # Announcements, events, open drives with their totals, the wall, the settings.
+    assert len(page) == 5, page
+    login(make_owner())
+    with count_queries() as fragment:
+        html = client.get("/community?page=2", headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+    # The owner, the announcements, the settings and the unread count: no section is read.
+    assert len(fragment) == 4, fragment
+    assert "Note 0" in html and "Coming up" not in html
