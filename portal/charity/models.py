@@ -83,15 +83,7 @@ class Drive(IdMixin, TimestampMixin, db.Model):
 
     def format_amount(self, value: int) -> str:
         """A value in the drive's unit as people read it: '$1,250', '$12.50', '340 toys'."""
-        if value < 0:
-            return "−" + self.format_amount(-value)
-        if self.is_money:
-            dollars, cents = divmod(value, 100)
-            return f"${dollars:,}" if not cents else f"${dollars:,}.{cents:02d}"
-        label = self.unit_label or "items"
-        if value == 1 and label.endswith("s") and not label.endswith("ss"):
-            label = label[:-1]
-        return f"{value:,} {label}"
+        return amount_words(value, self.goal_kind, self.unit_label)
 
 
 class Contribution(IdMixin, db.Model):
@@ -189,6 +181,20 @@ class DriveEvent(db.Model):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+def amount_words(value: int, goal_kind: str, unit_label: str | None) -> str:
+    """A value in a drive's unit as people read it: '$1,250', '$12.50', '340 toys' (for a
+    drive read as columns; `Drive.format_amount` for a drive object)."""
+    if value < 0:
+        return "−" + amount_words(-value, goal_kind, unit_label)
+    if goal_kind == GoalKind.MONEY:
+        dollars, cents = divmod(value, 100)
+        return f"${dollars:,}" if not cents else f"${dollars:,}.{cents:02d}"
+    label = unit_label or "items"
+    if value == 1 and label.endswith("s") and not label.endswith("ss"):
+        label = label[:-1]
+    return f"{value:,} {label}"
 
 
 def is_web_url(url: str | None) -> bool:

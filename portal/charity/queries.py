@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,6 +15,7 @@ from portal.charity.models import (
     DriveStatus,
     DriveTally,
     GoalKind,
+    amount_words,
 )
 from portal.charity.rules import (
     DEFAULTS,
@@ -143,6 +144,95 @@ def open_drives_with_totals(session: Session) -> tuple[list[Drive], dict[int, Dr
         drives.append(drive)
         totals[drive.id] = _totals(drive, NOTHING if kept[0] is None else tuple(kept))
     return drives, totals
+
+
+class DriveCard(NamedTuple):
+    """An open drive as the community page's card shows it, every figure worked out once (a
+    tuple: the page's loop unpacks it into names). Amounts are in words in the drive's unit."""
+
+    id: int
+    name: str
+    beneficiary_name: str
+    #: Received and committed in the drive's unit, for the progress block's data attributes.
+    received: int
+    committed: int
+    committed_words: str
+    goal_words: str
+    percent_committed: int
+    #: The bar's two lengths, in percent of the goal.
+    committed_share: float
+    received_share: float
+    received_words: str
+    outstanding_words: str
+    #: What the dealership's match adds to the pledges so far (None while it adds nothing),
+    #: else the match it offers: its percent (0: none) and its cap (None: no cap).
+    matched_words: str | None
+    match_percent: int
+    match_cap_words: str | None
+    #: The day it opens, while that is still to come; the day it ends, and the whole days
+    #: after today until then (0 on its last day, negative after).
+    starts_on: date | None
+    ends_on: date
+    days_left: int
+
+
+#: Built once: what an open drive's card shows, with its kept totals, ending soonest first.
+_DRIVE_CARDS = (
+    select(
+        Drive.id,
+        Drive.name,
+        Drive.beneficiary_name,
+        Drive.goal_kind,
+        Drive.goal_amount,
+        Drive.unit_label,
+        Drive.match_percent,
+        Drive.match_cap,
+        Drive.starts_on,
+        Drive.ends_on,
+        *(getattr(DriveTally, name) for name in FIGURES),
+    )
+    .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
+    .where(Drive.status == DriveStatus.OPEN)
+    .order_by(Drive.ends_on, Drive.id)
+)
+
+
+def drive_cards(session: Session, today: date) -> list[DriveCard]:
+    """The drives taking pledges now as the community page's cards, ending soonest first
+    (one statement, plain columns)."""
+    return [_drive_card(row, today) for row in page_rows(session, _DRIVE_CARDS)]
+
+
+def _drive_card(row, today: date) -> DriveCard:
+    drive_id, name, beneficiary, goal_kind, goal, unit, match_percent, match_cap = row[:8]
+    starts_on, ends_on, *kept = row[8:]
+    totals = DriveTotals(
+        goal=goal,
+        match_percent=match_percent,
+        match_cap=match_cap,
+        **dict(zip(FIGURES, NOTHING if kept[0] is None else kept, strict=True)),
+    )
+    received, committed, matched = totals.received, totals.committed, totals.match_pledged
+    return DriveCard(
+        id=drive_id,
+        name=name,
+        beneficiary_name=beneficiary,
+        received=received,
+        committed=committed,
+        committed_words=amount_words(committed, goal_kind, unit),
+        goal_words=amount_words(goal, goal_kind, unit),
+        percent_committed=totals.percent_committed,
+        committed_share=totals.share(committed),
+        received_share=totals.share(received),
+        received_words=amount_words(received, goal_kind, unit),
+        outstanding_words=amount_words(committed - received, goal_kind, unit),
+        matched_words=amount_words(matched, goal_kind, unit) if matched else None,
+        match_percent=match_percent,
+        match_cap_words=amount_words(match_cap, goal_kind, unit) if match_cap else None,
+        starts_on=starts_on if today < starts_on else None,
+        ends_on=ends_on,
+        days_left=days_left(row, today),
+    )
 
 
 def public_drives(session: Session) -> list[Drive]:

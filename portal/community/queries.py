@@ -1,12 +1,18 @@
-"""Reads of announcements: who sees which on the community page, and the staff list."""
+"""Reads of announcements: who sees which on the community page, and the staff list; the
+names the page's ambassadors' wall shows."""
 
-from sqlalchemy import Integer, Row, Select, bindparam, exists, func, or_, select
+from datetime import datetime
+from typing import NamedTuple
+
+from markupsafe import Markup
+from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
-from portal.community.models import Announcement, Audience
+from portal.accounts.models import Role, User
+from portal.community.models import Announcement, Audience, body_as_html
 from portal.db import page_rows
 from portal.garage.models import Vehicle
+from portal.rewards.queries import public_name
 
 #: How many announcements the community page shows at a time; older ones are a page away.
 PAGE_SIZE = 10
@@ -71,11 +77,25 @@ _FOR_OWNER = _newest_first(
 )
 
 
+class ShownAnnouncement(NamedTuple):
+    """An announcement as the community page shows it (a tuple: the page's loop unpacks it)."""
+
+    id: int
+    title: str
+    pinned: bool
+    audience: str
+    make: str | None
+    model: str | None
+    published_at: datetime
+    #: The body as safe HTML, as stored when it was saved (`models.body_as_html`).
+    body: Markup
+
+
 def announcements_for(
     session: Session, user: User | None, page: int = 1, per_page: int = PAGE_SIZE
-) -> tuple[list[Row], bool]:
+) -> tuple[list[ShownAnnouncement], bool]:
     """Page `page` of the announcements on this person's community page, pinned first, then
-    newest first, as rows; and whether an older page follows.
+    newest first; and whether an older page follows.
 
     Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
     One query: it reads one row past the page instead of counting them all.
@@ -87,7 +107,8 @@ def announcements_for(
         rows = list(page_rows(session, _FOR_STAFF, values))
     else:
         rows = list(page_rows(session, _FOR_OWNER, {**values, "owner_id": user.id}))
-    return rows[:per_page], len(rows) > per_page
+    shown = [ShownAnnouncement(*row[:7], body_as_html(row)) for row in rows[:per_page]]
+    return shown, len(rows) > per_page
 
 
 def announcement_list(sort: str, descending: bool) -> Select:
@@ -98,3 +119,26 @@ def announcement_list(sort: str, descending: bool) -> Select:
         Announcement.published_at.desc(),
         Announcement.id.desc(),
     )
+
+
+#: Built once: the top of the ambassadors' thank-you wall as plain columns, by the wall's rule
+#: (`rewards.queries.ambassador_wall`): active owners from the first tier up who agreed to a
+#: public thank-you, highest tier first.
+_WALL_TOP = (
+    select(User.name, User.display_name, User.tier_level)
+    .where(
+        User.role == Role.OWNER,
+        User.consent_recognition.is_(True),
+        User.tier_level >= 1,
+        User.deactivated_at.is_(None),
+    )
+    .order_by(User.tier_level.desc(), User.name, User.id)
+    .limit(bindparam("limit"))
+)
+
+
+def wall_top(session: Session, limit: int) -> list[tuple[str, int]]:
+    """(public name, tier level) of the first `limit` people on the ambassadors' wall (one
+    statement)."""
+    rows = page_rows(session, _WALL_TOP, {"limit": limit})
+    return [(public_name(name, display_name), level) for name, display_name, level in rows]

@@ -1,26 +1,26 @@
-"""The community page: announcements, then each domain's section (open drives, events...)."""
+"""The community page: announcements, then upcoming events, open drives and the wall."""
 
-from flask import render_template
+from flask import get_template_attribute, render_template
 from flask_login import current_user
 
+from portal import clock
+from portal.charity.queries import drive_cards
 from portal.community import bp, queries, rules
-from portal.community.models import body_as_html
+from portal.events.queries import upcoming_events
 from portal.extensions import db
-from portal.sections import render_sections
-from portal.web import page_number, wants_fragment
+from portal.referrals.queries import load_tiers
+from portal.templating import dealership
+from portal.web import page_number, url_pattern, wants_fragment
+
+#: The community page shows this many upcoming events, and this many names from the wall.
+COMMUNITY_EVENTS = 4
+COMMUNITY_WALL = 12
 
 
 @bp.app_template_filter("paragraphs")
 def paragraphs_filter(text: str | None):
     """Plain user text as escaped paragraphs."""
     return rules.paragraphs(text)
-
-
-@bp.app_template_filter("announcement_html")
-def announcement_html_filter(announcement):
-    """An announcement's body (or a row of the community page's) as safe HTML, as it was
-    rendered when saved."""
-    return body_as_html(announcement)
 
 
 @bp.route("/community")
@@ -34,5 +34,26 @@ def index():
     context = {"announcements": announcements, "page": page, "has_next": has_next}
     if wants_fragment():
         return render_template("community/_announcements.html", **context)
-    sections = render_sections("community", current_user)
-    return render_template("community/index.html", sections=sections, **context)
+    return render_template("community/index.html", **context, **_sections(current_user))
+
+
+def _sections(user) -> dict:
+    """The sections below the announcements: the next events this person may see, the drives
+    taking pledges and the ambassadors' wall (a statement each, and the settings)."""
+    now = clock.now()
+    events = upcoming_events(db.session, user, now, None, limit=COMMUNITY_EVENTS)
+    today = clock.local_today(dealership()["timezone"])
+    wall = queries.wall_top(db.session, COMMUNITY_WALL + 1)
+    shown = wall[:COMMUNITY_WALL]
+    tiers = load_tiers(db.session)
+    badge = get_template_attribute("referrals/_macros.html", "tier_badge")
+    return {
+        "events": events,
+        "event_url": url_pattern("events.show", "event_id"),
+        "drives": drive_cards(db.session, today),
+        "drive_url": url_pattern("charity.drive", "drive_id"),
+        "wall": shown,
+        "more_on_wall": len(wall) > COMMUNITY_WALL,
+        # Drawn once per tier on the wall, not once per person.
+        "badges": {level: badge(level, tiers.name(level)) for level in {lv for _, lv in shown}},
+    }
