@@ -31,13 +31,6 @@ HOME = (
 #: The owner's profile page, below their details.
 PROFILE = (Section("events/_profile_calendar.html", events_views.calendar_feed),)
 
-#: The community page (/community), below the announcements; visitors see it too.
-COMMUNITY = (
-    Section("events/_community.html", events_views.community_events),
-    Section("charity/_community_drives.html", charity_views.community_drives),
-    Section("rewards/_community_wall.html", rewards_views.community_wall),
-)
-
 #: One event's page, under its title.
 EVENT = (Section("charity/_event_drives.html", charity_views.event_drives),)
 
@@ -55,7 +48,6 @@ CAR = (Section("visits/_car_visits.html", visits_views.car_visits),)
 PAGES = {
     "home": HOME,
     "profile": PROFILE,
-    "community": COMMUNITY,
     "event": EVENT,
     "admin_owner": ADMIN_OWNER,
     "car": CAR,

@@ -132,20 +132,6 @@ def open_drive_terms(session: Session) -> list[Row]:
 
 #: Built once: the open drives with their kept totals (a drive nobody gave to has no tally
 #: row), for the community page.
-_OPEN_DRIVES_KEPT = _OPEN_DRIVES.add_columns(
-    *(getattr(DriveTally, name) for name in FIGURES)
-).outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
-
-
-def open_drives_with_totals(session: Session) -> tuple[list[Drive], dict[int, DriveTotals]]:
-    """Drives taking pledges now, ending soonest first, and {drive id: totals} (one query)."""
-    drives, totals = [], {}
-    for drive, *kept in session.execute(_OPEN_DRIVES_KEPT):
-        drives.append(drive)
-        totals[drive.id] = _totals(drive, NOTHING if kept[0] is None else tuple(kept))
-    return drives, totals
-
-
 class DriveCard(NamedTuple):
     """An open drive as the community page's card shows it, every figure worked out once (a
     tuple: the page's loop unpacks it into names). Amounts are in words in the drive's unit."""

@@ -117,12 +117,6 @@ def cover(drive_id: int):
     return response
 
 
-def community_drives(user) -> dict:
-    """Open drives on the community page, with their progress (one query)."""
-    drives, totals = queries.open_drives_with_totals(db.session)
-    return {"drives": drives, "totals": totals, "today": local_today()}
-
-
 def event_drives(event) -> dict:
     """The open drives an event is part of, for "Part of ..." on the event page (one query)."""
     return {"drives": queries.open_drives_of_event(db.session, event.id)}

@@ -31,9 +31,6 @@ from portal.web import (
     wants_fragment,
 )
 
-#: The community page shows this many upcoming events.
-COMMUNITY_EVENTS = 4
-
 
 def _secret_key() -> str:
     return current_app.config["SECRET_KEY"]
@@ -369,9 +366,3 @@ def calendar_feed(user) -> dict:
         formdata=None, include_reminders=feed.include_reminders if feed else True
     )
     return {"feed_url": url, "feed": feed, "reminders_form": form}
-
-
-def community_events(user) -> dict:
-    """The next few events this person may see, visitors included (one query)."""
-    rows = queries.upcoming_events(db.session, user, clock.now(), None, limit=COMMUNITY_EVENTS)
-    return {"rows": rows, "event_url": url_pattern("events.show", "event_id")}

@@ -34,10 +34,6 @@ from portal.web import (
     wants_fragment,
 )
 
-#: The community page shows this many names from the ambassadors' wall.
-COMMUNITY_WALL = 12
-
-
 #: Where the app keeps the rewards page's links, per mount point (`app.extensions[...]`).
 _KEPT_LINKS = "portal.rewards_links"
 
@@ -193,14 +189,6 @@ def ambassadors():
         badges=_badges(wall),
         ambassador_level=AMBASSADOR_LEVEL,
     )
-
-
-def community_wall(user) -> dict:
-    """The ambassadors' wall on the community page, opted-in owners only (two queries)."""
-    tiers = load_tiers(db.session)
-    wall = queries.ambassador_wall(db.session, tiers, limit=COMMUNITY_WALL + 1)
-    shown = wall[:COMMUNITY_WALL]
-    return {"wall": shown, "badges": _badges(shown), "more": len(wall) > COMMUNITY_WALL}
 
 
 def home_section(user) -> dict:
