@@ -10,9 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -218,6 +228,27 @@ def url_pattern(endpoint: str, slot: str, **values: Any) -> str:
     one `url_for` for the list, `pattern.format(row.id)` for each row."""
     before, _, after = url_for(endpoint, **values, **{slot: _ANY_ID}).rpartition(str(_ANY_ID))
     return f"{before}{{}}{after}"
+
+
+#: What `url_for` leaves as it is in a query string (Werkzeug's own `_urlencode`).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def with_query(url: str, *args: tuple[str, object]) -> str:
+    """`url` with the query arguments in `args`, in that order, those that are None left out:
+    the URL `url_for` writes for the same arguments, without its cost (about 15 µs)."""
+    query = urlencode([(key, value) for key, value in args if value is not None], safe=_QUERY_SAFE)
+    return f"{url}?{query}" if query else url
+
+
+def kept_per_mount(name: str, build: Callable[[], T]) -> T:
+    """What `build()` gives (a page's links), worked out once per mount point and kept in
+    `app.extensions[name]`: the app's URLs never change while it runs."""
+    kept = current_app.extensions.setdefault(name, {})
+    value = kept.get(request.script_root)
+    if value is None:
+        value = kept[request.script_root] = build()
+    return value
 
 
 # --- CSV downloads ----------------------------------------------------------------------

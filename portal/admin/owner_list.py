@@ -7,13 +7,12 @@ page more than its rows; the markup they gave is written out in `admin/owners/_r
 
 from dataclasses import dataclass
 from typing import NamedTuple
-from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import url_for
 from markupsafe import Markup, escape
 
 from portal.templating import phone, when
-from portal.web import url_pattern
+from portal.web import kept_per_mount, url_pattern, with_query
 
 #: An owner's status tag, by the status `queries.owner_list` reads: three fixed pieces of
 #: markup, the same as the `owner_status` macro of `admin/_macros.html` gives.
@@ -32,9 +31,6 @@ SORT_COLUMNS = (
     ("Cars", "cars", True, True),
     ("Joined", "joined", False, True),
 )
-
-#: The characters `url_for` leaves as they are in a query string (Werkzeug's `_urlencode`).
-_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 class SortLink(NamedTuple):
@@ -78,25 +74,16 @@ _KEPT_LINKS = "portal.owner_list_links"
 
 
 def list_links() -> ListLinks:
-    """The page's links, built once per mount point and kept: like the dashboard's, the app's
-    URLs never change while it runs."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    links = kept.get(request.script_root)
-    if links is None:
-        links = kept[request.script_root] = ListLinks(
+    """The page's links, built once per mount point and kept (`web.kept_per_mount`)."""
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: ListLinks(
             owners=url_for("admin.owners"),
             export=url_for("admin.export_owners"),
             imports=url_for("admin.imports"),
             owner=url_pattern("admin.owner", "user_id"),
-        )
-    return links
-
-
-def with_query(url: str, *args: tuple[str, object]) -> str:
-    """`url` with the query arguments in `args`, in that order, those that are None left out:
-    the URL `url_for` writes for the same arguments."""
-    query = urlencode([(key, value) for key, value in args if value is not None], safe=_QUERY_SAFE)
-    return f"{url}?{query}" if query else url
+        ),
+    )
 
 
 def export_link(export_url: str, query: str, sort: str, descending: bool) -> str:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, url_for
 
 from portal import clock
 from portal.admin import queries
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.feedback.admin import dashboard_satisfaction
 from portal.templating import dealership, plural
 from portal.web import admin_bp as bp
-from portal.web import local_today, url_pattern, wants_fragment
+from portal.web import kept_per_mount, local_today, url_pattern, wants_fragment
 
 #: Staff may reload the reminders panel from their browser's cache for this long: the
 #: fleet's reminders move by the day, and counting them costs seconds on a large fleet.
@@ -119,28 +119,28 @@ _KEPT_LINKS = "portal.dashboard_links"
 
 
 def _links() -> DashboardLinks:
-    """The dashboard's links, built once per mount point and kept: like the staff menu's
-    (`portal.admin.menu`), its URLs never change while the app runs."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    links = kept.get(request.script_root)
-    if links is None:
-        links = kept[request.script_root] = DashboardLinks(
-            owners=url_for("admin.owners"),
-            new_event=url_for("admin.events_new"),
-            events=url_for("admin.events_index"),
-            event=url_pattern("admin.events_show", "event_id"),
-            redemptions=url_for("admin.redemptions"),
-            visit_requests=url_for("admin.visit_requests"),
-            referrals=url_for("admin.referrals"),
-            stage=url_pattern("admin.referrals", "stage"),
-            reminders=url_for("admin.dashboard_reminders"),
-            reminder_settings=url_for("admin.reminder_settings"),
-            drives=url_for("admin.charity_drives"),
-            drive=url_pattern("admin.charity_drive", "drive_id"),
-            new_drive=url_for("admin.charity_new"),
-            follow_ups=url_for("admin.follow_ups"),
-        )
-    return links
+    """The dashboard's links, built once per mount point and kept (`web.kept_per_mount`), as
+    the staff menu's are (`portal.admin.menu`)."""
+    return kept_per_mount(_KEPT_LINKS, _dashboard_links)
+
+
+def _dashboard_links() -> DashboardLinks:
+    return DashboardLinks(
+        owners=url_for("admin.owners"),
+        new_event=url_for("admin.events_new"),
+        events=url_for("admin.events_index"),
+        event=url_pattern("admin.events_show", "event_id"),
+        redemptions=url_for("admin.redemptions"),
+        visit_requests=url_for("admin.visit_requests"),
+        referrals=url_for("admin.referrals"),
+        stage=url_pattern("admin.referrals", "stage"),
+        reminders=url_for("admin.dashboard_reminders"),
+        reminder_settings=url_for("admin.reminder_settings"),
+        drives=url_for("admin.charity_drives"),
+        drive=url_pattern("admin.charity_drive", "drive_id"),
+        new_drive=url_for("admin.charity_new"),
+        follow_ups=url_for("admin.follow_ups"),
+    )
 
 
 @bp.route("/")

@@ -8,11 +8,10 @@ from markupsafe import Markup
 from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.community.models import Announcement, Audience, body_as_html
 from portal.db import page_rows
 from portal.garage.models import Vehicle
-from portal.rewards.queries import public_name
 
 #: How many announcements the community page shows at a time; older ones are a page away.
 PAGE_SIZE = 10
@@ -119,26 +118,3 @@ def announcement_list(sort: str, descending: bool) -> Select:
         Announcement.published_at.desc(),
         Announcement.id.desc(),
     )
-
-
-#: Built once: the top of the ambassadors' thank-you wall as plain columns, by the wall's rule
-#: (`rewards.queries.ambassador_wall`): active owners from the first tier up who agreed to a
-#: public thank-you, highest tier first.
-_WALL_TOP = (
-    select(User.name, User.display_name, User.tier_level)
-    .where(
-        User.role == Role.OWNER,
-        User.consent_recognition.is_(True),
-        User.tier_level >= 1,
-        User.deactivated_at.is_(None),
-    )
-    .order_by(User.tier_level.desc(), User.name, User.id)
-    .limit(bindparam("limit"))
-)
-
-
-def wall_top(session: Session, limit: int) -> list[tuple[str, int]]:
-    """(public name, tier level) of the first `limit` people on the ambassadors' wall (one
-    statement)."""
-    rows = page_rows(session, _WALL_TOP, {"limit": limit})
-    return [(public_name(name, display_name), level) for name, display_name, level in rows]

@@ -9,6 +9,7 @@ from portal.community import bp, queries, rules
 from portal.events.queries import upcoming_events
 from portal.extensions import db
 from portal.referrals.queries import load_tiers
+from portal.rewards.queries import wall_top
 from portal.templating import dealership
 from portal.web import page_number, url_pattern, wants_fragment
 
@@ -43,7 +44,7 @@ def _sections(user) -> dict:
     now = clock.now()
     events = upcoming_events(db.session, user, now, None, limit=COMMUNITY_EVENTS)
     today = clock.local_today(dealership()["timezone"])
-    wall = queries.wall_top(db.session, COMMUNITY_WALL + 1)
+    wall = wall_top(db.session, COMMUNITY_WALL + 1)
     shown = wall[:COMMUNITY_WALL]
     tiers = load_tiers(db.session)
     badge = get_template_attribute("referrals/_macros.html", "tier_badge")

@@ -5,10 +5,10 @@ its rows' actions are kept as patterns (as the staff menu keeps its links) and f
 the event's id: a `str.format` each instead of a `url_for` each.
 """
 
-from flask import current_app, request, url_for
+from flask import url_for
 
 from portal.events import attendee_list
-from portal.web import url_pattern
+from portal.web import kept_per_mount, url_pattern
 
 #: The event page's links to the event's other pages: {name: endpoint taking `event_id`}.
 EVENT_LINKS = {
@@ -46,10 +46,7 @@ def event_links(event_id: int) -> dict[str, str]:
     """The event page's links for one event, by name: `EVENT_LINKS`, the events list, and
     the row actions' patterns (`%d` where an RSVP's id goes, as `door.row_urls` gives them);
     the fifteen `url_for` calls they stand for cost more than the page's whole header."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    patterns = kept.get(request.script_root)
-    if patterns is None:
-        patterns = kept[request.script_root] = _link_patterns()
+    patterns = kept_per_mount(_KEPT_LINKS, _link_patterns)
     return {name: pattern.format(event_id) for name, pattern in patterns.items()}
 
 

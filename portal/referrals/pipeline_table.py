@@ -10,17 +10,16 @@ what this module works out, in the markup of the shared macros (`admin/_macros.h
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import NamedTuple
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import current_app, get_template_attribute, request, url_for
+from flask import get_template_attribute, url_for
 from markupsafe import Markup, escape
 
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS
 from portal.referrals.queries import Visit
 from portal.templating import phone, when
-from portal.web import url_pattern
+from portal.web import kept_per_mount, url_pattern, with_query
 
 #: What became of a friend's RSVP, as the "came through" cell words it before the event's title.
 VISIT_WORDS = {
@@ -45,9 +44,6 @@ SORT_COLUMNS = (
     ("Referred", "referred", True),
 )
 
-#: The characters `url_for` leaves as they are in a query string (Werkzeug's `_urlencode`).
-_QUERY_SAFE = "!$'()*,/:;?@"
-
 
 @dataclass(frozen=True, slots=True)
 class PipelineLinks:
@@ -65,25 +61,16 @@ _KEPT_LINKS = "portal.pipeline_links"
 
 
 def pipeline_links() -> PipelineLinks:
-    """The page's links, built once per mount point and kept: the app's URLs never change
-    while it runs."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    links = kept.get(request.script_root)
-    if links is None:
-        links = kept[request.script_root] = PipelineLinks(
+    """The page's links, built once per mount point and kept (`web.kept_per_mount`)."""
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: PipelineLinks(
             pipeline=url_for("admin.referrals"),
             export=url_for("admin.export_referrals"),
             referral=url_pattern("admin.referral", "referral_id"),
             stage=url_pattern("admin.referrals", "stage"),
-        )
-    return links
-
-
-def with_query(url: str, *args: tuple[str, object]) -> str:
-    """`url` with the query arguments in `args`, in that order, those that are None left out:
-    the URL `url_for` writes for the same arguments."""
-    query = urlencode([(key, value) for key, value in args if value is not None], safe=_QUERY_SAFE)
-    return f"{url}?{query}" if query else url
+        ),
+    )
 
 
 def badges(levels: set[int], tiers) -> dict[int, Markup]:

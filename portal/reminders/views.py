@@ -4,7 +4,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, render_template, url_for
@@ -33,6 +33,7 @@ from portal.web import (
     see_other,
     url_pattern,
     wants_fragment,
+    with_query,
 )
 
 T = TypeVar("T")
@@ -59,9 +60,8 @@ TIME_WINDOWS = tuple(
 )
 
 
-#: What `url_for` leaves unquoted in a path segment and in a query string (werkzeug's own).
+#: What `url_for` leaves unquoted in a path segment (Werkzeug's own).
 _SEGMENT_SAFE = "!$&'()*+,/:;=@"
-_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class CardLinks:
 
     def booking(self, car_id: int, key: str) -> str:
         """ "Book a time" for this car and reminder, as `url_for` writes it."""
-        return f"{self.book}?{urlencode([('car', car_id), ('reminder', key)], safe=_QUERY_SAFE)}"
+        return with_query(self.book, ("car", car_id), ("reminder", key))
 
 
 def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -> dict:

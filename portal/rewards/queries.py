@@ -202,6 +202,13 @@ _WALL = (
 _WALL_TOP = _WALL.limit(bindparam("limit"))
 
 
+def wall_top(session: Session, limit: int) -> list[tuple[str, int]]:
+    """(public name, tier level) of the first `limit` people on the wall, as plain columns
+    (one statement): the community page shows them with one badge per tier."""
+    rows = page_rows(session, _WALL_TOP, {"limit": limit})
+    return [(public_name(name, display_name), level) for name, display_name, level in rows]
+
+
 def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
     """The owners on the thank-you wall, or its first `limit` (one query)."""
     rows = session.execute(_WALL) if limit is None else session.execute(_WALL_TOP, {"limit": limit})

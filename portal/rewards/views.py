@@ -7,7 +7,6 @@ from flask import (
     flash,
     get_template_attribute,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,6 +25,7 @@ from portal.servicelane.rules import priority_sentence
 from portal.templating import dealership
 from portal.web import (
     found_or_404,
+    kept_per_mount,
     local_today,
     page_or_fragment,
     perform,
@@ -42,17 +42,16 @@ def _page_links() -> dict[str, str]:
     """The rewards page's links, the same on every visit: the confirm step's, a redemption's
     and an event's with `{}` where the id goes (`url_pattern`), and the pages it points to.
     Worked out once per app and mount point, as the event's staff page keeps its links."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    links = kept.get(request.script_root)
-    if links is None:
-        links = kept[request.script_root] = {
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: {
             "redeem": url_pattern("rewards.confirm_redeem", "reward_id"),
             "redemption": url_pattern("rewards.redemption_detail", "redemption_id"),
             "event": url_pattern("events.show", "event_id"),
             "invite": url_for("referrals.invite"),
             "service": url_for("servicelane.index"),
-        }
-    return links
+        },
+    )
 
 
 def _rewards_context(message: dict | None = None) -> dict:
