@@ -17,9 +17,9 @@ from sqlalchemy import ScalarSelect, Select, bindparam, case, exists, func, or_,
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
-from portal.charity.models import Drive, DriveStatus, DriveTally
+from portal.charity.models import Drive
+from portal.charity.queries import kept_totals, open_drives_kept
 from portal.charity.rules import DriveTotals
-from portal.charity.tally import FIGURES, NOTHING
 from portal.db import page_rows
 from portal.dealership.queries import dealership_zone
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
@@ -192,21 +192,8 @@ class DriveProgress:
 
 #: Open drives, ending soonest first, with what the dashboard shows of them and their kept
 #: totals (a drive nobody gave to has no tally row); built once per process.
-_OPEN_DRIVES = (
-    select(
-        Drive.id,
-        Drive.name,
-        Drive.goal_kind,
-        Drive.unit_label,
-        Drive.ends_on,
-        Drive.goal_amount,
-        Drive.match_percent,
-        Drive.match_cap,
-        *(getattr(DriveTally, name) for name in FIGURES),
-    )
-    .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
-    .where(Drive.status == DriveStatus.OPEN)
-    .order_by(Drive.ends_on, Drive.id)
+_OPEN_DRIVES = open_drives_kept(
+    Drive.id, Drive.name, Drive.goal_kind, Drive.unit_label, Drive.ends_on
 )
 
 
@@ -214,14 +201,8 @@ def drive_progress(session: Session) -> list[DriveProgress]:
     """Open drives, ending soonest first, with their totals (one query)."""
     progress = []
     rows = page_rows(session, _OPEN_DRIVES)
-    for drive_id, name, kind, unit, ends_on, goal, match_percent, match_cap, *figures in rows:
-        kept = NOTHING if figures[0] is None else figures
-        totals = DriveTotals(
-            goal=goal,
-            match_percent=match_percent,
-            match_cap=match_cap,
-            **dict(zip(FIGURES, kept, strict=True)),
-        )
+    for drive_id, name, kind, unit, ends_on, goal, match_percent, match_cap, *kept in rows:
+        totals = kept_totals(goal, match_percent, match_cap, kept)
         progress.append(DriveProgress(OpenDrive(drive_id, name, kind, unit, ends_on), totals))
     return progress
 

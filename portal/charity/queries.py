@@ -40,11 +40,36 @@ CONTRIBUTION_SORTS = {"date": Contribution.created_at, "amount": Contribution.am
 
 def _totals(drive: Drive, kept: tuple[int, ...]) -> DriveTotals:
     """A drive's totals from the FIGURES kept for it."""
+    return kept_totals(drive.goal_amount, drive.match_percent, drive.match_cap, kept)
+
+
+def kept_totals(goal: int, match_percent: int, match_cap: int | None, kept) -> DriveTotals:
+    """A drive's totals from its goal, its match and the FIGURES kept for it (`kept` as read
+    by `open_drives_kept`: all None when nobody has given yet)."""
+    figures = NOTHING if kept[0] is None else kept
     return DriveTotals(
-        goal=drive.goal_amount,
-        match_percent=drive.match_percent,
-        match_cap=drive.match_cap,
-        **dict(zip(FIGURES, kept, strict=True)),
+        goal=goal,
+        match_percent=match_percent,
+        match_cap=match_cap,
+        **dict(zip(FIGURES, figures, strict=True)),
+    )
+
+
+def open_drives_kept(*columns) -> Select:
+    """The drives taking pledges now, ending soonest first, as rows of `columns` then the
+    goal, the match percent, the match cap and the kept FIGURES (`kept_totals` reads them):
+    one statement for a page that shows drives with their progress."""
+    return (
+        select(
+            *columns,
+            Drive.goal_amount,
+            Drive.match_percent,
+            Drive.match_cap,
+            *(getattr(DriveTally, name) for name in FIGURES),
+        )
+        .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
+        .where(Drive.status == DriveStatus.OPEN)
+        .order_by(Drive.ends_on, Drive.id)
     )
 
 
@@ -163,23 +188,14 @@ class DriveCard(NamedTuple):
 
 
 #: Built once: what an open drive's card shows, with its kept totals, ending soonest first.
-_DRIVE_CARDS = (
-    select(
-        Drive.id,
-        Drive.name,
-        Drive.beneficiary_name,
-        Drive.goal_kind,
-        Drive.goal_amount,
-        Drive.unit_label,
-        Drive.match_percent,
-        Drive.match_cap,
-        Drive.starts_on,
-        Drive.ends_on,
-        *(getattr(DriveTally, name) for name in FIGURES),
-    )
-    .outerjoin(DriveTally, DriveTally.drive_id == Drive.id)
-    .where(Drive.status == DriveStatus.OPEN)
-    .order_by(Drive.ends_on, Drive.id)
+_DRIVE_CARDS = open_drives_kept(
+    Drive.id,
+    Drive.name,
+    Drive.beneficiary_name,
+    Drive.goal_kind,
+    Drive.unit_label,
+    Drive.starts_on,
+    Drive.ends_on,
 )
 
 
@@ -190,14 +206,9 @@ def drive_cards(session: Session, today: date) -> list[DriveCard]:
 
 
 def _drive_card(row, today: date) -> DriveCard:
-    drive_id, name, beneficiary, goal_kind, goal, unit, match_percent, match_cap = row[:8]
-    starts_on, ends_on, *kept = row[8:]
-    totals = DriveTotals(
-        goal=goal,
-        match_percent=match_percent,
-        match_cap=match_cap,
-        **dict(zip(FIGURES, NOTHING if kept[0] is None else kept, strict=True)),
-    )
+    drive_id, name, beneficiary, goal_kind, unit, starts_on, ends_on = row[:7]
+    goal, match_percent, match_cap, *kept = row[7:]
+    totals = kept_totals(goal, match_percent, match_cap, kept)
     received, committed, matched = totals.received, totals.committed, totals.match_pledged
     return DriveCard(
         id=drive_id,
