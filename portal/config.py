@@ -38,7 +38,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'portal.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No `pool_pre_ping`: its `SELECT 1` costs a round trip per request on PostgreSQL, where
+    #: `portal.db` finds connections the server closed without one; SQLite files stay open.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     PORTAL_DEALERSHIP_NAME = os.environ.get("PORTAL_DEALERSHIP_NAME", "Harbourside Motors")
     PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "America/New_York")

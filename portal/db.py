@@ -37,12 +37,13 @@ back; `write_in_own_transaction` still runs in a transaction of its own, and
 `tests/test_get_is_safe.py` sees any other write on PostgreSQL as on SQLite.
 """
 
+import select
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from flask import Flask, g, has_app_context, has_request_context, request, request_started
-from sqlalchemy import Connection, Engine, Executable, Result, event
+from sqlalchemy import Connection, Engine, Executable, Result, event, exc
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -143,6 +144,7 @@ DATABASE_INT_MAX = 2**31 - 1
 def configure_engine(engine: Engine) -> None:
     """Make SQLite safe for concurrent writers and free for readers; PostgreSQL's reads cheap."""
     if engine.dialect.name == "postgresql":
+        _replace_connections_the_server_closed(engine)
         _read_in_autocommit(engine)
     if engine.dialect.name != "sqlite":
         return
@@ -178,6 +180,34 @@ def configure_engine(engine: Engine) -> None:
             # writes fails at once with "database is locked" when another writer got in
             # between. Through SQLAlchemy, so waiting out the busy timeout raises its error.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _replace_connections_the_server_closed(engine: Engine) -> None:
+    """PostgreSQL: a pooled connection the server has closed (a restart, an administrator
+    ending it, an idle timeout) is dropped when it is checked out, and the pool hands out a
+    fresh one (SQLAlchemy, "Disconnect Handling - Pessimistic": a checkout listener raising
+    `DisconnectionError`).
+
+    The check costs no round trip, where `pool_pre_ping` sends a `SELECT 1` before every
+    request: a whole round trip, as long as a page's statement and one more on every page.
+    An idle connection in a pool hears nothing from its server (the portal never LISTENs), so
+    a socket with something to read means the server has said goodbye (PostgreSQL sends its
+    "terminating connection" error and closes), and so does a connection psycopg already
+    knows is closed or broken. A server that vanished without closing (a cable pulled) is
+    found by the first statement, as it would be by the ping, which would hang just the same.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, connection_record, connection_proxy):
+        if _closed_by_server(dbapi_connection):
+            raise exc.DisconnectionError("the database server closed this connection")
+
+
+def _closed_by_server(dbapi_connection) -> bool:
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    return bool(readable)
 
 
 def _read_in_autocommit(engine: Engine) -> None:

@@ -1,5 +1,7 @@
 """How each request's statements reach the database: on PostgreSQL, reads in autocommit."""
 
+import select
+
 import pytest
 from sqlalchemy import event
 
@@ -128,3 +130,23 @@ def test_a_pages_read_of_columns_sees_a_change_not_yet_flushed(app, make_owner):
     listed = PagedSelect(names, rows=True).page_of(db.session, {}, 1, 10)
     assert [name for (name,) in listed.items] == ["Priya Patel", "Sam Okafor-Reyes"]
     assert listed.total == 2 and listed.exact
+
+
+def test_a_connection_the_server_closed_is_replaced_when_checked_out(app):
+    """No ping per request: a pooled connection the server ended is found at checkout (its
+    socket has the server's goodbye to read) and the pool hands out a fresh one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to close a connection")
+    import psycopg
+
+    with db.engine.connect() as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+        server_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [server_pid])
+    # Waits for the server's goodbye to arrive (an event, not a pause): then it is checked out.
+    assert select.select([dbapi_connection.fileno()], [], [], 30)[0]
+
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != server_pid
