@@ -27,6 +27,7 @@ from portal.accounts.models import User
 from portal.accounts.services import members
 from portal.accounts.services.invitations import CLAIM_LINK_MAX_AGE
 from portal.db import remember_read, write_in_own_transaction
+from portal.dealership.queries import STORED_SETTINGS, StoredSettingsColumn
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
 from portal.mail import current_mailer
@@ -49,19 +50,22 @@ PROFILE_FIELDS = (
 )
 
 
-#: Read with the signed-in user: their unread messages, which every page's header shows.
-_UNREAD = unread_of(User.id)
+#: Read with the signed-in user: their unread messages, which every page's header shows, and
+#: the dealership's settings, which nearly every page reads.
+_WITH_THE_USER = (unread_of(User.id), StoredSettingsColumn())
 
 
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
     """Only a live server-side login session brings a user back. A page that only reads
-    keeps the unread count read in the same statement (`portal.db.read_once`)."""
-    row = members.signed_in_row(db.session, cookie_id, clock.now(), _UNREAD)
+    keeps the unread count and the settings read in the same statement
+    (`portal.db.read_once`)."""
+    row = members.signed_in_row(db.session, cookie_id, clock.now(), *_WITH_THE_USER)
     if row is None:
         return None
-    user, unread = row
+    user, unread, settings = row
     remember_read(UNREAD_COUNT, unread)
+    remember_read(STORED_SETTINGS, settings or {})
     return user
 
 

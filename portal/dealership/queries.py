@@ -15,11 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import JSON, event, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from portal import clock
-from portal.db import read_connection
+from portal.db import read_connection, read_once
 from portal.dealership.models import Setting
 
 #: By default an owner hears from us by email or text at most twice a week; the rest waits
@@ -37,14 +39,47 @@ _READ = "portal.settings"
 _ALL_SETTINGS = select(Setting.__table__.c.key, Setting.__table__.c.value)
 
 
+#: The name a reading request keeps the settings under when it read them with the signed-in
+#: user (`portal.db.read_once`).
+STORED_SETTINGS = "stored_settings"
+
+
+class StoredSettingsColumn(ColumnElement[dict]):
+    """Every stored setting as one JSON object ({key: value}), a column another statement can
+    carry: the statement that loads the signed-in user reads them, so a page spends no
+    statement (on PostgreSQL, no round trip) of its own on them. Its values are the JSON the
+    table holds, decoded as the table's own column decodes it."""
+
+    type = JSON()
+    #: Nothing varies: the class is the whole cache key, so a statement carrying it is cached.
+    _traverse_internals = []
+
+
+@compiles(StoredSettingsColumn, "sqlite")
+def _settings_object_on_sqlite(element, compiler, **kw) -> str:
+    # json() embeds each stored JSON text as JSON, not as a string.
+    return "(SELECT json_group_object(settings.key, json(settings.value)) FROM settings)"
+
+
+@compiles(StoredSettingsColumn, "postgresql")
+def _settings_object_on_postgresql(element, compiler, **kw) -> str:
+    # NULL when there are none, as the column reads for no rows.
+    return "(SELECT json_object_agg(settings.key, settings.value) FROM settings)"
+
+
 def stored_settings(session: Session) -> dict[str, Any]:
-    """Every stored setting by key: one query per transaction, however often asked."""
+    """Every stored setting by key: one query per transaction, however often asked, and none
+    on a page that read them with the signed-in user."""
     stored = session.info.get(_READ)
     if stored is None:
         # Flushed first: a setting added is a setting read.
-        stored = dict(read_connection(session).execute(_ALL_SETTINGS).all())
+        stored = read_once(STORED_SETTINGS, lambda: _read_stored(session))
         session.info[_READ] = stored
     return stored
+
+
+def _read_stored(session: Session) -> dict[str, Any]:
+    return dict(read_connection(session).execute(_ALL_SETTINGS).all())
 
 
 def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
