@@ -108,7 +108,8 @@ class PagedSelect:
         the start of the page. The count, and a page of rows, run on `read_connection`:
         the ORM's own path only costs time for them.
         """
-        connection = read_connection(session) if isinstance(session, Session) else session
+        # Not `isinstance(session, Session)`: `db.session` is a scoped session, not a Session.
+        connection = session if isinstance(session, Connection) else read_connection(session)
         start = (page - 1) * per_page
         known = start + max(COUNT_AHEAD, per_page)
         if total is None:

@@ -90,3 +90,22 @@ def test_counting_stops_whatever_the_list_length(app, thirty_owners, count_queri
         page_of(db.session, _owners(), 1, 5)
     count = next(sql for sql in statements if "count(" in sql.lower())
     assert "LIMIT" in count.upper()
+
+
+def test_a_list_of_rows_paged_on_the_apps_session_skips_the_orms_path(app, thirty_owners):
+    """`db.session` is a scoped session, not a `Session`: a page of rows and its count still
+    run on the connection, not through the ORM's execution."""
+    from sqlalchemy import event, select
+
+    listing = paging.PagedSelect(select(User.id, User.name).order_by(User.name), rows=True)
+    orm_runs, session = [], db.session()
+    record = orm_runs.append
+    event.listen(session, "do_orm_execute", record)
+    try:
+        listed = listing.page_of(db.session, {}, 2, 10)
+    finally:
+        event.remove(session, "do_orm_execute", record)
+
+    assert orm_runs == []
+    assert [name for _, name in listed.items] == [f"Paged {n:02}" for n in range(10, 20)]
+    assert (listed.page, listed.total, listed.exact) == (2, 30, True)

@@ -3,9 +3,10 @@
 A page asks for settings from several places (the header, the time zone, the reminder
 rules, the tiers); the table holds a few dozen rows, so the first ask in a transaction reads
 them all and the rest of the transaction reuses them. A signed-in page that only reads has
-them already: the statement that loads the user carries them (`StoredSettingsColumn`). Whatever ends the transaction, and a
-flush that writes a setting, forgets them, so a value saved is read back as saved and the
-next request (or the next transaction of a long command) reads afresh.
+them already: the statement that loads the user carries them (`StoredSettingsColumn`).
+Whatever ends the transaction, and a flush that writes a setting, forgets them, so a value
+saved is read back as saved and the next request (or the next transaction of a long command)
+reads afresh.
 """
 
 from collections.abc import Mapping
