@@ -35,14 +35,6 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     """An owner or a member of staff."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        # The ambassadors' wall reads only owners who opted in, from the first tier up, in
-        # tier order: equality on the first two columns, a range on the third.
-        Index(
-            "ix_users_ambassador_wall", "consent_recognition", "role", "tier_level", "name", "id"
-        ),
-    )
-
     #: Lower-cased; the login name.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -105,6 +97,18 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
 # people read it, case aside) or by the day they joined.
 Index("ix_users_role_lower_name", User.role, func.lower(User.name), User.id)
 Index("ix_users_role_created_at", User.role, User.created_at, User.id)
+# The ambassadors' wall reads only owners who opted in, from the first tier up: equality on
+# the first two columns, a range on the third, and the rows in the wall's own order (highest
+# tier first, then by name), so its first names are the index's first entries, not a sort of
+# everyone on the wall.
+Index(
+    "ix_users_ambassador_wall",
+    User.consent_recognition,
+    User.role,
+    User.tier_level.desc(),
+    User.name,
+    User.id,
+)
 
 
 class LoginSession(IdMixin, db.Model):

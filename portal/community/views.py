@@ -1,17 +1,20 @@
 """The community page: announcements, then upcoming events, open drives and the wall."""
 
-from flask import get_template_attribute, render_template
+from typing import NamedTuple
+
+from flask import get_template_attribute, render_template, url_for
 from flask_login import current_user
 
 from portal import clock
 from portal.charity.queries import drive_cards
 from portal.community import bp, queries, rules
+from portal.events.cards import community_cards
 from portal.events.queries import upcoming_events
 from portal.extensions import db
 from portal.referrals.queries import load_tiers
 from portal.rewards.queries import wall_top
 from portal.templating import dealership
-from portal.web import page_number, url_pattern, wants_fragment
+from portal.web import kept_per_mount, page_number, url_pattern, wants_fragment, with_query
 
 #: The community page shows this many upcoming events, and this many names from the wall.
 COMMUNITY_EVENTS = 4
@@ -24,6 +27,37 @@ def paragraphs_filter(text: str | None):
     return rules.paragraphs(text)
 
 
+class CommunityLinks(NamedTuple):
+    """Where the community page links to: itself, the events, the drives, the wall; an event
+    and a drive with `{}` for the id."""
+
+    community: str
+    events: str
+    drives: str
+    wall: str
+    event: str
+    drive: str
+
+
+#: Where the app keeps the page's links (`app.extensions[...]`), by the path it is mounted at.
+_KEPT_LINKS = "portal.community_links"
+
+
+def _links() -> CommunityLinks:
+    """The page's links, built once per mount point and kept (`web.kept_per_mount`)."""
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: CommunityLinks(
+            community=url_for("community.index"),
+            events=url_for("events.index"),
+            drives=url_for("charity.index"),
+            wall=url_for("rewards.ambassadors"),
+            event=url_pattern("events.show", "event_id"),
+            drive=url_pattern("charity.drive", "drive_id"),
+        ),
+    )
+
+
 @bp.route("/community")
 def index():
     """What's happening in the club, for whoever is looking (visitors see public items).
@@ -32,13 +66,26 @@ def index():
     """
     page = page_number()
     announcements, has_next = queries.announcements_for(db.session, current_user, page)
-    context = {"announcements": announcements, "page": page, "has_next": has_next}
+    links = _links()
+    # The pager's links as `more_pager` writes them: page 1 without `?page=`.
+    context = {
+        "announcements": announcements,
+        "page": page,
+        "newest_url": links.community,
+        "newer_url": (
+            with_query(links.community, ("page", page - 1 if page > 2 else None))
+            if page > 1
+            else None
+        ),
+        "older_url": with_query(links.community, ("page", page + 1)) if has_next else None,
+        "links": links,
+    }
     if wants_fragment():
         return render_template("community/_announcements.html", **context)
-    return render_template("community/index.html", **context, **_sections(current_user))
+    return render_template("community/index.html", **context, **_sections(current_user, links))
 
 
-def _sections(user) -> dict:
+def _sections(user, links: CommunityLinks) -> dict:
     """The sections below the announcements: the next events this person may see, the drives
     taking pledges and the ambassadors' wall (a statement each, and the settings)."""
     now = clock.now()
@@ -50,9 +97,8 @@ def _sections(user) -> dict:
     badge = get_template_attribute("referrals/_macros.html", "tier_badge")
     return {
         "events": events,
-        "event_url": url_pattern("events.show", "event_id"),
+        "event_cards": community_cards(events, links.event),
         "drives": drive_cards(db.session, today),
-        "drive_url": url_pattern("charity.drive", "drive_id"),
         "wall": shown,
         "more_on_wall": len(wall) > COMMUNITY_WALL,
         # Drawn once per tier on the wall, not once per person.

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     Select,
@@ -81,16 +82,17 @@ def waitlist_positions(session: Session, rsvp_ids: list[int]) -> dict[int, int]:
     return dict(session.execute(_POSITIONS, {"rsvp_ids": rsvp_ids}).all())
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
+class EventRow(NamedTuple):
     """An event as a list shows it, with the owner's RSVP and whether it suits their car.
 
     Plain values read as columns (no ORM objects): a list builds one per event on every view.
+    A tuple, in the order a list's loop unpacks it: each name a card shows is then a plain
+    value in the template, not an attribute looked up on every use.
     """
 
     id: int
     title: str
-    kind: str
+    kind_label: str
     audience: str
     location: str
     starts_at: datetime
@@ -99,12 +101,9 @@ class EventRow:
     rsvp_status: str | None
     for_my_car: bool
 
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
 
-
-#: The columns a list row is made of (`EventRow`, in that order, seats counted in Python).
+#: The columns a list row is made of (`EventRow`, in that order, the kind's label and the
+#: seats left worked out in Python).
 _ROW_COLUMNS = (
     Event.id,
     Event.title,
@@ -119,9 +118,16 @@ _ROW_COLUMNS = (
 
 def _event_row(row, rsvp_status: str | None, for_my_car: bool) -> EventRow:
     event_id, title, kind, audience, location, starts_at, capacity, taken = row[:8]
-    seats_left = max(capacity - taken, 0)
     return EventRow(
-        event_id, title, kind, audience, location, starts_at, seats_left, rsvp_status, for_my_car
+        event_id,
+        title,
+        KIND_LABELS.get(kind, kind),
+        audience,
+        location,
+        starts_at,
+        max(capacity - taken, 0),
+        rsvp_status,
+        for_my_car,
     )
 
 

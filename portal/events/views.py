@@ -1,6 +1,7 @@
 """Owners' event pages: the list, an event, RSVPs, tickets, My events and calendars."""
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 import segno
 from flask import Response, abort, current_app, flash, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask_login import current_user, login_required
 from portal import clock
 from portal.events import bp, calendars, queries, registration
 from portal.events import feed as personal_feed
+from portal.events.cards import list_cards
 from portal.events.feed_sources import extra_entries
 from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
@@ -21,6 +23,7 @@ from portal.sections import render_sections
 from portal.templating import dealership
 from portal.web import (
     found_or_404,
+    kept_per_mount,
     local_today,
     page_number,
     page_or_fragment,
@@ -29,11 +32,36 @@ from portal.web import (
     see_other,
     url_pattern,
     wants_fragment,
+    with_query,
 )
 
 
 def _secret_key() -> str:
     return current_app.config["SECRET_KEY"]
+
+
+class EventListLinks(NamedTuple):
+    """Where the events list links to: itself, My events, an event (`{}` for its id)."""
+
+    events: str
+    my_events: str
+    event: str
+
+
+#: Where the app keeps the list's links (`app.extensions[...]`), by the path it is mounted at.
+_KEPT_LINKS = "portal.event_list_links"
+
+
+def _list_links() -> EventListLinks:
+    """The list's links, built once per mount point and kept (`web.kept_per_mount`)."""
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: EventListLinks(
+            events=url_for("events.index"),
+            my_events=url_for("events.my_events"),
+            event=url_pattern("events.show", "event_id"),
+        ),
+    )
 
 
 @bp.route("/events")
@@ -47,13 +75,23 @@ def index():
     rows = queries.upcoming_events(
         db.session, current_user, clock.now(), kind, per_page + 1, (page - 1) * per_page
     )
+    shown, has_next = rows[:per_page], len(rows) > per_page
+    links = _list_links()
+    # The pager's links as `more_pager` writes them: the kind first, page 1 without `?page=`.
     return page_or_fragment(
         "events/index.html",
         "events/_event_list.html",
-        rows=rows[:per_page],
+        rows=shown,
+        cards=list_cards(shown, links.event),
         page=page,
-        has_next=len(rows) > per_page,
-        event_url=url_pattern("events.show", "event_id"),
+        first_url=with_query(links.events, ("kind", kind)),
+        prev_url=(
+            with_query(links.events, ("kind", kind), ("page", page - 1 if page > 2 else None))
+            if page > 1
+            else None
+        ),
+        next_url=with_query(links.events, ("kind", kind), ("page", page + 1)) if has_next else None,
+        links=links,
         kind=kind,
         kinds=KIND_LABELS,
     )
