@@ -1,9 +1,14 @@
 """The hot owner pages: statements built once and reused stay scoped to the owner asking,
 and each page runs as many statements for a long history as for a short one."""
 
+from datetime import date, timedelta
+
 import pytest
 
 from portal.events.models import Audience
+from portal.extensions import db
+from portal.garage.models import ProtectionProduct
+from portal.reminders.models import AdvisedWork, ReminderState
 
 
 def _statements(client, count_queries, path: str) -> int:
@@ -66,3 +71,47 @@ def test_owner_page_runs_the_same_statements_for_a_short_or_long_history(
     few = _statements(client, count_queries, path)
     add(12, 1)
     assert _statements(client, count_queries, path) == few
+
+
+@pytest.mark.parametrize(("path", "expected"), [("/", 7), ("/reminders", 2)])
+def test_reminder_pages_read_the_reminders_in_one_statement_however_long_the_history(
+    client,
+    login,
+    make_owner,
+    make_vehicle,
+    add_reading,
+    add_service,
+    make_visit_request,
+    count_queries,
+    path,
+    expected,
+):
+    """The owner with the unread count and the settings (every page), then on the home page
+    its cars, events, points, referrals and feedback; the reminders and, on their page, the
+    open visit requests, in one statement for any number of cars and any history."""
+    owner = make_owner()
+    login(owner)
+
+    def add(how_many: int, start: int) -> None:
+        for number in range(start, start + how_many):
+            car = make_vehicle(owner, purchase_date=date(2023, 1, 1) + timedelta(days=number))
+            add_reading(car, date(2024, 1, 1) + timedelta(days=number), 10_000 + number)
+            add_service(car, date(2024, 6, 1), miles=15_000 + number, recall_code=f"RC-{number}")
+            db.session.add_all(
+                [
+                    ProtectionProduct(vehicle_id=car.id, name=f"Cover {number}", ends_at_miles=9),
+                    AdvisedWork(
+                        vehicle_id=car.id, what="Pads", due_miles=1, advised_on=date(2024, 6, 1)
+                    ),
+                    ReminderState(
+                        user_id=owner.id, key=f"advice:{number}", snoozed_until=date(2099, 1, 1)
+                    ),
+                ]
+            )
+            db.session.commit()
+            make_visit_request(owner, vehicle=car, reminder_key=f"service:{number}")
+
+    add(1, 0)
+    few = _statements(client, count_queries, path)
+    add(6, 1)
+    assert _statements(client, count_queries, path) == few == expected

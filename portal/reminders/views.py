@@ -112,9 +112,17 @@ def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -
     }
 
 
+def _page_zone() -> ZoneInfo:
+    """The dealership's time zone as the page's layout reads it once per request (as
+    `local_today` does), not another reading and copy of the settings."""
+    return ZoneInfo(dealership()["timezone"])
+
+
 def _my_reminders() -> OwnerReminders:
     owner = current_user._get_current_object()  # the user itself: the loader reads it often
-    return owner_reminders(db.session, owner, local_today(), with_visits=True)
+    zone = _page_zone()
+    today = clock.now().astimezone(zone).date()
+    return owner_reminders(db.session, owner, today, with_visits=True, zone=zone)
 
 
 def _owned(key: str) -> tuple[OwnerReminders, Reminder, CarReminders]:
@@ -313,8 +321,7 @@ def request_visit(key: str):
 def home_section(user) -> dict:
     """The owner's most pressing reminders, for the home page (a fixed number of queries):
     the first few with their car, and how many there are."""
-    # The page's own time zone (read once per request for its layout), not another reading.
-    zone = ZoneInfo(dealership()["timezone"])
+    zone = _page_zone()
     today = clock.now().astimezone(zone).date()
     pressing = home_reminders(db.session, user, today, zone)
     return {"pressing": pressing[:HOME_LIMIT], "total": len(pressing)}

@@ -1,7 +1,7 @@
 """Load the whole fleet in a fixed number of bulk queries and compute reminders.
 
-One owner's cars load in fewer statements (`portal.reminders.queries.owner`), from the same
-statements for cars and campaigns and the same row readers.
+One owner's cars load in one statement (`portal.reminders.queries.owner`), with the same
+criteria for which cars count (`active_car_criteria`).
 """
 
 import gc
@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.dealership.queries import read_settings
+from portal.dealership.queries import stored_settings
 from portal.garage.models import OdometerReading, ProtectionProduct, ServiceRecord, Vehicle
 from portal.reminders.campaigns import Campaigns, vehicle_reminders
 from portal.reminders.facts import (
@@ -113,8 +113,10 @@ def collector_paused() -> Iterator[None]:
 
 
 def reminder_settings(session: Session) -> Settings:
-    """The reminder settings in force (an admin's values over the defaults)."""
-    return Settings.from_values(read_settings(session, DEFAULTS))
+    """The reminder settings in force (an admin's values over the defaults); numbers, so
+    read as stored rather than copied."""
+    stored = stored_settings(session)
+    return Settings.from_values({key: stored.get(key, value) for key, value in DEFAULTS.items()})
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -122,11 +124,20 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+def active_car_criteria() -> tuple:
+    """What `cars_statement` asks of a car joined to its owner: an active owner, and not
+    retired before the day before `:cutoff` (a car retired late on the day before `today`
+    in UTC may still be active locally)."""
+    cutoff = bindparam("cutoff", type_=Vehicle.retired_at.type)
+    return (
+        User.deactivated_at.is_(None),
+        or_(Vehicle.retired_at.is_(None), Vehicle.retired_at >= cutoff),
+    )
+
+
 @cache
 def cars_statement() -> Select:
-    """Active owners' cars not retired before the day before `:cutoff` (a car retired late
-    on the day before `today` in UTC may still be active locally), by id."""
-    cutoff = bindparam("cutoff", type_=Vehicle.retired_at.type)
+    """Active owners' cars (`active_car_criteria`), by id."""
     return (
         select(
             Vehicle.id,
@@ -143,10 +154,7 @@ def cars_statement() -> Select:
             Vehicle.retired_at,
         )
         .join(User, User.id == Vehicle.owner_id)
-        .where(
-            User.deactivated_at.is_(None),
-            or_(Vehicle.retired_at.is_(None), Vehicle.retired_at >= cutoff),
-        )
+        .where(*active_car_criteria())
         .order_by(Vehicle.id)
     )
 

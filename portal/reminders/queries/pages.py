@@ -3,10 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal.accounts.models import User
@@ -25,7 +24,7 @@ from portal.reminders.models import (
     VisitStatus,
 )
 from portal.reminders.queries.fleet import Fleet, collector_paused, load_fleet
-from portal.reminders.queries.owner import load_owner_fleet
+from portal.reminders.queries.owner import load_owner_fleet, load_owner_page
 from portal.reminders.rules import (
     Reminder,
     Status,
@@ -124,29 +123,18 @@ class OwnerReminders:
         return None
 
 
-@cache
-def _open_visits_statement() -> Select:
-    """The owner's open visit requests about a reminder, oldest first; built once."""
-    return (
-        select(
-            ServiceVisitRequest.reminder_key,
-            ServiceVisitRequest.preferred_day,
-            ServiceVisitRequest.time_window,
-        )
-        .where(
-            ServiceVisitRequest.user_id == bindparam("owner_id", type_=Integer),
-            ServiceVisitRequest.status == VisitStatus.OPEN,
-        )
-        .order_by(ServiceVisitRequest.created_at)
-    )
-
-
 def owner_reminders(
-    session: Session, user: User, today: date, with_visits: bool = False
+    session: Session,
+    user: User,
+    today: date,
+    with_visits: bool = False,
+    zone: ZoneInfo | None = None,
 ) -> OwnerReminders:
     """The owner's reminders grouped by car, by urgency (snoozed ones after the rest), and
-    with `with_visits` their open visit requests (only the reminders page shows them)."""
-    fleet = load_owner_fleet(session, today, dealership_zone(session), user)
+    with `with_visits` their open visit requests (only the reminders page shows them); `zone`
+    is the dealership's, when the caller has it already."""
+    zone = zone or dealership_zone(session)
+    fleet, visits = load_owner_page(session, today, zone, user, with_visits)
     by_car: dict[int | None, list[Reminder]] = defaultdict(list)
     for reminder in fleet.reminders():
         by_car[reminder.vehicle_id].append(reminder)
@@ -172,9 +160,7 @@ def owner_reminders(
     if by_car.get(None):
         groups.append(CarReminders(None, sorted(by_car[None], key=order)))
     page = OwnerReminders(today, groups, fleet)
-    if with_visits:
-        rows = session.connection().execute(_open_visits_statement(), {"owner_id": user.id})
-        page.visits = {key: OpenVisit(day, window) for key, day, window in rows if key}
+    page.visits = {key: OpenVisit(day, window) for key, day, window in visits if key}
     return page
 
 
