@@ -84,10 +84,18 @@ def _read_stored(session: Session) -> dict[str, Any]:
     return dict(read_connection(session).execute(_ALL_SETTINGS).all())
 
 
+#: Values nobody can change in place: handed out as they are, without a copy.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
 def read_settings(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The values of the keys in `defaults`, stored value first (copies: change freely)."""
     stored = stored_settings(session)
-    return {key: deepcopy(stored.get(key, default)) for key, default in defaults.items()}
+    values = {key: stored.get(key, default) for key, default in defaults.items()}
+    for key, value in values.items():
+        if type(value) not in _IMMUTABLE:
+            values[key] = deepcopy(value)
+    return values
 
 
 @event.listens_for(Session, "after_transaction_end")
