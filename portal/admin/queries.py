@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ScalarSelect, Select, bindparam, case, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import Role, StaffNote, User
@@ -75,50 +75,6 @@ class UpcomingEvent:
         if self.capacity <= 0:
             return 0
         return round(self.seats_taken * 100 / self.capacity)
-
-
-def _upcoming_events_statement() -> Select:
-    # The waitlists are counted for the shown events only, outside the page of them: counted
-    # beside the window's total they would be counted for every upcoming event.
-    shown = (
-        select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.capacity,
-            Event.seats_taken,
-            func.count().over().label("total"),
-        )
-        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > bindparam("now"))
-        .order_by(Event.starts_at, Event.id)
-        .limit(UPCOMING_LIMIT)
-        .subquery()
-    )
-    waitlisted = (
-        select(func.count())
-        .where(Rsvp.event_id == shown.c.id, Rsvp.status == RsvpStatus.WAITLISTED)
-        .scalar_subquery()
-    )
-    return select(
-        shown.c.id,
-        shown.c.title,
-        shown.c.starts_at,
-        shown.c.capacity,
-        shown.c.seats_taken,
-        waitlisted,
-        shown.c.total,
-    ).order_by(shown.c.starts_at, shown.c.id)
-
-
-#: The dashboard's statements, built once per process and run with the moment bound.
-_UPCOMING_EVENTS = _upcoming_events_statement()
-
-
-def upcoming_events(session: Session, now: datetime) -> tuple[list[UpcomingEvent], int]:
-    """The next published events with their waitlist, and how many upcoming there are in all."""
-    rows = page_rows(session, _UPCOMING_EVENTS, {"now": now}).all()
-    total = rows[0][-1] if rows else 0
-    return [UpcomingEvent(*row[:-1]) for row in rows], total
 
 
 @dataclass(frozen=True)
@@ -221,30 +177,94 @@ def _count(model, *conditions) -> ScalarSelect:
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
-#: The dashboard's counts in one statement, built once per process: referrals made since a
-#: moment per stage (one scalar subquery each: every count reads one range of
-#: `ix_referrals_stage_created_at`, where a GROUP BY over the period walks the whole index, a
-#: third of the time on 6,000 referrals), then the work waiting for the team.
-_COUNTS = select(
-    *(
-        _count(Referral, Referral.stage == stage, Referral.created_at >= bindparam("since"))
-        for stage in Stage
-    ),
-    _count(Redemption, Redemption.status == RedemptionStatus.PENDING),
-    _count(ServiceVisitRequest, ServiceVisitRequest.status == VisitStatus.OPEN),
-    _count(FollowUp, FollowUp.status == FollowUpStatus.OPEN),
-)
+@dataclass(frozen=True)
+class Dashboard:
+    """The dashboard's figures: the next events, the referral funnel and the waiting work."""
+
+    events: list[UpcomingEvent]
+    #: Upcoming events in all (the dashboard shows the first few).
+    events_total: int
+    funnel: Funnel
+    waiting: WaitingWork
 
 
-def dashboard_counts(session: Session, now: datetime) -> tuple[Funnel, WaitingWork]:
-    """Friends referred in the last 90 days by stage reached, and the work waiting for the
-    team: pending reward redemptions, open service-visit requests and follow-ups (one
-    statement)."""
+def _dashboard_statement() -> Select:
+    """The dashboard's figures in one statement: its counts in a row of their own, joined to
+    the page of upcoming events (one row of counts alone when none is coming up).
+
+    Referrals made since a moment are counted per stage, one scalar subquery each: every count
+    reads one range of `ix_referrals_stage_created_at`, where a GROUP BY over the period walks
+    the whole index (a third of the time on 6,000 referrals). The waitlists are counted for
+    the shown events only, outside the page of them: counted beside the window's total they
+    would be counted for every upcoming event.
+    """
+    counts = select(
+        *(
+            _count(Referral, Referral.stage == stage, Referral.created_at >= bindparam("since"))
+            for stage in Stage
+        ),
+        _count(Redemption, Redemption.status == RedemptionStatus.PENDING),
+        _count(ServiceVisitRequest, ServiceVisitRequest.status == VisitStatus.OPEN),
+        _count(FollowUp, FollowUp.status == FollowUpStatus.OPEN),
+    ).subquery("counts")
+    shown = (
+        select(
+            Event.id,
+            Event.title,
+            Event.starts_at,
+            Event.capacity,
+            Event.seats_taken,
+            func.count().over().label("total"),
+        )
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at > bindparam("now"))
+        .order_by(Event.starts_at, Event.id)
+        .limit(UPCOMING_LIMIT)
+        .subquery("shown")
+    )
+    waitlisted = (
+        select(func.count())
+        .where(Rsvp.event_id == shown.c.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *counts.c,
+            shown.c.total,
+            shown.c.id,
+            shown.c.title,
+            shown.c.starts_at,
+            shown.c.capacity,
+            shown.c.seats_taken,
+            waitlisted,
+        )
+        .select_from(counts)
+        .outerjoin(shown, true())
+        .order_by(shown.c.starts_at, shown.c.id)
+    )
+
+
+#: The dashboard's statement, built once per process and run with the moments bound.
+_DASHBOARD = _dashboard_statement()
+#: Where the counts end in a row of `_DASHBOARD`: the stages, then the waiting work.
+_WAITING_AT = len(Stage)
+_EVENTS_AT = _WAITING_AT + 3
+
+
+def dashboard(session: Session, now: datetime) -> Dashboard:
+    """The next published events with their waitlists and how many are coming up in all;
+    friends referred in the last 90 days by stage reached; the work waiting for the team
+    (pending reward redemptions, open service-visit requests and follow-ups). One statement."""
     since = now - timedelta(days=FUNNEL_DAYS)
-    *referrals, redemptions, visit_requests, follow_ups = page_rows(
-        session, _COUNTS, {"since": since}
-    ).one()
-    return _funnel(since, referrals), WaitingWork(redemptions, visit_requests, follow_ups)
+    rows = page_rows(session, _DASHBOARD, {"since": since, "now": now}).all()
+    first = rows[0]
+    total = first[_EVENTS_AT] or 0
+    events = [UpcomingEvent(*row[_EVENTS_AT + 1 :]) for row in rows] if total else []
+    return Dashboard(
+        events=events,
+        events_total=total,
+        funnel=_funnel(since, first[:_WAITING_AT]),
+        waiting=WaitingWork(*first[_WAITING_AT:_EVENTS_AT]),
+    )
 
 
 @dataclass(frozen=True)

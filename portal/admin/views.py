@@ -150,22 +150,21 @@ def index():
     tz = ZoneInfo(dealership()["timezone"])
     local_now = now.astimezone(tz)
     today = local_now.date()
-    events, events_total = queries.upcoming_events(db.session, now)
-    funnel, waiting = queries.dashboard_counts(db.session, now)
+    figures = queries.dashboard(db.session, now)
     drives = queries.drive_progress(db.session)
     return render_template(
         "admin/index.html",
         links=_links(),
-        events=events,
-        events_total=events_total,
-        events_chart=_events_chart(events, tz),
-        funnel=funnel,
-        funnel_chart=_funnel_chart(funnel),
+        events=figures.events,
+        events_total=figures.events_total,
+        events_chart=_events_chart(figures.events, tz),
+        funnel=figures.funnel,
+        funnel_chart=_funnel_chart(figures.funnel),
         drives=drives,
         drives_chart=_drives_chart(drives),
-        waiting=waiting,
+        waiting=figures.waiting,
         today=today,
-        satisfaction=dashboard_satisfaction(today, waiting.open_follow_ups),
+        satisfaction=dashboard_satisfaction(today, figures.waiting.open_follow_ups),
         greeting=_greeting(local_now.hour),
     )
 

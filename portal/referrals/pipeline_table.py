@@ -8,6 +8,7 @@ what this module works out, in the markup of the shared macros (`admin/_macros.h
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -173,11 +174,19 @@ class SortHead(NamedTuple):
     sorted_note: str
 
 
-def sort_heads(list_url: str, sort: str, descending: bool, list_args: dict) -> list[SortHead]:
+def sort_heads(list_url: str, sort: str, descending: bool, list_args: dict) -> tuple[SortHead, ...]:
     """The sortable columns' heads, in `SORT_COLUMNS` order: a link to the list sorted by the
     column (the other way round for the current one), the list's other arguments kept."""
+    return _sort_heads(list_url, sort, descending, tuple(list_args.items()))
+
+
+@lru_cache(maxsize=256)
+def _sort_heads(
+    list_url: str, sort: str, descending: bool, kept: tuple[tuple[str, object], ...]
+) -> tuple[SortHead, ...]:
+    # Worked out once per URL, order and stage (a few dozen): the heads are the same on every
+    # page of the list, and their links cost more than the rest of the table's head.
     direction = "descending" if descending else "ascending"
-    kept = list_args.items()
     heads = []
     for label, column, first_descending in SORT_COLUMNS:
         current = column == sort
@@ -194,7 +203,7 @@ def sort_heads(list_url: str, sort: str, descending: bool, list_args: dict) -> l
                 f", sorted {direction}" if current else "",
             )
         )
-    return heads
+    return tuple(heads)
 
 
 def pager_links(list_url: str, page, sort: str, descending: bool, list_args: dict):

@@ -141,13 +141,13 @@ def test_dashboard_runs_a_fixed_number_of_statements(
     few = _statements(client, count_queries, "/admin/")
     add_data(12)
     many = _statements(client, count_queries, "/admin/")
-    # The user, the settings and the unread count, then the dashboard's own: upcoming events,
-    # the counts (funnel and waiting work), open drives, satisfaction.
-    assert few == many <= 7
+    # The user, the settings and the unread count, then the dashboard's own: upcoming events
+    # with the counts (funnel and waiting work), open drives, satisfaction.
+    assert few == many <= 6
 
 
-def test_dashboard_counts_referrals_and_the_waiting_work_in_one_statement(
-    app, owner, make_referral, make_redemption, make_visit_request, count_queries
+def test_dashboard_counts_referrals_and_the_waiting_work_with_the_events_in_one_statement(
+    app, owner, make_referral, make_redemption, make_visit_request, make_event, count_queries
 ):
     make_referral(owner, stage=Stage.TEST_DRIVE)
     make_referral(owner, stage=Stage.LOST)
@@ -156,10 +156,18 @@ def test_dashboard_counts_referrals_and_the_waiting_work_in_one_statement(
     make_visit_request(owner)
     make_visit_request(owner, status="handled")
 
+    now = clock.now()
     with count_queries() as statements:
-        funnel, waiting = queries.dashboard_counts(db.session, clock.now())
+        nothing_coming = queries.dashboard(db.session, now)
+    events = [make_event(f"Clinic {number}", days=number + 1) for number in range(2)]
+    coming = queries.dashboard(db.session, now)
 
     assert len(statements) == 1
+    assert (nothing_coming.events, nothing_coming.events_total) == ([], 0)
+    assert [event.id for event in coming.events] == [event.id for event in events]
+    assert coming.events_total == 2
+    assert (coming.funnel, coming.waiting) == (nothing_coming.funnel, nothing_coming.waiting)
+    funnel, waiting = coming.funnel, coming.waiting
     assert [(step.stage, step.reached) for step in funnel.steps] == [
         (Stage.INVITED, 2),
         (Stage.CONTACTED, 1),

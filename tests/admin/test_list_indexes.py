@@ -163,7 +163,7 @@ def test_the_dashboards_funnel_counts_each_stage_from_one_range_of_an_index(app)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        admin_queries.dashboard_counts(db.session, NOW)
+        admin_queries.dashboard(db.session, NOW)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     funnel, parameters = executed[-1]
