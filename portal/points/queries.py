@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 from portal.db import page_rows
 from portal.points.models import PointsEntry
 
-#: Built once (the owner's home and rewards pages show both on every visit).
-_BALANCE = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+#: Built once: the owner's balance for `:user_id` (the rewards pages read it as a scalar
+#: subquery along with their other reads).
+BALANCE = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
     PointsEntry.user_id == bindparam("user_id")
 )
 #: A line as the pages show it, read as a plain row (no ORM object per line).
@@ -27,7 +28,7 @@ _HISTORY = (
 
 def points_balance(session: Session, user_id: int) -> int:
     """The owner's balance: the sum of their ledger."""
-    return session.scalar(_BALANCE, {"user_id": user_id})
+    return session.scalar(BALANCE, {"user_id": user_id})
 
 
 def points_history(session: Session, user_id: int, limit: int = 20) -> list[Row]:

@@ -72,8 +72,9 @@ def load_tiers(session: Session) -> Tiers:
     )
 
 
-#: Built once: the tier on the owner's home and rewards pages counts these.
-_PURCHASES_REFERRED = (
+#: Built once: the tier counts these, for `:user_id` (the owner's home and rewards pages read
+#: it as a scalar subquery along with their other reads).
+PURCHASES_REFERRED = (
     select(func.count())
     .select_from(Referral)
     .where(Referral.referrer_id == bindparam("user_id"), Referral.stage == Stage.PURCHASED)
@@ -82,7 +83,7 @@ _PURCHASES_REFERRED = (
 
 def purchases_referred(session: Session, user_id: int) -> int:
     """How many of the owner's referrals have bought a car."""
-    return session.scalar(_PURCHASES_REFERRED, {"user_id": user_id})
+    return session.scalar(PURCHASES_REFERRED, {"user_id": user_id})
 
 
 def owner_referrals(session: Session, user_id: int) -> list[tuple[Referral, int]]:

@@ -7,34 +7,19 @@ templates only place what is worked out here (tuples their loops unpack into nam
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
-from portal.db import page_rows
 from portal.events.models import Event, Rsvp
-from portal.points.models import PointsEntry
 from portal.points.queries import points_history
-from portal.referrals.models import Referral, Stage
 from portal.referrals.queries import load_tiers
 from portal.referrals.rules import Tiers, tier_progress
 from portal.rewards.models import CATEGORY_LABELS, Category, RedemptionStatus
-from portal.rewards.queries import catalogue, owner_redemptions
+from portal.rewards.queries import catalogue, owner_redemptions, owner_standing
 from portal.rewards.rules import redeem_refusal, seat_reason
-
-#: Built once: the owner's balance (the sum of their ledger) and how many friends they
-#: referred bought a car (their tier's progress), in one statement.
-_STANDING = select(
-    select(func.coalesce(func.sum(PointsEntry.points), 0))
-    .where(PointsEntry.user_id == bindparam("user_id"))
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(Referral)
-    .where(Referral.referrer_id == bindparam("user_id"), Referral.stage == Stage.PURCHASED)
-    .scalar_subquery(),
-)
 
 
 class Card(NamedTuple):
@@ -250,7 +235,7 @@ def rewards_page(
     the confirm step (`redeem`) and of a redemption's page (`redemption`)."""
     user_id, tier_level = user.id, user.tier_level
     tiers = load_tiers(session)
-    balance, purchases = page_rows(session, _STANDING, {"user_id": user_id}).one()
+    balance, purchases = owner_standing(session, user_id)
     rewards = catalogue(session, now)
     rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
     cards = catalogue_cards(

@@ -12,9 +12,9 @@ from portal.charity import rules as charity_rules
 from portal.db import page_rows
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.paging import in_direction
-from portal.points.queries import points_balance
-from portal.referrals.queries import load_tiers, purchases_referred
-from portal.referrals.rules import TierProgress, Tiers, tier_progress
+from portal.points.queries import BALANCE, points_balance
+from portal.referrals.queries import PURCHASES_REFERRED, load_tiers
+from portal.referrals.rules import Tiers
 from portal.rewards.models import Category, Redemption, RedemptionStatus, Reward
 from portal.rewards.rules import redeem_check, seat_reason
 
@@ -105,9 +105,15 @@ def _no_seat(reward: Reward, rsvps: dict[int, Rsvp], now: datetime) -> str | Non
     return seat_reason(reward.event, rsvps.get(reward.event_id), now)
 
 
-def owner_progress(session: Session, user: User, tiers: Tiers) -> TierProgress:
-    """The owner's tier and how far they are from the next one (one query)."""
-    return tier_progress(tiers, user.tier_level, purchases_referred(session, user.id))
+#: Built once: the owner's balance (the sum of their ledger) and how many friends they
+#: referred bought a car (their tier's progress), as one row.
+_STANDING = select(BALANCE.scalar_subquery(), PURCHASES_REFERRED.scalar_subquery())
+
+
+def owner_standing(session: Session, user_id: int) -> Row:
+    """(balance, purchases referred) of the owner, in one statement without the ORM: the home
+    page shows both with the tier they give."""
+    return page_rows(session, _STANDING, {"user_id": user_id}).one()
 
 
 def gift_options(

@@ -15,8 +15,8 @@ from markupsafe import Markup
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.extensions import db
-from portal.points.queries import points_balance
 from portal.referrals.queries import load_tiers
+from portal.referrals.rules import tier_progress
 from portal.rewards import bp, owner_page, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import Redemption
@@ -191,8 +191,10 @@ def ambassadors():
 
 
 def home_section(user) -> dict:
-    """Points and tier on the owner's home page (three queries)."""
+    """Points and tier on the owner's home page (one statement, and the settings the page
+    reads anyway)."""
+    balance, purchases = queries.owner_standing(db.session, user.id)
     return {
-        "balance": points_balance(db.session, user.id),
-        "progress": queries.owner_progress(db.session, user, load_tiers(db.session)),
+        "balance": balance,
+        "progress": tier_progress(load_tiers(db.session), user.tier_level, purchases),
     }
