@@ -11,8 +11,9 @@ from portal.points.models import PointsEntry
 BALANCE = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
     PointsEntry.user_id == bindparam("user_id")
 )
-#: A line as the pages show it, read as a plain row (no ORM object per line).
-_HISTORY = (
+#: A line as the pages show it, read as a plain row (no ORM object per line); the owner's
+#: rewards page reads it in its one statement.
+HISTORY = (
     select(
         PointsEntry.id,
         PointsEntry.points,
@@ -33,7 +34,7 @@ def points_balance(session: Session, user_id: int) -> int:
 
 def points_history(session: Session, user_id: int, limit: int = 20) -> list[Row]:
     """The owner's latest ledger lines (id, points, reason, when, key), newest first."""
-    return list(page_rows(session, _HISTORY, {"user_id": user_id, "limit": limit}))
+    return list(page_rows(session, HISTORY, {"user_id": user_id, "limit": limit}))
 
 
 def referral_points(session: Session, user_id: int, referral_id: int) -> list[PointsEntry]:

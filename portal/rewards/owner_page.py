@@ -1,25 +1,191 @@
 """The owner's rewards page: what it reads, and each card and line it shows worked out once.
 
 The page shows twenty cards, a list of redemptions and twenty ledger lines on every visit; its
-templates only place what is worked out here (tuples their loops unpack into names).
+templates only place what is worked out here (tuples their loops unpack into names). It reads
+them all in one statement: on PostgreSQL every statement is a round trip.
 """
 
 from datetime import date, datetime
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Row, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Select,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
+from portal.charity.models import Drive, DriveStatus, GoalKind
+from portal.db import page_rows
 from portal.events.models import Event, Rsvp
-from portal.points.queries import points_history
-from portal.referrals.queries import load_tiers
+from portal.points.queries import BALANCE, HISTORY
+from portal.referrals.queries import PURCHASES_REFERRED, load_tiers
 from portal.referrals.rules import Tiers, tier_progress
-from portal.rewards.models import CATEGORY_LABELS, Category, RedemptionStatus
-from portal.rewards.queries import catalogue, owner_redemptions, owner_standing
+from portal.rewards.models import CATEGORY_LABELS, Category, Redemption, RedemptionStatus, Reward
+from portal.rewards.queries import CATALOGUE, OWNER_REDEMPTIONS
 from portal.rewards.rules import redeem_refusal, seat_reason
+
+#: How many of the owner's latest ledger lines the page shows.
+LEDGER_LINES = 20
+
+#: What a row of the page's statement is: the owner's standing (balance and purchases
+#: referred, one row), a reward of the catalogue, one of their redemptions, one of their latest
+#: ledger lines, an open drive.
+_STANDING, _REWARD, _REDEMPTION, _LEDGER, _DRIVE = range(5)
+
+#: The statement's columns, each with its type: a branch fills those its rows need and the
+#: rest are NULLs cast to the column's type, so both databases agree on every column's type
+#: (and the rows read them as the tables' own columns would).
+_COLUMNS = {
+    "kind": Integer(),
+    "id": Reward.id.type,
+    "amount": Reward.points_cost.type,
+    "level": Reward.min_tier.type,
+    "count": Reward.stock.type,
+    "event_id": Reward.event_id.type,
+    "name": Reward.name.type,
+    "detail": Reward.description.type,
+    "state": Reward.category.type,
+    "event_title": Event.title.type,
+    "event_starts_at": Event.starts_at.type,
+    "at": Redemption.created_at.type,
+    "is_open": Boolean(),
+    "is_money": Boolean(),
+    "starts_on": Drive.starts_on.type,
+    "ends_on": Drive.ends_on.type,
+}
+_INDEX = {name: index for index, name in enumerate(_COLUMNS)}
+
+
+def _branch(kind: int, **columns) -> Select:
+    """One branch of the page's statement: rows of one kind, with these columns."""
+    values = {"kind": literal_column(str(kind)), **columns}
+    return select(
+        *(
+            values[name].label(name) if name in values else cast(null(), type_).label(name)
+            for name, type_ in _COLUMNS.items()
+        )
+    )
+
+
+def _page_statement() -> CompoundSelect:
+    """Everything the page reads but the seat rewards' events and the settings, its branches
+    the statements each list reads on its own; the rows come in no order (the page sorts
+    the few of each kind: ordering them in SQL took SQLite longer than reading them)."""
+    rewards = CATALOGUE.order_by(None).subquery()
+    redemptions = OWNER_REDEMPTIONS.order_by(None).subquery()
+    lines = HISTORY.subquery()
+    return union_all(
+        _branch(
+            _STANDING,
+            amount=BALANCE.scalar_subquery(),
+            level=PURCHASES_REFERRED.scalar_subquery(),
+        ),
+        _branch(
+            _REWARD,
+            id=rewards.c.id,
+            amount=rewards.c.points_cost,
+            level=rewards.c.min_tier,
+            count=rewards.c.stock,
+            event_id=rewards.c.event_id,
+            name=rewards.c.name,
+            detail=rewards.c.description,
+            state=rewards.c.category,
+            event_title=rewards.c.event_title,
+            event_starts_at=rewards.c.event_starts_at,
+        ),
+        _branch(
+            _REDEMPTION,
+            id=redemptions.c.id,
+            amount=redemptions.c.points,
+            level=redemptions.c.drive_id,
+            count=redemptions.c.rsvp_id,
+            name=redemptions.c.reward_name,
+            detail=redemptions.c.cause,
+            state=redemptions.c.status,
+            event_title=redemptions.c.event_title,
+            event_starts_at=redemptions.c.event_starts_at,
+            at=redemptions.c.created_at,
+        ),
+        _branch(
+            _LEDGER,
+            id=lines.c.id,
+            amount=lines.c.points,
+            name=lines.c.reason,
+            at=lines.c.created_at,
+        ),
+        _branch(
+            _DRIVE,
+            id=Drive.id,
+            amount=Drive.points_per_item,
+            is_open=Drive.status == DriveStatus.OPEN,
+            is_money=Drive.goal_kind == GoalKind.MONEY,
+            starts_on=Drive.starts_on,
+            ends_on=Drive.ends_on,
+        ).where(Drive.status == DriveStatus.OPEN),
+    )
+
+
+#: Built once: the owner's standing, the catalogue, their redemptions and latest ledger lines,
+#: and the open drives, as rows of one statement (`kind` says which).
+_PAGE = _page_statement()
+
+
+def _getter(*names: str) -> itemgetter:
+    """A row of the page's statement as the tuple of these columns."""
+    return itemgetter(*(_INDEX[name] for name in names))
+
+
+#: The catalogue's order (cheapest first), and the redemptions' and the ledger's (newest first).
+_CHEAPEST_FIRST = _getter("amount", "id")
+_NEWEST_FIRST = _getter("at", "id")
+#: A row of each kind in the shape its worker below reads.
+_AS_REWARD = _getter(
+    "id",
+    "name",
+    "detail",
+    "state",
+    "amount",
+    "level",
+    "count",
+    "event_id",
+    "event_title",
+    "event_starts_at",
+)
+_AS_REDEMPTION = _getter(
+    "id",
+    "state",
+    "amount",
+    "detail",
+    "level",
+    "count",
+    "at",
+    "name",
+    "event_title",
+    "event_starts_at",
+)
+_AS_LEDGER_LINE = _getter("amount", "name", "at")
+_AS_DRIVE = _getter("is_open", "starts_on", "ends_on", "is_money", "amount")
+
+
+class DriveTerms(NamedTuple):
+    """An open drive as the charity rules read it (`accepts_pledges`, `convert_points`)."""
+
+    is_open: bool
+    starts_on: date
+    ends_on: date
+    is_money: bool
+    points_per_item: int | None
 
 
 class Card(NamedTuple):
@@ -82,30 +248,21 @@ _SEAT_TAG = ("tag-ok", "Seat reserved")
 _DRIVE_TAG = ("tag-ok", "Counted on the drive")
 
 
-def gifts_taken(session: Session, rewards: list[Row], today: date, rate: int) -> set[int]:
-    """Ids of the altruistic rewards some drive can take now: it takes pledges today and the
-    reward's points give it something (one query, none without altruistic rewards)."""
-    altruistic = [
-        (reward_id, points_cost)
-        for reward_id, _, _, category, points_cost, *_ in rewards
-        if category == Category.ALTRUISTIC
-    ]
-    if not altruistic:
-        return set()
-    drives = [
-        drive
-        for drive in charity.open_drive_terms(session)
-        if charity_rules.accepts_pledges(drive, today)
-    ]
+def gifts_taken(rewards: list[tuple], drives: list, today: date, rate: int) -> set[int]:
+    """Ids of the altruistic rewards (catalogue rows) some drive can take now: it takes
+    pledges today and the reward's points give it something. `drives` are the open drives'
+    terms (`DriveTerms`, or `charity.queries.open_drive_terms` rows)."""
+    taking = [drive for drive in drives if charity_rules.accepts_pledges(drive, today)]
     return {
         reward_id
-        for reward_id, points_cost in altruistic
-        if any(charity_rules.convert_points(drive, points_cost, rate) for drive in drives)
+        for reward_id, _, _, category, points_cost, *_ in rewards
+        if category == Category.ALTRUISTIC
+        and any(charity_rules.convert_points(drive, points_cost, rate) for drive in taking)
     }
 
 
 def seat_reasons(
-    session: Session, user_id: int, rewards: list[Row], now: datetime
+    session: Session, user_id: int, rewards: list[tuple], now: datetime
 ) -> dict[int, str | None]:
     """{event id: why a seat reward can't hold the owner's seat there now, None if it can}
     for the events these rewards give seats at (one query, none without seat rewards)."""
@@ -121,7 +278,7 @@ def seat_reasons(
 
 
 def catalogue_cards(
-    rewards: list[Row],
+    rewards: list[tuple],
     *,
     tier_level: int,
     balance: int,
@@ -130,7 +287,7 @@ def catalogue_cards(
     seats: dict[int, str | None],
     redeem_url: str,
 ) -> list[Card]:
-    """The catalogue's cards (rows of `queries.catalogue`) for an owner at `tier_level` with
+    """The catalogue's cards (rows as `read_page` reads them) for an owner at `tier_level` with
     `balance` points; `redeem_url` is the confirm step's URL with `{}` for the reward's id."""
     cards = []
     for (
@@ -177,7 +334,7 @@ def catalogue_cards(
     return cards
 
 
-def redemption_lines(rows: list[Row], detail_url: str) -> list[RedemptionLine]:
+def redemption_lines(rows: list[tuple], detail_url: str) -> list[RedemptionLine]:
     """The owner's redemptions (`queries.owner_redemptions`) as their list shows them;
     `detail_url` is a redemption's page with `{}` for its id."""
     lines = []
@@ -214,8 +371,9 @@ def redemption_lines(rows: list[Row], detail_url: str) -> list[RedemptionLine]:
     return lines
 
 
-def ledger_lines(rows: list[Row]) -> list[LedgerLine]:
-    """The owner's latest ledger lines (`points_history`) as the points history shows them."""
+def ledger_lines(rows: list[tuple]) -> list[LedgerLine]:
+    """The owner's latest ledger lines, (points, reason, when) each, as the points history
+    shows them."""
     return [
         LedgerLine(
             reason,
@@ -223,36 +381,70 @@ def ledger_lines(rows: list[Row]) -> list[LedgerLine]:
             "minus" if points < 0 else "",
             f"+{points:,}" if points > 0 else f"{points:,}",
         )
-        for _, points, reason, created_at, _ in rows
+        for points, reason, created_at in rows
     ]
+
+
+class PageRead(NamedTuple):
+    """What the page's statement read, each kind in its order and in the shape its worker
+    reads."""
+
+    balance: int
+    purchases: int
+    #: The catalogue, cheapest first (id, name, description, category, points_cost, min_tier,
+    #: stock, event_id, event_title, event_starts_at).
+    rewards: list[tuple]
+    #: The owner's redemptions, newest first (rows as `queries.owner_redemptions` reads them).
+    redemptions: list[tuple]
+    #: The owner's latest ledger lines, newest first: (points, reason, when).
+    ledger: list[tuple]
+    drives: list[DriveTerms]
+
+
+def read_page(session: Session, user_id: int, now: datetime) -> PageRead:
+    """Everything the page shows but the seat rewards' events (and the settings, read with
+    the signed-in owner), in one statement."""
+    values = {"user_id": user_id, "now": now, "limit": LEDGER_LINES}
+    by_kind = ([], [], [], [], [])
+    for row in page_rows(session, _PAGE, values).all():
+        by_kind[row[0]].append(row)
+    (standing,), rewards, redemptions, ledger, drives = by_kind
+    return PageRead(
+        standing[_INDEX["amount"]],
+        standing[_INDEX["level"]],
+        [_AS_REWARD(row) for row in sorted(rewards, key=_CHEAPEST_FIRST)],
+        [_AS_REDEMPTION(row) for row in sorted(redemptions, key=_NEWEST_FIRST, reverse=True)],
+        [_AS_LEDGER_LINE(row) for row in sorted(ledger, key=_NEWEST_FIRST, reverse=True)],
+        [DriveTerms(*_AS_DRIVE(row)) for row in drives],
+    )
 
 
 def rewards_page(
     session: Session, user: User, now: datetime, today: date, links: dict[str, str]
 ) -> dict:
     """The owner's rewards page: balance, tier, each reward with whether they may redeem it,
-    their redemptions and ledger, in a fixed number of queries. `links` holds the patterns of
-    the confirm step (`redeem`) and of a redemption's page (`redemption`)."""
+    their redemptions and ledger, in one statement (and one more with seat rewards). `links`
+    holds the patterns of the confirm step (`redeem`) and of a redemption's page
+    (`redemption`)."""
     user_id, tier_level = user.id, user.tier_level
+    read = read_page(session, user_id, now)
     tiers = load_tiers(session)
-    balance, purchases = owner_standing(session, user_id)
-    rewards = catalogue(session, now)
     rate = int(charity.read_charity_settings(session)["charity.points_per_dollar"])
     cards = catalogue_cards(
-        rewards,
+        read.rewards,
         tier_level=tier_level,
-        balance=balance,
+        balance=read.balance,
         tiers=tiers,
-        gifts=gifts_taken(session, rewards, today, rate),
-        seats=seat_reasons(session, user_id, rewards, now),
+        gifts=gifts_taken(read.rewards, read.drives, today, rate),
+        seats=seat_reasons(session, user_id, read.rewards, now),
         redeem_url=links["redeem"],
     )
     return {
-        "balance": balance,
-        "progress": tier_progress(tiers, tier_level, purchases),
+        "balance": read.balance,
+        "progress": tier_progress(tiers, tier_level, read.purchases),
         "tiers": tiers,
         "cards": cards,
         "points_rate": charity_rules.points_rate_words(rate),
-        "redemptions": redemption_lines(owner_redemptions(session, user_id), links["redemption"]),
-        "history": ledger_lines(points_history(session, user_id)),
+        "redemptions": redemption_lines(read.redemptions, links["redemption"]),
+        "history": ledger_lines(read.ledger),
     }

@@ -35,9 +35,10 @@ REDEMPTION_SORTS = {
 # --- Owners -------------------------------------------------------------------------------
 
 
-#: Built once, like the other statements of the owner's rewards page: the columns a card
-#: shows, as plain rows, with a seat reward's event (its id is `event_id`).
-_CATALOGUE = (
+#: Built once: the rewards owners can see now (active and inside their window), cheapest first,
+#: with the columns a card shows and a seat reward's event (its id is `event_id`); the owner's
+#: rewards page reads it in its one statement.
+CATALOGUE = (
     select(
         Reward.id,
         Reward.name,
@@ -59,8 +60,8 @@ _CATALOGUE = (
     .order_by(Reward.points_cost, Reward.id)
 )
 #: The owner's redemptions as the lists show them: plain rows, their reward's name and,
-#: for a seat, its event's title and start.
-_OWNER_REDEMPTIONS = (
+#: for a seat, its event's title and start (the rewards page reads it in its one statement).
+OWNER_REDEMPTIONS = (
     select(
         Redemption.id,
         Redemption.status,
@@ -79,12 +80,6 @@ _OWNER_REDEMPTIONS = (
     .where(Redemption.user_id == bindparam("user_id"))
     .order_by(Redemption.created_at.desc(), Redemption.id.desc())
 )
-
-
-def catalogue(session: Session, now: datetime) -> list[Row]:
-    """Rewards owners can see now: active and inside their window, cheapest first (rows of
-    the columns a card shows, with a seat's `event_title` and `event_starts_at`)."""
-    return page_rows(session, _CATALOGUE, {"now": now}).all()
 
 
 def owner_rsvps(session: Session, user_id: int, rewards: list[Reward]) -> dict[int, Rsvp]:
@@ -166,7 +161,7 @@ def redeem_preview(
 
 def owner_redemptions(session: Session, user_id: int) -> list[Row]:
     """The owner's redemptions with their rewards' names, newest first (one query)."""
-    return page_rows(session, _OWNER_REDEMPTIONS, {"user_id": user_id}).all()
+    return page_rows(session, OWNER_REDEMPTIONS, {"user_id": user_id}).all()
 
 
 def get_owner_redemption(session: Session, user_id: int, redemption_id: int) -> Redemption | None:

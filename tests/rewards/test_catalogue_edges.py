@@ -8,7 +8,8 @@ import pytest
 from portal.errors import ServiceError
 from portal.extensions import db
 from portal.rewards.models import Category, Reward
-from portal.rewards.queries import catalogue, owner_redemptions
+from portal.rewards.owner_page import read_page
+from portal.rewards.queries import owner_redemptions
 from portal.rewards.rules import offer_days, offer_window, redeem_check
 
 NOW = datetime(2026, 6, 1, 15, 30, tzinfo=UTC)
@@ -124,14 +125,14 @@ def test_a_reward_is_available_inside_its_window_to_the_instant(window, offered)
     assert _reward(**window).is_available(NOW) is offered
 
 
-def test_the_catalogue_lists_exactly_the_rewards_inside_their_window(make_reward):
+def test_the_catalogue_lists_exactly_the_rewards_inside_their_window(make_reward, make_owner):
     make_reward("Not yet", available_from=NOW + TICK)
     make_reward("Just ended", available_until=NOW)
     make_reward("Retired", is_active=False)
     make_reward("Opens now", available_from=NOW, points_cost=300)
     make_reward("Last moment", available_until=NOW + TICK, points_cost=200)
     make_reward("Always", points_cost=200)
-    names = [reward.name for reward in catalogue(db.session, NOW)]
+    names = [name for _, name, *_ in read_page(db.session, make_owner().id, NOW).rewards]
     assert names == ["Last moment", "Always", "Opens now"]
 
 
@@ -144,5 +145,8 @@ def test_an_owner_sees_only_their_own_redemptions_newest_first(
     newer = make_redemption(olivia, reward, created_at=NOW)
     same_time = make_redemption(olivia, reward, created_at=NOW)
     make_redemption(sam, reward, created_at=NOW)
+    newest_first = [same_time.id, newer.id, older.id]
     mine = owner_redemptions(db.session, olivia.id)
-    assert [redemption.id for redemption in mine] == [same_time.id, newer.id, older.id]
+    assert [redemption.id for redemption in mine] == newest_first
+    on_the_page = read_page(db.session, olivia.id, NOW).redemptions
+    assert [redemption_id for redemption_id, *_ in on_the_page] == newest_first

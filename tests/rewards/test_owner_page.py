@@ -11,10 +11,10 @@ from portal.charity.models import DriveStatus, GoalKind
 from portal.dealership.services import write_settings
 from portal.events.models import EventStatus
 from portal.extensions import db
+from portal.referrals.models import Stage
 from portal.referrals.rules import Tiers
 from portal.rewards import owner_page
 from portal.rewards.models import Category, RedemptionStatus
-from portal.rewards.queries import catalogue
 from tests.rewards.seats import redeem_seat
 
 TIERS = Tiers(names=["Member", "Advocate", "Ambassador"], thresholds=[0, 1, 3])
@@ -23,8 +23,8 @@ EVIL = "<script>alert(1)</script>"
 
 
 def _reward_row(reward_id=7, **values):
-    """A row of `queries.catalogue` (id, name, description, category, points_cost, min_tier,
-    stock, event_id, event_title, event_starts_at)."""
+    """A reward as `owner_page.read_page` reads it (id, name, description, category,
+    points_cost, min_tier, stock, event_id, event_title, event_starts_at)."""
     row = {
         "name": "Valet",
         "description": "A full polish.",
@@ -154,8 +154,7 @@ def test_a_redemption_line_names_the_seat_event_only_for_a_seat():
 
 
 def test_ledger_lines_sign_what_came_and_mark_what_went():
-    rows = [(1, 1_200, "Came to a clinic", WHEN, "k1"), (2, -300, "Valet", WHEN, "k2")]
-    rows.append((3, 0, "Nothing", WHEN, "k3"))
+    rows = [(1_200, "Came to a clinic", WHEN), (-300, "Valet", WHEN), (0, "Nothing", WHEN)]
     assert owner_page.ledger_lines(rows) == [
         ("Came to a clinic", WHEN, "", "+1,200"),
         ("Valet", WHEN, "minus", "-300"),
@@ -167,7 +166,7 @@ def test_ledger_lines_sign_what_came_and_mark_what_went():
 
 
 def test_a_gift_is_taken_by_a_drive_open_today_whose_unit_the_points_reach(
-    app, make_drive, make_reward
+    app, make_drive, make_reward, make_owner
 ):
     write_settings(db.session, {"charity.points_per_dollar": 100})
     db.session.commit()
@@ -175,20 +174,48 @@ def test_a_gift_is_taken_by_a_drive_open_today_whose_unit_the_points_reach(
     large = make_reward(name="Large", category=Category.ALTRUISTIC, points_cost=60)
     make_reward(name="Not a gift", points_cost=500)
     make_drive(name="Toys", goal_kind=GoalKind.ITEMS, unit_label="toys", points_per_item=50)
-    rows = catalogue(db.session, clock.now())
     today = clock.local_today(app.config["PORTAL_TIMEZONE"])
-    assert owner_page.gifts_taken(db.session, rows, today, 100) == {large.id}
+
+    def taken(rate: int) -> set[int]:
+        read = owner_page.read_page(db.session, make_owner().id, clock.now())
+        return owner_page.gifts_taken(read.rewards, read.drives, today, rate)
+
+    assert taken(100) == {large.id}
     # A money drive takes any gift worth a cent; one not started or not open takes nothing.
     make_drive(name="Later", starts_on=today + timedelta(days=1))
     make_drive(name="Draft", status=DriveStatus.DRAFT)
     make_drive(name="Closed", status=DriveStatus.CLOSED)
-    assert owner_page.gifts_taken(db.session, rows, today, 100) == {large.id}
+    assert taken(100) == {large.id}
     make_drive(name="Coats")
-    assert owner_page.gifts_taken(db.session, rows, today, 100) == {small.id, large.id}
-    assert owner_page.gifts_taken(db.session, rows, today, 10_000) == {large.id}
+    assert taken(100) == {small.id, large.id}
+    assert taken(10_000) == {large.id}
 
 
 # --- The page ---------------------------------------------------------------------------------
+
+
+def test_the_page_reads_each_list_in_its_order_and_only_the_owners_own(
+    app, make_owner, make_reward, make_redemption, give_points, make_referral
+):
+    owner, other = make_owner(), make_owner()
+    for points in range(1, owner_page.LEDGER_LINES + 4):
+        give_points(owner, points)
+    give_points(other, 999)
+    make_referral(owner, stage=Stage.PURCHASED)
+    make_referral(other, stage=Stage.PURCHASED)
+    make_referral(other, stage=Stage.PURCHASED)
+    dear, cheap, also_cheap = (make_reward(points_cost=cost) for cost in (900, 100, 100))
+    first, second = make_redemption(owner, dear), make_redemption(owner, cheap)
+    make_redemption(other, cheap)
+    read = owner_page.read_page(db.session, owner.id, clock.now())
+    lines = owner_page.LEDGER_LINES + 3
+    assert (read.balance, read.purchases) == (lines * (lines + 1) // 2, 1)
+    assert [row[0] for row in read.rewards] == [cheap.id, also_cheap.id, dear.id]
+    assert [row[0] for row in read.redemptions] == [second.id, first.id]
+    assert [points for points, _, _ in read.ledger] == list(range(lines, 3, -1))
+    nothing = owner_page.read_page(db.session, make_owner().id, clock.now())
+    assert (nothing.balance, nothing.purchases) == (0, 0)
+    assert nothing.redemptions == nothing.ledger == []
 
 
 def test_the_page_escapes_every_name_it_shows(
@@ -261,24 +288,24 @@ def _reading(statements: list[str], table: str) -> list[str]:
     return [statement for statement in statements if f"FROM {table}" in statement]
 
 
-def test_the_page_reads_drives_only_for_gifts_and_events_only_for_seats(
+def test_the_page_reads_all_it_shows_in_one_statement_and_events_only_for_seats(
     client, login, make_owner, make_reward, make_event, make_drive, count_queries
 ):
     login(make_owner())
     make_reward()
-    plain = _statements(client, count_queries)
-    # The balance and the purchases referred come in one statement.
-    (standing,) = [statement for statement in plain if "sum(points_entries.points)" in statement]
-    assert _reading(plain, "referrals") == [standing]
-    assert not _reading(plain, "charity_drives")
     make_drive()
     make_reward(category=Category.ALTRUISTIC)
-    gifts = _statements(client, count_queries)
-    assert len(gifts) == len(plain) + 1 and len(_reading(gifts, "charity_drives")) == 1
+    plain = _statements(client, count_queries)
+    # The signed-in owner with the settings, and the rest in one: the balance, the purchases
+    # referred, the catalogue, the redemptions, the ledger and the open drives.
+    assert len(plain) == 2, "\n".join(plain)
+    (page,) = [statement for statement in plain if "sum(points_entries.points)" in statement]
+    for table in ("referrals", "rewards", "redemptions", "points_entries", "charity_drives"):
+        assert _reading(plain, table) == [page], table
     make_reward(event_id=make_event(status=EventStatus.PUBLISHED).id)
     seats = _statements(client, count_queries)
     assert (
-        len(seats) == len(gifts) + 1 and len(_reading(seats, "events LEFT OUTER JOIN rsvps")) == 1
+        len(seats) == len(plain) + 1 and len(_reading(seats, "events LEFT OUTER JOIN rsvps")) == 1
     )
 
 
