@@ -7,7 +7,7 @@ from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.events import attendee_list, attendee_rows, queries, question_queries
+from portal.events import attendee_list, attendee_table, queries, question_queries
 from portal.events.door import undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.links import event_links, filter_links
@@ -180,13 +180,14 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
     )
     links = event_links(event.id)
     answers = question_queries.answer_sheet(db.session, event, page.items, has_questions=found.asks)
-    actions = attendee_rows.row_actions(
+    actions = attendee_table.row_actions(
         event, undo_open(event), check_in_url=links["check_in"], undo_url=links["undo"]
     )
     return {
         "event": event,
         "page": page,
-        "rows": attendee_rows.draw_rows(page.items, answers, actions),
+        "rows": attendee_table.draw_rows(page.items, answers, actions),
+        "pager": attendee_table.pager_links(links["page"], page, text, shown),
         "q": text,
         "shown": shown,
         "counts": counts,

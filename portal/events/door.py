@@ -10,7 +10,7 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import attendee_list, attendee_rows, door_search, queries, question_queries
+from portal.events import attendee_list, attendee_table, door_search, queries, question_queries
 from portal.events.forms import CheckInForm
 from portal.events.links import row_pattern
 from portal.events.models import Event, Rsvp, RsvpStatus
@@ -134,7 +134,7 @@ def undo_open(event: Event) -> bool:
 
 def row_urls(event_id: int) -> dict[str, str]:
     """The attendee list's per-row actions as URL patterns (`row_pattern`), as
-    `attendee_rows.row_actions` takes them: two `url_for` calls for a row's answer."""
+    `attendee_table.row_actions` takes them: two `url_for` calls for a row's answer."""
     return {
         name: row_pattern(url_pattern(endpoint, "rsvp_id", event_id=event_id))
         for name, endpoint in (
@@ -224,10 +224,10 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
     get_flashed_messages()  # the row itself says what happened
     rsvp = db.session.get(Rsvp, rsvp_id)
     event = rsvp.event
-    rows = attendee_rows.draw_rows(
+    rows = attendee_table.draw_rows(
         [attendee_list.attendee_row(rsvp)],
         question_queries.answer_sheet(db.session, event, [rsvp]),
-        attendee_rows.row_actions(event, undo_open(event), **row_urls(event_id)),
+        attendee_table.row_actions(event, undo_open(event), **row_urls(event_id)),
         note=outcome.error.message if outcome.error else None,
     )
     return render_template(

@@ -1,5 +1,6 @@
-"""The staff's attendee list's rows as the table shows them, drawn in Python: the event's page
-and the answer to a check-in or an undo from the list draw them here, the same way.
+"""The staff's attendee list as its table shows it: the rows drawn in Python (the event's page
+and the answer to a check-in or an undo from the list draw them here, the same way), and the
+pager's links worked out once per page, which `admin/events/_attendees.html` places.
 
 A template loop with a macro for the answers cost the event's page more than the rest of it:
 every `{{ }}` goes through the escape function, every `{% if %}` through the runtime. Here each
@@ -9,6 +10,7 @@ are the templates' own (`tests/events/test_attendee_rows.py` holds the rows they
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -16,7 +18,9 @@ from portal.events.attendee_list import AttendeeRow
 from portal.events.models import Event, EventStatus, RsvpStatus
 from portal.events.question_queries import AnswerSheet
 from portal.forms import kept_csrf_token
+from portal.paging import ListPage
 from portal.templating import when
+from portal.web import with_query
 
 #: The status tags of a row (a waitlisted RSVP's carries its place in the queue).
 ATTENDED_TAG = '<span class="tag tag-ok">Attended</span>'
@@ -123,3 +127,30 @@ def draw_rows(
 </tr>"""  # noqa: E501 - the row's markup as the page shows it
         )
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+class PagerLinks(NamedTuple):
+    """The pager under the table: "Page 2 of 7" (or "of 7+"), `prev`/`next` None at either end."""
+
+    page: int
+    pages: str
+    prev: str | None
+    next: str | None
+
+
+def pager_links(list_url: str, page: ListPage, text: str, shown: str) -> PagerLinks | None:
+    """The pager's links for `page` of the list at `list_url`, the search and the filter kept
+    (the links `url_for` writes, as the `pager` macro has them); None for a list of one page."""
+    if page.pages <= 1:
+        return None
+
+    def page_url(number: int) -> str:
+        kept = (("q", text or None), ("show", None if shown == "all" else shown))
+        return with_query(list_url, ("page", number), *kept) + "#attendees"
+
+    return PagerLinks(
+        page.page,
+        f"{page.pages}" if page.exact else f"{page.pages}+",
+        page_url(page.prev_num) if page.has_prev else None,
+        page_url(page.next_num) if page.has_next else None,
+    )
