@@ -7,7 +7,7 @@ from flask import current_app, flash, render_template, request, url_for
 
 from portal import clock
 from portal.csvsafe import csv_response
-from portal.events import attendee_list, queries, question_queries
+from portal.events import attendee_list, attendee_table, queries, question_queries
 from portal.events.door import undo_open
 from portal.events.forms import CancelEventForm, EventForm, InviteOwnersForm
 from portal.events.links import event_links, filter_links
@@ -179,9 +179,15 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         filter_counts[shown],
     )
     links = event_links(event.id)
+    answers = question_queries.answer_sheet(db.session, event, page.items, has_questions=found.asks)
+    actions = attendee_table.row_actions(
+        event, undo_open(event), check_in_url=links["check_in"], undo_url=links["undo"]
+    )
     return {
         "event": event,
         "page": page,
+        "rows": attendee_table.draw_rows(page.items, answers, actions),
+        "pager": attendee_table.pager_links(links["page"], page, text, shown),
         "q": text,
         "shown": shown,
         "counts": counts,
@@ -189,12 +195,7 @@ def _attendee_list(found: attendee_list.EventPage) -> dict:
         "filter_counts": filter_counts,
         "filter_links": filter_links(event.id, links["page"], text),
         "links": links,
-        "can_undo": undo_open(event),
-        "answers": question_queries.answer_sheet(
-            db.session, event, page.items, has_questions=found.asks
-        ),
-        "check_in_url": links["check_in"],
-        "undo_url": links["undo"],
+        "answers": answers,
     }
 
 

@@ -10,7 +10,7 @@ from flask import abort, flash, get_flashed_messages, render_template, request
 from flask_login import current_user
 
 from portal import clock
-from portal.events import attendee_list, door_search, queries, question_queries
+from portal.events import attendee_list, attendee_table, door_search, queries, question_queries
 from portal.events.forms import CheckInForm
 from portal.events.links import row_pattern
 from portal.events.models import Event, Rsvp, RsvpStatus
@@ -133,8 +133,8 @@ def undo_open(event: Event) -> bool:
 
 
 def row_urls(event_id: int) -> dict[str, str]:
-    """The attendee list's per-row actions as URL patterns (`row_pattern`): two `url_for`
-    calls for the whole list rather than two per row."""
+    """The attendee list's per-row actions as URL patterns (`row_pattern`), as
+    `attendee_table.row_actions` takes them: two `url_for` calls for a row's answer."""
     return {
         name: row_pattern(url_pattern(endpoint, "rsvp_id", event_id=event_id))
         for name, endpoint in (
@@ -223,15 +223,18 @@ def _list_row(event_id: int, rsvp_id: int, outcome: Outcome):
     """The attendee's row on the list again, with the counts out of band (htmx)."""
     get_flashed_messages()  # the row itself says what happened
     rsvp = db.session.get(Rsvp, rsvp_id)
+    event = rsvp.event
+    rows = attendee_table.draw_rows(
+        [attendee_list.attendee_row(rsvp)],
+        question_queries.answer_sheet(db.session, event, [rsvp]),
+        attendee_table.row_actions(event, undo_open(event), **row_urls(event_id)),
+        note=outcome.error.message if outcome.error else None,
+    )
     return render_template(
         "admin/events/_check_in_response.html",
-        row=attendee_list.attendee_row(rsvp),
-        event=rsvp.event,
+        rows=rows,
+        event=event,
         counts=queries.seat_counts(db.session, [event_id])[event_id],
-        note=outcome.error.message if outcome.error else None,
-        can_undo=undo_open(rsvp.event),
-        answers=question_queries.answer_sheet(db.session, rsvp.event, [rsvp]),
-        **row_urls(event_id),
     )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import url_for
+from markupsafe import escape
 
 from portal import clock
 from portal.events import attendee_list
@@ -349,3 +350,32 @@ def test_each_tab_links_to_its_filter_with_the_search_kept(
             for name in attendee_list.FILTERS
         ]
     assert [link.replace("&amp;", "&") for link in links] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [({}, {}), ({"q": "a", "show": "coming"}, {"q": "a", "show": "coming"})],
+)
+def test_the_pagers_links_keep_the_search_and_the_filter(
+    app, client, as_coordinator, full_clinic, query, kept
+):
+    mount = "/our%20club"  # its URLs hold a `%`
+    url = f"/admin/events/{full_clinic.id}"
+    overrides = {"SCRIPT_NAME": mount}
+    first = client.get(url, query_string=query, environ_overrides=overrides).text
+    second = client.get(url, query_string={**query, "page": 2}, environ_overrides=overrides).text
+    with app.test_request_context(environ_overrides=overrides):
+
+        def page_url(number: int) -> str:
+            return url_for(
+                "admin.events_show",
+                event_id=full_clinic.id,
+                page=number,
+                **kept,
+                _anchor="attendees",
+            )
+
+        next_link, prev_link = escape(page_url(2)), escape(page_url(1))
+    assert f'<a href="{next_link}" rel="next">Next →</a>' in first
+    assert f'<a href="{prev_link}" rel="prev">← Previous</a>' in second
+    assert "<span>Page 2 of 2</span>" in second and 'rel="next"' not in second
