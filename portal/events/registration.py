@@ -60,15 +60,15 @@ def with_answers(outcome: RsvpOutcome, form, registration: Registration) -> Rsvp
 
 
 def box_context(event: Event, rsvp: Rsvp | None, form=None, asks_questions: bool = True) -> dict:
-    """What the RSVP box needs about the questions: them, the answers, the form."""
+    """What the RSVP box needs about the questions: them, the answers, the form (None when
+    the box shows none of its fields)."""
     registration = asked(event, rsvp, asks_questions)
     refusal = answers_refusal(event, rsvp, clock.now()) if rsvp else None
-    guests = rsvp.guests if rsvp else 0
-    return {
-        "asked": registration,
-        "answers_refusal": refusal,
-        "form": form or rsvp_form(registration, guests),
-    }
+    # The box shows the form's fields only when the event takes guests or asks something;
+    # otherwise it reads no form (a message about a posted form comes with that form).
+    if form is None and (event.guests_allowed or registration.asks_anything):
+        form = rsvp_form(registration, rsvp.guests if rsvp else 0)
+    return {"asked": registration, "answers_refusal": refusal, "form": form}
 
 
 # --- The owner's answers page -------------------------------------------------------------

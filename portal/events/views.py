@@ -98,7 +98,74 @@ def index():
 
 
 def _event_page_or_404(event_id: int) -> queries.EventPage:
+    """The event with the viewer's RSVP as ORM objects, for an action that changes them."""
     return found_or_404(queries.event_for_viewer(db.session, current_user, event_id))
+
+
+def _shown_event_or_404(event_id: int) -> queries.EventPage:
+    """The event with the viewer's RSVP as plain values, for a page that only shows them."""
+    viewer = current_user._get_current_object()  # the user itself: the rules read it often
+    return found_or_404(queries.event_page(db.session, viewer, event_id))
+
+
+class EventLinks(NamedTuple):
+    """The event page's links to itself and its actions (`{}` for the event's id)."""
+
+    events: str
+    show: str
+    ics: str
+    rsvp: str
+
+
+class RsvpLinks(NamedTuple):
+    """The RSVP box's links for the viewer's RSVP (`{}` for its id)."""
+
+    ticket: str
+    cancel: str
+    undo_cancel: str
+    change_guests: str
+    answers: str
+
+
+#: Where the app keeps the event page's link patterns, by the path it is mounted at.
+_KEPT_PAGE_LINKS = "portal.event_page_links"
+
+
+def _link_patterns() -> tuple[EventLinks, RsvpLinks]:
+    """The event page's link patterns, built once per mount point (`web.kept_per_mount`)."""
+    return kept_per_mount(
+        _KEPT_PAGE_LINKS,
+        lambda: (
+            EventLinks(
+                events=url_for("events.index"),
+                show=url_pattern("events.show", "event_id"),
+                ics=url_pattern("events.event_ics", "event_id"),
+                rsvp=url_pattern("events.rsvp", "event_id"),
+            ),
+            RsvpLinks(
+                ticket=url_pattern("events.ticket", "rsvp_id"),
+                cancel=url_pattern("events.cancel", "rsvp_id"),
+                undo_cancel=url_pattern("events.undo_cancel", "rsvp_id"),
+                change_guests=url_pattern("events.change_guests", "rsvp_id"),
+                answers=url_pattern("events.answers", "rsvp_id"),
+            ),
+        ),
+    )
+
+
+def _page_links(page: queries.EventPage) -> dict:
+    """The links of this event's page and of the viewer's RSVP on it (None without one): the
+    URLs `url_for` writes, from patterns kept per mount point."""
+    event_patterns, rsvp_patterns = _link_patterns()
+    event_id, rsvp = page.event.id, page.rsvp
+    return {
+        "links": EventLinks._make(pattern.format(event_id) for pattern in event_patterns),
+        "rsvp_links": (
+            RsvpLinks._make(pattern.format(rsvp.id) for pattern in rsvp_patterns)
+            if rsvp is not None
+            else None
+        ),
+    }
 
 
 def _box_context(
@@ -112,7 +179,8 @@ def _box_context(
     `confirming`: the box asks whether to cancel instead of offering its actions.
     """
     now = clock.now()
-    refusal, opens_at = rsvp_window(page.event, current_user, now, dealership()["timezone"])
+    viewer = current_user._get_current_object()
+    refusal, opens_at = rsvp_window(page.event, viewer, now, dealership()["timezone"])
     rsvp = page.rsvp
     return registration.box_context(page.event, rsvp, form, page.asks_questions) | {
         "page": page,
@@ -125,13 +193,14 @@ def _box_context(
         "confirming": confirming,
         "undo": undo_cancel_offer(rsvp, page.event, now),
         "undo_until": undo_cancel_until(rsvp) if rsvp else None,
+        **_page_links(page),
     }
 
 
 @bp.route("/events/<int:event_id>")
 def show(event_id: int):
     """One event: details, seats left and the viewer's own RSVP."""
-    page = _event_page_or_404(event_id)
+    page = _shown_event_or_404(event_id)
     sections = render_sections("event", page.event)
     # Only a visitor is offered the visitor's RSVP form.
     guest_form = None if current_user.is_authenticated else GuestRsvpForm()
@@ -142,7 +211,7 @@ def show(event_id: int):
 def _after_action(event_id: int, note: str, form: GuestsForm | None = None, status: int = 200):
     """The RSVP box (and seats left, out of band) for htmx; otherwise back to the page."""
     if wants_fragment():
-        context = _box_context(_event_page_or_404(event_id), form, note)
+        context = _box_context(_shown_event_or_404(event_id), form, note)
         return render_template("events/_rsvp_response.html", **context), status
     flash(note, "error" if status >= 400 else "success")
     return see_other("events.show", event_id=event_id)
@@ -225,7 +294,7 @@ def confirm_cancel(rsvp_id: int):
     Only an RSVP that stands is asked about; any other shows the box as it is.
     """
     own = _own_rsvp_or_404(rsvp_id)
-    page = _event_page_or_404(own.event_id)
+    page = _shown_event_or_404(own.event_id)
     context = _box_context(page, confirming=own.status in ("confirmed", "waitlisted"))
     return page_or_fragment("events/cancel_rsvp.html", "events/_rsvp_box.html", **context)
 

@@ -1,7 +1,7 @@
 """Reads for the garage pages: the owner's cars with their mileage, and one car's record."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,12 +12,31 @@ from portal.garage.models import OdometerReading, ServiceRecord, Vehicle, car_la
 from portal.garage.rules import Cover, cover_status, current_miles, highest, warranty_status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GarageCar:
-    """A car with the highest mileage anyone has recorded for it."""
+    """A car as the garage lists it: what its card shows, with the highest mileage anyone has
+    recorded for it. Plain values read as columns (no ORM object): the page builds one per car
+    on every view."""
 
-    vehicle: Vehicle
+    id: int
+    label: str
+    nickname: str | None
+    year: int
+    make: str
+    model: str
+    trim: str | None
+    colour: str | None
+    vin: str
+    purchase_date: date | None
+    warranty_end_date: date | None
+    warranty_miles: int | None
+    retired_at: datetime | None
+    retired_reason: str | None
     miles: int | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_at is None
 
 
 def vehicle_for_owner(session: Session, owner: User, vehicle_id: int) -> Vehicle | None:
@@ -43,26 +62,59 @@ def _highest_miles_in(model):
     )
 
 
+#: The columns a garage card is made of (`GarageCar`, in that order up to the mileage).
+_CAR_COLUMNS = (
+    Vehicle.id,
+    Vehicle.nickname,
+    Vehicle.year,
+    Vehicle.make,
+    Vehicle.model,
+    Vehicle.trim,
+    Vehicle.colour,
+    Vehicle.vin,
+    Vehicle.purchase_date,
+    Vehicle.warranty_end_date,
+    Vehicle.warranty_miles,
+    Vehicle.retired_at,
+    Vehicle.retired_reason,
+    Vehicle.purchase_odometer,
+    _highest_miles_in(OdometerReading),
+    _highest_miles_in(ServiceRecord),
+)
+
+
 def _garage_cars_statement(active_only: bool) -> Select:
     statement = (
-        select(Vehicle, _highest_miles_in(OdometerReading), _highest_miles_in(ServiceRecord))
+        select(*_CAR_COLUMNS)
         .where(Vehicle.owner_id == bindparam("owner_id"))
         .order_by(Vehicle.retired_at.is_not(None), Vehicle.created_at, Vehicle.id)
     )
     return statement.where(Vehicle.retired_at.is_(None)) if active_only else statement
 
 
-#: Built once: the garage and the owner's home page list the cars on every visit.
+#: Built once: the garage lists the cars on every visit.
 _GARAGE_CARS = {active_only: _garage_cars_statement(active_only) for active_only in (False, True)}
 
 
+def _garage_car(row) -> GarageCar:
+    car_id, nickname, year, make, model, *details, bought, read, serviced = row
+    return GarageCar(
+        car_id,
+        car_label(nickname, year, make, model),
+        nickname,
+        year,
+        make,
+        model,
+        *details,
+        highest(bought, read, serviced),
+    )
+
+
 def garage_cars(session: Session, owner: User, active_only: bool = False) -> list[GarageCar]:
-    """The owner's cars with their mileage, in one statement whatever their number."""
-    query = session.execute(_GARAGE_CARS[active_only], {"owner_id": owner.id})
-    return [
-        GarageCar(vehicle, highest(vehicle.purchase_odometer, readings, services))
-        for vehicle, readings, services in query
-    ]
+    """The owner's cars with their mileage, in one statement whatever their number: the
+    columns the garage shows, as plain rows."""
+    rows = page_rows(session, _GARAGE_CARS[active_only], {"owner_id": owner.id})
+    return [_garage_car(row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +159,11 @@ def garage_page(
     """The owner's active cars with their warranty badge, and their past cars."""
     cars = garage_cars(session, owner)
     active = [
-        (car, warranty_status(car.vehicle, car.miles, today))
+        (car, cover_status(car.warranty_end_date, car.warranty_miles, car.miles, today))
         for car in cars
-        if car.vehicle.is_active
+        if car.retired_at is None
     ]
-    return active, [car for car in cars if not car.vehicle.is_active]
+    return active, [car for car in cars if car.retired_at is not None]
 
 
 def car_record(vehicle: Vehicle, today: date) -> dict:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import abort, flash, render_template
+from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -21,6 +21,7 @@ from portal.garage.rules import past_car_message
 from portal.sections import render_sections
 from portal.web import (
     form_page,
+    kept_per_mount,
     local_today,
     page_or_fragment,
     perform_in_form,
@@ -66,7 +67,22 @@ def _car_context(vehicle: Vehicle, **forms) -> dict:
 def index():
     """My garage: the owner's cars with their mileage, and the cars they used to have."""
     active, past = queries.garage_page(db.session, current_user, local_today())
-    return render_template("garage/index.html", active=active, past=past)
+    add_url, car_url = _garage_links()
+    return render_template(
+        "garage/index.html", active=active, past=past, add_url=add_url, car_url=car_url
+    )
+
+
+#: Where the app keeps the garage's links (`app.extensions[...]`), by the path it is mounted at.
+_KEPT_LINKS = "portal.garage_links"
+
+
+def _garage_links() -> tuple[str, str]:
+    """(adding a car, a car's page with `{}` for its id), built once per mount point."""
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: (url_for("garage.add"), url_pattern("garage.car", "vehicle_id")),
+    )
 
 
 def _details_from(form: VehicleForm) -> services.VehicleDetails:

@@ -123,6 +123,38 @@ def test_lists_of_events_are_plain_rows_not_loaded_objects(app, make_owner, make
     assert [type(thing).__name__ for thing in db.session.identity_map.values()] == ["User"]
 
 
+def test_the_event_page_reads_what_the_rsvp_action_reads_as_plain_values(
+    app, make_owner, make_coordinator, make_event, rsvp_as
+):
+    full = make_event(title="Full clinic", capacity=1, guests_allowed=2, target_make="Honda")
+    owner, waiting = make_owner(), make_owner()
+    rsvp_as(owner, full)
+    rsvp_as(waiting, full)
+    staff = make_coordinator()
+    event_id = full.id
+    viewers = {"owner": owner.id, "waiting": waiting.id, "staff": staff.id, "visitor": None}
+    db.session.expunge_all()
+    for name, viewer_id in viewers.items():
+        viewer = db.session.get(User, viewer_id) if viewer_id else None
+        shown = queries.event_page(db.session, viewer, event_id)
+        loaded = queries.event_for_viewer(db.session, viewer, event_id)
+        if name == "visitor":
+            assert shown is None and loaded is None
+            continue
+        assert (shown.position, shown.for_my_car, shown.asks_questions) == (
+            loaded.position,
+            loaded.for_my_car,
+            loaded.asks_questions,
+        ), name
+        for field in (*queries.EventFacts.__dataclass_fields__, "seats_left", "is_cancelled"):
+            assert getattr(shown.event, field) == getattr(loaded.event, field), (name, field)
+        assert (shown.rsvp is None) == (loaded.rsvp is None), name
+        if shown.rsvp is not None:
+            for field in (*queries.RsvpFacts.__dataclass_fields__, "seats", "holds_seat"):
+                assert getattr(shown.rsvp, field) == getattr(loaded.rsvp, field), (name, field)
+    assert queries.event_page(db.session, None, event_id + 1) is None
+
+
 def test_kind_filter_returns_the_list_fragment_to_htmx(client, make_event):
     make_event(title="Wiper clinic", audience=Audience.PUBLIC)
     make_event(title="Launch party", kind=EventKind.LAUNCH, audience=Audience.PUBLIC)
