@@ -1,6 +1,6 @@
 """the ambassadors' wall index in the wall's order: highest tier first, then by name
 
-Revision ID: 0025_commev
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-02 16:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0025_commev"
+revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
