@@ -17,7 +17,7 @@ from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.extensions import db
 from portal.referrals.queries import load_tiers
 from portal.referrals.rules import tier_progress
-from portal.rewards import bp, owner_page, queries, services
+from portal.rewards import bp, owner_page, page_markup, queries, services
 from portal.rewards.forms import RedeemForm
 from portal.rewards.models import Redemption
 from portal.servicelane.queries import lane_settings
@@ -60,7 +60,16 @@ def _rewards_context(message: dict | None = None) -> dict:
     # Today where the dealership is, from the profile the page's layout reads anyway.
     today = clock.local_today(dealership()["timezone"])
     page = owner_page.rewards_page(db.session, current_user, clock.now(), today, links)
-    return {**page, "message": message, "links": links, "event_url": links["event"]}
+    return {
+        **page,
+        "message": message,
+        "links": links,
+        "cards_html": page_markup.catalogue(
+            page["cards"], message, links["event"], page["points_rate"]
+        ),
+        "redemptions_html": page_markup.redemptions(page["redemptions"]),
+        "history_html": page_markup.ledger(page["history"]),
+    }
 
 
 @bp.route("/rewards")
