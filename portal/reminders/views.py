@@ -1,21 +1,20 @@
 """My reminders: what each car needs, with in-place actions; and the home page section."""
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, render_template, url_for
+from flask import abort, current_app, flash, render_template
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 
 from portal import clock
 from portal.extensions import db
 from portal.garage.queries import vehicle_for_owner
 from portal.garage.services import add_service_record, record_odometer
-from portal.reminders import bp, services
+from portal.reminders import bp, cards, services
+from portal.reminders.cards import dom_id
 from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
 from portal.reminders.queries.pages import (
     CarReminders,
@@ -31,9 +30,7 @@ from portal.web import (
     perform,
     perform_in_form,
     see_other,
-    url_pattern,
     wants_fragment,
-    with_query,
 )
 
 T = TypeVar("T")
@@ -42,74 +39,27 @@ T = TypeVar("T")
 HOME_LIMIT = 3
 
 
-def dom_id(key: str) -> str:
-    """An HTML id (and form prefix) for a reminder key."""
-    return "reminder-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
-
-
 @bp.app_template_filter("reminder_dom_id")
 def reminder_dom_id(key: str) -> str:
     """`dom_id` for templates."""
     return dom_id(key)
 
 
-#: The visit form's times of day as its plain markup draws them: (value, label, checked).
-TIME_WINDOWS = tuple(
-    (choice.value, choice.label, choice.value == VisitForm.time_window.kwargs["default"])
-    for choice in VisitForm.time_window.kwargs["choices"]
-)
+def _drawing(page: OwnerReminders, **failed) -> cards.Drawing:
+    """What the cards of this response share; `failed` names a form that failed validation
+    (`cards.FailedForms`)."""
+    return cards.Drawing(
+        page,
+        cards.CardLinks.for_this_page(),
+        generate_csrf(),
+        cards.FailedForms(**failed) if failed else cards.NO_FAILED_FORMS,
+    )
 
 
-#: What `url_for` leaves unquoted in a path segment (Werkzeug's own).
-_SEGMENT_SAFE = "!$&'()*+,/:;=@"
-
-
-@dataclass(frozen=True)
-class CardLinks:
-    """A reminder card's links, from patterns worked out once for the page: `url_for` costs
-    about 15 µs and a card drew four or five. Each pattern has `{}` where the key goes."""
-
-    done: str
-    snooze: str
-    unsnooze: str
-    last_service: str
-    visit: str
-    book: str
-    miles: str
-
-    @classmethod
-    def for_this_page(cls) -> "CardLinks":
-        return cls(
-            done=url_pattern("reminders.done", "key"),
-            snooze=url_pattern("reminders.snooze", "key"),
-            unsnooze=url_pattern("reminders.unsnooze", "key"),
-            last_service=url_pattern("reminders.last_service", "key"),
-            visit=url_pattern("reminders.request_visit", "key"),
-            book=url_for("servicelane.book"),
-            miles=url_pattern("reminders.update_miles", "vehicle_id"),
-        )
-
-    @staticmethod
-    def key(key: str) -> str:
-        """The key as `url_for` writes it in a path."""
-        return quote(key, safe=_SEGMENT_SAFE)
-
-    def booking(self, car_id: int, key: str) -> str:
-        """ "Book a time" for this car and reminder, as `url_for` writes it."""
-        return with_query(self.book, ("car", car_id), ("reminder", key))
-
-
-def _failed_forms(key=None, visit=None, last=None, miles_car=None, miles=None) -> dict:
-    """The cards' context: a fresh form is plain markup in the templates (no form object to
-    build per card); a form that failed validation is passed here and drawn with its errors."""
-    return {
-        "failed_key": key,
-        "failed_forms": {"visit": visit, "last": last},
-        "miles_car": miles_car,
-        "failed_miles": miles,
-        "time_windows": TIME_WINDOWS,
-        "links": CardLinks.for_this_page(),
-    }
+def _whole_page(page: OwnerReminders, status: int = 200, **failed):
+    """The page, its cars drawn by `cards`; with a failed form's errors in place."""
+    markup = cards.cars(_drawing(page, **failed))
+    return render_template("reminders/index.html", page=page, cars=markup), status
 
 
 def _page_zone() -> ZoneInfo:
@@ -139,14 +89,13 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
     if found is None:
         return render_template("reminders/_done.html", key=key), status
     reminder, group = found
-    return render_template(
-        "reminders/_reminder.html",
-        reminder=reminder,
-        group=group,
-        page=page,
+    failed = {"key": key, "visit": visit_form} if visit_form is not None else {}
+    return cards.reminder(
+        _drawing(page, **failed),
+        reminder,
+        group,
         open_visit_form=visit_form is not None,
         just_requested=just_requested,
-        **_failed_forms(key=key, visit=visit_form),
     ), status
 
 
@@ -154,7 +103,7 @@ def _render_reminder(page, key: str, status: int = 200, visit_form=None, just_re
 @login_required
 def index():
     """The owner's reminders, grouped by car, most pressing first."""
-    return render_template("reminders/index.html", page=_my_reminders(), **_failed_forms())
+    return _whole_page(_my_reminders())
 
 
 def _car_acted(vehicle_id: int, message: str):
@@ -162,20 +111,18 @@ def _car_acted(vehicle_id: int, message: str):
     count of things to look at (out of band); otherwise back to the page (303)."""
     if wants_fragment():
         page = _my_reminders()
-        card = render_template(
-            "reminders/_car.html", group=page.car(vehicle_id), page=page, **_failed_forms()
-        )
-        return card + render_template("reminders/_summary.html", page=page, out_of_band=True)
+        card = cards.car(_drawing(page), page.car(vehicle_id))
+        summary = render_template("reminders/_summary.html", page=page, out_of_band=True)
+        return f"{card}{summary}"
     flash(message, "success")
     return see_other("reminders.index", _anchor=f"car-{vehicle_id}")
 
 
 def _car_failed(page: OwnerReminders, vehicle_id: int, **failed):
     """The car's card (htmx) or the whole page with the failed form's errors in place (422)."""
-    context = {"page": page, **_failed_forms(**failed)}
     if wants_fragment():
-        return render_template("reminders/_car.html", group=page.car(vehicle_id), **context), 422
-    return render_template("reminders/index.html", **context), 422
+        return cards.car(_drawing(page, **failed), page.car(vehicle_id)), 422
+    return _whole_page(page, 422, **failed)
 
 
 @bp.post("/reminders/cars/<int:vehicle_id>/miles")
@@ -314,8 +261,7 @@ def request_visit(key: str):
             return _acted(key, message, just_requested=True)
     if wants_fragment():
         return _render_reminder(page, key, status=422, visit_form=form)
-    context = {"page": page, **_failed_forms(key=key, visit=form)}
-    return render_template("reminders/index.html", **context), 422
+    return _whole_page(page, 422, key=key, visit=form)
 
 
 def home_section(user) -> dict:

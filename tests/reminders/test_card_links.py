@@ -4,7 +4,7 @@ as `url_for` writes it, whatever the key holds."""
 import pytest
 from flask import url_for
 
-from portal.reminders.views import CardLinks
+from portal.reminders.cards import CardLinks
 
 KEYS = [
     "service:12",

@@ -1,7 +1,8 @@
 """The reminder cards' forms, drawn as plain markup, match what their WTForms forms draw.
 
-A fresh card's forms are written out in the templates (building a form object for every card
-cost more than the rest of the card); a form that failed validation is drawn from the form.
+A fresh card's forms are written out in `portal.reminders.cards` (building a form object for
+every card cost more than the rest of the card); a form that failed validation is drawn from
+the form.
 Both must give the same fields, names, labels, hints and limits, or a POST would read the
 wrong field and a 422 would look unlike the page the owner came from.
 """
@@ -11,13 +12,15 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from flask import get_template_attribute, render_template
+from flask import get_template_attribute
 
 from portal import clock
 from portal.extensions import db
+from portal.reminders import cards
+from portal.reminders.cards import dom_id
 from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
 from portal.reminders.queries.pages import owner_reminders
-from portal.reminders.views import _failed_forms, dom_id
+from portal.reminders.views import _drawing
 
 NOW = datetime(2025, 11, 20, 19, 0, tzinfo=UTC)
 TODAY = date(2025, 11, 20)
@@ -49,9 +52,7 @@ def page(app, make_owner, make_vehicle, add_service):
 
 
 def _card(page, group, **failed) -> str:
-    return normalised(
-        render_template("reminders/_car.html", group=group, page=page, **_failed_forms(**failed))
-    )
+    return normalised(cards.car(_drawing(page, **failed), group))
 
 
 def test_fresh_cards_draw_the_forms_a_failed_submission_draws(page):
