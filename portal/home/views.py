@@ -5,15 +5,39 @@ from flask_login import current_user
 
 from portal.home import bp
 from portal.sections import render_sections
+from portal.web import kept_per_mount, url_pattern
+
+#: Where the app keeps the home page's links (`web.kept_per_mount`).
+_KEPT_LINKS = "portal.home.links"
 
 
 @bp.route("/")
 def index():
     """Greet the owner by name and show each domain's section; visitors see the welcome."""
-    if not current_user.is_authenticated:
+    # The user itself, not the proxy: the view and every section read it, and each read
+    # through the proxy costs.
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return render_template("home/welcome.html")
-    if current_user.is_staff:
+    if user.is_staff:
         return redirect(url_for("admin.index"))
-    # The user itself, not the proxy: every section reads it, each read through the proxy costs.
-    owner = current_user._get_current_object()
-    return render_template("home/index.html", owner=owner, sections=render_sections("home", owner))
+    return render_template(
+        "home/index.html",
+        owner=user,
+        sections=render_sections("home", user),
+        home_links=kept_per_mount(_KEPT_LINKS, _home_links),
+    )
+
+
+def _home_links() -> dict[str, str]:
+    """The links the sections' templates (`<domain>/_home.html`) show, worked out once per
+    mount point: a `url_for` costs more than a section's line. A survey's link is a pattern
+    (`web.url_pattern`), its id in `{}`."""
+    return {
+        "garage": url_for("garage.index"),
+        "add_car": url_for("garage.add"),
+        "events": url_for("events.index"),
+        "rewards": url_for("rewards.index"),
+        "invite": url_for("referrals.invite"),
+        "survey": url_pattern("feedback.answer", "survey_id"),
+    }

@@ -10,29 +10,64 @@ from sqlalchemy.orm import Session
 
 from portal.db import read_connection
 from portal.notifications.models import Notification
-from portal.paging import ListPage, PagedSelect
+from portal.paging import COUNT_AHEAD, ListPage, PagedSelect
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
 
-#: Built once: the inbox's rows (only the columns a line shows), newest first; each request
-#: binds the owner's id.
+#: Built once: the inbox's rows (only what a line shows: id, subject, when it came, whether it
+#: is unread), newest first; each request binds the owner's id.
 INBOX_ROWS = (
-    select(Notification.id, Notification.subject, Notification.created_at, Notification.read_at)
+    select(
+        Notification.id,
+        Notification.subject,
+        Notification.created_at,
+        Notification.read_at.is_(None).label("unread"),
+    )
     .where(Notification.user_id == bindparam("user_id", type_=Integer))
     .order_by(Notification.created_at.desc(), Notification.id.desc())
 )
-_INBOX = PagedSelect(INBOX_ROWS, rows=True)
+#: One page of those rows in one statement: each row carries the owner's count of messages,
+#: counted as `portal.paging` counts (no further than `count_limit`), in its last column.
+_INBOX_PAGE = (
+    INBOX_ROWS.add_columns(PagedSelect(INBOX_ROWS).count.scalar_subquery().label("counted"))
+    .limit(bindparam("page_limit"))
+    .offset(bindparam("page_offset"))
+)
 
 
 def inbox_page(session: Session, user: User, page: int, per_page: int) -> ListPage | None:
-    """One page of the owner's messages, newest first (two statements), or None for a page
-    before the first or past the last."""
+    """One page of the owner's messages, newest first (one statement), or None for a page
+    before the first or past the last. Its items are `INBOX_ROWS`' rows, each with the count
+    in a last column.
+
+    The count comes with the rows rather than in a statement of its own (as
+    `PagedSelect.page_of` does it): a page past the end has no rows to carry it, and is a 404
+    here anyway.
+    """
     if page < 1:
         return None
-    listed = _INBOX.page_of(session, {"user_id": user.id}, page, per_page)
-    return listed if listed.page == page else None
+    start = (page - 1) * per_page
+    known = start + max(COUNT_AHEAD, per_page)
+    rows = (
+        read_connection(session)
+        .execute(
+            _INBOX_PAGE,
+            {
+                "user_id": user.id,
+                "count_limit": known + 1,
+                "page_limit": per_page,
+                "page_offset": start,
+            },
+        )
+        .all()
+    )
+    if not rows:
+        return ListPage([], 1, per_page, 0, exact=True) if page == 1 else None
+    counted = rows[0].counted
+    exact = counted <= known
+    return ListPage(rows, page, per_page, counted if exact else known, exact)
 
 
 #: Built once, on the table (the ORM adds only its cost to a count): every signed-in page

@@ -5,8 +5,12 @@ dealership's settings, a layer above notifications, so importing it here would b
 Nothing here queues a message, so there is nothing to send after the commit.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+from typing import NamedTuple
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from portal import clock
 from portal.db import DATABASE_INT_MAX, write_in_own_transaction
@@ -15,11 +19,14 @@ from portal.forms import EmptyForm
 from portal.notifications import bp, queries, services
 from portal.notifications.forms import ConsentForm
 from portal.notifications.rules import CATEGORY_WORDS, Category
+from portal.paging import ListPage
 from portal.security import sign, unsign
 
 #: Consent links in emails stay valid for a year; each email carries a fresh one.
 CONSENT_LINK_MAX_AGE = 365 * 24 * 3600
 MESSAGES_PER_PAGE = 20
+#: Where the app keeps the inbox's links (`app.extensions`), one set per mount point.
+_KEPT_LINKS = "portal.notifications.inbox_links"
 
 
 @bp.route("/inbox")
@@ -34,10 +41,85 @@ def inbox():
     )
     if page is None:
         abort(404)
-    # One url_for for the list: each line's link is this with its id.
-    message_url = url_for("notifications.message", notification_id=0).removesuffix("0") + "{}"
+    links = _inbox_links()
     return render_template(
-        "notifications/inbox.html", page=page, form=EmptyForm(), message_url=message_url
+        "notifications/inbox.html",
+        page=page,
+        messages=_message_lines(links.message, page.items),
+        pager=_pager(links.page, page),
+        read_all_url=links.read_all,
+    )
+
+
+#: A line of the list up to its date, which the template adds (the `when` filter) and closes.
+_LINE = (
+    '<li class="{unread}"><a href="{url}"><span class="message-subject message-text">'
+    "{hint}{subject}</span>"
+    '<span class="message-date">'
+)
+_UNREAD_HINT = '<span class="visually-hidden">Unread: </span>'
+
+
+def _message_lines(message_url: str, rows) -> list[tuple[Markup, datetime]]:
+    """Each line of the list as (its markup up to the date, the date), drawn here: in the
+    template each value of a line cost more than writing the line (see
+    `tests/notifications/test_inbox_page.py` for the markup)."""
+    return [
+        (
+            Markup(  # noqa: S704 - the subject is escaped, the rest is ours
+                _LINE.format(
+                    unread="unread" if unread else "",
+                    url=message_url.format(id_),
+                    hint=_UNREAD_HINT if unread else "",
+                    subject=escape(subject),
+                )
+            ),
+            created_at,
+        )
+        for id_, subject, created_at, unread, _counted in rows
+    ]
+
+
+class InboxLinks(NamedTuple):
+    """The inbox's links: a line's (its id in `{}`), a page's (its number), "mark all read"."""
+
+    message: str
+    page: str
+    read_all: str
+
+
+def _inbox_links() -> InboxLinks:
+    """The inbox's links, worked out once per mount point and kept: the app's URLs never
+    change while it runs, and each `url_for` costs more than a line of the list."""
+    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
+    links = kept.get(request.script_root)
+    if links is None:
+        links = kept[request.script_root] = InboxLinks(
+            url_for("notifications.message", notification_id=0).removesuffix("0") + "{}",
+            url_for("notifications.inbox", page=0).removesuffix("0") + "{}",
+            url_for("notifications.mark_all_read"),
+        )
+    return links
+
+
+class PagerLinks(NamedTuple):
+    """The pager under the list: "Page 2 of 7" (or "of 7+"), `prev`/`next` None at either end."""
+
+    page: int
+    pages: str
+    prev: str | None
+    next: str | None
+
+
+def _pager(page_url: str, page: ListPage) -> PagerLinks | None:
+    """The pager's links (as the `pager` macro writes them), None for a list of one page."""
+    if page.pages <= 1:
+        return None
+    return PagerLinks(
+        page.page,
+        f"{page.pages}" if page.exact else f"{page.pages}+",
+        page_url.format(page.prev_num) if page.has_prev else None,
+        page_url.format(page.next_num) if page.has_next else None,
     )
 
 
