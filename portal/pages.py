@@ -8,6 +8,7 @@ domain, never imports the domains that contribute to it.
 
 from portal.charity import views as charity_views
 from portal.events import admin as events_admin
+from portal.events import calendar_views
 from portal.events import views as events_views
 from portal.feedback import admin as feedback_admin
 from portal.feedback import views as feedback_views
@@ -29,7 +30,7 @@ HOME = (
 )
 
 #: The owner's profile page, below their details.
-PROFILE = (Section("events/_profile_calendar.html", events_views.calendar_feed),)
+PROFILE = (Section("events/_profile_calendar.html", calendar_views.calendar_feed),)
 
 #: One event's page, under its title.
 EVENT = (Section("charity/_event_drives.html", charity_views.event_drives),)

@@ -11,8 +11,8 @@ from typing import NamedTuple
 from flask import url_for
 from markupsafe import Markup, escape
 
+from portal.links import kept_per_mount, url_pattern, with_query
 from portal.templating import phone, when
-from portal.web import kept_per_mount, url_pattern, with_query
 
 #: An owner's status tag, by the status `queries.owner_list` reads: three fixed pieces of
 #: markup, the same as the `owner_status` macro of `admin/_macros.html` gives.

@@ -10,9 +10,10 @@ from portal.admin import queries
 from portal.admin.charts import ACCENT, BRAND, OK, OK_SOFT, BarChart, Row, Segment, share
 from portal.extensions import db
 from portal.feedback.admin import dashboard_satisfaction
+from portal.links import kept_per_mount, url_pattern
 from portal.templating import dealership, plural
 from portal.web import admin_bp as bp
-from portal.web import kept_per_mount, local_today, url_pattern, wants_fragment
+from portal.web import local_today, wants_fragment
 
 #: Staff may reload the reminders panel from their browser's cache for this long: the
 #: fleet's reminders move by the day, and counting them costs seconds on a large fleet.

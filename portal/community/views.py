@@ -11,10 +11,11 @@ from portal.community import bp, queries, rules
 from portal.events.cards import community_cards
 from portal.events.queries import upcoming_events
 from portal.extensions import db
+from portal.links import kept_per_mount, url_pattern, with_query
 from portal.referrals.queries import load_tiers
 from portal.rewards.queries import wall_top
 from portal.templating import dealership
-from portal.web import kept_per_mount, page_number, url_pattern, wants_fragment, with_query
+from portal.web import page_number, wants_fragment
 
 #: The community page shows this many upcoming events, and this many names from the wall.
 COMMUNITY_EVENTS = 4

@@ -18,9 +18,9 @@ from portal.events.attendee_list import AttendeeRow
 from portal.events.models import Event, EventStatus, RsvpStatus
 from portal.events.question_queries import AnswerSheet
 from portal.forms import kept_csrf_token
+from portal.links import with_query
 from portal.paging import ListPage
 from portal.templating import when
-from portal.web import with_query
 
 #: The status tags of a row (a waitlisted RSVP's carries its place in the queue).
 ATTENDED_TAG = '<span class="tag tag-ok">Attended</span>'

@@ -25,6 +25,7 @@ from portal.events.rules import (
 from portal.events.services import checkin
 from portal.extensions import db
 from portal.forms import EmptyForm
+from portal.links import url_pattern
 from portal.templating import dealership
 from portal.web import (
     Outcome,
@@ -33,7 +34,6 @@ from portal.web import (
     page_or_fragment,
     perform,
     see_other,
-    url_pattern,
     wants_fragment,
 )
 from portal.web import admin_bp as bp

@@ -8,7 +8,7 @@ the event's id: a `str.format` each instead of a `url_for` each.
 from flask import url_for
 
 from portal.events import attendee_list
-from portal.web import kept_per_mount, url_pattern
+from portal.links import kept_per_mount, url_pattern
 
 #: The event page's links to the event's other pages: {name: endpoint taking `event_id`}.
 EVENT_LINKS = {

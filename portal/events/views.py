@@ -1,38 +1,33 @@
-"""Owners' event pages: the list, an event, RSVPs, tickets, My events and calendars."""
+"""Owners' event pages: the list, an event, RSVPs, tickets, My events and an event's .ics."""
 
-from datetime import date, datetime
 from typing import NamedTuple
 
 import segno
-from flask import Response, abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import clock
-from portal.events import bp, calendars, queries, registration
-from portal.events import feed as personal_feed
+from portal.events import bp, event_reads, queries, registration
+from portal.events.calendar_views import calendar_body, ics_response
 from portal.events.cards import list_cards
-from portal.events.feed_sources import extra_entries
-from portal.events.forms import FeedRemindersForm, GuestRsvpForm, GuestsForm
+from portal.events.forms import GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
 from portal.events.rules import has_live_ticket, rsvp_window, undo_cancel_offer, undo_cancel_until
-from portal.events.services import feeds, rsvps, undoing
-from portal.events.tokens import CALENDAR, TICKET, derive_token
+from portal.events.services import rsvps, undoing
+from portal.events.tokens import TICKET, derive_token
 from portal.extensions import db
 from portal.forms import EmptyForm
+from portal.links import kept_per_mount, url_pattern, with_query
 from portal.sections import render_sections
 from portal.templating import dealership
 from portal.web import (
     found_or_404,
-    kept_per_mount,
-    local_today,
     page_number,
     page_or_fragment,
     perform,
     perform_in_form,
     see_other,
-    url_pattern,
     wants_fragment,
-    with_query,
 )
 
 
@@ -97,15 +92,15 @@ def index():
     )
 
 
-def _event_page_or_404(event_id: int) -> queries.EventPage:
+def _event_page_or_404(event_id: int) -> event_reads.EventPage:
     """The event with the viewer's RSVP as ORM objects, for an action that changes them."""
-    return found_or_404(queries.event_for_viewer(db.session, current_user, event_id))
+    return found_or_404(event_reads.event_for_viewer(db.session, current_user, event_id))
 
 
-def _shown_event_or_404(event_id: int) -> queries.EventPage:
+def _shown_event_or_404(event_id: int) -> event_reads.EventPage:
     """The event with the viewer's RSVP as plain values, for a page that only shows them."""
     viewer = current_user._get_current_object()  # the user itself: the rules read it often
-    return found_or_404(queries.event_page(db.session, viewer, event_id))
+    return found_or_404(event_reads.event_page(db.session, viewer, event_id))
 
 
 class EventLinks(NamedTuple):
@@ -153,7 +148,7 @@ def _link_patterns() -> tuple[EventLinks, RsvpLinks]:
     )
 
 
-def _page_links(page: queries.EventPage) -> dict:
+def _page_links(page: event_reads.EventPage) -> dict:
     """The links of this event's page and of the viewer's RSVP on it (None without one): the
     URLs `url_for` writes, from patterns kept per mount point."""
     event_patterns, rsvp_patterns = _link_patterns()
@@ -169,7 +164,7 @@ def _page_links(page: queries.EventPage) -> dict:
 
 
 def _box_context(
-    page: queries.EventPage,
+    page: event_reads.EventPage,
     form: GuestsForm | None = None,
     note: str = "",
     confirming: bool = False,
@@ -217,7 +212,7 @@ def _after_action(event_id: int, note: str, form: GuestsForm | None = None, stat
     return see_other("events.show", event_id=event_id)
 
 
-def _form_trouble(page: queries.EventPage, note: str, form):
+def _form_trouble(page: event_reads.EventPage, note: str, form):
     """The RSVP form again with a message next to each field that needs another look: the box
     for htmx, the whole event page otherwise (422 either way)."""
     context = _box_context(page, form, note)
@@ -250,7 +245,7 @@ def rsvp(event_id: int):
     return _run(event_id, lambda: registration.with_answers(_place(page, form), form, asked), form)
 
 
-def _place(page: queries.EventPage, form) -> rsvps.RsvpOutcome:
+def _place(page: event_reads.EventPage, form) -> rsvps.RsvpOutcome:
     return rsvps.place_rsvp(
         db.session,
         event=page.event,
@@ -358,96 +353,11 @@ def my_events():
     return render_template("events/my_events.html", upcoming=upcoming, past=past)
 
 
-def _calendar(events, calendar_name: str, **extra) -> bytes:
-    """Events as an iCalendar body, each linking to its page; UIDs in the portal's domain."""
-    links = [(event, url_for("events.show", event_id=event.id, _external=True)) for event in events]
-    name = f"{dealership()['name']} {calendar_name}"
-    domain = calendars.uid_domain(current_app.config["PORTAL_BASE_URL"])
-    return calendars.calendar_bytes(links, clock.now(), name, domain, **extra)
-
-
-def _ics_response(body: bytes, filename: str | None = None) -> Response:
-    """A calendar body as a response; a download when named."""
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.route("/events/<int:event_id>.ics")
 def event_ics(event_id: int):
     """The event as a calendar file (STATUS:CANCELLED once it is called off)."""
     page = _event_page_or_404(event_id)
-    return _ics_response(_calendar([page.event], "Owners Club"), f"event-{event_id}.ics")
-
-
-@bp.route("/calendar/<token>.ics")
-def feed(token: str):
-    """An owner's personal feed: confirmed events and pressing reminders; anyone holding the
-    URL can read it. Calendar apps poll it, so a repeated request (If-None-Match) is answered
-    304 until something in it changes, and the body is built once per change."""
-    now, today = clock.now(), local_today()
-    stamp = found_or_404(
-        personal_feed.feed_stamp(
-            db.session, token, now, today, request.url_root, current_app.config["PORTAL_BASE_URL"]
-        )
-    )
-    if request.if_none_match.contains_weak(stamp.etag):
-        response = Response(status=304)
-    else:
-        response = _ics_response(
-            personal_feed.feed_body(stamp, lambda: _feed_body(stamp.owner_id, now, today))
-        )
-    response.headers["Cache-Control"] = "private, max-age=900"
-    response.set_etag(stamp.etag, weak=True)
-    return response
-
-
-def _feed_body(owner_id: int, now: datetime, today: date) -> bytes:
-    found = personal_feed.feed_of_owner(db.session, owner_id)
-    return _calendar(
-        personal_feed.feed_events(db.session, owner_id, now),
-        "Owners Club: my events",
-        reminders=personal_feed.feed_reminders(db.session, found, today),
-        today=today,
-        reminders_url=url_for("reminders.index", _external=True),
-        refresh=calendars.FEED_REFRESH,
-        entries=extra_entries(db.session, owner_id, now),
-    )
-
-
-@bp.post("/calendar/feed")
-@login_required
-def rotate_feed():
-    """Create the owner's calendar feed, or give it a new address (the old one stops)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    created = perform(lambda: feeds.rotate_feed(db.session, current_user, _secret_key())).value
-    if created:
-        flash("Your calendar link is ready. Add it to your calendar app to subscribe.", "success")
-    else:
-        flash("Your calendar link has a new address; the old one no longer works.", "success")
-    return see_other("accounts.profile", _anchor="calendar-feed")
-
-
-@bp.post("/calendar/feed/reminders")
-@login_required
-def feed_reminders():
-    """Show the owner's reminders in their calendar feed, or leave them out."""
-    form = FeedRemindersForm()
-    if not form.validate_on_submit():
-        abort(400)
-    shown = form.include_reminders.data
-    outcome = perform(lambda: feeds.show_reminders(db.session, current_user, shown))
-    if outcome.ok:
-        flash(
-            "Your calendar shows your reminders too; they appear at its next refresh."
-            if shown
-            else "Your calendar shows only your events now; reminders leave at its next refresh.",
-            "success",
-        )
-    return see_other("accounts.profile", _anchor="calendar-feed")
+    return ics_response(calendar_body([page.event], "Owners Club"), f"event-{event_id}.ics")
 
 
 def next_events(user) -> dict:
@@ -460,16 +370,3 @@ def next_events(user) -> dict:
         "event_url": url_pattern("events.show", "event_id"),
         "ticket_url": url_pattern("events.ticket", "rsvp_id"),
     }
-
-
-def calendar_feed(user) -> dict:
-    """The owner's calendar feed address, if they made one (one query)."""
-    feed = queries.feed_for(db.session, user)
-    url = None
-    if feed is not None:
-        token = derive_token(_secret_key(), CALENDAR, feed.nonce)
-        url = url_for("events.feed", token=token, _external=True)
-    form = FeedRemindersForm(
-        formdata=None, include_reminders=feed.include_reminders if feed else True
-    )
-    return {"feed_url": url, "feed": feed, "reminders_form": form}

@@ -18,15 +18,14 @@ from portal.garage.forms import (
 )
 from portal.garage.models import Vehicle
 from portal.garage.rules import past_car_message
+from portal.links import kept_per_mount, url_pattern
 from portal.sections import render_sections
 from portal.web import (
     form_page,
-    kept_per_mount,
     local_today,
     page_or_fragment,
     perform_in_form,
     see_other,
-    url_pattern,
     wants_fragment,
 )
 

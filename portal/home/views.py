@@ -4,8 +4,8 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.home import bp
+from portal.links import kept_per_mount, url_pattern
 from portal.sections import render_sections
-from portal.web import kept_per_mount, url_pattern
 
 #: Where the app keeps the home page's links (`web.kept_per_mount`).
 _KEPT_LINKS = "portal.home.links"

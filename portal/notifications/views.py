@@ -8,7 +8,7 @@ Nothing here queues a message, so there is nothing to send after the commit.
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
@@ -16,6 +16,7 @@ from portal import clock
 from portal.db import DATABASE_INT_MAX, write_in_own_transaction
 from portal.extensions import csrf, db
 from portal.forms import EmptyForm
+from portal.links import kept_per_mount, url_pattern
 from portal.notifications import bp, queries, services
 from portal.notifications.forms import ConsentForm
 from portal.notifications.rules import CATEGORY_WORDS, Category
@@ -91,15 +92,14 @@ class InboxLinks(NamedTuple):
 def _inbox_links() -> InboxLinks:
     """The inbox's links, worked out once per mount point and kept: the app's URLs never
     change while it runs, and each `url_for` costs more than a line of the list."""
-    kept = current_app.extensions.setdefault(_KEPT_LINKS, {})
-    links = kept.get(request.script_root)
-    if links is None:
-        links = kept[request.script_root] = InboxLinks(
-            url_for("notifications.message", notification_id=0).removesuffix("0") + "{}",
-            url_for("notifications.inbox", page=0).removesuffix("0") + "{}",
+    return kept_per_mount(
+        _KEPT_LINKS,
+        lambda: InboxLinks(
+            url_pattern("notifications.message", "notification_id"),
+            url_pattern("notifications.inbox", "page"),
             url_for("notifications.mark_all_read"),
-        )
-    return links
+        ),
+    )
 
 
 class PagerLinks(NamedTuple):

@@ -17,10 +17,10 @@ from flask import get_template_attribute, url_for
 from markupsafe import Markup, escape
 
 from portal.accounts.models import AMBASSADOR_LEVEL
+from portal.links import kept_per_mount, url_pattern, with_query
 from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS
 from portal.referrals.queries import Visit
 from portal.templating import phone, when
-from portal.web import kept_per_mount, url_pattern, with_query
 
 #: What became of a friend's RSVP, as the "came through" cell words it before the event's title.
 VISIT_WORDS = {

@@ -12,6 +12,7 @@ from portal.events import queries as event_queries
 from portal.events.guest_views import INVITE_SESSION_KEY
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
+from portal.links import url_pattern
 from portal.phones import normalise_phone
 from portal.points.queries import referral_points
 from portal.referrals import bp, queries, services
@@ -19,7 +20,7 @@ from portal.referrals.forms import CONTACT_CHOICES, LandingForm
 from portal.referrals.models import STAGE_LABELS, Referral, Source, Stage
 from portal.referrals.prospects import chosen_source
 from portal.templating import dealership
-from portal.web import form_page, found_or_404, perform, see_other, url_pattern
+from portal.web import form_page, found_or_404, perform, see_other
 
 SHARE_SUBJECT = "A car dealership I can recommend"
 

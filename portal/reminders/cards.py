@@ -19,11 +19,11 @@ from flask import get_template_attribute, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
+from portal.links import kept_per_mount, url_pattern, with_query
 from portal.reminders.forms import VisitForm
 from portal.reminders.queries.pages import CarReminders, OwnerReminders
 from portal.reminders.rules import Kind, Reminder, Status
 from portal.templating import thousands, when
-from portal.web import kept_per_mount, url_pattern, with_query
 
 
 def dom_id(key: str) -> str:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from portal import clock
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.extensions import db
+from portal.links import kept_per_mount, url_pattern
 from portal.referrals.queries import load_tiers
 from portal.referrals.rules import tier_progress
 from portal.rewards import bp, owner_page, page_markup, queries, services
@@ -25,12 +26,10 @@ from portal.servicelane.rules import priority_sentence
 from portal.templating import dealership
 from portal.web import (
     found_or_404,
-    kept_per_mount,
     local_today,
     page_or_fragment,
     perform,
     see_other,
-    url_pattern,
     wants_fragment,
 )
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.models import User
 from portal.charity.models import Drive, DriveEvent, DriveStatus
-from portal.events import queries
+from portal.events import event_reads, queries
 from portal.events.models import Audience, EventKind, Rsvp, RsvpStatus
 from portal.extensions import db
 
@@ -136,8 +136,8 @@ def test_the_event_page_reads_what_the_rsvp_action_reads_as_plain_values(
     db.session.expunge_all()
     for name, viewer_id in viewers.items():
         viewer = db.session.get(User, viewer_id) if viewer_id else None
-        shown = queries.event_page(db.session, viewer, event_id)
-        loaded = queries.event_for_viewer(db.session, viewer, event_id)
+        shown = event_reads.event_page(db.session, viewer, event_id)
+        loaded = event_reads.event_for_viewer(db.session, viewer, event_id)
         if name == "visitor":
             assert shown is None and loaded is None
             continue
@@ -146,13 +146,13 @@ def test_the_event_page_reads_what_the_rsvp_action_reads_as_plain_values(
             loaded.for_my_car,
             loaded.asks_questions,
         ), name
-        for field in (*queries.EventFacts.__dataclass_fields__, "seats_left", "is_cancelled"):
+        for field in (*event_reads.EventFacts.__dataclass_fields__, "seats_left", "is_cancelled"):
             assert getattr(shown.event, field) == getattr(loaded.event, field), (name, field)
         assert (shown.rsvp is None) == (loaded.rsvp is None), name
         if shown.rsvp is not None:
-            for field in (*queries.RsvpFacts.__dataclass_fields__, "seats", "holds_seat"):
+            for field in (*event_reads.RsvpFacts.__dataclass_fields__, "seats", "holds_seat"):
                 assert getattr(shown.rsvp, field) == getattr(loaded.rsvp, field), (name, field)
-    assert queries.event_page(db.session, None, event_id + 1) is None
+    assert event_reads.event_page(db.session, None, event_id + 1) is None
 
 
 def test_kind_filter_returns_the_list_fragment_to_htmx(client, make_event):
