@@ -111,17 +111,20 @@ def _car_acted(vehicle_id: int, message: str):
     count of things to look at (out of band); otherwise back to the page (303)."""
     if wants_fragment():
         page = _my_reminders()
-        card = cards.car(_drawing(page), page.car(vehicle_id))
-        summary = render_template("reminders/_summary.html", page=page, out_of_band=True)
-        return f"{card}{summary}"
+        group = page.car(vehicle_id)
+        if group is not None:  # a car not on the page (retired, say) has no card to replace
+            card = cards.car(_drawing(page), group)
+            summary = render_template("reminders/_summary.html", page=page, out_of_band=True)
+            return f"{card}{summary}"
     flash(message, "success")
     return see_other("reminders.index", _anchor=f"car-{vehicle_id}")
 
 
 def _car_failed(page: OwnerReminders, vehicle_id: int, **failed):
     """The car's card (htmx) or the whole page with the failed form's errors in place (422)."""
-    if wants_fragment():
-        return cards.car(_drawing(page, **failed), page.car(vehicle_id)), 422
+    group = page.car(vehicle_id)
+    if wants_fragment() and group is not None:  # no card to replace: the page, as without htmx
+        return cards.car(_drawing(page, **failed), group), 422
     return _whole_page(page, 422, **failed)
 
 

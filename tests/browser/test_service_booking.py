@@ -113,7 +113,7 @@ def test_an_owner_books_from_a_reminder_on_a_phone_and_sees_the_visit_story_afte
     story.get_by_text("Annual service; the rear pads are thin.").wait_for()
     image = story.get_by_role("img", name="Rear brake pads, about 3 mm left")
     image.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('#visits img').complete")
+    expect(page.locator("#visits img").first).to_have_js_property("complete", True)
     assert page.evaluate("document.querySelector('#visits img').naturalWidth") > 0
     fits_phone(page)
     axe_check(page)

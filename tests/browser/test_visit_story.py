@@ -1,6 +1,7 @@
 """In Chromium on a 375 px phone: staff complete a visit with a photo; the owner sees its story."""
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests.browser.steps import fits_phone, sign_in
@@ -64,7 +65,7 @@ def test_staff_complete_a_visit_with_a_photo_and_the_owner_sees_it_on_a_phone(
         image = story.get_by_role("img", name="Front brake pads, about 3 mm left")
         image.wait_for()
         image.scroll_into_view_if_needed()
-        page.wait_for_function("document.querySelector('#visits img').complete")
+        expect(page.locator("#visits img").first).to_have_js_property("complete", True)
         # The thumbnail loaded for this owner: 480 px on its longest side.
         assert page.evaluate("document.querySelector('#visits img').naturalWidth") == 480
         fits_phone(page)

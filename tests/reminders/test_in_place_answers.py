@@ -181,3 +181,21 @@ def test_only_a_car_without_history_is_asked_and_only_its_owner_answers(
     add_service(car, date(2025, 9, 14))
     known = f"service:vehicle-{car.id}:2025-09-14"
     assert client.post(f"/reminders/{known}/last-service").status_code == 404
+
+
+def test_miles_for_a_car_off_the_page_answer_the_page_not_an_error(client, accord, make_vehicle):
+    """A car of the owner's that the page does not show (sold, here) has no card to redraw:
+    an htmx answer gets what a browser without JavaScript gets."""
+    owner, _ = accord
+    sold = make_vehicle(owner, nickname="Old Civic", retired_at=datetime(2025, 6, 1, tzinfo=UTC))
+    field = f"car-{sold.id}-miles-miles"
+
+    refused = client.post(f"/reminders/cars/{sold.id}/miles", data={field: "lots"}, headers=HTMX)
+    assert refused.status_code == 422
+    assert "<h1" in refused.get_data(as_text=True)  # the whole page
+    assert count(OdometerReading, sold) == 0
+
+    # A reading for a car no longer owned is refused by the service, on the page too.
+    refused = client.post(f"/reminders/cars/{sold.id}/miles", data={field: "90000"}, headers=HTMX)
+    assert refused.status_code == 422 and "<h1" in refused.get_data(as_text=True)
+    assert count(OdometerReading, sold) == 0
