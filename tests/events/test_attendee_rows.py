@@ -8,7 +8,6 @@ the ids, the event's number and the CSRF token are named rather than numbered. T
 again (after a deliberate change of markup): `PORTAL_UPDATE_SNAPSHOTS=1 pytest <this file>`.
 """
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
 from portal.events.question_models import RsvpAnswer, RsvpGuestName
 from portal.events.services import questions
 from portal.extensions import db
+from tests.snapshots import matches_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "attendee_rows"
 HTMX = {"HX-Request": "true"}
@@ -158,11 +158,7 @@ def _tbody(html: str) -> str:
 
 
 def _matches_snapshot(name: str, markup: str) -> None:
-    path = SNAPSHOTS / f"{name}.html"
-    if os.environ.get("PORTAL_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(markup.replace("> <", ">\n<") + "\n")
-    assert markup == re.sub(r"\s+", " ", path.read_text()).strip(), name
+    matches_snapshot(SNAPSHOTS, name, markup)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ take them again (after a deliberate change of markup):
 `PORTAL_UPDATE_SNAPSHOTS=1 pytest <this file>`.
 """
 
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from portal.reminders.models import (
 )
 from portal.reminders.queries.pages import owner_reminders
 from portal.reminders.views import dom_id
+from tests.snapshots import matches_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HTMX = {"HX-Request": "true"}
@@ -174,11 +174,7 @@ def _home_section(html: str) -> str:
 
 
 def _matches_snapshot(name: str, markup: str) -> None:
-    path = SNAPSHOTS / f"{name}.html"
-    if os.environ.get("PORTAL_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(markup.replace("> <", ">\n<") + "\n")
-    assert markup == re.sub(r"\s+", " ", path.read_text()).strip(), name
+    matches_snapshot(SNAPSHOTS, name, markup)
 
 
 def _key(garage: dict, kind: str, car: str | None) -> str:
