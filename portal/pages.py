@@ -22,11 +22,11 @@ from portal.visits import views as visits_views
 
 #: The owner's home page, below the greeting.
 HOME = (
-    Section("garage/_home.html", garage_views.home_cars),
+    Section("garage/_home.html", garage_views.home_cars, garage_views.home_cars_read),
     Section("reminders/_home.html", reminders_views.home_section),
-    Section("events/_home.html", events_views.next_events),
-    Section("rewards/_home.html", rewards_views.home_section),
-    Section("feedback/_home.html", feedback_views.home_section),
+    Section("events/_home.html", events_views.next_events, events_views.next_events_read),
+    Section("rewards/_home.html", rewards_views.home_section, rewards_views.home_section_read),
+    Section("feedback/_home.html", feedback_views.home_section, feedback_views.home_section_read),
 )
 
 #: The owner's profile page, below their details.

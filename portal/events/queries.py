@@ -35,6 +35,7 @@ from portal.events.rules import (
     visible_to,
     waitlist_order,
 )
+from portal.json_rows import JsonRows
 from portal.paging import in_direction
 from portal.security import hash_token
 
@@ -281,10 +282,19 @@ _NEXT_EVENTS = (
 )
 
 
+#: The same read as a column the home page's one statement carries (`portal.json_rows`).
+NEXT_EVENTS = JsonRows(_NEXT_EVENTS)
+
+
+def next_events_read(user_id: int, now: datetime, limit: int = 3) -> tuple[JsonRows, dict]:
+    """The home page's read of the owner's next few events with a seat or a waitlist place:
+    rows of (rsvp id, its status, event id, title, location, start). Only published events,
+    so none is cancelled."""
+    return NEXT_EVENTS, {"user_id": user_id, "now": now, "limit": limit}
+
+
 def next_events(session: Session, user: User, now: datetime, limit: int = 3) -> list[Row]:
-    """The owner's next few events with a seat or a waitlist place (home page), one query:
-    plain rows of (rsvp id, its status, event id, title, location, start). Only published
-    events, so none is cancelled."""
+    """`next_events_read`'s rows, in a statement of their own."""
     values = {"user_id": user.id, "now": now, "limit": limit}
     return page_rows(session, _NEXT_EVENTS, values).all()
 

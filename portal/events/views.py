@@ -360,9 +360,13 @@ def event_ics(event_id: int):
     return ics_response(calendar_body([page.event], "Owners Club"), f"event-{event_id}.ics")
 
 
-def next_events(user) -> dict:
-    """The owner's next few events (one query), with the links their lines need."""
-    events = queries.next_events(db.session, user, clock.now())
+def next_events_read(user) -> tuple:
+    """What the home page's events section reads, in the page's one statement."""
+    return queries.next_events_read(user.id, clock.now())
+
+
+def next_events(user, events: list[tuple]) -> dict:
+    """The owner's next few events, with the links their lines need."""
     if not events:
         return {"events": events}
     return {

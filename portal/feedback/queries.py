@@ -3,6 +3,7 @@
 Each read is one statement whatever the numbers (the settings read is cached per transaction).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +16,7 @@ from portal.dealership.queries import read_settings
 from portal.feedback.models import FollowUp, FollowUpStatus, Survey
 from portal.feedback.rules import ANSWER_WITHIN_DAYS, LOW_SCORE, share_percent
 from portal.garage.models import ServiceRecord, Vehicle, car_label
+from portal.json_rows import JsonRows
 from portal.security import hash_token
 
 #: The stored setting that says which scores open a follow-up (at or below it).
@@ -233,15 +235,28 @@ _WAITING_SURVEYS = (
 )
 
 
+#: The same read as a column the home page's one statement carries (`portal.json_rows`).
+WAITING_SURVEYS = JsonRows(_WAITING_SURVEYS)
+
+
+def waiting_surveys_read(owner_id: int, now: datetime, limit: int = 3) -> tuple[JsonRows, dict]:
+    """The home page's read of the owner's questions still waiting for a first answer,
+    newest visit first."""
+    since = now - timedelta(days=ANSWER_WITHIN_DAYS)
+    return WAITING_SURVEYS, {"owner_id": owner_id, "asked_since": since, "limit": limit}
+
+
+def waiting_surveys_from(rows: Iterable[tuple]) -> list[WaitingSurvey]:
+    """The questions of `WAITING_SURVEYS`'s rows."""
+    return [
+        WaitingSurvey(survey_id, car_label(nickname, year, make, model), work_done, performed_on)
+        for survey_id, nickname, year, make, model, work_done, performed_on in rows
+    ]
+
+
 def waiting_surveys(
     session: Session, owner_id: int, now: datetime, limit: int = 3
 ) -> list[WaitingSurvey]:
-    """The owner's questions still waiting for a first answer, newest visit first."""
-    since = now - timedelta(days=ANSWER_WITHIN_DAYS)
-    values = {"owner_id": owner_id, "asked_since": since, "limit": limit}
-    return [
-        WaitingSurvey(survey_id, car_label(nickname, year, make, model), work_done, performed_on)
-        for survey_id, nickname, year, make, model, work_done, performed_on in page_rows(
-            session, _WAITING_SURVEYS, values
-        )
-    ]
+    """`waiting_surveys_read`'s questions, in a statement of their own."""
+    _, values = waiting_surveys_read(owner_id, now, limit)
+    return waiting_surveys_from(page_rows(session, _WAITING_SURVEYS, values))

@@ -37,10 +37,15 @@ def answer(survey_id: int):
     return _answer(survey, url_for("feedback.answer", survey_id=survey.id))
 
 
-def home_section(user) -> dict:
+def home_section_read(user) -> tuple:
+    """What the home page's feedback section reads, in the page's one statement."""
+    return queries.waiting_surveys_read(user.id, clock.now())
+
+
+def home_section(user, rows: list[tuple]) -> dict:
     """The owner's home page: visits we asked about that still wait for an answer; an empty
     context when none waits, which the home page skips without drawing the section."""
-    surveys = queries.waiting_surveys(db.session, user.id, clock.now())
+    surveys = queries.waiting_surveys_from(rows)
     if not surveys:
         return {}
     return {

@@ -1,5 +1,6 @@
 """Reads for the garage pages: the owner's cars with their mileage, and one car's record."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,6 +11,7 @@ from portal.accounts.models import User
 from portal.db import page_rows
 from portal.garage.models import OdometerReading, ServiceRecord, Vehicle, car_label
 from portal.garage.rules import Cover, cover_status, current_miles, highest, warranty_status
+from portal.json_rows import JsonRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +145,26 @@ _HOME_CARS = (
 )
 
 
-def home_cars(session: Session, owner: User) -> list[HomeCar]:
-    """The owner's active cars, named, with their mileage as `garage_cars` gives it."""
+#: The same read as a column the home page's one statement carries (`portal.json_rows`).
+HOME_CARS = JsonRows(_HOME_CARS)
+
+
+def home_cars_read(owner_id: int) -> tuple[JsonRows, dict]:
+    """The home page's read of the owner's active cars, with its bound values."""
+    return HOME_CARS, {"owner_id": owner_id}
+
+
+def home_cars_from(rows: Iterable[tuple]) -> list[HomeCar]:
+    """The cars of `HOME_CARS`'s rows, named, with their mileage as `garage_cars` gives it."""
     return [
         HomeCar(car_id, car_label(nickname, year, make, model), highest(bought, read, serviced))
-        for car_id, nickname, year, make, model, bought, read, serviced in page_rows(
-            session, _HOME_CARS, {"owner_id": owner.id}
-        )
+        for car_id, nickname, year, make, model, bought, read, serviced in rows
     ]
+
+
+def home_cars(session: Session, owner: User) -> list[HomeCar]:
+    """The owner's active cars, named, with their mileage, in a statement of their own."""
+    return home_cars_from(page_rows(session, _HOME_CARS, {"owner_id": owner.id}))
 
 
 def garage_page(

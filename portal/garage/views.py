@@ -208,8 +208,13 @@ def retire(vehicle_id: int):
     return _act(vehicle_id, "retire", _retire)
 
 
-def home_cars(user) -> dict:
-    """The owner's active cars with their mileage, for the home page (one query), and the
-    pattern of their links (one `url_for` for the list)."""
-    cars = queries.home_cars(db.session, user)
+def home_cars_read(user) -> tuple:
+    """What the home page's garage section reads, in the page's one statement."""
+    return queries.home_cars_read(user.id)
+
+
+def home_cars(user, rows: list[tuple]) -> dict:
+    """The owner's active cars with their mileage, for the home page, and the pattern of
+    their links (one `url_for` for the list)."""
+    cars = queries.home_cars_from(rows)
     return {"cars": cars, "car_url": url_pattern("garage.car", "vehicle_id") if cars else None}

@@ -11,6 +11,7 @@ from portal.charity import queries as charity
 from portal.charity import rules as charity_rules
 from portal.db import page_rows
 from portal.events.models import Event, EventStatus, Rsvp, RsvpStatus
+from portal.json_rows import JsonRows
 from portal.paging import in_direction
 from portal.points.queries import BALANCE, points_balance
 from portal.referrals.queries import PURCHASES_REFERRED, load_tiers
@@ -105,9 +106,19 @@ def _no_seat(reward: Reward, rsvps: dict[int, Rsvp], now: datetime) -> str | Non
 _STANDING = select(BALANCE.scalar_subquery(), PURCHASES_REFERRED.scalar_subquery())
 
 
+#: The same read as a column the home page's one statement carries (`portal.json_rows`):
+#: one row.
+STANDING = JsonRows(_STANDING)
+
+
+def owner_standing_read(user_id: int) -> tuple[JsonRows, dict]:
+    """The home page's read of (balance, purchases referred) of the owner: it shows both
+    with the tier they give."""
+    return STANDING, {"user_id": user_id}
+
+
 def owner_standing(session: Session, user_id: int) -> Row:
-    """(balance, purchases referred) of the owner, in one statement without the ORM: the home
-    page shows both with the tier they give."""
+    """(balance, purchases referred) of the owner, in a statement of its own."""
     return page_rows(session, _STANDING, {"user_id": user_id}).one()
 
 

@@ -198,10 +198,15 @@ def ambassadors():
     )
 
 
-def home_section(user) -> dict:
-    """Points and tier on the owner's home page (one statement, and the settings the page
+def home_section_read(user) -> tuple:
+    """What the home page's rewards section reads, in the page's one statement."""
+    return queries.owner_standing_read(user.id)
+
+
+def home_section(user, rows: list[tuple]) -> dict:
+    """Points and tier on the owner's home page (its one row, and the settings the page
     reads anyway)."""
-    balance, purchases = queries.owner_standing(db.session, user.id)
+    ((balance, purchases),) = rows
     return {
         "balance": balance,
         "progress": tier_progress(load_tiers(db.session), user.tier_level, purchases),

@@ -161,15 +161,16 @@ def test_an_owner_with_nothing_sees_each_empty_state(client, login, make_owner):
 
 
 @pytest.mark.parametrize("busy", [False, True], ids=["nothing", "everything"])
-def test_home_runs_six_statements(client, login, make_owner, busy_owner, count_queries, busy):
+def test_home_runs_three_statements(client, login, make_owner, busy_owner, count_queries, busy):
     owner = busy_owner[0] if busy else make_owner()
     login(owner)
     client.get("/")
     with count_queries() as statements:
         assert client.get("/").status_code == 200
-    # The owner with the unread count and the settings (every page); the cars; the reminders
-    # (one statement); the events; points with referrals in one; feedback.
-    assert len(statements) == 6, "\n".join(statements)
+    # The owner with the unread count and the settings (every page); the reminders (one
+    # statement); the cars, the events, points with referrals and feedback read together.
+    assert len(statements) == 3, "\n".join(statements)
+    assert "".join(statements).count(") AS json_rows") == 4
 
 
 def test_reminders_section_shows_the_three_most_pressing_and_counts_them_all(
