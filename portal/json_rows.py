@@ -16,6 +16,7 @@ the order of the read run on its own.
 """
 
 import functools
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -60,9 +61,10 @@ def _decoder(column_type) -> Callable[[Any], Any] | None:
 
 class JsonRows(ColumnElement[list]):
     """The rows of `read` (a select, ordered and limited as it likes) as one JSON array of
-    arrays, a column another statement can carry; `decode` turns it back into the tuples the
-    select would have given. Only columns whose values survive JSON unchanged: integers,
-    text, booleans, dates and datetimes (no floats, decimals or JSON)."""
+    arrays, a column another statement can carry; `decode` turns it back into the rows the
+    select would have given (named tuples: `row.ends_on` reads as on a row of the select).
+    Only columns whose values survive JSON unchanged: integers, text, booleans, dates and
+    datetimes (no floats, decimals or JSON)."""
 
     type = JSON()
     inherit_cache = False
@@ -70,6 +72,8 @@ class JsonRows(ColumnElement[list]):
 
     def __init__(self, read: Select):
         self.read = read
+        names = [column.key or f"_{index}" for index, column in enumerate(read.selected_columns)]
+        self._row = namedtuple("JsonRow", names, rename=True)._make
         self._decoders = [
             (index, decode)
             for index, column in enumerate(read.selected_columns)
@@ -77,14 +81,12 @@ class JsonRows(ColumnElement[list]):
         ]
 
     def decode(self, value: list | None) -> list[tuple]:
-        """The rows as tuples, each value as its column reads it."""
+        """The rows, each value as its column reads it."""
         rows = value or []  # PostgreSQL's json_agg over no rows is NULL
-        if not self._decoders:
-            return [tuple(row) for row in rows]
         for row in rows:
             for index, decode in self._decoders:
                 row[index] = decode(row[index])
-        return [tuple(row) for row in rows]
+        return list(map(self._row, rows))
 
 
 def _rows_as_json(element: JsonRows, compiler, aggregate: str, array: str, **kw) -> str:

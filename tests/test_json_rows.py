@@ -8,6 +8,8 @@ from sqlalchemy import JSON, Float, Numeric, bindparam, cast, literal, select
 
 from portal import clock
 from portal.accounts.models import User
+from portal.charity import queries as charity
+from portal.community import queries as community
 from portal.db import page_rows
 from portal.events import queries as events
 from portal.extensions import db
@@ -69,6 +71,7 @@ def test_every_kind_of_value_comes_back_as_its_column_reads_it(make_owner):
     assert awkward[3] is True and rows[0][3] is False
     assert awkward[4] == datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
     assert awkward[4].tzinfo is UTC and awkward[5] is None
+    assert awkward.name == AWKWARD and awkward.birthday == date(1980, 2, 29)  # named, as rows are
 
 
 def test_a_limited_read_keeps_its_order_and_an_empty_read_is_no_rows(make_owner):
@@ -155,3 +158,53 @@ def test_the_home_pages_reads_give_what_they_give_alone(
     assert next_events[0][5].tzinfo is UTC
     assert standing == [(1_000, 1)]
     assert [survey[5] for survey in surveys] == [f"Brakes {AWKWARD}", "Oil", "Tyres"]
+
+
+def test_the_community_pages_reads_give_what_they_give_alone(
+    make_owner, make_vehicle, make_event, rsvp_as, make_drive, pledge, make_announcement
+):
+    owner = make_owner(name="Sam Okafor")
+    make_vehicle(owner, make="Mazda", model="MX-5")
+    make_announcement(f"Pinned {AWKWARD}", pinned=True, body=f"Body {AWKWARD}")
+    make_announcement("For Mazdas", audience="make", make="mazda")
+    make_announcement("For Fords", audience="make", make="Ford")
+    make_announcement("For owners", audience="owners", published_at=NOW - timedelta(days=2))
+    rsvp_as(owner, make_event(title=f"Clinic {AWKWARD}", days=6))
+    make_event(title="Mazda meet", days=9, target_make="Mazda")
+    make_event(title="Soon", days=1)
+    make_event(title="Drafted", days=2, status="draft")
+    drive = make_drive(name=f"Coats {AWKWARD}")
+    make_drive(name="Quiet drive", ends_on=(NOW + timedelta(days=3)).date())
+    pledge(drive, owner, 25_00)
+    for number, level in enumerate((1, 3, 2, 2)):
+        make_owner(name=f"Wall {number} {AWKWARD}", tier_level=level, consent_recognition=True)
+    events_read = events.upcoming_events_read(owner, NOW, None, limit=4)
+    reads = [
+        community.announcements_read(owner, 1, per_page=3),
+        events_read,
+        charity.drive_cards_read(),
+        rewards.wall_top_read(3),
+    ]
+
+    together = read_together(db.session, reads)
+
+    assert together == [alone(read, values) for read, values in reads]
+    announcements, has_next = community.announcements_from(together[0], per_page=3)
+    assert [shown.title for shown in announcements] == [
+        f"Pinned {AWKWARD}",
+        "For Mazdas",
+        "For owners",
+    ]
+    assert has_next is False
+    assert "Body O&#39;Brien" in announcements[0].body  # the stored HTML, escaped
+    listed = events.upcoming_events_from(together[1], events_read[1])
+    assert [(row.title, row.for_my_car) for row in listed] == [
+        ("Mazda meet", True),
+        ("Soon", False),
+        (f"Clinic {AWKWARD}", False),
+    ]
+    assert listed[2].rsvp_status == "confirmed" and listed[2].starts_at.tzinfo is UTC
+    cards = charity.drive_cards_from(together[2], NOW.date())
+    assert [card.name for card in cards] == ["Quiet drive", f"Coats {AWKWARD}"]
+    assert cards[1].committed == 25_00
+    assert [level for _, level in rewards.wall_top_from(together[3])] == [3, 2, 2]

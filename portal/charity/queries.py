@@ -30,6 +30,7 @@ from portal.db import page_rows
 from portal.dealership.queries import read_settings
 from portal.events.models import Event, EventStatus
 from portal.events.rules import visible_condition
+from portal.json_rows import JsonRows
 
 #: Coordinators can link events that ended up to this long ago (a car wash last weekend).
 RECENT_DAYS = 60
@@ -199,10 +200,23 @@ _DRIVE_CARDS = open_drives_kept(
 )
 
 
+#: The same read as a column the community page's one statement carries (`portal.json_rows`).
+DRIVE_CARDS = JsonRows(_DRIVE_CARDS)
+
+
+def drive_cards_read() -> tuple[JsonRows, dict]:
+    """The community page's read of the drives taking pledges now (it binds nothing)."""
+    return DRIVE_CARDS, {}
+
+
+def drive_cards_from(rows, today: date) -> list[DriveCard]:
+    """`DRIVE_CARDS`'s rows as the community page's cards, ending soonest first."""
+    return [_drive_card(row, today) for row in rows]
+
+
 def drive_cards(session: Session, today: date) -> list[DriveCard]:
-    """The drives taking pledges now as the community page's cards, ending soonest first
-    (one statement, plain columns)."""
-    return [_drive_card(row, today) for row in page_rows(session, _DRIVE_CARDS)]
+    """`drive_cards_from` the drives, in a statement of its own."""
+    return drive_cards_from(page_rows(session, _DRIVE_CARDS), today)
 
 
 def _drive_card(row, today: date) -> DriveCard:

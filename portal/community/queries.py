@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.community.models import Announcement, Audience, body_as_html
 from portal.db import page_rows
 from portal.garage.models import Vehicle
+from portal.json_rows import JsonRows
 
 #: How many announcements the community page shows at a time; older ones are a page away.
 PAGE_SIZE = 10
@@ -37,13 +38,14 @@ def _owns_matching_vehicle(user_id):
 
 
 def _newest_first(query: Select) -> Select:
-    """Pinned first, then newest first: `limit` of them from `offset` on (a page)."""
+    """Pinned first, then newest first: a page of them (its own names for the limit and the
+    offset: the community page reads them with the events, which have theirs)."""
     return (
         query.order_by(
             Announcement.pinned.desc(), Announcement.published_at.desc(), Announcement.id.desc()
         )
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .limit(bindparam("announcements_limit"))
+        .offset(bindparam("announcements_offset"))
     )
 
 
@@ -62,15 +64,18 @@ _SHOWN = select(
     Announcement.body,
     Announcement.body_format,
 )
-# Built once: each request only binds the owner's id (statement building is per-request work).
-_FOR_STAFF = _newest_first(_SHOWN)
-_FOR_VISITORS = _newest_first(_SHOWN.where(Announcement.audience == Audience.EVERYONE))
-_FOR_OWNER = _newest_first(
-    _SHOWN.where(
-        or_(
-            Announcement.audience.in_([Audience.EVERYONE, Audience.OWNERS]),
-            (Announcement.audience == Audience.MAKE)
-            & _owns_matching_vehicle(bindparam("owner_id", type_=Integer)),
+# Built once: each request only binds the owner's id (statement building is per-request work);
+# read as a JSON column, so the community page reads them with its other sections.
+_FOR_STAFF = JsonRows(_newest_first(_SHOWN))
+_FOR_VISITORS = JsonRows(_newest_first(_SHOWN.where(Announcement.audience == Audience.EVERYONE)))
+_FOR_OWNER = JsonRows(
+    _newest_first(
+        _SHOWN.where(
+            or_(
+                Announcement.audience.in_([Audience.EVERYONE, Audience.OWNERS]),
+                (Announcement.audience == Audience.MAKE)
+                & _owns_matching_vehicle(bindparam("owner_id", type_=Integer)),
+            )
         )
     )
 )
@@ -90,24 +95,36 @@ class ShownAnnouncement(NamedTuple):
     body: Markup
 
 
+def announcements_read(
+    user: User | None, page: int = 1, per_page: int = PAGE_SIZE
+) -> tuple[JsonRows, dict]:
+    """The read of page `page` of the announcements on this person's community page, pinned
+    first, then newest first, with one row past the page (instead of counting them all).
+
+    Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
+    """
+    values = {"announcements_limit": per_page + 1, "announcements_offset": (page - 1) * per_page}
+    if user is None or not user.is_authenticated or not user.id:
+        return _FOR_VISITORS, values
+    if user.is_staff:
+        return _FOR_STAFF, values
+    return _FOR_OWNER, {**values, "owner_id": user.id}
+
+
+def announcements_from(
+    rows: list, per_page: int = PAGE_SIZE
+) -> tuple[list[ShownAnnouncement], bool]:
+    """The announcements of `announcements_read`'s rows, and whether an older page follows."""
+    shown = [ShownAnnouncement(*row[:7], body_as_html(row)) for row in rows[:per_page]]
+    return shown, len(rows) > per_page
+
+
 def announcements_for(
     session: Session, user: User | None, page: int = 1, per_page: int = PAGE_SIZE
 ) -> tuple[list[ShownAnnouncement], bool]:
-    """Page `page` of the announcements on this person's community page, pinned first, then
-    newest first; and whether an older page follows.
-
-    Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
-    One query: it reads one row past the page instead of counting them all.
-    """
-    values = {"limit": per_page + 1, "offset": (page - 1) * per_page}
-    if user is None or not user.is_authenticated or not user.id:
-        rows = list(page_rows(session, _FOR_VISITORS, values))
-    elif user.is_staff:
-        rows = list(page_rows(session, _FOR_STAFF, values))
-    else:
-        rows = list(page_rows(session, _FOR_OWNER, {**values, "owner_id": user.id}))
-    shown = [ShownAnnouncement(*row[:7], body_as_html(row)) for row in rows[:per_page]]
-    return shown, len(rows) > per_page
+    """`announcements_read`'s page in a statement of its own (htmx asks for just the list)."""
+    read, values = announcements_read(user, page, per_page)
+    return announcements_from(list(page_rows(session, read.read, values)), per_page)
 
 
 def announcement_list(sort: str, descending: bool) -> Select:

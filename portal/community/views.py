@@ -6,14 +6,15 @@ from flask import get_template_attribute, render_template, url_for
 from flask_login import current_user
 
 from portal import clock
-from portal.charity.queries import drive_cards
+from portal.charity.queries import drive_cards_from, drive_cards_read
 from portal.community import bp, queries, rules
 from portal.events.cards import community_cards
-from portal.events.queries import upcoming_events
+from portal.events.queries import upcoming_events_from, upcoming_events_read
 from portal.extensions import db
+from portal.json_rows import read_together
 from portal.links import kept_per_mount, url_pattern, with_query
 from portal.referrals.queries import load_tiers
-from portal.rewards.queries import wall_top
+from portal.rewards.queries import wall_top_from, wall_top_read
 from portal.templating import dealership
 from portal.web import page_number, wants_fragment
 
@@ -66,7 +67,12 @@ def index():
     Announcements come a page at a time; htmx swaps just the announcements for another page.
     """
     page = page_number()
-    announcements, has_next = queries.announcements_for(db.session, current_user, page)
+    user = current_user._get_current_object()
+    if wants_fragment():
+        announcements, has_next = queries.announcements_for(db.session, user, page)
+        sections = {}
+    else:
+        (announcements, has_next), sections = _read_the_page(user, page)
     links = _links()
     # The pager's links as `more_pager` writes them: page 1 without `?page=`.
     context = {
@@ -83,23 +89,42 @@ def index():
     }
     if wants_fragment():
         return render_template("community/_announcements.html", **context)
-    return render_template("community/index.html", **context, **_sections(current_user, links))
+    return render_template("community/index.html", **context, **_sections(sections, links))
 
 
-def _sections(user, links: CommunityLinks) -> dict:
-    """The sections below the announcements: the next events this person may see, the drives
-    taking pledges and the ambassadors' wall (a statement each, and the settings)."""
-    now = clock.now()
-    events = upcoming_events(db.session, user, now, None, limit=COMMUNITY_EVENTS)
+def _read_the_page(user, page: int) -> tuple[tuple[list, bool], dict]:
+    """The announcements of page `page` and the rows of the sections below them (the next
+    events this person may see, the drives taking pledges, the ambassadors' wall), read
+    together in one statement (`portal.json_rows`)."""
+    events_read = upcoming_events_read(user, clock.now(), None, limit=COMMUNITY_EVENTS)
+    announcements, events, drives, wall = read_together(
+        db.session,
+        [
+            queries.announcements_read(user, page),
+            events_read,
+            drive_cards_read(),
+            wall_top_read(COMMUNITY_WALL + 1),
+        ],
+    )
     today = clock.local_today(dealership()["timezone"])
-    wall = wall_top(db.session, COMMUNITY_WALL + 1)
+    return queries.announcements_from(announcements), {
+        "events": upcoming_events_from(events, events_read[1]),
+        "drives": drive_cards_from(drives, today),
+        "wall": wall_top_from(wall),
+    }
+
+
+def _sections(sections: dict, links: CommunityLinks) -> dict:
+    """The sections' context: the events as cards, the wall's first names with a badge per
+    tier (and the settings' tier names)."""
+    wall = sections["wall"]
     shown = wall[:COMMUNITY_WALL]
     tiers = load_tiers(db.session)
     badge = get_template_attribute("referrals/_macros.html", "tier_badge")
     return {
-        "events": events,
-        "event_cards": community_cards(events, links.event),
-        "drives": drive_cards(db.session, today),
+        "events": sections["events"],
+        "event_cards": community_cards(sections["events"], links.event),
+        "drives": sections["drives"],
         "wall": shown,
         "more_on_wall": len(wall) > COMMUNITY_WALL,
         # Drawn once per tier on the wall, not once per person.

@@ -170,6 +170,29 @@ def _upcoming_statement(signed_in: bool, staff: bool, of_kind: bool) -> Select:
     )
 
 
+@cache
+def _upcoming_rows(signed_in: bool, staff: bool, of_kind: bool) -> JsonRows:
+    return JsonRows(_upcoming_statement(signed_in, staff, of_kind))
+
+
+def upcoming_events_read(
+    user, now: datetime, kind: str | None, limit: int = LIST_LIMIT, offset: int = 0
+) -> tuple[JsonRows, dict]:
+    """The read of the upcoming published events this person may see; for an owner, events
+    for their car first, each with their RSVP's status. A visitor's list reads the events
+    alone. `limit` rows from `offset` on, in that order: the list's pages."""
+    owner_id, staff, values = viewer(user)
+    values |= {"now": now, "limit": limit, "offset": offset, "kind": kind, "owner_id": owner_id}
+    return _upcoming_rows(bool(owner_id), staff, bool(kind)), values
+
+
+def upcoming_events_from(rows, values: dict) -> list[EventRow]:
+    """The list rows of `upcoming_events_read`'s rows (`values`: the read's bound values)."""
+    if not values["owner_id"]:
+        return [_event_row(row, None, False) for row in rows]
+    return [_event_row(row, row[8], bool(row[9])) for row in rows]
+
+
 def upcoming_events(
     session: Session,
     user,
@@ -178,16 +201,9 @@ def upcoming_events(
     limit: int = LIST_LIMIT,
     offset: int = 0,
 ) -> list[EventRow]:
-    """Upcoming published events this person may see; for an owner, events for their car
-    first, each with their RSVP's status. A visitor's list reads the events alone.
-    `limit` rows from `offset` on, in that order: the list's pages."""
-    owner_id, staff, values = viewer(user)
-    values |= {"now": now, "limit": limit, "offset": offset, "kind": kind, "owner_id": owner_id}
-    query = _upcoming_statement(bool(owner_id), staff, bool(kind))
-    rows = page_rows(session, query, values)
-    if not owner_id:
-        return [_event_row(row, None, False) for row in rows]
-    return [_event_row(row, row[8], bool(row[9])) for row in rows]
+    """`upcoming_events_read`'s events, in a statement of their own."""
+    read, values = upcoming_events_read(user, now, kind, limit, offset)
+    return upcoming_events_from(page_rows(session, read.read, values), values)
 
 
 @dataclass(frozen=True, slots=True)

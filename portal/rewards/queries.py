@@ -211,19 +211,34 @@ _WALL = (
     )
     .order_by(User.tier_level.desc(), User.name, User.id)
 )
-_WALL_TOP = _WALL.limit(bindparam("limit"))
+_WALL_TOP = _WALL.limit(bindparam("wall_limit"))
+#: The same read as a column the community page's one statement carries (`portal.json_rows`).
+WALL_TOP = JsonRows(_WALL_TOP)
+
+
+def wall_top_read(limit: int) -> tuple[JsonRows, dict]:
+    """The community page's read of the first `limit` people on the wall."""
+    return WALL_TOP, {"wall_limit": limit}
+
+
+def wall_top_from(rows) -> list[tuple[str, int]]:
+    """(public name, tier level) of `WALL_TOP`'s rows: the community page shows them with one
+    badge per tier."""
+    return [(public_name(name, display_name), level) for name, display_name, level in rows]
 
 
 def wall_top(session: Session, limit: int) -> list[tuple[str, int]]:
-    """(public name, tier level) of the first `limit` people on the wall, as plain columns
-    (one statement): the community page shows them with one badge per tier."""
-    rows = page_rows(session, _WALL_TOP, {"limit": limit})
-    return [(public_name(name, display_name), level) for name, display_name, level in rows]
+    """`wall_top_from` the first `limit` people, in a statement of its own."""
+    return wall_top_from(page_rows(session, _WALL_TOP, {"wall_limit": limit}))
 
 
 def ambassador_wall(session: Session, tiers: Tiers, limit: int | None = None) -> list[WallEntry]:
     """The owners on the thank-you wall, or its first `limit` (one query)."""
-    rows = session.execute(_WALL) if limit is None else session.execute(_WALL_TOP, {"limit": limit})
+    rows = (
+        session.execute(_WALL)
+        if limit is None
+        else session.execute(_WALL_TOP, {"wall_limit": limit})
+    )
     return [
         WallEntry(public_name(name, display_name), tiers.name(level), level)
         for name, display_name, level in rows

@@ -206,9 +206,9 @@ def test_community_page_runs_the_same_queries_for_2_and_30_items(
     assert page.count("community-event-") == 2 * 4  # the next 4 events (id and aria label)
     assert page.count('class="ambassador-name"') == 12
     assert len(few) == len(many), (few, many)
-    # The owner with their unread count and the settings, announcements, events, open drives
-    # with their totals, the wall.
-    assert len(many) == 5, many
+    # The owner with their unread count and the settings; announcements, events, open drives
+    # with their totals and the wall read together.
+    assert len(many) == 2, many
 
 
 def test_admin_posts_edits_and_takes_down_announcements(client, login, make_user):
