@@ -135,6 +135,23 @@ def long_date(value: date | None) -> str:
     return value.strftime(DAY_FORMAT) if value else ""
 
 
+def escape_text(value) -> str:
+    """`value` escaped for HTML exactly as `markupsafe.escape` does it, as a plain str: for
+    the markup the pages draw in Python, where each interpolated `escape(...)` cost about
+    1.2 µs (building a `Markup`, then formatting it) and a replace chain costs a fifth of that.
+    A str is escaped here; anything else (markup already safe, a number, None) goes through
+    `escape` itself, so safe markup is never escaped twice."""
+    if type(value) is str:
+        return (
+            value.replace("&", "&amp;")
+            .replace(">", "&gt;")
+            .replace("<", "&lt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    return str.__str__(escape(value))
+
+
 def thousands(value: int | None) -> str:
     """12345 as '12,345'."""
     return f"{value:,}" if value is not None else ""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.events.attendee_list import AttendeeRow
 from portal.events.models import Event, EventStatus, RsvpStatus
@@ -20,7 +20,7 @@ from portal.events.question_queries import AnswerSheet
 from portal.forms import kept_csrf_token
 from portal.links import with_query
 from portal.paging import ListPage
-from portal.templating import when
+from portal.templating import escape_text, when
 
 #: The status tags of a row (a waitlisted RSVP's carries its place in the queue).
 ATTENDED_TAG = '<span class="tag tag-ok">Attended</span>'
@@ -52,9 +52,9 @@ def row_actions(event: Event, can_undo: bool, check_in_url: str, undo_url: str) 
     (`door.undo_open`); the URLs are patterns with `%d` (`links.row_pattern`)."""
     open_event = event.status == EventStatus.PUBLISHED
     return RowActions(
-        str(escape(kept_csrf_token())),
-        str(escape(check_in_url)) if open_event else None,
-        str(escape(undo_url)) if can_undo else None,
+        escape_text(kept_csrf_token()),
+        escape_text(check_in_url) if open_event else None,
+        escape_text(undo_url) if can_undo else None,
     )
 
 
@@ -72,9 +72,10 @@ def answer_lines(lines: list[tuple[str, str, str]]) -> str:
     parts = []
     for label, value, note in lines:
         colon = "" if label[-1:] in LABEL_ENDINGS else ":"
-        remark = f' <span class="tag tag-muted">{escape(note)}</span>' if note else ""
+        remark = f' <span class="tag tag-muted">{escape_text(note)}</span>' if note else ""
         parts.append(
-            f"\n    <div><dt>{escape(label)}{colon}</dt> <dd>{escape(value)}{remark}</dd></div>"
+            f"\n    <div><dt>{escape_text(label)}{colon}</dt> "
+            f"<dd>{escape_text(value)}{remark}</dd></div>"
         )
     return f'\n  <dl class="attendee-answers">{"".join(parts)}\n  </dl>\n'
 
@@ -88,11 +89,11 @@ def draw_rows(
     """The list's rows (`attendee_list.AttendeeRow`s) with their answers and actions; `note`
     under the check-in cell says how an action on the row went. Every text is escaped."""
     any_answers = bool(answers.answers or answers.guest_names)
-    remark = f'\n    <p class="error" role="alert">{escape(note)}</p>' if note else ""
+    remark = f'\n    <p class="error" role="alert">{escape_text(note)}</p>' if note else ""
     token, check_in, undo = actions.token, actions.check_in, actions.undo
     parts = []
     for rsvp_id, status, guests, checked_in_at, vip_seat, is_guest, name, email, position in rows:
-        name = escape(name)
+        name = escape_text(name)
         lines = answers.lines_for(rsvp_id, guests) if any_answers else None
         if status == RsvpStatus.ATTENDED:
             tag = ATTENDED_TAG
@@ -115,7 +116,7 @@ def draw_rows(
         parts.append(
             f"""
 <tr id="rsvp-{rsvp_id}">
-  <td><strong>{name}</strong>{VISITOR_TAG if is_guest else ""}<br><span class="muted">{escape(email)}</span>{answer_lines(lines) if lines else ""}</td>
+  <td><strong>{name}</strong>{VISITOR_TAG if is_guest else ""}<br><span class="muted">{escape_text(email)}</span>{answer_lines(lines) if lines else ""}</td>
   <td>
     {tag}
     {VIP_TAG if vip_seat else ""}

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.events.queries import EventRow
-from portal.templating import dealership, when
+from portal.templating import dealership, escape_text, when
 
 #: How a card shows its event's start: the month and the day on the calendar leaf, then the
 #: moment in words ('Thu 10 Dec, 11:00 AM EST').
@@ -44,7 +44,7 @@ def _seats_tag(seats_left: int) -> str:
 def list_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
     """The events list's cards (`queries.EventRow`s); `event_url` has `{}` for the id."""
     zone = dealership()["timezone"]
-    pattern = str(escape(event_url))
+    pattern = escape_text(event_url)
     parts = []
     for event_id, title, kind_label, audience, location, starts_at, seats, rsvp, mine in rows:
         month, day, moment = _moments(starts_at, zone)
@@ -57,9 +57,9 @@ def list_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
         <span class="event-day">{day}</span>
       </div>
       <div class="event-body">
-        <p class="eyebrow">{escape(kind_label)}{ambassadors}</p>
-        <h2><a href="{pattern.format(event_id)}">{escape(title)}</a></h2>
-        <p class="muted">{moment} · {escape(location)}</p>
+        <p class="eyebrow">{escape_text(kind_label)}{ambassadors}</p>
+        <h2><a href="{pattern.format(event_id)}">{escape_text(title)}</a></h2>
+        <p class="muted">{moment} · {escape_text(location)}</p>
         <p class="event-tags">
           {FOR_MY_CAR_TAG if mine else ""}
           {RSVP_TAGS.get(rsvp, "")}
@@ -75,7 +75,7 @@ def community_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
     """The community page's next events (`queries.EventRow`s), without the seats left; each
     card is labelled by its heading. `event_url` has `{}` for the id."""
     zone = dealership()["timezone"]
-    pattern = str(escape(event_url))
+    pattern = escape_text(event_url)
     parts = []
     for event_id, title, kind_label, _, location, starts_at, _, rsvp, mine in rows:
         month, day, moment = _moments(starts_at, zone)
@@ -94,9 +94,9 @@ def community_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
             <span class="event-day">{day}</span>
           </div>
           <div class="event-body">
-            <p class="eyebrow">{escape(kind_label)}</p>
-            <h3 id="community-event-{event_id:d}"><a href="{pattern.format(event_id)}">{escape(title)}</a></h3>
-            <p class="muted">{moment} · {escape(location)}</p>{tags}
+            <p class="eyebrow">{escape_text(kind_label)}</p>
+            <h3 id="community-event-{event_id:d}"><a href="{pattern.format(event_id)}">{escape_text(title)}</a></h3>
+            <p class="muted">{moment} · {escape_text(location)}</p>{tags}
           </div>
         </article>"""  # noqa: E501 - the markup as the page shows it
         )

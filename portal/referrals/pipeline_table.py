@@ -14,13 +14,13 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import get_template_attribute, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.accounts.models import AMBASSADOR_LEVEL
 from portal.links import kept_per_mount, url_pattern, with_query
 from portal.referrals.models import SOURCE_LABELS, STAGE_LABELS
 from portal.referrals.queries import Visit
-from portal.templating import phone, when
+from portal.templating import escape_text, phone, when
 
 #: What became of a friend's RSVP, as the "came through" cell words it before the event's title.
 VISIT_WORDS = {
@@ -105,7 +105,7 @@ def table_body(items, detail_url: str, zone: ZoneInfo, badges: dict[int, Markup]
     text from the database is escaped; the channels, the ways of contact and the days are the
     same few on every page, each worked out once.
     """
-    detail = str(escape(detail_url))
+    detail = escape_text(detail_url)
     days: dict = {}
     channels: dict = {}
     contacts: dict = {}
@@ -129,18 +129,18 @@ def table_body(items, detail_url: str, zone: ZoneInfo, badges: dict[int, Markup]
         referrer = (
             NO_REFERRER
             if referrer_name is None
-            else f"{escape(referrer_name)}<br>{badges[tier_level]}"
+            else f"{escape_text(referrer_name)}<br>{badges[tier_level]}"
         )
         channel = channels.get(source) or channels.setdefault(
-            source, escape(SOURCE_LABELS.get(source, "—"))
+            source, escape_text(SOURCE_LABELS.get(source, "—"))
         )
         if visit:
-            title = escape(event_title)
+            title = escape_text(event_title)
             channel = f'{channel}<br><span class="muted">{VISIT_WORDS[visit]} {title}</span>'
         contact = contacts.get(preferred_contact) or contacts.setdefault(
-            preferred_contact, escape(preferred_contact.capitalize())
+            preferred_contact, escape_text(preferred_contact.capitalize())
         )
-        reach = escape(phone(number) if number else email)
+        reach = escape_text(phone(number) if number else email)
         moved_on = stage_changed_at.astimezone(zone).date()
         moved = days.get(moved_on) or days.setdefault(moved_on, when(moved_on, ROW_DAY))
         referred_on = created_at.astimezone(zone).date()
@@ -148,8 +148,8 @@ def table_body(items, detail_url: str, zone: ZoneInfo, badges: dict[int, Markup]
         parts.append(
             f"""
           <tr>
-            <td><a href="{detail.format(referral_id)}">{escape(name)}</a></td>
-            <td>{escape(model_of_interest) if model_of_interest else "—"}</td>
+            <td><a href="{detail.format(referral_id)}">{escape_text(name)}</a></td>
+            <td>{escape_text(model_of_interest) if model_of_interest else "—"}</td>
             <td>{contact}<br><span class="muted">{reach}</span></td>
             <td>{referrer}</td>
             <td>{channel}</td>

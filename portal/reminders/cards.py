@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 from flask import get_template_attribute, url_for
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.links import kept_per_mount, url_pattern, with_query
 from portal.reminders.forms import VisitForm
 from portal.reminders.queries.pages import CarReminders, OwnerReminders
 from portal.reminders.rules import Kind, Reminder, Status
-from portal.templating import thousands, when
+from portal.templating import escape_text, thousands, when
 
 
 def dom_id(key: str) -> str:
@@ -40,7 +40,7 @@ TIME_WINDOWS = tuple(
 #: The visit form's times of day, `{p}` for the form's prefix.
 _TIME_WINDOW_CHOICES = "".join(
     f"""
-                  <label class="check"><input{" checked" if checked else ""} id="{{p}}-time_window-{index}" name="{{p}}-time_window" required type="radio" value="{escape(value)}"> <span>{escape(label)}</span></label>"""  # noqa: E501 - the markup as the page shows it
+                  <label class="check"><input{" checked" if checked else ""} id="{{p}}-time_window-{index}" name="{{p}}-time_window" required type="radio" value="{escape_text(value)}"> <span>{escape_text(label)}</span></label>"""  # noqa: E501 - the markup as the page shows it
     for index, (value, label, checked) in enumerate(TIME_WINDOWS)
 )
 
@@ -128,7 +128,8 @@ def _failed_head(form: FlaskForm) -> str:
     """A failed form's CSRF field and its errors that belong to no field."""
     errors = ""
     if form.form_errors:
-        errors = f'<p class="form-errors" role="alert">{escape(" ".join(form.form_errors))}</p>'
+        message = escape_text(" ".join(form.form_errors))
+        errors = f'<p class="form-errors" role="alert">{message}</p>'
     return f"""
         {form.csrf_token(id=False)}
         {errors}"""
@@ -149,7 +150,7 @@ def car(drawing: Drawing, group: CarReminders) -> Markup:
         head = f'<h2 id="{section_id}-title">Just for you</h2>'
     else:
         section_id = f"car-{facts.id:d}"
-        action = escape(drawing.links.miles.format(facts.id))
+        action = escape_text(drawing.links.miles.format(facts.id))
         if failed.miles is not None and failed.miles_car == facts.id:
             fields = f"""{_failed_head(failed.miles)}
           {_field(failed.miles.miles, inputmode="numeric", autocomplete="off")}"""
@@ -162,8 +163,8 @@ def car(drawing: Drawing, group: CarReminders) -> Markup:
             <input autocomplete="off" id="{prefix}-miles" inputmode="numeric" max="2000000" min="0" name="{prefix}-miles" required type="number" value="">
           </div>"""  # noqa: E501 - the markup as the page shows it
         head = f"""
-      <h2 id="{section_id}-title">{escape(facts.label)}</h2>
-      <p class="muted">{facts.year} {escape(facts.make)} {escape(facts.model)} · VIN ending {escape(facts.vin[-6:])}</p>
+      <h2 id="{section_id}-title">{escape_text(facts.label)}</h2>
+      <p class="muted">{facts.year} {escape_text(facts.make)} {escape_text(facts.model)} · VIN ending {escape_text(facts.vin[-6:])}</p>
       <div class="car-miles">
         {_miles_text(group)}
         <form method="post" action="{action}" hx-post="{action}" hx-target="#{section_id}" hx-swap="outerHTML" class="miles-form" novalidate>{fields}
@@ -264,8 +265,8 @@ def reminder(
         )
     else:
         why = f"""<dl class="reminder-text">
-      <dt>Why now</dt><dd>{escape(why_now)}</dd>
-      <dt>What to do</dt><dd>{escape(what_to_do)}</dd>
+      <dt>Why now</dt><dd>{escape_text(why_now)}</dd>
+      <dt>What to do</dt><dd>{escape_text(what_to_do)}</dd>
     </dl>"""
     notes = ""
     if just_requested:
@@ -274,28 +275,28 @@ def reminder(
     if visit:
         confirm = "" if just_requested else "; the team will be in touch to confirm"
         notes += f"""
-    <p class="reminder-visit">Visit requested for {when(visit.preferred_day)}, {escape(visit.time_window_label.lower())}{confirm}.</p>"""  # noqa: E501 - the markup as the page shows it
+    <p class="reminder-visit">Visit requested for {when(visit.preferred_day)}, {escape_text(visit.time_window_label.lower())}{confirm}.</p>"""  # noqa: E501 - the markup as the page shows it
     if snoozed_until:
-        actions = _unsnooze_form(escape(links.unsnooze.format(key)), token)
+        actions = _unsnooze_form(escape_text(links.unsnooze.format(key)), token)
     elif asks:
         actions = _last_service_form(
-            escape(links.last_service.format(key)), rid, token, group.car.id, failed.last
+            escape_text(links.last_service.format(key)), rid, token, group.car.id, failed.last
         )
     else:
         actions = _done_and_snooze(links, key, rid, token, kind, celebration, later)
     if can_visit and not snoozed_until and kind in (Kind.SERVICE, Kind.RECALL):
-        booking = escape(links.booking(group.car.id, item.key))
+        booking = escape_text(links.booking(group.car.id, item.key))
         actions += f"""
         <a class="button button-small" href="{booking}">Book a time</a>"""
     if can_visit and not visit and not snoozed_until:
         actions += _visit_drawer(
-            escape(links.visit.format(key)), rid, token, failed.visit, open_visit_form
+            escape_text(links.visit.format(key)), rid, token, failed.visit, open_visit_form
         )
     status_class = f"reminder-{item.status}{' reminder-snoozed' if snoozed_until else ''}"
     return f"""
 <article class="reminder {status_class}" id="{rid}" hx-target="this" hx-swap="outerHTML" aria-labelledby="{rid}-title">
   <div class="reminder-head">
-    <h3 class="reminder-title" id="{rid}-title">{escape(what)}</h3>
+    <h3 class="reminder-title" id="{rid}-title">{escape_text(what)}</h3>
     {_tag(item, snoozed_until, celebration)}
   </div>
   {due}
@@ -347,7 +348,7 @@ def _done_and_snooze(
 ) -> str:
     forms = ""
     if kind in (Kind.SERVICE, Kind.RECALL):
-        action = escape(links.done.format(key))
+        action = escape_text(links.done.format(key))
         summary = "I&#39;ve had it serviced" if kind == Kind.SERVICE else "The recall work is done"
         forms = f"""
         <details class="reminder-drawer">
@@ -363,7 +364,7 @@ def _done_and_snooze(
           </form>
         </details>"""  # noqa: E501 - the markup as the page shows it
     elif not later:
-        action = escape(links.done.format(key))
+        action = escape_text(links.done.format(key))
         words = "Thanks, hide this" if celebration else "Mark done"
         forms = f"""
         <form method="post" action="{action}" hx-post="{action}">
@@ -371,7 +372,7 @@ def _done_and_snooze(
           <button type="submit" class="button button-secondary button-small">{words}</button>
         </form>"""
     if not celebration and not later and kind != Kind.RECALL:
-        action = escape(links.snooze.format(key))
+        action = escape_text(links.snooze.format(key))
         forms += f"""
         <form method="post" action="{action}" hx-post="{action}" class="snooze-form">
           <input name="{rid}-snooze-csrf_token" type="hidden" value="{token}">

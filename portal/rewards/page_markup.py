@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.rewards.models import Category
 from portal.rewards.owner_page import Card, LedgerLine, RedemptionLine
-from portal.templating import dealership, when
+from portal.templating import dealership, escape_text, when
 
 #: How a seat's event shows its start on a card: 'Tue 4 Mar 2031, 12:30 PM EST'.
 EVENT_MOMENT = "%a %-d %b %Y, %-I:%M %p"
@@ -31,9 +31,9 @@ def catalogue(
     """The catalogue's cards. `message` is what the card of the reward just redeemed says
     ({"reward_id", "success" or "error"}), `event_url` an event's page with `{}` for its id,
     `points_rate` the club's points-to-money rate in words (None when it shows none)."""
-    event_link = str(escape(event_url))
+    event_link = escape_text(event_url)
     rate = (
-        f'<p class="reward-rate">For a money drive, {escape(points_rate)}; an item drive says '
+        f'<p class="reward-rate">For a money drive, {escape_text(points_rate)}; an item drive says '
         "what your points give.</p>"
         if points_rate
         else ""
@@ -55,30 +55,34 @@ def catalogue(
         confirm_url,
         reason,
     ) in cards:
-        tier = f'<span class="tag tag-muted">{escape(tier_name)} and up</span>' if tier_name else ""
-        about = f'<p class="reward-description">{escape(description)}</p>' if description else ""
+        tier = ""
+        if tier_name:
+            tier = f'<span class="tag tag-muted">{escape_text(tier_name)} and up</span>'
+        about = (
+            f'<p class="reward-description">{escape_text(description)}</p>' if description else ""
+        )
         seat = (
             f'<p class="reward-event">A seat at <a href="{event_link.format(event_id)}">'
-            f"{escape(event_title)}</a>, {when(event_starts_at, EVENT_MOMENT)}</p>"
+            f"{escape_text(event_title)}</a>, {when(event_starts_at, EVENT_MOMENT)}</p>"
             if event_id
             else ""
         )
         left = f'<span class="muted">· {stock} left</span>' if stock is not None else ""
         said = _message(message, event_link, event_id) if reward_id == said_id else ""
         if confirm_url:
-            link = escape(confirm_url)
+            link = escape_text(confirm_url)
             action = (
                 f'<p class="redeem-ask"><a class="button button-small" href="{link}" '
                 f'hx-get="{link}" hx-target="#reward-{reward_id}" hx-swap="outerHTML" '
                 f'aria-describedby="reward-{reward_id}-name">Redeem for {cost}</a></p>'
             )
         else:
-            action = f'<p class="reward-locked">{escape(reason)}</p>'
+            action = f'<p class="reward-locked">{escape_text(reason)}</p>'
         parts.append(
             f"""
-    <article id="reward-{reward_id}" class="card reward-card category-{escape(category)}" aria-labelledby="reward-{reward_id}-name">
+    <article id="reward-{reward_id}" class="card reward-card category-{escape_text(category)}" aria-labelledby="reward-{reward_id}-name">
       <p class="reward-meta"><span class="tag tag-category">{category_label}</span> {tier}</p>
-      <h3 id="reward-{reward_id}-name">{escape(name)}</h3>
+      <h3 id="reward-{reward_id}-name">{escape_text(name)}</h3>
       {about}{seat}{rate if category == Category.ALTRUISTIC else ""}
       <p class="reward-cost"><strong>{cost}</strong> points {left}</p>
       {said}{action}
@@ -92,11 +96,11 @@ def _message(message: dict, event_link: str, event_id: int | None) -> str:
     if message.get("success"):
         seat = f' <a href="{event_link.format(event_id)}">See your seat and ticket</a>'
         return (
-            f'<p class="reward-message ok" role="status">{escape(message["success"])}'
+            f'<p class="reward-message ok" role="status">{escape_text(message["success"])}'
             f"{seat if event_id else ''}</p>"
         )
     if message.get("error"):
-        return f'<p class="reward-message error" role="alert">{escape(message["error"])}</p>'
+        return f'<p class="reward-message error" role="alert">{escape_text(message["error"])}</p>'
     return ""
 
 
@@ -130,12 +134,14 @@ def redemptions(lines: Iterable[RedemptionLine]) -> Markup:
         event_starts_at,
         created_at,
     ) in lines:
-        drive = f" · for {escape(cause)}" if cause else ""
-        seat = f" · {escape(event_title)}, {days.of(event_starts_at)}" if event_starts_at else ""
+        drive = f" · for {escape_text(cause)}" if cause else ""
+        seat = (
+            f" · {escape_text(event_title)}, {days.of(event_starts_at)}" if event_starts_at else ""
+        )
         parts.append(
             f"""
       <li>
-        <a href="{escape(url)}">{escape(reward_name)}</a>
+        <a href="{escape_text(url)}">{escape_text(reward_name)}</a>
         <span class="tag {tag_class}">{tag_text}</span>
         <br><span class="muted">{points} points{drive}{seat} · {days.of(created_at)}</span>
       </li>"""
@@ -148,7 +154,7 @@ def ledger(lines: Iterable[LedgerLine]) -> Markup:
     days = _Days()
     return Markup(  # noqa: S704 - the reasons are escaped, the rest is the page's own
         "".join(
-            f'\n      <li><span>{escape(reason)}<br><span class="muted">'
+            f'\n      <li><span>{escape_text(reason)}<br><span class="muted">'
             f"{days.of(created_at)}</span></span> "
             f'<strong class="{points_class}">{points}</strong></li>'
             for reason, created_at, points_class, points in lines
