@@ -10,9 +10,11 @@ Builds the dataset (`bench/pages_data.py`: 70,000 owners, 100,000 cars, 200 even
 120 announcements; seeded, so the same every time) and the reference database (10,000
 owners, 30,000 cars), starts the portal and the reference page (`bench/reference_app.py`)
 under gunicorn with 2 workers on loopback, signs in one session per role, then for each page
-runs `wrk -t2 -c16 -d8s` on the reference page and right after on the page (a small Python
-load generator stands in when wrk is missing). It prints requests per second, p50, p99, the
-ratio to the reference run just before, and the statements one request of the page runs.
+runs `wrk -t2 -c16 -d8s` on the reference page and right after on the page, three rounds in
+turn (a small Python load generator stands in when wrk is missing). It prints the medians of
+the rounds' requests per second, p50 and p99, the median of each round's ratio to the
+reference run just before it with their spread, and the statements one request of the page
+runs.
 Rate limits are off in the servers it starts (16 connections from one address would trip
 them). It stops its servers when done, interrupted or failing.
 """
@@ -34,6 +36,7 @@ import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from sqlalchemy import event, make_url
 
@@ -219,6 +222,26 @@ def measure(url: str, cookie: str | None, seconds: int) -> loadgen.Result:
     return loadgen.python_load(url, headers, CONNECTIONS, seconds)
 
 
+def summary(page: Page, pairs: list[tuple[loadgen.Result, loadgen.Result]], statements: int):
+    """One line of the table from a page's rounds, each a run of the bare page, then the page.
+
+    Figures are medians over the rounds: a machine that slows down for a few seconds (a
+    neighbour on the same host) spoils one round, not the line. The ratio is the median of
+    each round's own ratio, and the spread of those ratios is printed so a noisy run shows.
+    """
+    ratios = sorted(run.rps / ref.rps for ref, run in pairs)
+    refs, runs = [ref for ref, _ in pairs], [run for _, run in pairs]
+    errors = sum(run.errors for run in runs)
+    spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}" if len(ratios) > 1 else ""
+    return (
+        f"{page.label:<24} {page.role:<8} {median(r.rps for r in runs):>7.1f} "
+        f"{median(r.p50_ms for r in runs):>8.1f} {median(r.p99_ms for r in runs):>8.1f} "
+        f"{median(r.rps for r in refs):>8.1f} {median(r.p99_ms for r in refs):>8.1f} "
+        f"{median(ratios):>6.2f} {spread:>9} {statements:>6}  "
+        f"{f'{errors} errors' if errors else ''}"
+    )
+
+
 def database_urls(arguments) -> tuple[str, str]:
     """(portal URL, reference URL) for SQLite files or two PostgreSQL databases.
 
@@ -269,6 +292,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's size")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of the bare page and the page, in turn"
+    )
     parser.add_argument("--postgres", help="a database of its own; its tables are replaced")
     parser.add_argument("--sqlite-dir", default=str(PROJECT / "instance" / "bench"))
     parser.add_argument("--reuse", action="store_true", help="measure the last dataset again")
@@ -296,11 +322,12 @@ def main() -> None:
         scale = "dataset reused" if arguments.reuse else f"scale {arguments.scale}"
         print(
             f"{engine}, {scale}, gunicorn 2 workers, {THREADS} threads, "
-            f"{CONNECTIONS} connections, {arguments.seconds} s per run"
+            f"{CONNECTIONS} connections, {arguments.rounds} rounds of {arguments.seconds} s "
+            "(bare page, then the page); medians"
         )
         print(
             f"{'page':<24} {'role':<8} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'ref rps':>8} {'ref p99':>8} {'ratio':>6} {'stmts':>6}  notes"
+            f"{'ref rps':>8} {'ref p99':>8} {'ratio':>6} {'spread':>9} {'stmts':>6}  notes"
         )
         for page in page_list:
             cookie = cookies.get(page.role)
@@ -309,15 +336,11 @@ def main() -> None:
                 print(f"{page.label:<24} {page.role:<8} answered {status}: not measured")
                 continue
             measure(portal + page.path, cookie, 1)
-            ref = measure(reference + "/", None, arguments.seconds)
-            run = measure(portal + page.path, cookie, arguments.seconds)
-            notes = f"{run.errors} errors" if run.errors else ""
-            print(
-                f"{page.label:<24} {page.role:<8} {run.rps:>7.1f} {run.p50_ms:>8.1f} "
-                f"{run.p99_ms:>8.1f} {ref.rps:>8.1f} {ref.p99_ms:>8.1f} "
-                f"{run.rps / ref.rps:>6.2f} {counts[page.label]:>6}  {notes}",
-                flush=True,
-            )
+            pairs = []
+            for _ in range(arguments.rounds):
+                ref = measure(reference + "/", None, arguments.seconds)
+                pairs.append((ref, measure(portal + page.path, cookie, arguments.seconds)))
+            print(summary(page, pairs, counts[page.label]), flush=True)
 
 
 if __name__ == "__main__":
