@@ -1,13 +1,16 @@
 """An account's own changes: sign-up, sign-in, login sessions, passwords, email, profile."""
 
 import functools
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, Select, bindparam, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, delete, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ContactChannel, LoginSession, Role, User
+from portal.db import begins_read_only, read_connection
+from portal.driver_reads import driver_rows
 from portal.errors import ServiceError
 from portal.phones import normalise_phone
 from portal.security import hash_token, new_url_token
@@ -165,18 +168,59 @@ def _signed_in_statement(columns: tuple) -> Select:
     return _SIGNED_IN_USER.add_columns(*columns)
 
 
-def signed_in_row(session: Session, cookie_id: str, now: datetime, *columns) -> Row | None:
+_USER_MAPPER = inspect(User)
+#: The user's table columns and the attribute each loads, for loads that skip the ORM.
+_USER_COLUMNS = tuple(_USER_MAPPER.columns)
+_USER_KEYS = tuple(_USER_MAPPER.get_property_by_column(column).key for column in _USER_COLUMNS)
+_USER_ID_AT = _USER_KEYS.index("id")
+
+
+@functools.cache
+def _signed_in_columns(columns: tuple) -> Select:
+    return _signed_in_statement(columns).with_only_columns(*_USER_COLUMNS, *columns)
+
+
+def signed_in_row(session: Session, cookie_id: str, now: datetime, *columns) -> tuple | None:
     """(the user behind a Flask-Login id, then `columns` read in the same statement: facts
     about them every page shows), only while its login session is alive. `columns` are
-    built once by the caller (each set makes its own statement, kept)."""
+    built once by the caller (each set makes its own statement, kept).
+
+    A reading request loads the user's columns on the driver (`portal.driver_reads`) and
+    puts the user in the session as a query would have (`_user_in_session`); anything else
+    loads through the ORM."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
     values = {"user_id": int(user_id), "token_hash": hash_token(token), "now": now}
-    row = session.execute(_signed_in_statement(columns), values).first()
-    if row is not None:
-        row[0].current_login_session_token = token
-    return row
+    if begins_read_only():
+        row = driver_rows(read_connection(session), _signed_in_columns(columns), values).first()
+        if row is None:
+            return None
+        width = len(_USER_KEYS)
+        user = _user_in_session(session, row[:width])
+        extra = tuple(row[width:])
+    else:
+        row = session.execute(_signed_in_statement(columns), values).first()
+        if row is None:
+            return None
+        user, *rest = row
+        extra = tuple(rest)
+    user.current_login_session_token = token
+    return (user, *extra)
+
+
+def _user_in_session(session: Session, values: Sequence) -> User:
+    """The user whose columns are `values`, in `session` as a query would leave them: the
+    one already there, else a new one that is persistent and clean (its relationships load
+    when first used, as after a query)."""
+    identity = _USER_MAPPER.identity_key_from_primary_key((values[_USER_ID_AT],))
+    user = session.identity_map.get(identity)
+    if user is None:
+        user = _USER_MAPPER.class_manager.new_instance()
+        user.__dict__.update(zip(_USER_KEYS, values, strict=True))
+        make_transient_to_detached(user)
+        session.add(user)
+    return user
 
 
 def end_login_session(session: Session, token: str | None) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.db import page_rows
 from portal.garage.models import (
     OdometerReading,
     ProtectionProduct,
@@ -215,7 +216,7 @@ def load_owner_page(
     """`load_owner_fleet`, and with `with_visits` the owner's open visit requests as
     (reminder key, preferred day, time window), oldest first; one statement."""
     values = {**cutoff_values(today), "owner_id": owner.id}
-    rows = session.connection().execute(_owner_statement(with_visits), values).all()
+    rows = page_rows(session, _owner_statement(with_visits), values)
     cars: dict[int, VehicleFacts] = {}
     history = []
     seasonal: list[SeasonalRule] = []

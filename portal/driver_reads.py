@@ -1,0 +1,197 @@
+"""A reading request's own statements, run straight on the database driver.
+
+SQLAlchemy's path for one statement (an execution context, parameter and result set-up, a
+`Result` and its rows) costs about 0.25 million instructions, as much again as SQLite takes
+to run most of a page's reads; a page view runs two or three. A reading request (`portal.db`:
+GET, HEAD, OPTIONS) runs its page reads (`portal.db.page_rows`) and the user's load here:
+
+- Each statement is compiled once per dialect and kept (`_prepared`): its SQL, the order of
+  its parameters, their bind processors, and its columns' result processors, all taken from
+  SQLAlchemy's own compilation, so values go in and come out exactly as through SQLAlchemy
+  (a date on SQLite, an enum, a boolean). A statement with parameters expanded at execution
+  (`IN` a list) is expanded by SQLAlchemy's `construct_expanded_state` each time.
+- The statement runs on the connection's driver cursor, in the transaction SQLAlchemy began
+  for it (the "begin" event has run: deferred and read-only on SQLite, autocommit on
+  PostgreSQL). Listeners of `before_cursor_execute` and `after_cursor_execute` hear it as
+  any other statement (the statement-count tests, PostgreSQL's server-cursor guard).
+- A driver error is not raised from here: the statement runs again on SQLAlchemy's own path,
+  which raises SQLAlchemy's error for it and drops a connection the server closed. A read
+  changes nothing, so running it again is safe where a failure spoils nothing: on SQLite, and
+  on PostgreSQL in autocommit (a reading request). A PostgreSQL connection in a transaction
+  reads through SQLAlchemy.
+
+Rows are named tuples (`row.title`, `row[0]`, unpacking); `Rows` offers the `Result`
+methods page reads use: iteration, `all`, `first`, `one` and `scalar`. Anything else (a request that
+may write, a command, an echoing engine) takes SQLAlchemy's path and gets the same `Rows`.
+"""
+
+from collections import namedtuple
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Executable, exc
+
+#: Compiled statements kept per process. Page reads are module constants or built once per
+#: shape (`functools.cache`), some hundreds in all; the bound keeps a statement built afresh
+#: on every call (it works, compiled each time) from growing the cache.
+PREPARED_KEPT = 1024
+
+
+class Rows:
+    """A statement's rows, read whole; the few `Result` methods page reads use."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def __iter__(self) -> Iterator:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def all(self) -> list:
+        return self._rows
+
+    def first(self):
+        return self._rows[0] if self._rows else None
+
+    def scalar(self):
+        """The first row's first value, None without rows."""
+        return self._rows[0][0] if self._rows else None
+
+    def one(self):
+        if len(self._rows) != 1:
+            if not self._rows:
+                raise exc.NoResultFound("No row was found when one was required")
+            raise exc.MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return self._rows[0]
+
+
+class _Prepared:
+    """One statement compiled for one dialect, with what running it on the driver needs."""
+
+    __slots__ = ("compiled", "sql", "positions", "expands", "row", "row_width", "results", "direct")
+
+    def __init__(self, statement: Executable, dialect: Dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.positions = compiled.positiontup if compiled.positional else None
+        self.expands = bool(compiled.literal_execute_params or compiled.post_compile_params)
+        names = [entry.keyname for entry in compiled._result_columns]
+        self.row: Callable = namedtuple("Row", names, rename=True)._make
+        self.row_width = len(names)
+        #: False once the driver's columns turned out not to be the compiled ones (text
+        #: without declared columns, say): SQLAlchemy's path then matches them by name.
+        self.direct = bool(names)
+        #: (index, processor) of the columns whose driver value needs converting; known once
+        #: the first run shows the driver's column types.
+        self.results: list[tuple[int, Callable]] | None = None
+
+    def parameters(self, values: dict) -> tuple[str, Any]:
+        """The SQL to run and the driver's parameters for `values`."""
+        compiled = self.compiled
+        if self.expands:
+            state = compiled.construct_expanded_state(values)
+            sql, bound, processors, positions = (
+                state.statement,
+                state.parameters,
+                state.processors,
+                state.positiontup,
+            )
+        else:
+            sql, positions = self.sql, self.positions
+            bound, processors = compiled.construct_params(values), compiled._bind_processors
+        for name, process in processors.items():
+            if name in bound:
+                bound[name] = process(bound[name])
+        if positions is not None:
+            return sql, [bound[name] for name in positions]
+        return sql, bound
+
+    def learn_results(self, dialect: Dialect, description) -> bool:
+        """Note which columns' values need converting, from the driver's first answer;
+        False (and never direct again) when its columns are not the compiled ones."""
+        entries = self.compiled._result_columns
+        if description is None or len(entries) != len(description):
+            self.direct = False
+            return False
+        self.results = [
+            (index, process)
+            for index, (entry, column) in enumerate(zip(entries, description, strict=True))
+            if (process := entry.type._cached_result_processor(dialect, column[1])) is not None
+        ]
+        return True
+
+    def rows(self, raw: list) -> list:
+        make, results = self.row, self.results
+        if not results:
+            return list(map(make, raw))
+        rows = []
+        for values in raw:
+            values = list(values)
+            for index, process in results:
+                values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
+
+
+@lru_cache(maxsize=PREPARED_KEPT)
+def _prepared(statement: Executable, dialect: Dialect) -> _Prepared:
+    return _Prepared(statement, dialect)
+
+
+def driver_rows(connection: Connection, statement: Executable, values: dict) -> Rows:
+    """`statement`'s rows for `values`, run on the driver (see the module's notes)."""
+    dialect = connection.dialect
+    prepared = _prepared(statement, dialect)
+    if not prepared.direct or connection._echo or not _a_failure_spoils_nothing(connection):
+        return _through_sqlalchemy(connection, prepared, statement, values)
+    sql, parameters = prepared.parameters(values)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        dispatch = connection.dispatch
+        for listener in dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        try:
+            cursor.execute(sql, parameters)
+            raw = cursor.fetchall()
+        except Exception:  # noqa: BLE001 - SQLAlchemy's path raises its own error for it
+            return _through_sqlalchemy(connection, prepared, statement, values)
+        if prepared.results is None and not prepared.learn_results(dialect, cursor.description):
+            return _through_sqlalchemy(connection, prepared, statement, values)
+        for listener in dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+    finally:
+        cursor.close()
+    return Rows(prepared.rows(raw))
+
+
+def _a_failure_spoils_nothing(connection: Connection) -> bool:
+    """Whether a statement that fails leaves the connection as it was, so that it can run
+    again on SQLAlchemy's path: always on SQLite (a failed read ends no transaction), on
+    PostgreSQL only in autocommit (in a transaction, a failure aborts it)."""
+    if connection.dialect.name == "sqlite":
+        return True
+    return bool(getattr(connection.connection.dbapi_connection, "autocommit", False))
+
+
+def sqlalchemy_rows(connection: Connection, statement: Executable, values: dict) -> Rows:
+    """`statement`'s rows for `values` through SQLAlchemy's own path, as `driver_rows` gives
+    them: for a request that may write, and for commands."""
+    prepared = _prepared(statement, connection.dialect)
+    return _through_sqlalchemy(connection, prepared, statement, values)
+
+
+def _through_sqlalchemy(
+    connection: Connection, prepared: _Prepared, statement: Executable, values: dict
+) -> Rows:
+    result = connection.execute(statement, values)
+    if prepared.row_width != len(result.keys()):
+        # Columns the compilation cannot name (text): named as the result names them.
+        prepared.row = namedtuple("Row", list(result.keys()), rename=True)._make
+        prepared.row_width = len(result.keys())
+    return Rows(list(map(prepared.row, result)))
