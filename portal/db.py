@@ -136,10 +136,14 @@ def page_rows(session: Session, statement: Executable, values: dict | None = Non
     SQLAlchemy's Core path, never the ORM's (about 75 µs a statement against 25 µs), giving
     the same rows.
     """
-    connection = read_connection(session)
+    return rows_of(read_connection(session), statement, values or {})
+
+
+def rows_of(connection: Connection, statement: Executable, values: dict) -> Rows:
+    """`page_rows` on a connection already at hand."""
     if begins_read_only():
-        return driver_rows(connection, statement, values or {})
-    return sqlalchemy_rows(connection, statement, values or {})
+        return driver_rows(connection, statement, values)
+    return sqlalchemy_rows(connection, statement, values)
 
 
 #: The range of an `Integer` column on PostgreSQL (SQLite holds more): numbers from a form

@@ -21,7 +21,7 @@ from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from portal.db import read_connection
+from portal.db import read_connection, rows_of
 
 #: Rows counted past the first row of the page shown; beyond them the total is "more than".
 COUNT_AHEAD = 1_000
@@ -113,7 +113,7 @@ class PagedSelect:
         start = (page - 1) * per_page
         known = start + max(COUNT_AHEAD, per_page)
         if total is None:
-            counted = connection.scalar(self.count, {**values, "count_limit": known + 1})
+            counted = rows_of(connection, self.count, {**values, "count_limit": known + 1}).scalar()
         else:
             counted, known = total, max(known, total)
         exact = counted <= known
@@ -122,7 +122,7 @@ class PagedSelect:
             start = (page - 1) * per_page
         bound = {**values, "page_limit": per_page, "page_offset": start}
         if self.rows:
-            items = connection.execute(self.page, bound).all()
+            items = rows_of(connection, self.page, bound).all()
         else:
             items = list(session.scalars(self.page, bound).unique())
         return ListPage(items, page, per_page, counted if exact else known, exact)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
 from portal import clock
-from portal.db import read_connection, read_once
+from portal.db import page_rows, read_once
 from portal.dealership.models import Setting
 
 #: By default an owner hears from us by email or text at most twice a week; the rest waits
@@ -81,7 +81,7 @@ def stored_settings(session: Session) -> dict[str, Any]:
 
 
 def _read_stored(session: Session) -> dict[str, Any]:
-    return dict(read_connection(session).execute(_ALL_SETTINGS).all())
+    return dict(page_rows(session, _ALL_SETTINGS).all())
 
 
 #: Values nobody can change in place: handed out as they are, without a copy.

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, String, bindparam,
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.db import page_rows
 from portal.dealership.queries import dealership_profile, stored_settings
 from portal.events.calendars import ReminderEntry
 from portal.events.feed_sources import FeedSource, installed_sources, stamp_columns
@@ -224,7 +225,7 @@ def feed_stamp(
     read once per transaction). `context` names what else the body depends on (the address
     it is read at)."""
     values = {"token_hash": hash_token(token), "since": now - timedelta(days=FEED_HISTORY_DAYS)}
-    rows = session.connection().execute(_stamp_statement(installed_sources()), values)
+    rows = page_rows(session, _stamp_statement(installed_sources()), values)
     lines = sorted(f"{part}\x1f{key}\x1f{version}" for part, key, version in rows)
     owner_id = next((int(line.split("\x1f")[1]) for line in lines if line[:5] == "feed\x1f"), None)
     if owner_id is None:

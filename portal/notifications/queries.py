@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, Integer, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from portal.db import read_connection
+from portal.db import page_rows, read_connection
 from portal.notifications.models import Notification
 from portal.paging import COUNT_AHEAD, ListPage, PagedSelect
 
@@ -50,19 +50,13 @@ def inbox_page(session: Session, user: User, page: int, per_page: int) -> ListPa
         return None
     start = (page - 1) * per_page
     known = start + max(COUNT_AHEAD, per_page)
-    rows = (
-        read_connection(session)
-        .execute(
-            _INBOX_PAGE,
-            {
-                "user_id": user.id,
-                "count_limit": known + 1,
-                "page_limit": per_page,
-                "page_offset": start,
-            },
-        )
-        .all()
-    )
+    values = {
+        "user_id": user.id,
+        "count_limit": known + 1,
+        "page_limit": per_page,
+        "page_offset": start,
+    }
+    rows = page_rows(session, _INBOX_PAGE, values).all()
     if not rows:
         return ListPage([], 1, per_page, 0, exact=True) if page == 1 else None
     counted = rows[0].counted

@@ -182,7 +182,7 @@ def pipeline_counts(session: Session) -> tuple[dict[str, int], dict[str | None, 
     referrals}) for the pipeline's tabs and its "came through" line, in one statement."""
     stages: Counter[str] = Counter()
     sources: Counter[str | None] = Counter()
-    for stage, source, number in session.execute(_STAGE_SOURCE_COUNTS):
+    for stage, source, number in page_rows(session, _STAGE_SOURCE_COUNTS):
         stages[stage] += number
         sources[source] += number
     return dict(stages), dict(sources)
