@@ -1,6 +1,9 @@
 """`flask check-deploy` flags each problem of a bad configuration and passes a good one."""
 
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +142,35 @@ def test_proxy_hops_unset_is_not_the_same_as_zero(monkeypatch, value, hops):
     finally:
         monkeypatch.undo()
         importlib.reload(portal.config)
+
+
+@pytest.mark.no_database
+def test_the_served_app_freezes_what_it_made_at_start(tmp_path):
+    """`wsgi.py` hands gunicorn an app whose start-up objects the garbage collector no
+    longer walks (`gc.freeze`), and a new request's garbage is still collected."""
+    project = Path(__file__).resolve().parent.parent
+    probe = (
+        "import gc, wsgi\n"
+        "frozen = gc.get_freeze_count()\n"
+        "class Cycle: pass\n"
+        "a = Cycle(); a.me = a; del a\n"
+        "print(frozen, gc.collect())\n"
+    )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "SECRET_KEY": "a-test-key-for-one-process",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    frozen, collected = map(int, done.stdout.split())
+    assert frozen > 10_000
+    assert collected >= 1
