@@ -86,6 +86,9 @@ class Event(IdMixin, TimestampMixin, db.Model):
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_events_status_starts_at", "status", "starts_at", "id"),
+        # The upcoming events (ends_at in the future) without walking every past one: a
+        # dealership's history of events grows every year, its upcoming ones do not.
+        Index("ix_events_status_ends_at", "status", "ends_at"),
     )
 
     title: Mapped[str] = mapped_column(String(160))
