@@ -5,11 +5,13 @@ SQLAlchemy's path for one statement (an execution context, parameter and result 
 to run most of a page's reads; a page view runs two or three. A reading request (`portal.db`:
 GET, HEAD, OPTIONS) runs its page reads (`portal.db.page_rows`) and the user's load here:
 
-- Each statement is compiled once per dialect and kept (`_prepared`): its SQL, the order of
-  its parameters, their bind processors, and its columns' result processors, all taken from
-  SQLAlchemy's own compilation, so values go in and come out exactly as through SQLAlchemy
-  (a date on SQLite, an enum, a boolean). A statement with parameters expanded at execution
-  (`IN` a list) is expanded by SQLAlchemy's `construct_expanded_state` each time.
+- Each statement is compiled once per dialect, on its second run, and kept (`_prepared`):
+  its SQL, the order of its parameters, their bind processors, and its columns' result
+  processors, all taken from SQLAlchemy's own compilation, so values go in and come out
+  exactly as through SQLAlchemy (a date on SQLite, an enum, a boolean). A statement with
+  parameters expanded at execution (`IN` a list) is expanded by SQLAlchemy's
+  `construct_expanded_state` each time. A statement built afresh for each call (a search
+  with its words in it) is never seen twice and stays on SQLAlchemy's path.
 - The statement runs on the connection's driver cursor, in the transaction SQLAlchemy began
   for it (the "begin" event has run: deferred and read-only on SQLite, autocommit on
   PostgreSQL). Listeners of `before_cursor_execute` and `after_cursor_execute` hear it as
@@ -21,20 +23,21 @@ GET, HEAD, OPTIONS) runs its page reads (`portal.db.page_rows`) and the user's l
   reads through SQLAlchemy.
 
 Rows are named tuples (`row.title`, `row[0]`, unpacking); `Rows` offers the `Result`
-methods page reads use: iteration, `all`, `first`, `one` and `scalar`. Anything else (a request that
-may write, a command, an echoing engine) takes SQLAlchemy's path and gets the same `Rows`.
+methods page reads use: iteration, `all`, `first`, `one` and `scalar`. Anything else (a
+request that may write, a command, an echoing engine, a statement's first run) takes
+SQLAlchemy's path and gets `Rows` of SQLAlchemy's rows, read the same way.
 """
 
-from collections import namedtuple
+import threading
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Executable, exc
 
-#: Compiled statements kept per process. Page reads are module constants or built once per
-#: shape (`functools.cache`), some hundreds in all; the bound keeps a statement built afresh
-#: on every call (it works, compiled each time) from growing the cache.
+#: Statements kept per process (`_prepared`). Page reads are module constants or built once
+#: per shape (`functools.cache`), some hundreds in all; the bound keeps statements built
+#: afresh for each call from growing the cache.
 PREPARED_KEPT = 1024
 
 
@@ -73,7 +76,7 @@ class Rows:
 class _Prepared:
     """One statement compiled for one dialect, with what running it on the driver needs."""
 
-    __slots__ = ("compiled", "sql", "positions", "expands", "row", "row_width", "results", "direct")
+    __slots__ = ("compiled", "sql", "positions", "expands", "row", "results", "direct")
 
     def __init__(self, statement: Executable, dialect: Dialect):
         compiled = statement.compile(dialect=dialect)
@@ -83,7 +86,6 @@ class _Prepared:
         self.expands = bool(compiled.literal_execute_params or compiled.post_compile_params)
         names = [entry.keyname for entry in compiled._result_columns]
         self.row: Callable = namedtuple("Row", names, rename=True)._make
-        self.row_width = len(names)
         #: False once the driver's columns turned out not to be the compiled ones (text
         #: without declared columns, say): SQLAlchemy's path then matches them by name.
         self.direct = bool(names)
@@ -139,17 +141,46 @@ class _Prepared:
         return rows
 
 
-@lru_cache(maxsize=PREPARED_KEPT)
-def _prepared(statement: Executable, dialect: Dialect) -> _Prepared:
-    return _Prepared(statement, dialect)
+_kept: OrderedDict[tuple[Executable, Dialect], "_Prepared | None"] = OrderedDict()
+_kept_lock = threading.Lock()
+_UNSEEN = object()
+
+
+def _prepared(statement: Executable, dialect: Dialect) -> "_Prepared | None":
+    """`statement` prepared for the driver, from its second run on; None on its first.
+
+    A page's reads are module constants or built once per shape, and run on the driver from
+    their second run. A statement built afresh for each call (a search's, with the words in
+    it) is never run twice: it stays on SQLAlchemy's path, whose own cache knows it by its
+    shape, instead of being compiled here every time."""
+    key = (statement, dialect)
+    with _kept_lock:
+        prepared = _kept.get(key, _UNSEEN)
+        if prepared is not _UNSEEN:
+            _kept.move_to_end(key)
+        else:
+            _kept[key] = None
+            if len(_kept) > PREPARED_KEPT:
+                _kept.popitem(last=False)
+    if prepared is None:
+        prepared = _Prepared(statement, dialect)
+        with _kept_lock:
+            if key in _kept:
+                _kept[key] = prepared
+    return None if prepared is _UNSEEN else prepared
 
 
 def driver_rows(connection: Connection, statement: Executable, values: dict) -> Rows:
     """`statement`'s rows for `values`, run on the driver (see the module's notes)."""
     dialect = connection.dialect
     prepared = _prepared(statement, dialect)
-    if not prepared.direct or connection._echo or not _a_failure_spoils_nothing(connection):
-        return _through_sqlalchemy(connection, prepared, statement, values)
+    if (
+        prepared is None
+        or not prepared.direct
+        or connection._echo
+        or not _a_failure_spoils_nothing(connection)
+    ):
+        return sqlalchemy_rows(connection, statement, values)
     sql, parameters = prepared.parameters(values)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
@@ -160,9 +191,9 @@ def driver_rows(connection: Connection, statement: Executable, values: dict) -> 
             cursor.execute(sql, parameters)
             raw = cursor.fetchall()
         except Exception:  # noqa: BLE001 - SQLAlchemy's path raises its own error for it
-            return _through_sqlalchemy(connection, prepared, statement, values)
+            return sqlalchemy_rows(connection, statement, values)
         if prepared.results is None and not prepared.learn_results(dialect, cursor.description):
-            return _through_sqlalchemy(connection, prepared, statement, values)
+            return sqlalchemy_rows(connection, statement, values)
         for listener in dispatch.after_cursor_execute:
             listener(connection, cursor, sql, parameters, None, False)
     finally:
@@ -180,18 +211,7 @@ def _a_failure_spoils_nothing(connection: Connection) -> bool:
 
 
 def sqlalchemy_rows(connection: Connection, statement: Executable, values: dict) -> Rows:
-    """`statement`'s rows for `values` through SQLAlchemy's own path, as `driver_rows` gives
-    them: for a request that may write, and for commands."""
-    prepared = _prepared(statement, connection.dialect)
-    return _through_sqlalchemy(connection, prepared, statement, values)
-
-
-def _through_sqlalchemy(
-    connection: Connection, prepared: _Prepared, statement: Executable, values: dict
-) -> Rows:
-    result = connection.execute(statement, values)
-    if prepared.row_width != len(result.keys()):
-        # Columns the compilation cannot name (text): named as the result names them.
-        prepared.row = namedtuple("Row", list(result.keys()), rename=True)._make
-        prepared.row_width = len(result.keys())
-    return Rows(list(map(prepared.row, result)))
+    """`statement`'s rows for `values` through SQLAlchemy's own path: for a request that may
+    write, for commands, and for what the driver does not run. Its rows are SQLAlchemy's,
+    named and indexed as the driver's are."""
+    return Rows(connection.execute(statement, values).all())
