@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import ContactChannel, LoginSession, Role, User
-from portal.db import begins_read_only, read_connection
-from portal.driver_reads import driver_rows
+from portal.db import begins_read_only, page_rows
 from portal.errors import ServiceError
 from portal.phones import normalise_phone
 from portal.security import hash_token, new_url_token
@@ -193,7 +192,7 @@ def signed_in_row(session: Session, cookie_id: str, now: datetime, *columns) -> 
         return None
     values = {"user_id": int(user_id), "token_hash": hash_token(token), "now": now}
     if begins_read_only():
-        row = driver_rows(read_connection(session), _signed_in_columns(columns), values).first()
+        row = page_rows(session, _signed_in_columns(columns), values).first()
         if row is None:
             return None
         width = len(_USER_KEYS)
