@@ -9,9 +9,11 @@ GET, HEAD, OPTIONS) runs its page reads (`portal.db.page_rows`) and the user's l
   its SQL, the order of its parameters, their bind processors, and its columns' result
   processors, all taken from SQLAlchemy's own compilation, so values go in and come out
   exactly as through SQLAlchemy (a date on SQLite, an enum, a boolean). A statement with
-  parameters expanded at execution (`IN` a list) is expanded by SQLAlchemy's
-  `construct_expanded_state` each time. A statement built afresh for each call (a search
-  with its words in it) is never seen twice and stays on SQLAlchemy's path.
+  lists expanded into `IN` at execution is expanded by SQLAlchemy once per shape (the
+  length of each list: the SQL and its parameters' names depend on nothing else) and kept
+  with the statement; each run then only spreads its lists' values over those names.
+  A statement built afresh for each call (a search with its words in it) is never seen twice
+  and stays on SQLAlchemy's path.
 - The statement runs on the connection's driver cursor, in the transaction SQLAlchemy began
   for it (the "begin" event has run: deferred and read-only on SQLite, autocommit on
   PostgreSQL). Listeners of `before_cursor_execute` and `after_cursor_execute` hear it as
@@ -31,7 +33,7 @@ SQLAlchemy's path and gets `Rows` of SQLAlchemy's rows, read the same way.
 import threading
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Dialect, Executable, exc
 
@@ -39,6 +41,9 @@ from sqlalchemy import Connection, Dialect, Executable, exc
 #: per shape (`functools.cache`), some hundreds in all; the bound keeps statements built
 #: afresh for each call from growing the cache.
 PREPARED_KEPT = 1024
+#: Expansions kept per statement, one per shape of its `IN` lists: a page's lists are
+#: constants or a handful of lengths; past this, further shapes are expanded on every run.
+SHAPES_KEPT = 32
 
 
 class Rows:
@@ -73,10 +78,30 @@ class Rows:
         return self._rows[0]
 
 
+class _Expanded(NamedTuple):
+    """A statement's SQL with its `IN` lists expanded for one shape (their lengths): the
+    names each list's values take, the order of all parameters, their bind processors."""
+
+    sql: str
+    names: dict[str, list[str]]
+    positions: list[str] | None
+    processors: dict[str, Callable]
+
+
 class _Prepared:
     """One statement compiled for one dialect, with what running it on the driver needs."""
 
-    __slots__ = ("compiled", "sql", "positions", "expands", "row", "results", "direct")
+    __slots__ = (
+        "compiled",
+        "sql",
+        "positions",
+        "expands",
+        "lists",
+        "shapes",
+        "row",
+        "results",
+        "direct",
+    )
 
     def __init__(self, statement: Executable, dialect: Dialect):
         compiled = statement.compile(dialect=dialect)
@@ -84,26 +109,40 @@ class _Prepared:
         self.sql = compiled.string
         self.positions = compiled.positiontup if compiled.positional else None
         self.expands = bool(compiled.literal_execute_params or compiled.post_compile_params)
+        #: The names of the lists expanded into `IN`, when their shape alone decides the SQL
+        #: (None: values written into the SQL itself, or lists of tuples; expanded each run).
+        self.lists: list[str] | None = None
+        if self.expands and not compiled.literal_execute_params:
+            parameters = compiled.post_compile_params
+            if not any(parameter.type._is_tuple_type for parameter in parameters):
+                escaped = compiled.escaped_bind_names or {}
+                self.lists = [
+                    escaped.get(name, name)
+                    for name in (compiled.bind_names[parameter] for parameter in parameters)
+                ]
+        self.shapes: dict[tuple[int, ...], _Expanded] = {}
         names = [entry.keyname for entry in compiled._result_columns]
         self.row: Callable = namedtuple("Row", names, rename=True)._make
         #: False once the driver's columns turned out not to be the compiled ones (text
         #: without declared columns, say): SQLAlchemy's path then matches them by name.
         self.direct = bool(names)
-        #: (index, processor) of the columns whose driver value needs converting; known once
-        #: the first run shows the driver's column types.
-        self.results: list[tuple[int, Callable]] | None = None
+        #: (index, processor, whether NULL stays None) of the columns whose driver value
+        #: needs converting; known once the first run shows the driver's column types.
+        self.results: list[tuple[int, Callable, bool]] | None = None
 
     def parameters(self, values: dict) -> tuple[str, Any]:
         """The SQL to run and the driver's parameters for `values`."""
         compiled = self.compiled
-        if self.expands:
+        if self.lists is not None:
+            bound = compiled.construct_params(values, _no_postcompile=True)
+            expanded = self._expanded(bound)
+            for name, names in expanded.names.items():
+                bound.update(zip(names, bound.pop(name), strict=True))
+            sql, positions, processors = expanded.sql, expanded.positions, expanded.processors
+        elif self.expands:
             state = compiled.construct_expanded_state(values)
-            sql, bound, processors, positions = (
-                state.statement,
-                state.parameters,
-                state.processors,
-                state.positiontup,
-            )
+            sql, bound, positions = state.statement, state.parameters, state.positiontup
+            processors = {**compiled._bind_processors, **state.processors}
         else:
             sql, positions = self.sql, self.positions
             bound, processors = compiled.construct_params(values), compiled._bind_processors
@@ -114,6 +153,25 @@ class _Prepared:
             return sql, [bound[name] for name in positions]
         return sql, bound
 
+    def _expanded(self, bound: dict) -> _Expanded:
+        """The expansion for the shape of the lists in `bound`, worked out by SQLAlchemy the
+        first time that shape is seen."""
+        shape = tuple(len(bound[name]) for name in self.lists)
+        expanded = self.shapes.get(shape)
+        if expanded is None:
+            state = self.compiled._process_parameters_for_postcompile(dict(bound))
+            expanded = _Expanded(
+                state.statement,
+                state.parameter_expansion,
+                state.positiontup,
+                # The statement's own processors, and each list value's (SQLAlchemy's
+                # execution context merges them the same way).
+                {**self.compiled._bind_processors, **state.processors},
+            )
+            if len(self.shapes) < SHAPES_KEPT:
+                self.shapes[shape] = expanded
+        return expanded
+
     def learn_results(self, dialect: Dialect, description) -> bool:
         """Note which columns' values need converting, from the driver's first answer;
         False (and never direct again) when its columns are not the compiled ones."""
@@ -122,7 +180,7 @@ class _Prepared:
             self.direct = False
             return False
         self.results = [
-            (index, process)
+            (index, process, _keeps_null(process))
             for index, (entry, column) in enumerate(zip(entries, description, strict=True))
             if (process := entry.type._cached_result_processor(dialect, column[1])) is not None
         ]
@@ -135,10 +193,23 @@ class _Prepared:
         rows = []
         for values in raw:
             values = list(values)
-            for index, process in results:
-                values[index] = process(values[index])
+            for index, process, keeps_null in results:
+                value = values[index]
+                # A NULL its processor would give back as None is left as it is: most
+                # columns of a page's union of reads are NULL in most of its rows.
+                if value is not None or not keeps_null:
+                    values[index] = process(value)
             rows.append(make(values))
         return rows
+
+
+def _keeps_null(process: Callable) -> bool:
+    """Whether a result processor gives None for NULL (SQLAlchemy's own do; a type of the
+    portal's might not), so that NULLs need not be handed to it."""
+    try:
+        return process(None) is None
+    except Exception:  # noqa: BLE001 - a processor that cannot take None is always called
+        return False
 
 
 _kept: OrderedDict[tuple[Executable, Dialect], "_Prepared | None"] = OrderedDict()

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import bindparam, event, exc, func, inspect, literal, select, text, union_all
 
-from portal import clock
+from portal import clock, driver_reads
 from portal.accounts.models import User
 from portal.accounts.services import members
 from portal.db import _READS_ONLY as READS_ONLY
@@ -132,6 +132,67 @@ def test_bound_values_go_in_as_through_sqlalchemy(make_owner, reading):
             rows = on_the_driver(read, values).all()
             assert [tuple(row) for row in rows] == through_sqlalchemy(read, values)
             assert [row.name for row in rows] == (["early"] if "early" in names else [])
+
+
+def test_a_value_beside_a_list_is_bound_as_sqlalchemy_binds_it(make_owner, reading):
+    """A datetime compared for equality next to an `IN` list: bound by its own processor
+    (SQLite's text of it), not handed to the driver as it is."""
+    at = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    make_owner(name="exact", email_verified_at=at)
+    make_owner(name="other", email_verified_at=at + timedelta(seconds=1))
+    read = select(User.name).where(
+        User.email_verified_at == bindparam("at"),
+        User.name.in_(bindparam("names", expanding=True)),
+    )
+
+    with reading():
+        for names in (["exact", "other"], ["exact"]):
+            values = {"at": at, "names": names}
+            rows = on_the_driver(read, values).all()
+            assert [row.name for row in rows] == ["exact"]
+            assert [tuple(row) for row in rows] == through_sqlalchemy(read, values)
+
+
+def test_lists_are_expanded_once_per_shape(make_owner, reading, monkeypatch):
+    """Two lists in one statement: SQLAlchemy expands the SQL once for each pair of lengths,
+    and later runs of the same lengths with other values spread them over the same names."""
+    for name in ("Ann", "Bo", "Cy", "Di"):
+        make_owner(name=name, email=f"{name.lower()}@example.com")
+    read = (
+        select(User.name)
+        .where(
+            User.name.in_(bindparam("names", expanding=True)),
+            User.email.in_(bindparam("emails", expanding=True)),
+        )
+        .order_by(User.name)
+    )
+    cases = [
+        (["Ann", "Bo"], ["ann@example.com"], ["Ann"]),
+        (["Cy", "Di"], ["di@example.com"], ["Di"]),
+        (["Cy", "Di"], ["cy@example.com"], ["Cy"]),
+        (["Bo"], ["bo@example.com", "cy@example.com"], ["Bo"]),
+        (["Ann", "Bo"], ["bo@example.com"], ["Bo"]),
+        ([], ["bo@example.com"], []),
+    ]
+
+    with reading():
+        on_the_driver(read, {"names": ["x"], "emails": ["y"]})  # compiled, kept
+        compiled = driver_reads._prepared(read, db.session.connection().dialect).compiled
+        expansions = []
+        expand = compiled._process_parameters_for_postcompile
+        monkeypatch.setattr(
+            compiled,
+            "_process_parameters_for_postcompile",
+            lambda parameters: expansions.append(1) or expand(parameters),
+        )
+        for names, emails, expected in cases:
+            values = {"names": names, "emails": emails}
+            rows = on_the_driver(read, values).all()
+            assert [row.name for row in rows] == expected
+            assert [tuple(row) for row in rows] == through_sqlalchemy(read, values)
+
+    # The warm-up expanded (1, 1); the cases bring three new shapes: (2, 1), (1, 2), (0, 1).
+    assert len(expansions) == 3
 
 
 def test_a_constant_list_in_the_statement_and_a_union_read_as_through_sqlalchemy(
