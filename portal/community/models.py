@@ -75,3 +75,12 @@ def body_as_html(announcement) -> Markup:
         # Safe to mark: `Announcement.render` stored the sanitiser's output.
         return Markup(announcement.body_html)  # noqa: S704
     return announcement_html(announcement.body, announcement.body_format)
+
+
+def shown_html(body_html: str | None, body: str | None, body_format: str) -> Markup:
+    """The body of a read that picked the stored HTML when the current renderer made it
+    (`queries._SHOWN`), else the body and its format: that HTML, or the body rendered now."""
+    if body_html is not None:
+        # Safe to mark: `Announcement.render` stored the sanitiser's output.
+        return Markup(body_html)  # noqa: S704
+    return announcement_html(body, body_format)

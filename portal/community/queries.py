@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community.models import Announcement, Audience, body_as_html
+from portal.community import models
+from portal.community.models import Announcement, Audience
 from portal.db import page_rows
 from portal.garage.models import Vehicle
 from portal.json_rows import JsonRows
@@ -49,8 +50,14 @@ def _newest_first(query: Select) -> Select:
     )
 
 
-#: What the page shows of an announcement, read as a plain row (no ORM object per row); the
-#: body and its format stay for a body an older renderer stored (`models.body_as_html`).
+#: Whether an announcement's stored HTML is the current renderer's (`models.body_as_html`);
+#: each read binds the current renderer's version (`announcements_read`).
+_HTML_IS_CURRENT = Announcement.body_html.is_not(None) & (
+    Announcement.renderer_version == bindparam("renderer_version")
+)
+#: What the page shows of an announcement, read as a plain row (no ORM object per row): the
+#: stored HTML when the current renderer made it, else the body and its format to render it
+#: from, never both (each is most of a row's size, and the page reads them as JSON).
 _SHOWN = select(
     Announcement.id,
     Announcement.title,
@@ -59,9 +66,8 @@ _SHOWN = select(
     Announcement.make,
     Announcement.model,
     Announcement.published_at,
-    Announcement.body_html,
-    Announcement.renderer_version,
-    Announcement.body,
+    case((_HTML_IS_CURRENT, Announcement.body_html)).label("body_html"),
+    case((_HTML_IS_CURRENT, None), else_=Announcement.body).label("body"),
     Announcement.body_format,
 )
 # Built once: each request only binds the owner's id (statement building is per-request work);
@@ -103,7 +109,11 @@ def announcements_read(
 
     Visitors see `everyone`; owners also `owners` and the makes they drive; staff see all.
     """
-    values = {"announcements_limit": per_page + 1, "announcements_offset": (page - 1) * per_page}
+    values = {
+        "announcements_limit": per_page + 1,
+        "announcements_offset": (page - 1) * per_page,
+        "renderer_version": models.RENDERER_VERSION,
+    }
     if user is None or not user.is_authenticated or not user.id:
         return _FOR_VISITORS, values
     if user.is_staff:
@@ -115,7 +125,10 @@ def announcements_from(
     rows: list, per_page: int = PAGE_SIZE
 ) -> tuple[list[ShownAnnouncement], bool]:
     """The announcements of `announcements_read`'s rows, and whether an older page follows."""
-    shown = [ShownAnnouncement(*row[:7], body_as_html(row)) for row in rows[:per_page]]
+    shown = [
+        ShownAnnouncement(*row[:7], models.shown_html(row.body_html, row.body, row.body_format))
+        for row in rows[:per_page]
+    ]
     return shown, len(rows) > per_page
 
 
