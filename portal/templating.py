@@ -317,7 +317,7 @@ def cache_versioned_static(response):
 
 
 def register(app: Flask) -> None:
-    """Install the context processor, filters and the htmx cache header."""
+    """Install the context processor, the filters and the static files' cache header."""
 
     @app.context_processor
     def portal_context():
@@ -344,10 +344,5 @@ def register(app: Flask) -> None:
     app.add_template_global(static_url)
     app.extensions[_LAYOUTS] = {}
     app.after_request(cache_versioned_static)
-
-    @app.after_request
-    def vary_on_htmx(response):
-        # A page and its fragment share a URL: caches must key on the HX-Request header.
-        if request.method == "GET":
-            response.vary.add("HX-Request")
-        return response
+    # `Vary: HX-Request` (a page and its fragment share a URL) is added to every GET and
+    # HEAD response with the security headers (`security.ResponseHeaders`).

@@ -6,7 +6,7 @@ import pytest
 
 from portal import create_app
 from portal.config import DEV_SECRET_KEY, TestConfig
-from portal.security import is_safe_next
+from portal.security import CONTENT_SECURITY_POLICY, is_safe_next
 from tests.conftest import TEST_PASSWORD
 
 
@@ -73,6 +73,48 @@ def test_security_headers_on_every_response(client, path):
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_security_headers_on_a_post_an_error_and_a_redirect(client, make_owner):
+    owner = make_owner()
+    responses = [
+        client.post("/login", data={"email": owner.email, "password": "wrong"}),
+        client.post("/login", data={"email": owner.email, "password": TEST_PASSWORD}),
+        client.get("/events/2147483647"),
+        client.get("/garage?page=%00"),
+    ]
+    assert [response.status_code for response in responses] == [200, 303, 404, 400]
+    for response in responses:
+        assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+        assert response.headers.getlist("Content-Security-Policy") == [CONTENT_SECURITY_POLICY]
+
+
+def test_a_header_the_response_set_itself_is_kept_once(app):
+    @app.get("/test-own-headers")
+    def own_headers():
+        return "", 200, {"X-Frame-Options": "SAMEORIGIN", "Vary": "Accept-Language"}
+
+    @app.get("/test-vary-anything")
+    def vary_anything():
+        return "", 200, {"Vary": "*"}
+
+    client = app.test_client()
+    own = client.get("/test-own-headers").headers
+    assert own.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    [vary] = own.getlist("Vary")  # one header, extended
+    assert vary.startswith("HX-Request, Accept-Language")
+    assert own["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "HX-Request" not in client.get("/test-vary-anything").headers["Vary"]
+
+
+def test_reads_vary_on_htmx_and_on_the_cookie_writes_do_not_vary_on_htmx(client, make_owner, login):
+    owner = make_owner()
+    login(owner)
+    for response in (client.get("/garage"), client.head("/garage")):
+        assert response.status_code == 200
+        assert response.headers.getlist("Vary") == ["HX-Request, Cookie"]
+    posted = client.post("/account/profile", data={"name": ""})
+    assert "HX-Request" not in posted.headers.get("Vary", "")
 
 
 @pytest.mark.parametrize(
@@ -241,3 +283,28 @@ def test_links_in_emails_use_the_configured_address_whatever_the_request_says(
     headers = {**FORWARDED, "Referer": "https://club.dealership.example/forgot-password"}
     link = _reset_link(client, outbox, make_owner(), headers)
     assert link.startswith("https://owners.lakeside.example/reset-password/")
+
+
+def test_session_protection_costs_nothing_while_off_and_holds_when_turned_on(
+    app, client, make_owner, login, monkeypatch
+):
+    from portal.extensions import login_manager
+
+    owner = make_owner()
+    login(owner)
+    fingerprints = []
+    fingerprint = login_manager._session_identifier_generator
+    monkeypatch.setattr(
+        login_manager,
+        "_session_identifier_generator",
+        lambda: fingerprints.append(1) or fingerprint(),
+    )
+
+    assert client.get("/garage").status_code == 200
+    assert fingerprints == []
+
+    app.config["SESSION_PROTECTION"] = "strong"
+    assert client.get("/garage").status_code == 200
+    elsewhere = client.get("/garage", environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
+    assert elsewhere.status_code == 302
+    assert fingerprints
