@@ -46,11 +46,13 @@ def load_config(app: Flask, config) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and tune the database engine."""
+    from portal.cookie_session import KeptSessionInterface
     from portal.db import configure_engine, mark_reading_requests
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.security import register_security
 
     register_security(app)
+    app.session_interface = KeptSessionInterface()
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
