@@ -1,6 +1,7 @@
 """Declarative base with a naming convention, and the column shapes shared by every domain."""
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, orm
@@ -29,9 +30,43 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
+        return _as_utc(value)
+
+    def result_processor(self, dialect, coltype):
+        """What `process_result_value` gives, at a sixth of the cost: on SQLite the text
+        SQLAlchemy stored is read as UTC in one step, and elsewhere the zone is set without
+        `datetime.replace` (its keyword parsing cost ~0.7 µs a value, five times the
+        parsing: a page of a few dozen rows spent a quarter of a million instructions).
+        """
+        if dialect.name == "sqlite":
+            return partial(
+                _utc_from_sqlite_text, self.impl_instance.result_processor(dialect, coltype)
+            )
+        stored = self.impl_instance.result_processor(dialect, coltype)
+        if stored is None:
+            return _as_utc
+        return lambda value: _as_utc(stored(value))
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """The stored moment, read as UTC (it is stored without a zone)."""
+    if value is None:
+        return None
+    return datetime.combine(value, value.timetz(), UTC)
+
+
+def _utc_from_sqlite_text(parse, value: str | None) -> datetime | None:
+    """SQLite's text of a moment ("2026-12-04 17:36:02.000000", as SQLAlchemy writes it, or
+    as SQLite's own `datetime()` does) as an aware UTC datetime; anything else as
+    SQLAlchemy's own `parse` reads it."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value + "+00:00")
+    except (TypeError, ValueError):
+        return _as_utc(parse(value))
+    # A date alone comes back without the zone.
+    return moment if moment.tzinfo is not None else _as_utc(moment)
 
 
 def utcnow() -> datetime:
