@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import clock
 from portal.charity.queries import drive_cards_from, drive_cards_read
 from portal.community import bp, queries, rules
+from portal.community.cards import announcement_cards
 from portal.events.cards import community_cards
 from portal.events.queries import upcoming_events_from, upcoming_events_read
 from portal.extensions import db
@@ -77,6 +78,7 @@ def index():
     # The pager's links as `more_pager` writes them: page 1 without `?page=`.
     context = {
         "announcements": announcements,
+        "announcement_cards": announcement_cards(announcements),
         "page": page,
         "newest_url": links.community,
         "newer_url": (

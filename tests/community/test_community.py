@@ -15,6 +15,8 @@ from portal.garage.models import Vehicle
 from tests.html_checks import assert_no_live_user_markup, parsed_tags
 
 VIN = "1HGCM82633A00435{}"
+#: An announcement's date as its card shows it: '24 October 2026'.
+DATED = r'<time datetime="\d{4}-\d{2}-\d{2}">\d{1,2} [A-Z][a-z]+ \d{4}</time>'
 
 
 @pytest.fixture
@@ -69,6 +71,31 @@ def test_staff_see_every_announcement(client, login, make_user, announce):
     announce("Volvo evening", Audience.MAKE, make="Volvo")
     login(make_user(role="coordinator"))
     assert "Volvo evening" in client.get("/community").get_data(as_text=True)
+
+
+def test_each_announcement_card_names_its_audience_and_date_with_its_text_escaped(
+    client, login, make_user, announce
+):
+    announce('Tyres <b>"&" more', Audience.MAKE, make="Mazda<i>", model="CX-5 & co", pinned=True)
+    announce("For the club", Audience.OWNERS)
+    announce("Open day")
+    login(make_user(role="coordinator"))
+    page = client.get("/community").get_data(as_text=True)
+
+    cards = re.findall(r'<article class="card announcement[^"]*".*?</article>', page, re.S)
+    assert len(cards) == 3
+    tyres, club, open_day = sorted(
+        cards, key=lambda card: ("Tyres" not in card, "club" not in card)
+    )
+    assert "announcement-pinned" in tyres and "Pinned</span>" in tyres
+    assert "Tyres &lt;b&gt;&#34;&amp;&#34; more</h3>" in tyres
+    assert "For Mazda&lt;i&gt; CX-5 &amp; co owners</span>" in tyres
+    assert "For owners</span>" in club and "Pinned" not in club
+    assert "For " not in open_day.split("</h3>", 1)[1].split("<div", 1)[0]
+    for card in cards:
+        heading = re.search(r'<h3 id="(announcement-\d+)">', card).group(1)
+        assert f'aria-labelledby="{heading}"' in card
+        assert re.search(DATED, card)
 
 
 def test_pinned_announcements_come_first(client, announce):
