@@ -1,5 +1,7 @@
 """The owner's home page, made of the sections each domain contributes."""
 
+from typing import NamedTuple
+
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
@@ -29,15 +31,30 @@ def index():
     )
 
 
-def _home_links() -> dict[str, str]:
-    """The links the sections' templates (`<domain>/_home.html`) show, worked out once per
-    mount point: a `url_for` costs more than a section's line. A survey's link is a pattern
-    (`web.url_pattern`), its id in `{}`."""
-    return {
-        "garage": url_for("garage.index"),
-        "add_car": url_for("garage.add"),
-        "events": url_for("events.index"),
-        "rewards": url_for("rewards.index"),
-        "invite": url_for("referrals.invite"),
-        "survey": url_pattern("feedback.answer", "survey_id"),
-    }
+class HomeLinks(NamedTuple):
+    """The links the sections' templates (`<domain>/_home.html`) show, read as attributes
+    (`home_links.garage`: a tuple's attribute is found at once, a dict's key only after
+    Jinja's attribute lookup has failed). A survey's link is a pattern (`web.url_pattern`),
+    its id in `{}`."""
+
+    garage: str
+    add_car: str
+    reminders: str
+    events: str
+    rewards: str
+    invite: str
+    survey: str
+
+
+def _home_links() -> HomeLinks:
+    """The home page's links, worked out once per mount point: a `url_for` costs more than
+    a section's line."""
+    return HomeLinks(
+        garage=url_for("garage.index"),
+        add_car=url_for("garage.add"),
+        reminders=url_for("reminders.index"),
+        events=url_for("events.index"),
+        rewards=url_for("rewards.index"),
+        invite=url_for("referrals.invite"),
+        survey=url_pattern("feedback.answer", "survey_id"),
+    )
