@@ -55,18 +55,25 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return datetime.combine(value, value.timetz(), UTC)
 
 
+def utc_from_text(value: str) -> datetime:
+    """The ISO 8601 text of a stored moment, without a zone ("2026-12-04 17:36:02.000000" as
+    SQLAlchemy writes it on SQLite, "2026-12-04T17:36:02" as PostgreSQL's JSON does), as an
+    aware UTC datetime, read in one step (`datetime.replace` costs five times the parsing).
+    A ValueError for text that is not one."""
+    moment = datetime.fromisoformat(value + "+00:00")
+    # A date alone comes back without the zone.
+    return moment if moment.tzinfo is not None else _as_utc(moment)
+
+
 def _utc_from_sqlite_text(parse, value: str | None) -> datetime | None:
-    """SQLite's text of a moment ("2026-12-04 17:36:02.000000", as SQLAlchemy writes it, or
-    as SQLite's own `datetime()` does) as an aware UTC datetime; anything else as
-    SQLAlchemy's own `parse` reads it."""
+    """SQLite's text of a moment (`utc_from_text`, also as SQLite's own `datetime()` writes
+    it) as an aware UTC datetime; anything else as SQLAlchemy's own `parse` reads it."""
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value + "+00:00")
+        return utc_from_text(value)
     except (TypeError, ValueError):
         return _as_utc(parse(value))
-    # A date alone comes back without the zone.
-    return moment if moment.tzinfo is not None else _as_utc(moment)
 
 
 def utcnow() -> datetime:

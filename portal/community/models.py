@@ -71,10 +71,10 @@ def body_as_html(announcement) -> Markup:
     """An announcement's body as safe HTML, from the announcement or a row of its columns
     (`body_html`, `renderer_version`, `body`, `body_format`): the stored copy, or rendered now
     if an older renderer made it."""
-    if announcement.renderer_version == RENDERER_VERSION and announcement.body_html is not None:
-        # Safe to mark: `Announcement.render` stored the sanitiser's output.
-        return Markup(announcement.body_html)  # noqa: S704
-    return announcement_html(announcement.body, announcement.body_format)
+    current = announcement.renderer_version == RENDERER_VERSION
+    return shown_html(
+        announcement.body_html if current else None, announcement.body, announcement.body_format
+    )
 
 
 def shown_html(body_html: str | None, body: str | None, body_format: str) -> Markup:
