@@ -11,7 +11,11 @@ from portal.config import Config
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the portal: configuration, extensions, blueprints, error pages, commands."""
+    from portal.templating import PortalEnvironment
+
     app = Flask(__name__, instance_path=str(_instance_path(config)))
+    # Before anything asks for `app.jinja_env`, which is made on first use.
+    app.jinja_environment = PortalEnvironment
     load_config(app, config)
     register_extensions(app)
     register_blueprints(app)
