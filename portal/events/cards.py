@@ -1,4 +1,5 @@
-"""The event cards of the owners' events list and of the community page, drawn in Python.
+"""The event cards of the owners' events list and of the community page, and the lines of
+the home page's next events, drawn in Python.
 
 A template loop over a page of cards cost more than the rest of the page (an attribute, a
 filter and an escape per value shown, on twenty cards); the owners list draws its rows the
@@ -99,5 +100,48 @@ def community_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
             <p class="muted">{moment} · {escape_text(location)}</p>{tags}
           </div>
         </article>"""  # noqa: E501 - the markup as the page shows it
+        )
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+#: How a home-page line shows its event's start in words ('Thu 10 Dec 2026, 11:00 AM EST').
+HOME_MOMENT = "%a %-d %b %Y, %-I:%M %p"
+
+
+@lru_cache(maxsize=4096)
+def _home_moments(starts_at: datetime, zone: str) -> tuple[Markup, Markup, Markup]:
+    """A home-page line's month, day and moment (as `_moments`, with the year)."""
+    return when(starts_at, CARD_MONTH), when(starts_at, CARD_DAY), when(starts_at, HOME_MOMENT)
+
+
+def home_lines(rows: Iterable[tuple], event_url: str, ticket_url: str) -> Markup:
+    """The home page's lines for the owner's next events (`events.next_events_read`'s rows:
+    RSVP id, status, event id, title, place, start). `event_url` has `{}` for the event's id,
+    `ticket_url` for the RSVP's."""
+    zone = dealership()["timezone"]
+    event_pattern, ticket_pattern = escape_text(event_url), escape_text(ticket_url)
+    parts = []
+    for rsvp_id, status, event_id, title, location, starts_at in rows:
+        month, day, moment = _home_moments(starts_at, zone)
+        if status == "confirmed":
+            state = f"""<span class="tag tag-ok">Confirmed</span>
+            <a href="{ticket_pattern.format(rsvp_id)}">Ticket</a>"""
+        else:
+            state = '<span class="tag tag-warn">Waitlist</span>'
+        parts.append(
+            f"""
+      <li class="my-event">
+        <div class="event-date" aria-hidden="true">
+          <span class="event-month">{month}</span>
+          <span class="event-day">{day}</span>
+        </div>
+        <div class="my-event-body">
+          <a href="{event_pattern.format(event_id)}" class="my-event-title">{escape_text(title)}</a>
+          <span class="muted">{moment} · {escape_text(location)}</span>
+        </div>
+        <div class="my-event-state">
+          {state}
+        </div>
+      </li>"""  # noqa: E501 - the markup as the page shows it
         )
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal import clock
 from portal.events import bp, event_reads, queries, registration
 from portal.events.calendar_views import calendar_body, ics_response
-from portal.events.cards import list_cards
+from portal.events.cards import home_lines, list_cards
 from portal.events.forms import GuestRsvpForm, GuestsForm
 from portal.events.models import KIND_LABELS, Rsvp
 from portal.events.rules import has_live_ticket, rsvp_window, undo_cancel_offer, undo_cancel_until
@@ -369,8 +369,13 @@ def next_events(user, events: list[tuple]) -> dict:
     """The owner's next few events, with the links their lines need."""
     if not events:
         return {"events": events}
-    return {
-        "events": events,
-        "event_url": url_pattern("events.show", "event_id"),
-        "ticket_url": url_pattern("events.ticket", "rsvp_id"),
-    }
+    event_url, ticket_url = kept_per_mount(_KEPT_HOME_PATTERNS, _home_patterns)
+    return {"events": events, "lines": home_lines(events, event_url, ticket_url)}
+
+
+#: Where the app keeps the home lines' link patterns (`kept_per_mount`).
+_KEPT_HOME_PATTERNS = "portal.events.home_patterns"
+
+
+def _home_patterns() -> tuple[str, str]:
+    return url_pattern("events.show", "event_id"), url_pattern("events.ticket", "rsvp_id")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, render_template
+from flask import abort, current_app, flash, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -13,6 +13,7 @@ from portal import clock
 from portal.extensions import db
 from portal.garage.queries import vehicle_for_owner
 from portal.garage.services import add_service_record, record_odometer
+from portal.links import kept_per_mount
 from portal.reminders import bp, cards, services
 from portal.reminders.cards import dom_id
 from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
@@ -37,6 +38,8 @@ T = TypeVar("T")
 
 #: How many reminders the home page shows.
 HOME_LIMIT = 3
+#: Where the app keeps the reminders page's URL for the home page's lines (`kept_per_mount`).
+_KEPT_PAGE_URL = "portal.reminders.page_url"
 
 
 @bp.app_template_filter("reminder_dom_id")
@@ -273,4 +276,10 @@ def home_section(user) -> dict:
     zone = _page_zone()
     today = clock.now().astimezone(zone).date()
     pressing = home_reminders(db.session, user, today, zone)
-    return {"pressing": pressing[:HOME_LIMIT], "total": len(pressing)}
+    shown = pressing[:HOME_LIMIT]
+    reminders_url = kept_per_mount(_KEPT_PAGE_URL, lambda: url_for("reminders.index"))
+    return {
+        "pressing": shown,
+        "total": len(pressing),
+        "lines": cards.home_lines(shown, reminders_url),
+    }
