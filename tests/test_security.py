@@ -308,3 +308,15 @@ def test_session_protection_costs_nothing_while_off_and_holds_when_turned_on(
     elsewhere = client.get("/garage", environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
     assert elsewhere.status_code == 302
     assert fingerprints
+
+
+@pytest.mark.parametrize(
+    "url", ["/events%00", "/events/1%00", "/events?page=%00", "/events?%00=1", "/community?a=b%00c"]
+)
+def test_a_nul_anywhere_in_the_url_is_refused_before_any_query(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_percent_sign_written_before_00_is_not_a_nul(client):
+    # `%2500` is "%00" as text: a search may hold it.
+    assert client.get("/events?page=1&q=%2500").status_code == 200
