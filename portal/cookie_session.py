@@ -24,8 +24,8 @@ they are forgotten all at once and verified again as they come.
 
 from typing import Any
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 #: Cookies kept per process: some thousands of people signed in at once, a few hundred
@@ -83,6 +83,19 @@ class KeptSessionInterface(SecureCookieSessionInterface):
                 self._verified.clear()
             self._verified[(serializer, text)] = (int(signed.timestamp()), data)
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A page view's usual end: the session was read, nothing in it changed, and no fresh
+        # cookie is due. Flask would still work out the cookie's seven settings, then parse
+        # `Vary` into werkzeug's `HeaderSet` and write it back, only to add "Cookie".
+        if session and not session.modified and not self.should_set_cookie(app, session):
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
 
 
 def _is_plain(data: Any) -> bool:

@@ -164,3 +164,51 @@ def test_the_kept_cookies_are_bounded(app, clock, checks, monkeypatch):
     assert len(app.session_interface._verified) <= 3
     for n, text in enumerate(texts):
         assert opened(app, text) == {"n": n}
+
+
+def _ends(app: Flask, interface, text: str) -> list:
+    """What each kind of view's response carries of the session: its Vary and its cookie."""
+    app.session_interface = interface
+
+    @app.get("/ends/<kind>")
+    def ends(kind):
+        headers = {"Vary": "Accept-Language"} if kind == "own-vary" else {}
+        if kind == "vary-anything":
+            headers = {"Vary": "*"}
+        if kind in ("read", "own-vary", "vary-anything"):
+            session.get("_user_id")
+        elif kind == "permanent":
+            session.permanent = True
+        elif kind == "changed":
+            session["seen"] = 1
+        elif kind == "emptied":
+            session.clear()
+        return "ok", 200, headers
+
+    client = app.test_client()
+    client.set_cookie("session", text)
+    seen = []
+    for kind in ("read", "own-vary", "vary-anything", "untouched", "permanent", "changed"):
+        response = client.get(f"/ends/{kind}")
+        cookie = response.headers.get("Set-Cookie", "")
+        seen.append((kind, response.headers.getlist("Vary"), cookie.split(";")[0] != ""))
+        client.set_cookie("session", text)
+    emptied = client.get("/ends/emptied")
+    seen.append(("emptied", emptied.headers.getlist("Vary"), emptied.headers.get("Set-Cookie")))
+    return seen
+
+
+@pytest.mark.parametrize("refresh", [True, False])
+def test_a_response_ends_as_flasks_own_interface_ends_it(clock, refresh):
+    def fresh_app() -> Flask:
+        app = Flask(__name__)
+        app.secret_key = "a secret for the session tests"
+        app.config["SESSION_REFRESH_EACH_REQUEST"] = refresh
+        return app
+
+    text = cookie_for(fresh_app(), {"_user_id": "7:token"})
+    ours = _ends(fresh_app(), KeptSessionInterface(), text)
+    assert ours == _ends(fresh_app(), SecureCookieSessionInterface(), text)
+    # The usual page view: the cookie read, nothing written, the response varies on it.
+    assert ours[0] == ("read", ["Cookie"], False)
+    assert ours[1] == ("own-vary", ["Accept-Language, Cookie"], False)
