@@ -17,6 +17,7 @@ from portal.links import kept_per_mount
 from portal.reminders import bp, cards, services
 from portal.reminders.cards import dom_id
 from portal.reminders.forms import DoneForm, LastServiceForm, MilesForm, SnoozeForm, VisitForm
+from portal.reminders.home_lines import home_lines
 from portal.reminders.queries.pages import (
     CarReminders,
     OwnerReminders,
@@ -281,5 +282,5 @@ def home_section(user) -> dict:
     return {
         "pressing": shown,
         "total": len(pressing),
-        "lines": cards.home_lines(shown, reminders_url),
+        "lines": home_lines(shown, reminders_url),
     }

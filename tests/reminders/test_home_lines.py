@@ -4,7 +4,7 @@ import re
 from datetime import date
 from types import SimpleNamespace
 
-from portal.reminders.cards import home_lines
+from portal.reminders.home_lines import home_lines
 from portal.reminders.rules import Kind, Reminder, Status
 from portal.templating import dealership
 
