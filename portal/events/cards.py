@@ -30,10 +30,13 @@ FOR_MY_CAR_TAG = '<span class="tag tag-accent">For your car</span>'
 
 
 @lru_cache(maxsize=4096)
-def _moments(starts_at: datetime, zone: str) -> tuple[Markup, Markup, Markup]:
-    """A card's month, day and moment, as `when` draws them in the dealership's `zone`: the
-    words depend only on the moment and the zone, so kept ones are never out of date."""
-    return when(starts_at, CARD_MONTH), when(starts_at, CARD_DAY), when(starts_at, CARD_MOMENT)
+def _moments(
+    starts_at: datetime, zone: str, moment: str = CARD_MOMENT
+) -> tuple[Markup, Markup, Markup]:
+    """A card's (or a home line's) month, day and moment, as `when` draws them in the
+    dealership's `zone`: the words depend only on the moment, the zone and the format, so kept
+    ones are never out of date."""
+    return when(starts_at, CARD_MONTH), when(starts_at, CARD_DAY), when(starts_at, moment)
 
 
 def _seats_tag(seats_left: int) -> str:
@@ -108,12 +111,6 @@ def community_cards(rows: Iterable[EventRow], event_url: str) -> Markup:
 HOME_MOMENT = "%a %-d %b %Y, %-I:%M %p"
 
 
-@lru_cache(maxsize=4096)
-def _home_moments(starts_at: datetime, zone: str) -> tuple[Markup, Markup, Markup]:
-    """A home-page line's month, day and moment (as `_moments`, with the year)."""
-    return when(starts_at, CARD_MONTH), when(starts_at, CARD_DAY), when(starts_at, HOME_MOMENT)
-
-
 def home_lines(rows: Iterable[tuple], event_url: str, ticket_url: str) -> Markup:
     """The home page's lines for the owner's next events (`events.next_events_read`'s rows:
     RSVP id, status, event id, title, place, start). `event_url` has `{}` for the event's id,
@@ -122,7 +119,7 @@ def home_lines(rows: Iterable[tuple], event_url: str, ticket_url: str) -> Markup
     event_pattern, ticket_pattern = escape_text(event_url), escape_text(ticket_url)
     parts = []
     for rsvp_id, status, event_id, title, location, starts_at in rows:
-        month, day, moment = _home_moments(starts_at, zone)
+        month, day, moment = _moments(starts_at, zone, HOME_MOMENT)
         if status == "confirmed":
             state = f"""<span class="tag tag-ok">Confirmed</span>
             <a href="{ticket_pattern.format(rsvp_id)}">Ticket</a>"""
