@@ -1,14 +1,12 @@
 """A small mailer: build a text+HTML message, hand it to the configured backend."""
 
-import email.policy
 import smtplib
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -16,75 +14,36 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from portal import clock
+from portal.mime import (
+    POLICY,
+    WIRE,
+    WIRE_UTF8,
+    Attachment,
+    header_line,
+    is_bare_address,
+    message_bytes,
+)
 
-#: RFC 5322's hard limit on a line, without its CRLF.
-MAX_LINE_OCTETS = 998
-
-
-class VerbatimHeader(UnstructuredHeader):
-    """A header written exactly as given: folded only at whitespace, never encoded.
-
-    List-Unsubscribe (RFC 2369, RFC 8058) must carry `<https://...>` as plain ASCII; the
-    default folding turns a long value without spaces into an RFC 2047 encoded-word,
-    which no mailbox provider reads as a URL. Words stay whole: one longer than the
-    policy's preferred line stands on a line of its own, up to RFC 5322's 998 octets.
-    """
-
-    def fold(self, *, policy) -> str:
-        value = str(self)
-        if not value.isascii() or any(ch in value for ch in "\r\n\0"):
-            raise ValueError(f"{self.name} must be plain ASCII on one logical line")
-        lines = [f"{self.name}:"]
-        for position, word in enumerate(value.split()):
-            if position and len(lines[-1]) + 1 + len(word) > policy.max_line_length:
-                lines.append("")
-            lines[-1] += f" {word}"
-        if any(len(line) > MAX_LINE_OCTETS for line in lines):
-            raise ValueError(f"{self.name} has a word longer than {MAX_LINE_OCTETS} characters")
-        return "".join(line + policy.linesep for line in lines)
-
-
-class _HeaderRegistry(HeaderRegistry):
-    """The standard header registry, but each header's class is made once, not per header.
-
-    Python's registry builds a new class with `type()` for every header of every message;
-    at the volume of a dispatch run that is a fifth of the time spent building mail.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._classes: dict[str, type] = {}
-        for name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
-            self.map_to_type(name, VerbatimHeader)
-
-    def __getitem__(self, name: str) -> type:
-        key = name.lower()
-        if key not in self._classes:
-            self._classes[key] = super().__getitem__(name)
-        return self._classes[key]
-
-
-#: email's default policy (RFC-correct headers), with the faster header registry that
-#: writes List-Unsubscribe verbatim.
-POLICY = email.policy.default.clone(header_factory=_HeaderRegistry())
+__all__ = ["POLICY", "Attachment", "Mailer", "OutgoingMail", "current_mailer"]
 
 
 @dataclass(frozen=True)
-class Attachment:
-    """A file sent with a message, e.g. an event as `text/calendar`."""
+class OutgoingMail:
+    """A message ready to go: its envelope and its bytes (CRLF line ends)."""
 
-    filename: str
-    content: bytes
-    maintype: str
-    subtype: str
-    #: Extra Content-Type parameters, e.g. {"method": "PUBLISH"} for a calendar file.
-    params: Mapping[str, str] = field(default_factory=dict)
+    #: The envelope's sender and recipients (MAIL FROM, RCPT TO): bare addresses.
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    message_id: str
+    #: An address needs SMTPUTF8 (RFC 6531); the headers are then written in UTF-8.
+    international: bool = False
 
 
 class MailBackend(Protocol):
     """Something that delivers a built message or raises."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: OutgoingMail) -> None: ...
 
     def connection(self) -> AbstractContextManager[None]:
         """Inside it, messages may share one connection to the server."""
@@ -97,10 +56,10 @@ class FileBackend:
     def __init__(self, outbox: str | Path) -> None:
         self.outbox = Path(outbox)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingMail) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
         name = f"{clock.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
-        (self.outbox / name).write_bytes(bytes(message))
+        (self.outbox / name).write_bytes(message.data)
 
     def connection(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -141,7 +100,7 @@ class SmtpBackend:
         self._smtp: _Smtp | None = None
         self._keep_open = False
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingMail) -> None:
         reused = self._smtp is not None
         try:
             self._send_on_connection(message)
@@ -176,11 +135,21 @@ class SmtpBackend:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def _send_on_connection(self, message: EmailMessage) -> None:
+    def _send_on_connection(self, message: OutgoingMail) -> None:
         if self._smtp is None:
             self._smtp = self._connect()
-        self._smtp.handed_over = False
-        self._smtp.send_message(message)
+        smtp = self._smtp
+        smtp.handed_over = False
+        options: tuple[str, ...] = ()
+        if message.international:  # as smtplib's send_message does for such an address
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    "An address needs internationalized email (SMTPUTF8), "
+                    "which the mail server does not offer"
+                )
+            options = ("SMTPUTF8", "BODY=8BITMIME")
+        smtp.sendmail(message.sender, list(message.recipients), message.data, options)
 
     def _connect(self) -> _Smtp:
         smtp = _Smtp(self.host, self.port, timeout=20)
@@ -202,6 +171,11 @@ class Mailer:
         self.backend, self.sender = backend, sender
         #: The right-hand side of every Message-ID: the portal's own host name.
         self.domain = domain
+        #: The From line, as is and for a message that goes with SMTPUTF8.
+        self._from = {
+            utf8: header_line("From", sender, WIRE_UTF8 if utf8 else WIRE) for utf8 in (False, True)
+        }
+        self._envelope_sender = _addresses("From", sender)[0]
 
     def send(
         self,
@@ -213,31 +187,57 @@ class Mailer:
         attachments: Sequence[Attachment] = (),
     ) -> str:
         """Send one message; return its Message-ID. Raises when the backend fails."""
-        message = EmailMessage(policy=POLICY)
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self.domain)
-        for name, value in (headers or {}).items():
-            message[name] = value
-        message.set_content(text)
-        if html:
-            message.add_alternative(html, subtype="html")
-        for attachment in attachments:
-            message.add_attachment(
-                attachment.content,
-                maintype=attachment.maintype,
-                subtype=attachment.subtype,
-                filename=attachment.filename,
-                params=dict(attachment.params),
-            )
+        message = self.build(to, subject, text, html, headers, attachments)
         self.backend.send(message)
-        return message["Message-ID"]
+        return message.message_id
+
+    def build(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> OutgoingMail:
+        """The message as it goes out: From, To, Subject, Date, Message-ID, `headers`, then
+        the text, its HTML alternative and the attachments."""
+        recipients = _addresses("To", to)
+        international = not "".join([self._envelope_sender, *recipients]).isascii()
+        policy = WIRE_UTF8 if international else WIRE
+        message_id = make_msgid(domain=self.domain)
+        head = [
+            self._from[international],
+            header_line("To", to, policy),
+            header_line("Subject", subject, policy),
+            # The package writes a date as format_datetime does, whatever form it was given in.
+            f"Date: {format_datetime(datetime.now(UTC))}\r\n".encode("ascii"),
+            header_line("Message-ID", message_id, policy),
+            *(header_line(name, value, policy) for name, value in (headers or {}).items()),
+        ]
+        return OutgoingMail(
+            sender=self._envelope_sender,
+            recipients=recipients,
+            data=message_bytes(head, text, html, attachments),
+            message_id=message_id,
+            international=international,
+        )
 
     def connection(self) -> AbstractContextManager[None]:
         """Send every message inside over one connection (a batch job), closed at the end."""
         return self.backend.connection()
+
+
+def _addresses(name: str, value: str) -> tuple[str, ...]:
+    """The bare addresses of an address header's value (the envelope's), as smtplib reads
+    them; ValueError when there is none."""
+    if is_bare_address(value):
+        return (value,)
+    _, header = POLICY.header_store_parse(name, value)
+    found = tuple(address.addr_spec for address in header.addresses if address.addr_spec)
+    if not found:
+        raise ValueError(f"{name} holds no address: {value!r}")
+    return found
 
 
 def mailer_from_config(config: Mapping) -> Mailer:
