@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, make_msgid
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -171,11 +172,14 @@ class Mailer:
         self.backend, self.sender = backend, sender
         #: The right-hand side of every Message-ID: the portal's own host name.
         self.domain = domain
-        #: The From line, as is and for a message that goes with SMTPUTF8.
-        self._from = {
-            utf8: header_line("From", sender, WIRE_UTF8 if utf8 else WIRE) for utf8 in (False, True)
-        }
-        self._envelope_sender = _addresses("From", sender)[0]
+        #: The From line, as is and for a message that goes with SMTPUTF8, once worked out.
+        self._from: dict[bool, bytes] = {}
+
+    @cached_property
+    def _envelope_sender(self) -> str:
+        """MAIL FROM. A sender with no address fails each message as it is built (recorded
+        as that message's failure), never the making of the mailer."""
+        return _addresses("From", self.sender)[0]
 
     def send(
         self,
@@ -205,6 +209,8 @@ class Mailer:
         recipients = _addresses("To", to)
         international = not "".join([self._envelope_sender, *recipients]).isascii()
         policy = WIRE_UTF8 if international else WIRE
+        if international not in self._from:
+            self._from[international] = header_line("From", self.sender, policy)
         message_id = make_msgid(domain=self.domain)
         head = [
             self._from[international],
@@ -229,12 +235,12 @@ class Mailer:
 
 
 def _addresses(name: str, value: str) -> tuple[str, ...]:
-    """The bare addresses of an address header's value (the envelope's), as smtplib reads
-    them; ValueError when there is none."""
+    """The bare addresses of an address header's value (the envelope's); ValueError when
+    there is none with a domain (a server would refuse it after the connection's work)."""
     if is_bare_address(value):
         return (value,)
     _, header = POLICY.header_store_parse(name, value)
-    found = tuple(address.addr_spec for address in header.addresses if address.addr_spec)
+    found = tuple(address.addr_spec for address in header.addresses if address.domain)
     if not found:
         raise ValueError(f"{name} holds no address: {value!r}")
     return found

@@ -243,7 +243,7 @@ def test_the_envelope_holds_bare_addresses():
     assert built.sender == "club@harbour-motors.example"
     assert built.recipients == ("chloe@example.com",)
     assert not built.international
-    for nobody in ("", "undisclosed-recipients:;"):
+    for nobody in ("", "undisclosed-recipients:;", "Grace Hopper"):
         with pytest.raises(ValueError, match="no address"):
             _build(nobody, "Hi", "Hello", None, {}, ())
 
@@ -292,3 +292,13 @@ def test_an_address_beyond_ascii_is_refused_before_sending_when_the_server_canno
     finally:
         controller.stop()
     assert [recipients for _, recipients, _ in keeper.envelopes] == [["owner1@example.com"]]
+
+
+@pytest.mark.parametrize(
+    "sender", ["", "Owners Club", "Owners Club <club@harbour-motors.example>\r\nBcc: x@y"]
+)
+def test_a_broken_sender_fails_each_message_not_the_making_of_the_mailer(sender):
+    mailer = Mailer(backend=None, sender=sender, domain="owners.example")
+    for _ in range(2):  # a failure is not remembered as a success
+        with pytest.raises(ValueError):
+            mailer.build("owner1@example.com", "Hi", "Hello")

@@ -11,7 +11,7 @@ from flask import current_app
 from portal import clock
 from portal.extensions import db
 from portal.notifications.dispatch import dispatch
-from portal.notifications.models import ContactChannel
+from portal.notifications.models import ContactChannel, DeliveryStatus, Notification
 from portal.notifications.rules import CATEGORY_FOR_KIND
 from portal.notifications.services import notify
 from portal.security import sign
@@ -221,3 +221,25 @@ def test_messages_sent_during_a_request_to_a_spoofed_host_link_to_the_portal(app
         raw = _send(owner, "reward")
     assert b"evil.example" not in raw
     assert _unsubscribe_path(raw).startswith("/unsubscribe/")
+
+
+def test_a_sender_without_an_address_fails_the_message_and_the_run_goes_on(app, make_owner):
+    """A MAIL_FROM with no address is a failure recorded on the message (retried once it is
+    put right), not an error that stops the dispatch run."""
+    app.config["MAIL_FROM"] = "Owners Club"
+    owner = make_owner()
+    notification_id = notify(
+        db.session,
+        user=owner,
+        key="test:no-sender",
+        kind="account",
+        subject="Hello",
+        body="Hello.",
+        now=clock.now(),
+    )
+    db.session.commit()
+    report = dispatch([notification_id])
+    assert (report.sent, report.failed) == (0, 1)
+    row = db.session.get(Notification, notification_id)
+    db.session.refresh(row)
+    assert row.status == DeliveryStatus.FAILED and "no address" in row.last_error
